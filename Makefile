@@ -1,0 +1,29 @@
+# Two commands: `make run` and `make test`. Both set everything up first.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: setup run test bench bundle clean
+
+setup:
+	@scripts/bootstrap.sh
+
+run: setup
+	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ] && [ -z "$$QT_QPA_PLATFORM" ]; then \
+		echo "lectern: no display found - starting under Xvfb (a virtual screen)"; \
+		QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1366x850x24" $(PY) -m desktop $(ARGS); \
+	else \
+		$(PY) -m desktop $(ARGS); \
+	fi
+
+test: setup
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q $(PYTEST_ARGS)
+
+bench: setup
+	$(PY) -m bench.run_all
+
+bundle: setup
+	$(PY) -m PyInstaller --noconfirm --clean packaging/lectern.spec
+
+clean:
+	rm -rf build dist .pytest_cache

@@ -1,0 +1,45 @@
+"""Entry point: ``lectern`` opens the window; subcommands run headless (``lectern --help``)."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .cli import system
+
+    parser = argparse.ArgumentParser(prog="lectern", description="Lectern: lectures, library and chat, offline.")
+    parser.add_argument("--data-dir", help="data folder (default: the platform's user data folder)")
+    parser.add_argument("--startup-probe", action="store_true", help=argparse.SUPPRESS)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    system.add_parsers(sub)
+    for name in ("library", "lectures", "chat"):
+        try:
+            module = __import__(f"desktop.cli.{name}", fromlist=["add_parsers"])
+        except ModuleNotFoundError:
+            continue
+        module.add_parsers(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    import multiprocessing
+
+    multiprocessing.freeze_support()  # before argument parsing: frozen helpers re-exec us
+    from .core.config import DATA_DIR_ENV, DataPaths, apply_offline_env
+
+    apply_offline_env()
+    args = build_parser().parse_args(argv)
+    if args.data_dir:
+        os.environ[DATA_DIR_ENV] = os.path.abspath(os.path.expanduser(args.data_dir))
+    paths = DataPaths.current()
+    if args.command is None:
+        from .app import run_gui
+
+        return run_gui(paths, startup_probe=args.startup_probe)
+    return int(args.func(args, paths) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

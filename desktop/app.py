@@ -1,0 +1,96 @@
+"""Composition root: lock the data folder, start the children, show the window."""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+import time
+
+from .core.config import DataPaths
+from .core.db import open_db
+from .core.errors import AlreadyRunning
+from .core.logs import setup_logging
+from .core.services import app_lock
+from .core.supervisor import Supervisor
+
+log = logging.getLogger(__name__)
+_T0 = time.perf_counter()
+
+
+def _process_age_s() -> float:
+    """Seconds since this process started (includes interpreter start-up)."""
+    import os
+
+    try:
+        ticks = int(open(f"/proc/{os.getpid()}/stat").read().rsplit(")", 1)[1].split()[19])
+        boot = float(open("/proc/uptime").read().split()[0])
+        return boot - ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return time.perf_counter() - _T0
+
+
+def build_window(paths: DataPaths, supervisor: Supervisor | None):
+    """Create the main window and its context (used by the app and by tests)."""
+    from .ui.context import AppContext
+    from .ui.job_monitor import JobMonitor
+    from .ui.main_window import MainWindow
+
+    db = open_db(paths.db)
+    ctx = AppContext(paths=paths, db=db, supervisor=supervisor)
+    ctx.monitor = JobMonitor(db)
+    window = MainWindow(ctx)
+    ctx.monitor.start()
+    return window
+
+
+def run_gui(paths: DataPaths, startup_probe: bool = False) -> int:
+    import qasync
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from .ui.theme import apply_theme
+
+    paths.ensure()
+    setup_logging(paths.logs, "app")
+    app = QApplication.instance() or QApplication(sys.argv)
+    app.setApplicationName("Lectern")
+    app.setDesktopFileName("lectern")
+    apply_theme(app)
+    lock = app_lock(paths)
+    try:
+        lock.acquire()
+    except AlreadyRunning as exc:
+        print(f"lectern: {exc}", file=sys.stderr)
+        if not startup_probe:
+            QMessageBox.warning(None, "Lectern is already open", str(exc))
+        return 1
+
+    supervisor = Supervisor(paths)
+    supervisor.start()
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    window = build_window(paths, supervisor)
+    window.show()
+    shown_at = _process_age_s()
+    log.info("window shown %.3f s after process start", shown_at)
+
+    if startup_probe:
+        def report() -> None:
+            print(json.dumps({"window_visible_s": round(shown_at, 3)}), flush=True)
+            app.quit()
+        QTimer.singleShot(0, report)
+
+    app.aboutToQuit.connect(lambda: (window.save_state(), supervisor.stop()))
+    try:
+        with loop:
+            loop.run_until_complete(_wait_for_quit(app))
+    finally:
+        lock.release()
+    return 0
+
+
+async def _wait_for_quit(app) -> None:
+    done = asyncio.get_running_loop().create_future()
+    app.aboutToQuit.connect(lambda: done.done() or done.set_result(None))
+    await done

@@ -1,0 +1,1 @@
+"""Headless subcommands. Each module adds its parsers; heavy imports stay inside handlers."""

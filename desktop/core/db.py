@@ -1,0 +1,200 @@
+"""app.db: one SQLite file (WAL) opened through sqlite-utils, with forward migrations.
+
+Every process (UI, worker, CLI) opens its own connection with ``open_db``; SQLite in
+WAL mode with a busy timeout lets them share the file safely.
+"""
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+import sqlite_utils
+
+# Each migration is one SQL script, applied atomically (BEGIN IMMEDIATE ... COMMIT).
+# Append new ones at the end; never edit one that has shipped.
+M1_INITIAL = """
+        CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+        CREATE TABLE jobs (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            target TEXT NOT NULL DEFAULT '',
+            title TEXT NOT NULL DEFAULT '',
+            payload TEXT NOT NULL DEFAULT '{}',
+            state TEXT NOT NULL DEFAULT 'queued',
+            progress REAL NOT NULL DEFAULT 0,
+            stage TEXT NOT NULL DEFAULT '',
+            error TEXT NOT NULL DEFAULT '',
+            result TEXT NOT NULL DEFAULT '{}',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            cancel_requested INTEGER NOT NULL DEFAULT 0,
+            created_at REAL NOT NULL,
+            started_at REAL,
+            finished_at REAL,
+            updated_at REAL NOT NULL
+        );
+        CREATE INDEX jobs_updated ON jobs(updated_at);
+        CREATE INDEX jobs_state ON jobs(state);
+        CREATE INDEX jobs_target ON jobs(target);
+
+        -- Semester -> Subject -> Book, one table; level says which.
+        CREATE TABLE nodes (
+            id INTEGER PRIMARY KEY,
+            parent_id INTEGER REFERENCES nodes(id),
+            level TEXT NOT NULL CHECK (level IN ('semester', 'subject', 'book')),
+            name TEXT NOT NULL,
+            created_at REAL NOT NULL
+        );
+        CREATE UNIQUE INDEX nodes_unique_name ON nodes(coalesce(parent_id, 0), name);
+
+        CREATE TABLE documents (
+            id INTEGER PRIMARY KEY,
+            node_id INTEGER NOT NULL REFERENCES nodes(id),
+            kind TEXT NOT NULL,               -- pdf | note | lecture
+            title TEXT NOT NULL,
+            filename TEXT NOT NULL,
+            path TEXT NOT NULL,               -- relative to <data>
+            sha256 TEXT NOT NULL,
+            size INTEGER NOT NULL DEFAULT 0,
+            pages INTEGER,
+            state TEXT NOT NULL DEFAULT 'queued',
+            error TEXT NOT NULL DEFAULT '',
+            job_id INTEGER,
+            recording_id INTEGER,
+            added_at REAL NOT NULL
+        );
+        CREATE UNIQUE INDEX documents_sha ON documents(sha256);
+        CREATE INDEX documents_node ON documents(node_id);
+
+        CREATE TABLE recordings (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            node_id INTEGER REFERENCES nodes(id),
+            path TEXT NOT NULL,               -- relative to <data>
+            source TEXT NOT NULL DEFAULT 'microphone',  -- microphone | import
+            state TEXT NOT NULL DEFAULT 'recording',
+            duration_s REAL NOT NULL DEFAULT 0,
+            samplerate INTEGER NOT NULL DEFAULT 16000,
+            channels INTEGER NOT NULL DEFAULT 1,
+            language TEXT NOT NULL DEFAULT '',
+            model TEXT NOT NULL DEFAULT '',
+            error TEXT NOT NULL DEFAULT '',
+            document_id INTEGER,
+            created_at REAL NOT NULL
+        );
+
+        CREATE TABLE segments (
+            id INTEGER PRIMARY KEY,
+            recording_id INTEGER NOT NULL REFERENCES recordings(id),
+            idx INTEGER NOT NULL,
+            start_s REAL NOT NULL,
+            end_s REAL NOT NULL,
+            text TEXT NOT NULL,
+            edited INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE UNIQUE INDEX segments_order ON segments(recording_id, idx);
+
+        -- Passages of every document with their provenance; mirrored in FTS5 for BM25.
+        CREATE TABLE chunks (
+            id INTEGER PRIMARY KEY,
+            document_id INTEGER NOT NULL,
+            ordinal INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            page INTEGER,
+            start_s REAL,
+            end_s REAL,
+            semester TEXT NOT NULL DEFAULT '',
+            subject TEXT NOT NULL DEFAULT '',
+            book TEXT NOT NULL DEFAULT '',
+            text TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX chunks_doc ON chunks(document_id, ordinal);
+        CREATE VIRTUAL TABLE chunks_fts USING fts5(
+            text, content='chunks', content_rowid='id', tokenize='porter unicode61'
+        );
+        CREATE TRIGGER chunks_ai AFTER INSERT ON chunks BEGIN
+            INSERT INTO chunks_fts(rowid, text) VALUES (new.id, new.text);
+        END;
+        CREATE TRIGGER chunks_ad AFTER DELETE ON chunks BEGIN
+            INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        END;
+        CREATE TRIGGER chunks_au AFTER UPDATE ON chunks BEGIN
+            INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.id, old.text);
+            INSERT INTO chunks_fts(rowid, text) VALUES (new.id, new.text);
+        END;
+
+        CREATE TABLE chats (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            scope TEXT NOT NULL DEFAULT '{}',
+            summary TEXT NOT NULL DEFAULT '',
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        );
+        CREATE TABLE messages (
+            id INTEGER PRIMARY KEY,
+            chat_id INTEGER NOT NULL REFERENCES chats(id),
+            role TEXT NOT NULL,
+            content TEXT NOT NULL,
+            citations TEXT NOT NULL DEFAULT '[]',
+            meta TEXT NOT NULL DEFAULT '{}',
+            created_at REAL NOT NULL
+        );
+        CREATE INDEX messages_chat ON messages(chat_id, id);
+
+        CREATE TABLE sync_state (
+            key TEXT PRIMARY KEY,
+            sha256 TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            synced_at REAL NOT NULL
+        );
+"""
+
+MIGRATIONS: list[str] = [M1_INITIAL]
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=30000")
+    return conn
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    if "schema_version" not in db.table_names():
+        return 0
+    row = db.execute("SELECT max(version) FROM schema_version").fetchone()
+    return int(row[0] or 0)
+
+
+def migrate(db: sqlite_utils.Database) -> int:
+    """Apply pending migrations, each in its own transaction. Returns the new version."""
+    db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at REAL)")
+    current = schema_version(db)
+    for version, step in enumerate(MIGRATIONS, start=1):
+        if version <= current:
+            continue
+        conn = db.conn
+        try:
+            conn.executescript(
+                f"BEGIN IMMEDIATE;\n{step}\n;INSERT INTO schema_version VALUES ({version}, {time.time()});\nCOMMIT;"
+            )
+        except sqlite3.Error:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            # Another process may have applied it while we waited for the write lock.
+            if schema_version(db) >= version:
+                continue
+            raise
+    return schema_version(db)
+
+
+def open_db(path: Path, migrate_schema: bool = True) -> sqlite_utils.Database:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite_utils.Database(connect(path))
+    if migrate_schema:
+        migrate(db)
+    return db

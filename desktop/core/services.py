@@ -1,0 +1,50 @@
+"""Make sure the worker and the vector store run, for headless commands.
+
+If a Lectern window (or another command) already supervises this data folder, use
+its children. Otherwise become the supervisor for the duration of the command.
+"""
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import Iterator
+
+from .config import DataPaths
+from .errors import ServiceUnavailable
+from .instance import InstanceLock
+from .supervisor import Supervisor, worker_healthy
+from . import vectorstore
+
+
+def app_lock(paths: DataPaths) -> InstanceLock:
+    return InstanceLock(paths.run / "lectern.lock")
+
+
+@contextlib.contextmanager
+def ensure_services(paths: DataPaths, timeout: float = 90.0) -> Iterator[Supervisor | None]:
+    paths.ensure()
+    lock = app_lock(paths)
+    if lock.held_elsewhere():
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            port = vectorstore.read_port(paths)
+            if port and vectorstore.heartbeat(port) and worker_healthy(paths):
+                break
+            time.sleep(0.2)
+        else:
+            raise ServiceUnavailable("Lectern is open but its worker or vector store is not answering.",
+                                     "Check the status bar of the open window, or restart Lectern.")
+        yield None
+        return
+    lock.acquire()
+    sup = Supervisor(paths)
+    try:
+        sup.start()
+        if not sup.wait_healthy(timeout):
+            states = {n: f"{s.state} {s.detail}".strip() for n, s in sup.status().items()}
+            raise ServiceUnavailable(f"Lectern's background services did not start: {states}.",
+                                     f"See the logs in {paths.logs}.")
+        yield sup
+    finally:
+        sup.stop()
+        lock.release()

@@ -1,0 +1,119 @@
+"""The vector store: one ``chroma run`` server per data folder, reached over loopback.
+
+Chroma's embedded client is not process-safe, so the UI and the worker both use
+``chromadb.HttpClient`` against the server the supervisor runs. ``import chromadb``
+costs more than a second, so it happens lazily, never on the window's start-up path.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from .config import DataPaths, apply_offline_env
+from .errors import ServiceUnavailable
+
+COLLECTION_PREFIX = "chunks"
+
+
+def port_file(paths: DataPaths) -> Path:
+    return paths.run / "chroma.port"
+
+
+def read_port(paths: DataPaths) -> int | None:
+    try:
+        return int(port_file(paths).read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def heartbeat(port: int, timeout: float = 1.0) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=timeout) as r:
+            return r.status == 200 and "heartbeat" in json.loads(r.read() or b"{}")
+    except (OSError, ValueError):
+        return False
+
+
+def run_server(path: Path, port: int) -> None:
+    """Run the Chroma server in this process (the ``vector-store`` role), like ``chroma run``."""
+    apply_offline_env()
+    import chromadb_rust_bindings  # the same entry `chroma run` uses; avoids importing chromadb
+
+    chromadb_rust_bindings.cli(["chroma", "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)])
+
+
+class VectorStore:
+    """A thin, reconnecting wrapper: the server may be restarted under us."""
+
+    def __init__(self, paths: DataPaths, model_id: str = "minilm-l6") -> None:
+        self.paths = paths
+        self.name = f"{COLLECTION_PREFIX}_{model_id}".replace(".", "_")
+        self._client: Any = None
+        self._port: int | None = None
+        self._collection: Any = None
+        self._lock = threading.Lock()
+
+    def _connect(self, wait_s: float = 20.0) -> Any:
+        deadline = time.monotonic() + wait_s
+        while True:
+            port = read_port(self.paths)
+            if port and heartbeat(port, timeout=2.0):
+                break
+            if time.monotonic() > deadline:
+                raise ServiceUnavailable(
+                    "The vector store is not running.",
+                    "Start Lectern (it starts the vector store), or run `lectern doctor` to see why it is down.",
+                )
+            time.sleep(0.2)
+        if port != self._port or self._collection is None:
+            apply_offline_env()
+            import chromadb
+            from chromadb.config import Settings
+
+            self._client = chromadb.HttpClient(host="127.0.0.1", port=port,
+                                               settings=Settings(anonymized_telemetry=False))
+            self._collection = self._client.get_or_create_collection(
+                self.name, embedding_function=None, metadata={"hnsw:space": "cosine"})
+            self._port = port
+        return self._collection
+
+    def _call(self, fn_name: str, **kwargs: Any) -> Any:
+        with self._lock:
+            for attempt in range(3):
+                try:
+                    coll = self._connect()
+                    return getattr(coll, fn_name)(**kwargs)
+                except ServiceUnavailable:
+                    raise
+                except Exception as exc:  # connection reset while the server restarts
+                    if attempt == 2 or not _is_connection_error(exc):
+                        raise
+                    self._collection = None
+                    time.sleep(0.5)
+
+    def upsert(self, ids: list[str], embeddings: list[list[float]], documents: list[str],
+               metadatas: list[dict[str, Any]]) -> None:
+        if ids:
+            self._call("upsert", ids=ids, embeddings=embeddings, documents=documents, metadatas=metadatas)
+
+    def delete(self, where: dict[str, Any]) -> None:
+        self._call("delete", where=where)
+
+    def query(self, embedding: list[float], k: int, where: dict[str, Any] | None = None) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"query_embeddings": [embedding], "n_results": k,
+                                  "include": ["metadatas", "documents", "distances"]}
+        if where:
+            kwargs["where"] = where
+        return self._call("query", **kwargs)
+
+    def count(self) -> int:
+        return int(self._call("count"))
+
+
+def _is_connection_error(exc: Exception) -> bool:
+    text = f"{type(exc).__name__} {exc}".lower()
+    return any(w in text for w in ("connect", "reset", "refused", "timeout", "remoteprotocol", "closed"))

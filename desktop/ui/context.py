@@ -1,0 +1,45 @@
+"""What every pane gets: the data folder, a UI-thread db connection, job actions, app events."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from ..core.config import DataPaths
+from ..workers import submit as submit_mod
+
+
+class AppEvents(QObject):
+    """Cross-pane requests, named after what the student asked for."""
+
+    open_document_requested = Signal(int, int, str)     # document id, page (1-based), text to highlight
+    open_recording_requested = Signal(int, float)       # recording id, start second
+    library_changed = Signal()
+    pane_requested = Signal(str)                        # "library" | "record" | "chat"
+
+
+@dataclass
+class AppContext:
+    paths: DataPaths
+    db: Any                      # sqlite_utils.Database, UI thread only
+    supervisor: Any = None       # core.supervisor.Supervisor (None in some tests)
+    monitor: Any = None          # ui.job_monitor.JobMonitor
+    events: AppEvents = field(default_factory=AppEvents)
+
+    def submit(self, kind: str, payload: dict[str, Any] | None = None, target: str = "", title: str = "") -> int:
+        job_id = submit_mod.submit(self.paths, kind, payload, target=target, title=title, db=self.db)
+        if self.monitor:
+            self.monitor.poll()
+        return job_id
+
+    def cancel(self, job_id: int) -> None:
+        submit_mod.cancel(self.paths, job_id, db=self.db)
+        if self.monitor:
+            self.monitor.poll()
+
+    def retry(self, job_id: int) -> bool:
+        ok = submit_mod.retry(self.paths, job_id, db=self.db)
+        if self.monitor:
+            self.monitor.poll()
+        return ok

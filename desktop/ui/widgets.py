@@ -1,0 +1,51 @@
+"""Small widgets shared by the panes."""
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+
+class EmptyState(QWidget):
+    """A friendly 'nothing here yet - here is what to do' panel."""
+
+    def __init__(self, title: str, text: str, actions: list[tuple[str, Callable[[], None]]] = (),
+                 icon: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("EmptyState")
+        lay = QVBoxLayout(self)
+        lay.addStretch(2)
+        if icon:
+            ic = QLabel(icon)
+            ic.setObjectName("EmptyIcon")
+            ic.setAlignment(Qt.AlignCenter)
+            lay.addWidget(ic)
+        t = QLabel(title)
+        t.setObjectName("EmptyTitle")
+        t.setAlignment(Qt.AlignCenter)
+        lay.addWidget(t)
+        body = QLabel(text)
+        body.setObjectName("EmptyText")
+        body.setWordWrap(True)
+        body.setAlignment(Qt.AlignCenter)
+        body.setMaximumWidth(520)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(body)
+        row.addStretch(1)
+        lay.addLayout(row)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.buttons: list[QPushButton] = []
+        for i, (label, fn) in enumerate(actions):
+            b = QPushButton(label)
+            b.setObjectName("PrimaryButton" if i == 0 else "")
+            b.clicked.connect(fn)
+            buttons.addWidget(b)
+            self.buttons.append(b)
+        buttons.addStretch(1)
+        lay.addSpacing(12)
+        lay.addLayout(buttons)
+        lay.addStretch(3)
+

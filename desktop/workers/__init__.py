@@ -1,0 +1,1 @@
+"""The background worker: a Huey consumer (SqliteHuey on queue.db) running Lectern's jobs."""

