@@ -1,0 +1,66 @@
+"""Shared fixtures: a fresh data folder per test, real services, offscreen Qt."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["ORT_DISABLE_TELEMETRY"] = "1"
+os.environ["HF_HUB_OFFLINE"] = "1"
+
+from desktop.core.config import DATA_DIR_ENV, DataPaths  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def paths(tmp_path, monkeypatch) -> DataPaths:
+    root = tmp_path / "data"
+    monkeypatch.setenv(DATA_DIR_ENV, str(root))
+    return DataPaths(root).ensure()
+
+
+@pytest.fixture
+def db(paths):
+    from desktop.core.db import open_db
+
+    return open_db(paths.db)
+
+
+@pytest.fixture
+def services(paths):
+    """The real supervisor with its real children (Chroma server and Huey consumer)."""
+    from desktop.core.services import app_lock
+    from desktop.core.supervisor import Supervisor
+
+    lock = app_lock(paths).acquire()
+    sup = Supervisor(paths)
+    sup.start()
+    assert sup.wait_healthy(90), sup.status()
+    yield sup
+    sup.stop()
+    lock.release()
+
+
+def wait_for(predicate, timeout: float = 30.0, interval: float = 0.05, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def lectern(*args: str, data_dir: Path | None = None, timeout: float = 300, **kw) -> subprocess.CompletedProcess:
+    """Run the real CLI in a subprocess."""
+    env = dict(os.environ)
+    if data_dir is not None:
+        env[DATA_DIR_ENV] = str(data_dir)
+    return subprocess.run([sys.executable, "-m", "desktop", *args], capture_output=True, text=True,
+                          timeout=timeout, env=env, cwd=str(REPO), **kw)
