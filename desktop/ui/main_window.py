@@ -102,6 +102,11 @@ class MainWindow(QMainWindow):
     # -- menus and shortcuts -------------------------------------------------------------
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
+        self.file_menu = file_menu  # panes add their actions (Add files…, Import folder…)
+        settings = QAction("Settings…", self, shortcut=QKeySequence.Preferences, triggered=self.open_settings)
+        settings.setShortcuts([QKeySequence("Ctrl+,")])
+        file_menu.addAction(settings)
+        file_menu.addSeparator()
         quit_action = QAction("Quit", self, shortcut=QKeySequence.Quit, triggered=self.close)
         file_menu.addAction(quit_action)
         view = self.menuBar().addMenu("&View")
@@ -122,6 +127,11 @@ class MainWindow(QMainWindow):
         QMessageBox.about(self, "About Lectern",
                           f"<b>Lectern</b><br>Record lectures, keep your course library and chat with it, "
                           f"offline.<br><br>Data folder: {self.ctx.paths.root}")
+
+    def open_settings(self) -> None:
+        from .settings_dialog import SettingsDialog
+
+        SettingsDialog(self.ctx, self).exec()
 
     def run_selfcheck(self) -> int:
         job_id = self.ctx.submit("selfcheck", {"steps": 4, "delay_s": 0.3}, title="Self-check")

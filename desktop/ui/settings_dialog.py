@@ -1,0 +1,48 @@
+"""Settings: one dialog, one tab per area. Each tab module provides a QWidget with
+``title`` and ``apply()``; ``apply`` saves through core.settings and raises
+LecternError with a plain message when a choice cannot be used."""
+from __future__ import annotations
+
+import importlib
+
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QTabWidget, QVBoxLayout, QWidget
+
+from ..core.errors import LecternError
+
+# (module, class) of each tab, in order; a tab whose module is absent is skipped.
+TABS = (("settings_transcription", "TranscriptionSettingsTab"), ("settings_chat", "ChatSettingsTab"),
+        ("settings_sync", "SyncSettingsTab"))
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, ctx, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle("Settings")
+        self.resize(640, 480)
+        self.tabs = QTabWidget()
+        self.pages: list[QWidget] = []
+        for module, cls in TABS:
+            try:
+                mod = importlib.import_module(f"{__package__}.{module}")
+            except ModuleNotFoundError:
+                continue
+            page = getattr(mod, cls)(ctx)
+            self.pages.append(page)
+            self.tabs.addTab(page, page.title)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.tabs)
+        lay.addWidget(buttons)
+
+    def accept(self) -> None:
+        for page in self.pages:
+            try:
+                page.apply()
+            except LecternError as exc:
+                self.tabs.setCurrentWidget(page)
+                QMessageBox.warning(self, "This setting cannot be used", str(exc))
+                return
+        super().accept()
