@@ -86,16 +86,8 @@ def add_chunks(db: sqlite_utils.Database, store: VectorStore, scope: DocumentSco
                 (scope.document_id, first_ordinal + i, scope.kind, c.page, c.start_s, c.end_s, scope.semester,
                  scope.subject, scope.book, c.text))
             ids.append(int(cur.lastrowid))
-        metas = []
-        for cid, c in zip(ids, chunks):
-            m: dict[str, Any] = {"document_id": scope.document_id, "chunk_id": cid, "kind": scope.kind,
-                                 "semester": scope.semester, "subject": scope.subject, "book": scope.book}
-            if c.page is not None:
-                m["page"] = c.page
-            if c.start_s is not None:
-                m["start_s"] = float(c.start_s)
-                m["end_s"] = float(c.end_s if c.end_s is not None else c.start_s)
-            metas.append(m)
+        metas = [chunk_metadata(scope.document_id, cid, scope.kind, scope.semester, scope.subject, scope.book,
+                                c.page, c.start_s, c.end_s) for cid, c in zip(ids, chunks)]
         store.upsert([vector_id(i) for i in ids], [list(map(float, v)) for v in vectors],
                      [c.text for c in chunks], metas)
         conn.execute("COMMIT")
@@ -103,6 +95,37 @@ def add_chunks(db: sqlite_utils.Database, store: VectorStore, scope: DocumentSco
         conn.execute("ROLLBACK")
         raise
     return ids
+
+
+def chunk_metadata(document_id: int, chunk_id: int, kind: str, semester: str, subject: str, book: str,
+                   page: int | None, start_s: float | None, end_s: float | None) -> dict[str, Any]:
+    """The vector store metadata of one chunk (what scope filters and citations read)."""
+    m: dict[str, Any] = {"document_id": document_id, "chunk_id": chunk_id, "kind": kind,
+                         "semester": semester, "subject": subject, "book": book}
+    if page is not None:
+        m["page"] = page
+    if start_s is not None:
+        m["start_s"] = float(start_s)
+        m["end_s"] = float(end_s if end_s is not None else start_s)
+    return m
+
+
+def update_vector_scope(db: sqlite_utils.Database, store: VectorStore, document_id: int, batch: int = 500) -> int:
+    """Rewrite the vector metadata of a document's chunks from SQLite (after a rename or move)."""
+    done = 0
+    last = -1
+    while True:
+        rows = list(db.query(
+            "SELECT id, kind, page, start_s, end_s, semester, subject, book FROM chunks"
+            " WHERE document_id = ? AND id > ? ORDER BY id LIMIT ?", [document_id, last, batch]))
+        if not rows:
+            return done
+        store.update_metadata(
+            [vector_id(r["id"]) for r in rows],
+            [chunk_metadata(document_id, r["id"], r["kind"], r["semester"], r["subject"], r["book"], r["page"],
+                            r["start_s"], r["end_s"]) for r in rows])
+        done += len(rows)
+        last = rows[-1]["id"]
 
 
 def update_scope(db: sqlite_utils.Database, document_id: int, semester: str, subject: str, book: str) -> None:

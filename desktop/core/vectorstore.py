@@ -113,6 +113,15 @@ class VectorStore:
     def count(self) -> int:
         return int(self._call("count"))
 
+    def ids(self, where: dict[str, Any]) -> list[str]:
+        """Ids of the vectors matching ``where`` (e.g. one document's)."""
+        return list(self._call("get", where=where, include=[])["ids"])
+
+    def update_metadata(self, ids: list[str], metadatas: list[dict[str, Any]]) -> None:
+        """Replace the metadata of existing vectors (after a rename or move); vectors stay."""
+        if ids:
+            self._call("update", ids=ids, metadatas=metadatas)
+
 
 def _is_connection_error(exc: Exception) -> bool:
     text = f"{type(exc).__name__} {exc}".lower()
