@@ -82,12 +82,27 @@ def run_gui(paths: DataPaths, startup_probe: bool = False) -> int:
         QTimer.singleShot(0, report)
 
     app.aboutToQuit.connect(lambda: (window.save_state(), supervisor.stop()))
+    _quit_on_signals(app)
     try:
         with loop:
             loop.run_until_complete(_wait_for_quit(app))
     finally:
         lock.release()
     return 0
+
+
+def _quit_on_signals(app) -> None:
+    """SIGTERM/SIGINT close the window properly, so the children are stopped too."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: QTimer.singleShot(0, app.quit))
+    # Python runs signal handlers only between bytecodes: wake the interpreter regularly.
+    waker = QTimer(app)
+    waker.timeout.connect(lambda: None)
+    waker.start(250)
 
 
 async def _wait_for_quit(app) -> None:

@@ -10,6 +10,8 @@ def _window(qtbot, paths, services):
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow, timeout=5000)
     return win
 
 
