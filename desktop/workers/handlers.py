@@ -14,6 +14,27 @@ def _selfcheck(ctx: JobContext) -> dict[str, Any] | None:
     return selfcheck.run(ctx)
 
 
+def _ingest_document(ctx: JobContext) -> dict[str, Any] | None:
+    from ..core import ingest
+
+    return ingest.run(ctx)
+
+
+def _transcribe_recording(ctx: JobContext) -> dict[str, Any] | None:
+    from ..core import transcribe
+
+    return transcribe.run(ctx)
+
+
+def _index_lecture(ctx: JobContext) -> dict[str, Any] | None:
+    from ..core import transcribe
+
+    return transcribe.run_index(ctx)
+
+
 HANDLERS: dict[str, Handler] = {
     "selfcheck": _selfcheck,
+    "transcribe_recording": _transcribe_recording,
+    "index_lecture": _index_lecture,
+    "ingest_document": _ingest_document,
 }

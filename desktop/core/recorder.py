@@ -1,0 +1,501 @@
+"""Recording a lecture from the microphone to a WAV file that survives a crash.
+
+PortAudio calls ``_callback`` on its own real-time thread; it only copies the frames
+into a queue (no disk, no locks, no database). A writer thread takes them from the
+queue and appends them to ``<data>/recordings/<id>.wav`` at once (unbuffered writes,
+so a killed process loses only what was still in the queue). About once a second it
+rewrites the WAV header sizes and fsyncs, so even a power cut loses about a second.
+A recording left behind by a crash is repaired at the next start (``recovery.py``).
+
+While the recording runs, a lock file next to it is held; recovery skips a recording
+whose lock is still held (another Lectern process is recording it right now).
+"""
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import queue
+import shutil
+import struct
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from . import audio_devices
+from .config import DataPaths
+from .db import open_db
+from .errors import AudioError, DiskFull, LecternError
+
+try:  # Linux/macOS; on Windows recovery falls back to "not held".
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None  # type: ignore[assignment]
+
+log = logging.getLogger(__name__)
+
+SAMPLERATE = 16000          # what Whisper wants; no resampling needed later
+BLOCK_S = 0.05              # 50 ms per callback: small blocks keep the crash loss small
+HEADER_BYTES = 44
+FLUSH_EVERY_S = 1.0
+DEVICE_SILENT_S = 4.0       # no callback at all for this long = the device is gone
+MIN_FREE_BYTES = 200 * 1024 * 1024          # refuse to start below this
+STOP_BELOW_FREE_BYTES = 50 * 1024 * 1024    # stop (and keep the audio) below this
+
+# recordings.state values
+RECORDING, PAUSED, STOPPED, RECOVERED = "recording", "paused", "stopped", "recovered"
+TRANSCRIBING, TRANSCRIBED, FAILED, CANCELLED, QUEUED = "transcribing", "transcribed", "failed", "cancelled", "queued"
+UNFINISHED_STATES = (RECORDING, PAUSED)
+
+
+def wav_header(data_bytes: int, samplerate: int, channels: int) -> bytes:
+    """A canonical 44-byte PCM16 header for ``data_bytes`` of samples."""
+    block_align = channels * 2
+    return struct.pack("<4sI4s4sIHHIIHH4sI", b"RIFF", 36 + data_bytes, b"WAVE", b"fmt ", 16, 1, channels,
+                       samplerate, samplerate * block_align, block_align, 16, b"data", data_bytes)
+
+
+def recording_lock_path(paths: DataPaths, recording_id: int) -> Path:
+    return paths.recordings / f"{recording_id}.lock"
+
+
+def lock_is_held(lock_path: Path) -> bool:
+    """True when some live process holds this recording's lock."""
+    if fcntl is None or not lock_path.exists():
+        return False
+    try:
+        fd = os.open(str(lock_path), os.O_RDWR)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
+
+
+@dataclass
+class Level:
+    rms: float = 0.0    # 0..1 of full scale
+    peak: float = 0.0
+
+    @property
+    def rms_db(self) -> float:
+        return 20 * np.log10(max(self.rms, 1e-6))
+
+    @property
+    def peak_db(self) -> float:
+        return 20 * np.log10(max(self.peak, 1e-6))
+
+
+@dataclass
+class RecordingResult:
+    recording_id: int
+    path: Path
+    frames: int
+    samplerate: int
+    channels: int
+    overflows: int
+    error: LecternError | None = None
+
+    @property
+    def duration_s(self) -> float:
+        return self.frames / self.samplerate if self.samplerate else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"recording_id": self.recording_id, "path": str(self.path), "frames": self.frames,
+                "duration_s": round(self.duration_s, 3), "samplerate": self.samplerate,
+                "channels": self.channels, "dropped_frames": self.overflows,
+                "error": str(self.error) if self.error else ""}
+
+
+def _open_error(exc: Exception, device: str) -> AudioError:
+    text = str(exc).lower()
+    if "permission" in text or "access" in text or "denied" in text:
+        return AudioError("Lectern is not allowed to use the microphone.",
+                          "Allow microphone access for Lectern in your system's privacy settings, then retry.")
+    if "busy" in text or "unavailable" in text:
+        return AudioError(f"The microphone{' ' + repr(device) if device else ''} is busy or unavailable.",
+                          "Close other programs that record sound, or choose another microphone.")
+    if "querying device -1" in text or "no input device" in text:
+        return AudioError(audio_devices.NO_DEVICE_MESSAGE, audio_devices.NO_DEVICE_HINT)
+    return AudioError(f"The microphone could not be opened ({exc}).", "Choose another microphone, or plug it in again.")
+
+
+class Recorder:
+    """One recording session: start, pause/resume, stop. Safe to drive from the UI thread.
+
+    ``on_block(frames_int16, paused)`` runs on the writer thread for every block (live
+    captions and meters hang off it; it must return quickly). ``on_finished(result)``
+    runs once when the file is complete, whether stopped by the student or by a problem
+    (``result.error`` then says what happened; the audio so far is kept).
+    """
+
+    def __init__(self, paths: DataPaths, *, title: str = "", node_id: int | None = None, device: str = "",
+                 samplerate: int = SAMPLERATE, channels: int = 1, min_free_bytes: int = MIN_FREE_BYTES,
+                 stop_below_free_bytes: int = STOP_BELOW_FREE_BYTES,
+                 on_block: Callable[[np.ndarray, bool], None] | None = None,
+                 on_finished: Callable[[RecordingResult], None] | None = None) -> None:
+        self.paths = paths
+        self.title = title
+        self.node_id = node_id
+        self.device_name = device
+        self.samplerate = samplerate
+        self.channels = channels
+        self.min_free_bytes = min_free_bytes
+        self.stop_below_free_bytes = stop_below_free_bytes
+        self.on_block = on_block
+        self.on_finished = on_finished
+        self.recording_id: int | None = None
+        self.path: Path | None = None
+        self.device: audio_devices.InputDevice | None = None
+        self.error: LecternError | None = None
+        self.result: RecordingResult | None = None
+        self.level = Level()
+        self.overflows = 0                 # callbacks flagged input_overflow by PortAudio
+        self.frames_written = 0
+        self.frames_received = 0
+        self.started_at = 0.0               # wall clock of the first frame
+        self._q: queue.SimpleQueue = queue.SimpleQueue()
+        self._paused = False
+        self._stopping = threading.Event()
+        self._finished = threading.Event()
+        self._stream: Any = None
+        self._writer: threading.Thread | None = None
+        self._file: Any = None
+        self._lock_fd: int | None = None
+        self._last_callback = 0.0
+        self._stream_ended = False
+        self._db = None
+        self._stop_lock = threading.Lock()
+
+    # -- state --------------------------------------------------------------------------
+    @property
+    def elapsed_s(self) -> float:
+        return self.frames_written / self.samplerate
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    @property
+    def running(self) -> bool:
+        return self._writer is not None and not self._finished.is_set()
+
+    @property
+    def free_bytes(self) -> int:
+        return disk_free(self.paths)
+
+    # -- start --------------------------------------------------------------------------
+    def start(self) -> int:
+        """Open the microphone and start writing. Returns the new recording id.
+
+        Raises AudioError (no/unknown/busy device, permission) or DiskFull before any
+        row or file is created, so a failed start leaves nothing behind.
+        """
+        sd = audio_devices.sounddevice()
+        self.paths.ensure()
+        free = disk_free(self.paths)
+        if free < self.min_free_bytes:
+            raise DiskFull(f"Only {free / 1e6:.0f} MB is free on the disk, too little to record a lecture.",
+                           "Free some space (at least 200 MB; an hour of lecture takes about 115 MB), then retry.")
+        self.device = audio_devices.find(self.device_name)
+        self.samplerate, self.channels = self._pick_format(sd)
+        self._db = open_db(self.paths.db)
+        now = time.time()
+        cur = self._db.execute(
+            "INSERT INTO recordings (title, node_id, path, source, state, samplerate, channels, created_at)"
+            " VALUES (?,?,?,?,?,?,?,?)",
+            (self.title or "Lecture", self.node_id, "", "microphone", RECORDING, self.samplerate, self.channels, now))
+        rec_id = int(cur.lastrowid)
+        self.recording_id = rec_id
+        self.path = self.paths.recordings / f"{rec_id}.wav"
+        try:
+            self._take_lock()
+            self._file = open(self.path, "wb", buffering=0)
+            self._file.write(wav_header(0, self.samplerate, self.channels))
+            self._db.execute("UPDATE recordings SET path=? WHERE id=?",
+                             (str(self.path.relative_to(self.paths.root)), rec_id))
+            self._stream = sd.InputStream(
+                device=self.device.index, samplerate=self.samplerate, channels=self.channels, dtype="int16",
+                blocksize=int(self.samplerate * BLOCK_S), callback=self._callback,
+                finished_callback=self._stream_finished)
+            audio_devices.stream_opened()
+            self._last_callback = time.monotonic()
+            self._writer = threading.Thread(target=self._write_loop, name=f"recorder-{rec_id}", daemon=True)
+            self._writer.start()
+            self._stream.start()
+        except Exception as exc:
+            self._abort_start()
+            if isinstance(exc, LecternError):
+                raise
+            if isinstance(exc, PermissionError):
+                raise AudioError("Lectern cannot write to its recordings folder.",
+                                 f"Check the permissions of {self.paths.recordings}.") from exc
+            if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+                raise DiskFull("The disk is full.", "Free some space, then retry.") from exc
+            raise _open_error(exc, self.device_name) from exc
+        log.info("recording %s started on %r at %d Hz", rec_id, self.device.name, self.samplerate)
+        return rec_id
+
+    def _pick_format(self, sd: Any) -> tuple[int, int]:
+        """16 kHz mono if the device can do it; otherwise its own rate (transcription resamples)."""
+        assert self.device is not None
+        tries = [(self.samplerate, self.channels), (int(self.device.default_samplerate), self.channels),
+                 (int(self.device.default_samplerate), min(2, self.device.channels))]
+        last: Exception | None = None
+        for sr, ch in tries:
+            try:
+                sd.check_input_settings(device=self.device.index, samplerate=sr, channels=ch, dtype="int16")
+                return sr, ch
+            except Exception as exc:
+                last = exc
+        raise _open_error(last or RuntimeError("unsupported"), self.device.name)
+
+    def _take_lock(self) -> None:
+        assert self.recording_id is not None
+        lock = recording_lock_path(self.paths, self.recording_id)
+        self._lock_fd = os.open(str(lock), os.O_RDWR | os.O_CREAT, 0o644)
+        if fcntl is not None:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.write(self._lock_fd, str(os.getpid()).encode())
+
+    def _release_lock(self) -> None:
+        if self._lock_fd is None:
+            return
+        try:
+            os.close(self._lock_fd)
+            if self.recording_id is not None:
+                recording_lock_path(self.paths, self.recording_id).unlink(missing_ok=True)
+        except OSError:
+            pass
+        self._lock_fd = None
+
+    def _abort_start(self) -> None:
+        """Undo a start that failed half-way: no row, no file, no stream."""
+        if self._stream is not None:
+            try:
+                self._stream.close(ignore_errors=True)
+            finally:
+                audio_devices.stream_closed()
+                self._stream = None
+        self._stopping.set()
+        if self._writer is not None:
+            self._q.put(None)
+            self._writer.join(5)
+            self._writer = None
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+        self._release_lock()
+        if self._db is not None and self.recording_id is not None:
+            self._db.execute("DELETE FROM recordings WHERE id=?", (self.recording_id,))
+        self.recording_id = None
+
+    # -- real-time side ---------------------------------------------------------------------
+    def _callback(self, indata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
+        # PortAudio's thread: copy and hand over, nothing else.
+        if status.input_overflow:
+            self.overflows += 1
+        self._last_callback = time.monotonic()
+        self._q.put((indata.copy(), self._paused))
+
+    def _stream_finished(self) -> None:
+        self._stream_ended = True
+        self._q.put(b"ended")  # wake the writer so it notices promptly
+
+    # -- writer thread ----------------------------------------------------------------------
+    def _write_loop(self) -> None:
+        assert self._file is not None
+        fd = self._file.fileno()
+        data_bytes = 0
+        last_flush = time.monotonic()
+        synced_bytes = 0
+        problem: LecternError | None = None
+        while True:
+            try:
+                item = self._q.get(timeout=0.2)
+            except queue.Empty:
+                item = b"tick"
+            if item is None:  # stop() has closed the stream and drained the callback
+                break
+            if isinstance(item, tuple):
+                block, paused = item
+                self.frames_received += len(block)
+                if not self.started_at:
+                    self.started_at = time.time() - len(block) / self.samplerate
+                self._measure(block)
+                if not paused:
+                    try:
+                        self._file.write(block.tobytes())
+                    except OSError as exc:
+                        problem = self._write_failed(exc)
+                        break
+                    data_bytes += block.nbytes
+                    self.frames_written += len(block)
+                if self.on_block is not None:
+                    try:
+                        self.on_block(block, paused)
+                    except Exception:  # a listener must never stop the recording
+                        log.exception("recording listener failed")
+            now = time.monotonic()
+            if now - last_flush >= FLUSH_EVERY_S:
+                last_flush = now
+                if data_bytes != synced_bytes:
+                    self._sync_header(fd, data_bytes)
+                    synced_bytes = data_bytes
+                if disk_free(self.paths) < self.stop_below_free_bytes:
+                    problem = DiskFull("Your disk is nearly full, so the recording was stopped.",
+                                       "What was recorded so far is saved. Free some space before recording again.")
+                    break
+            if not self._stopping.is_set() and (
+                    self._stream_ended or now - self._last_callback > DEVICE_SILENT_S):
+                problem = AudioError("The microphone stopped sending sound (was it unplugged?), so the "
+                                     "recording was stopped.", "What was recorded so far is saved.")
+                break
+        self._sync_header(fd, data_bytes)
+        self._finish(problem)
+
+    def _measure(self, block: np.ndarray) -> None:
+        if not len(block):
+            return
+        x = block.astype(np.float32) * (1.0 / 32768.0)
+        self.level = Level(float(np.sqrt(np.mean(x * x))), float(np.max(np.abs(x))))
+
+    def _write_failed(self, exc: OSError) -> LecternError:
+        if exc.errno == errno.ENOSPC:
+            return DiskFull("The disk is full, so the recording was stopped.", "What was recorded so far is saved.")
+        return AudioError(f"The recording could not be written to disk ({exc.strerror or exc}).",
+                          "What was recorded so far is saved.")
+
+    def _sync_header(self, fd: int, data_bytes: int) -> None:
+        try:
+            header = wav_header(data_bytes, self.samplerate, self.channels)
+            os.pwrite(fd, header[4:8], 4)
+            os.pwrite(fd, header[40:44], 40)
+            os.fsync(fd)
+        except OSError as exc:  # a full disk must not kill the writer; recovery can fix the header
+            log.warning("could not update the WAV header: %s", exc)
+
+    def _finish(self, problem: LecternError | None) -> None:
+        """Writer thread, at the very end: close everything, record the outcome, tell the listener."""
+        if problem is not None:
+            log.warning("recording %s stopped: %s", self.recording_id, problem)
+            self.error = problem
+            self._close_stream()
+        # Trim a partial frame left by a failed write, so the file is valid as it stands.
+        assert self._file is not None and self.path is not None and self.recording_id is not None
+        frame_bytes = 2 * self.channels
+        size = HEADER_BYTES + self.frames_written * frame_bytes
+        try:
+            self._file.truncate(size)
+        except OSError:
+            pass
+        self._file.close()
+        db = open_db(self.paths.db)  # this thread's own connection
+        db.execute("UPDATE recordings SET state=?, duration_s=?, error=? WHERE id=?",
+                   (STOPPED, self.elapsed_s, str(problem) if problem else "", self.recording_id))
+        self._release_lock()
+        try:
+            from .lectures import ensure_document
+
+            ensure_document(db, self.paths, self.recording_id)
+        except Exception:  # the library entry can be made again later; the audio is safe
+            log.exception("could not file recording %s in the library", self.recording_id)
+        self.result = RecordingResult(self.recording_id, self.path, self.frames_written, self.samplerate,
+                                      self.channels, self.overflows, problem)
+        self._finished.set()
+        if self.on_finished is not None:
+            try:
+                self.on_finished(self.result)
+            except Exception:
+                log.exception("on_finished listener failed")
+
+    def _close_stream(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is None:
+            return
+        try:
+            stream.abort(ignore_errors=True)
+            stream.close(ignore_errors=True)
+        except Exception:
+            pass
+        finally:
+            audio_devices.stream_closed()
+
+    # -- controls -------------------------------------------------------------------------
+    def pause(self) -> None:
+        if self.running and not self._paused:
+            self._paused = True
+            self._set_state(PAUSED)
+
+    def resume(self) -> None:
+        if self.running and self._paused:
+            self._paused = False
+            self._set_state(RECORDING)
+
+    def _set_state(self, state: str) -> None:
+        if self._db is not None and self.recording_id is not None:
+            self._db.execute("UPDATE recordings SET state=? WHERE id=? AND state IN (?, ?)",
+                             (state, self.recording_id, RECORDING, PAUSED))
+
+    def stop(self, wait: bool = True, timeout: float = 15.0) -> RecordingResult | None:
+        """Stop and finish the file. With ``wait=False`` this returns at once and
+        ``on_finished`` reports the result (the UI's way: closing a stream can take a moment)."""
+        with self._stop_lock:
+            if self._writer is None:
+                return self.result
+            if not self._stopping.is_set():
+                self._stopping.set()
+                threading.Thread(target=self._shutdown, name="recorder-stop", daemon=True).start()
+        if wait:
+            self._finished.wait(timeout)
+            return self.result
+        return None
+
+    def _shutdown(self) -> None:
+        # stop() lets PortAudio deliver the buffers it holds; then the writer drains the queue.
+        stream = self._stream
+        if stream is not None:
+            try:
+                stream.stop(ignore_errors=True)
+            except Exception:
+                pass
+            self._close_stream()
+        self._q.put(None)
+
+    def wait(self, timeout: float | None = None) -> RecordingResult | None:
+        self._finished.wait(timeout)
+        return self.result
+
+
+def disk_free(paths: DataPaths) -> int:
+    try:
+        return shutil.disk_usage(paths.recordings if paths.recordings.exists() else paths.root).free
+    except OSError:
+        return 0
+
+
+def record_for(paths: DataPaths, seconds: float, device: str = "", title: str = "",
+               node_id: int | None = None, on_started: Callable[[Recorder], None] | None = None) -> RecordingResult:
+    """Record ``seconds`` of audio (counted in frames written, not wall time) and stop."""
+    rec = Recorder(paths, title=title, node_id=node_id, device=device)
+    rec.start()
+    if on_started is not None:
+        on_started(rec)
+    target = int(seconds * rec.samplerate)
+    while rec.running and rec.frames_written < target:
+        time.sleep(0.02)
+    result = rec.stop(wait=True)
+    assert result is not None
+    return result

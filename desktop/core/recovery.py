@@ -1,0 +1,95 @@
+"""Bringing back recordings that a crash, kill or power cut left unfinished.
+
+The recorder writes samples to disk as they arrive but only rewrites the WAV header
+about once a second, so after a crash the header may undercount the samples. At the
+next start every recording still marked recording/paused whose lock nobody holds is
+repaired: the header is rewritten from the file size (a torn last frame is trimmed),
+the row is marked 'recovered' with its real duration, and it is filed in the library.
+The caller then offers it back to the student and starts its transcription.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+
+from .config import DataPaths
+from .timefmt import format_duration
+from .recorder import (HEADER_BYTES, RECOVERED, UNFINISHED_STATES, lock_is_held, recording_lock_path,
+                       wav_header)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Recovered:
+    recording_id: int
+    title: str
+    duration_s: float
+    path: Path
+    ok: bool           # False: nothing usable was on disk
+    message: str
+
+
+def repair_wav(path: Path, samplerate: int, channels: int) -> int:
+    """Rewrite the header of one of our PCM16 WAVs from its size. Returns the frame count."""
+    frame_bytes = 2 * channels
+    size = path.stat().st_size
+    frames = max(0, (size - HEADER_BYTES) // frame_bytes)
+    data_bytes = frames * frame_bytes
+    with open(path, "r+b") as f:
+        if size < HEADER_BYTES:
+            f.truncate(0)
+        f.seek(0)
+        # Keep the rate/channels the file itself declares when its fmt chunk is intact.
+        head = f.read(HEADER_BYTES)
+        if len(head) == HEADER_BYTES and head[:4] == b"RIFF" and head[12:16] == b"fmt ":
+            _, ch, sr = struct.unpack("<HHI", head[20:28])
+            if ch and sr:
+                samplerate, channels = sr, ch
+        f.seek(0)
+        f.write(wav_header(data_bytes, samplerate, channels))
+        f.truncate(HEADER_BYTES + data_bytes)
+        f.flush()
+        os.fsync(f.fileno())
+    return frames
+
+
+def unfinished(db: sqlite_utils.Database, paths: DataPaths) -> list[int]:
+    """Recordings marked as still recording that no live process is recording."""
+    marks = ",".join("?" * len(UNFINISHED_STATES))
+    ids = [r["id"] for r in db.query(f"SELECT id FROM recordings WHERE state IN ({marks}) AND source='microphone'"
+                                     " ORDER BY id", list(UNFINISHED_STATES))]
+    return [i for i in ids if not lock_is_held(recording_lock_path(paths, i))]
+
+
+def recover(db: sqlite_utils.Database, paths: DataPaths) -> list[Recovered]:
+    """Repair every orphaned recording. Safe to call at every start (does nothing if none)."""
+    from .lectures import ensure_document, get_recording
+
+    out: list[Recovered] = []
+    for rec_id in unfinished(db, paths):
+        rec = get_recording(db, rec_id)
+        path = paths.root / rec.path if rec.path else paths.recordings / f"{rec_id}.wav"
+        if not path.exists() or path.stat().st_size <= HEADER_BYTES:
+            db.execute("UPDATE recordings SET state='failed', error=? WHERE id=?",
+                       ("The recording was interrupted before any sound was saved.", rec_id))
+            out.append(Recovered(rec_id, rec.title, 0.0, path, False,
+                                 f"“{rec.title}” was interrupted before any sound was saved."))
+            continue
+        frames = repair_wav(path, rec.samplerate or 16000, rec.channels or 1)
+        duration = frames / float(rec.samplerate or 16000)
+        db.execute("UPDATE recordings SET state=?, duration_s=?, error='' WHERE id=?", (RECOVERED, duration, rec_id))
+        recording_lock_path(paths, rec_id).unlink(missing_ok=True)
+        try:
+            ensure_document(db, paths, rec_id)
+        except Exception:  # filing can be retried by the transcription job; the audio is safe
+            log.exception("could not file recovered recording %s", rec_id)
+        log.info("recovered recording %s (%.1f s)", rec_id, duration)
+        out.append(Recovered(rec_id, rec.title, duration, path, True,
+                             f"“{rec.title}” was interrupted; its {format_duration(duration)} of audio were recovered."))
+    return out

@@ -1,0 +1,247 @@
+"""Transcribing a lecture with faster-whisper, then indexing it for search and chat.
+
+The job ``transcribe_recording`` runs in the worker. Progress is the audio position
+reached over the lecture's duration. Segments are stored as they come, so a job
+interrupted by a killed worker resumes from the last stored segment (its attempt
+counter says so); a fresh job replaces every segment. Cancellation is checked
+between segments. The finished transcript is cut into windows of whole segments
+(about 45-60 s each) and indexed like PDF pages, with start/end seconds.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+import numpy as np
+import sqlite_utils
+
+from . import library, models, settings as settings_mod
+from .config import DataPaths, apply_offline_env
+from .errors import AudioError, JobCancelled, LecternError
+from .index import ChunkIn, DocumentScope, add_chunks, delete_document_chunks
+from .jobs import JobContext
+from .lectures import Segment, audio_path, ensure_document, get_recording, segments as load_segments
+from .timefmt import format_duration
+
+log = logging.getLogger(__name__)
+
+SAMPLERATE = 16000
+BEAM_SIZE = 5
+CHUNK_MIN_S = 45.0
+CHUNK_MAX_S = 60.0
+TRANSCRIBE_SHARE = 0.92      # of the job's progress bar; the rest is indexing
+
+ALIASES = {"base": "whisper-base", "tiny.en": "whisper-tiny.en", "tiny": "whisper-tiny.en",
+           "whisper-base": "whisper-base", "whisper-tiny.en": "whisper-tiny.en"}
+
+
+def model_choice_from(text: str | None) -> str | None:
+    """'base' / 'tiny.en' / a registry id / a folder path -> what models.resolve takes ('' -> default)."""
+    if not text:
+        return None
+    text = text.strip()
+    return ALIASES.get(text.lower(), text)
+
+
+def language_from(text: str | None) -> str | None:
+    """'auto' or '' -> None (detect); otherwise a language code such as 'en'."""
+    if not text or text.strip().lower() in ("auto", "detect"):
+        return None
+    return text.strip().lower()
+
+
+_models: dict[str, Any] = {}
+_models_lock = threading.Lock()
+
+
+def load_whisper(resolved: models.ResolvedModel, threads: int = 0) -> Any:
+    """One WhisperModel per folder and process (loading takes about a second)."""
+    key = f"{resolved.path}:{threads}"
+    with _models_lock:
+        if key not in _models:
+            apply_offline_env()
+            from faster_whisper import WhisperModel
+
+            try:
+                _models[key] = WhisperModel(str(resolved.path), device="cpu", compute_type="int8",
+                                            cpu_threads=threads or (os.cpu_count() or 2))
+            except Exception as exc:
+                raise LecternError(f"The transcription model {resolved.label} could not be loaded ({exc}).",
+                                   "Choose another model in Settings → Transcription.") from exc
+        return _models[key]
+
+
+def decode(path: Path) -> np.ndarray:
+    """The file's sound as 16 kHz mono float32 (any format FFmpeg reads)."""
+    from faster_whisper.audio import decode_audio
+
+    try:
+        return decode_audio(str(path), sampling_rate=SAMPLERATE)
+    except Exception as exc:
+        raise AudioError(f"The sound of {path.name} could not be decoded.",
+                         "The file may be damaged or in a format Lectern does not know.") from exc
+
+
+@dataclass
+class SegmentOut:
+    start: float
+    end: float
+    text: str
+
+
+def transcribe_array(model: Any, audio: np.ndarray, language: str | None = None, offset_s: float = 0.0,
+                     beam_size: int = BEAM_SIZE) -> tuple[Iterator[SegmentOut], Any]:
+    """Lazily transcribe ``audio`` (VAD on); segment times are shifted by ``offset_s``."""
+    segs, info = model.transcribe(audio, language=language, beam_size=beam_size, vad_filter=True)
+
+    def gen() -> Iterator[SegmentOut]:
+        for s in segs:
+            text = s.text.strip()
+            if text:
+                yield SegmentOut(round(s.start + offset_s, 3), round(s.end + offset_s, 3), text)
+    return gen(), info
+
+
+# -- chunking and indexing ------------------------------------------------------------------------
+def chunk_segments(segs: Iterable[Segment | SegmentOut]) -> list[ChunkIn]:
+    """Windows of whole segments, each about CHUNK_MIN_S..CHUNK_MAX_S long."""
+    out: list[ChunkIn] = []
+    cur: list[tuple[float, float, str]] = []
+
+    def flush() -> None:
+        if cur:
+            out.append(ChunkIn(text=" ".join(t for _, _, t in cur), start_s=cur[0][0], end_s=cur[-1][1]))
+            cur.clear()
+
+    for s in segs:
+        start = float(getattr(s, "start_s", getattr(s, "start", 0.0)))
+        end = float(getattr(s, "end_s", getattr(s, "end", start)))
+        text = s.text.strip()
+        if not text:
+            continue
+        if cur and end - cur[0][0] > CHUNK_MAX_S:
+            flush()
+        cur.append((start, end, text))
+        if end - cur[0][0] >= CHUNK_MIN_S:
+            flush()
+    flush()
+    return out
+
+
+def index_recording(db: sqlite_utils.Database, paths: DataPaths, recording_id: int, store: Any = None,
+                    embed: Callable[[list[str]], Any] | None = None) -> int:
+    """(Re)index a lecture's transcript in SQLite/FTS5 and the vector store. Returns the chunk count."""
+    from .embeddings import get_embedder
+    from .vectorstore import VectorStore
+
+    doc_id = ensure_document(db, paths, recording_id)
+    rec = get_recording(db, recording_id)
+    assert rec.node_id is not None
+    lin = library.lineage(db, rec.node_id)
+    scope = DocumentScope(doc_id, "lecture", lin["semester"], lin["subject"], lin["book"])
+    chunks = chunk_segments(load_segments(db, recording_id))
+    store = store or VectorStore(paths)
+    embed = embed or get_embedder().embed
+    delete_document_chunks(db, store, doc_id)
+    for first in range(0, len(chunks), 32):
+        add_chunks(db, store, scope, chunks[first:first + 32], first, embed)
+    return len(chunks)
+
+
+# -- the jobs ---------------------------------------------------------------------------------------
+def _set_states(db: sqlite_utils.Database, recording_id: int, rec_state: str, doc_state: str, error: str = "") -> None:
+    db.execute("UPDATE recordings SET state=?, error=? WHERE id=?", (rec_state, error, recording_id))
+    db.execute("UPDATE documents SET state=?, error=? WHERE recording_id=?", (doc_state, error, recording_id))
+
+
+def run(ctx: JobContext) -> dict[str, Any]:
+    """Handler of the ``transcribe_recording`` job (payload: recording_id, optional model, language)."""
+    rec_id = int(ctx.payload["recording_id"])
+    db = ctx.db
+    rec = get_recording(db, rec_id)
+    path = audio_path(db, ctx.paths, rec)
+    if not path.exists():
+        _set_states(db, rec_id, "failed", "failed", "The audio file is missing.")
+        raise AudioError(f"The audio of “{rec.title}” is missing ({path.name}).")
+    doc_id = ensure_document(db, ctx.paths, rec_id)
+    db.execute("UPDATE documents SET job_id=? WHERE id=?", (ctx.job_id, doc_id))
+    _set_states(db, rec_id, "transcribing", "transcribing")
+    try:
+        return _transcribe(ctx, rec_id, path)
+    except JobCancelled:
+        _set_states(db, rec_id, "cancelled", "cancelled", "Transcription was cancelled.")
+        raise
+    except LecternError as exc:
+        _set_states(db, rec_id, "failed", "failed", str(exc))
+        raise
+    except Exception as exc:
+        _set_states(db, rec_id, "failed", "failed", f"{type(exc).__name__}: {exc}")
+        raise
+
+
+def _transcribe(ctx: JobContext, rec_id: int, path: Path) -> dict[str, Any]:
+    db = ctx.db
+    stored = settings_mod.load(db)
+    choice = model_choice_from(ctx.payload.get("model") or stored.transcription_model)
+    language = language_from(ctx.payload.get("language") or stored.transcription_language)
+    ctx.progress(0.0, "Loading the transcription model", force=True)
+    resolved = models.resolve(models.TRANSCRIPTION, choice)
+    model = load_whisper(resolved)
+    ctx.check_cancelled()
+    ctx.progress(0.0, "Reading the audio", force=True)
+    audio = decode(path)
+    duration = len(audio) / SAMPLERATE
+    if duration <= 0:
+        raise AudioError("This lecture contains no sound.")
+    db.execute("UPDATE recordings SET duration_s=?, model=? WHERE id=?", (duration, resolved.id if
+               resolved.id != "custom" else str(resolved.path), rec_id))
+
+    # A second attempt of the same job means the worker died under the first one:
+    # keep what it stored and go on from there. A new job starts over.
+    resume_from = 0.0
+    if ctx.job.attempts > 1:
+        row = db.execute("SELECT max(end_s), count(*) FROM segments WHERE recording_id=?", (rec_id,)).fetchone()
+        resume_from = float(row[0] or 0.0) if row[1] else 0.0
+    else:
+        db.execute("DELETE FROM segments WHERE recording_id=?", (rec_id,))
+    next_idx = int(db.execute("SELECT coalesce(max(idx) + 1, 0) FROM segments WHERE recording_id=?",
+                              (rec_id,)).fetchone()[0])
+    ctx.check_cancelled()
+    ctx.progress(TRANSCRIBE_SHARE * resume_from / duration,
+                 "Finding speech" if not resume_from else f"Resuming at {format_duration(resume_from)}", force=True)
+    t0 = time.monotonic()
+    segs, info = transcribe_array(model, audio[int(resume_from * SAMPLERATE):], language, offset_s=resume_from)
+    count = 0
+    for seg in segs:
+        db.execute("INSERT OR REPLACE INTO segments (recording_id, idx, start_s, end_s, text, edited)"
+                   " VALUES (?,?,?,?,?,0)", (rec_id, next_idx, seg.start, min(seg.end, duration), seg.text))
+        next_idx += 1
+        count += 1
+        ctx.progress(TRANSCRIBE_SHARE * min(seg.end, duration) / duration,
+                     f"Transcribing {format_duration(seg.end)} of {format_duration(duration)}")
+        ctx.check_cancelled()
+    transcribe_s = time.monotonic() - t0
+    db.execute("UPDATE recordings SET language=? WHERE id=?", (info.language or "", rec_id))
+    ctx.progress(TRANSCRIBE_SHARE, "Indexing the transcript", force=True)
+    n_chunks = index_recording(db, ctx.paths, rec_id)
+    _set_states(db, rec_id, "transcribed", "ready")
+    total = db.execute("SELECT count(*) FROM segments WHERE recording_id=?", (rec_id,)).fetchone()[0]
+    return {"recording_id": rec_id, "duration_s": round(duration, 3), "segments": int(total),
+            "new_segments": count, "resumed_from_s": resume_from, "chunks": n_chunks,
+            "language": info.language, "model": resolved.id, "transcribe_s": round(transcribe_s, 3)}
+
+
+def run_index(ctx: JobContext) -> dict[str, Any]:
+    """Handler of ``index_lecture``: refresh a lecture's index after an edit or a move."""
+    rec_id = int(ctx.payload["recording_id"])
+    ctx.progress(0.1, "Indexing the transcript", force=True)
+    n = index_recording(ctx.db, ctx.paths, rec_id)
+    rec = get_recording(ctx.db, rec_id)
+    if rec.state == "transcribed":
+        ctx.db.execute("UPDATE documents SET state='ready', error='' WHERE recording_id=?", (rec_id,))
+    return {"recording_id": rec_id, "chunks": n}
