@@ -15,5 +15,5 @@ class ChatPane(QWidget):
             "Ask your course material",
             "Once your books or lectures are in the library, ask a question here. Answers come from "
             "your own files and cite the page or the minute of the lecture.",
-            icon="💬")
+            icon="chat")
         lay.addWidget(self.empty)

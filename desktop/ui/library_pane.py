@@ -15,5 +15,5 @@ class LibraryPane(QWidget):
             "Your library is empty",
             "Create a semester, a subject and a book, then drop PDFs, slides or notes onto it. "
             "Lectern reads them in the background so you can search and chat with them.",
-            icon="📚")
+            icon="library")
         lay.addWidget(self.empty)

@@ -1,7 +1,7 @@
 """The one window: side bar, three panes, jobs drawer, health in the status bar."""
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
                                QPushButton, QStackedWidget, QVBoxLayout, QWidget, QHBoxLayout)
@@ -14,8 +14,10 @@ from .health_bar import HealthLight
 from .jobs_drawer import JobsDrawer
 from .library_pane import LibraryPane
 from .record_pane import RecordPane
+from .theme import icon as theme_icon
 
-PANES = (("library", "Library", "📚", "Ctrl+1"), ("record", "Record", "🎙", "Ctrl+2"), ("chat", "Chat", "💬", "Ctrl+3"))
+PANES = (("library", "Library", "library", "Ctrl+1"), ("record", "Record", "record", "Ctrl+2"),
+         ("chat", "Chat", "chat", "Ctrl+3"))
 
 
 class MainWindow(QMainWindow):
@@ -25,6 +27,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.ctx = ctx
         self.setWindowTitle("Lectern")
+        self.setWindowIcon(theme_icon("lectern"))
         self.setMinimumSize(960, 620)
         self.settings = QSettings(str(ctx.paths.root / "window.ini"), QSettings.IniFormat)
 
@@ -32,11 +35,12 @@ class MainWindow(QMainWindow):
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("Sidebar")
         self.sidebar.setFixedWidth(190)
+        self.sidebar.setIconSize(QSize(22, 22))
         self.stack = QStackedWidget()
         self.panes: dict[str, QWidget] = {
             "library": LibraryPane(ctx), "record": RecordPane(ctx), "chat": ChatPane(ctx)}
         for key, label, icon, shortcut in PANES:
-            item = QListWidgetItem(f"{icon}   {label}")
+            item = QListWidgetItem(theme_icon(icon), f"  {label}")
             item.setData(Qt.UserRole, key)
             item.setToolTip(f"{label} ({shortcut})")
             self.sidebar.addItem(item)

@@ -15,5 +15,5 @@ class RecordPane(QWidget):
             "Record a lecture",
             "Pick your microphone and press Record. Lectern saves audio to disk as you go and "
             "writes a timestamped transcript offline when you stop.",
-            icon="🎙")
+            icon="record")
         lay.addWidget(self.empty)

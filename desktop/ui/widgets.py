@@ -17,7 +17,10 @@ class EmptyState(QWidget):
         lay = QVBoxLayout(self)
         lay.addStretch(2)
         if icon:
-            ic = QLabel(icon)
+            from .theme import icon_pixmap
+
+            ic = QLabel()
+            ic.setPixmap(icon_pixmap(icon, 72, "#94a3b8"))
             ic.setObjectName("EmptyIcon")
             ic.setAlignment(Qt.AlignCenter)
             lay.addWidget(ic)
@@ -30,6 +33,7 @@ class EmptyState(QWidget):
         body.setWordWrap(True)
         body.setAlignment(Qt.AlignCenter)
         body.setMaximumWidth(520)
+        body.setMinimumWidth(420)
         row = QHBoxLayout()
         row.addStretch(1)
         row.addWidget(body)
