@@ -1,0 +1,195 @@
+"""transcribe, record, recover, transcript: lectures from the command line."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from ..core.config import DataPaths
+from ..core.errors import LecternError
+from .common import emit, fail
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("transcribe", help="import an audio/video file as a lecture and transcribe it")
+    p.add_argument("file", metavar="AUDIO_OR_VIDEO")
+    p.add_argument("--semester", default="", help="semester to file it under (created if needed)")
+    p.add_argument("--subject", default="", help="subject to file it under (created if needed)")
+    p.add_argument("--book", default="", help="optional book inside the subject")
+    p.add_argument("--title", default="", help="title of the lecture (default: the file name)")
+    p.add_argument("--model", default="", help="base, tiny.en or a CTranslate2 Whisper folder (default: settings)")
+    p.add_argument("--language", default="", help="auto, or a language code such as en, fr, de")
+    p.add_argument("--wait", action="store_true", help="wait for the transcript and print it")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_transcribe)
+
+    p = sub.add_parser("record", help="record from the microphone (the default input unless --device)")
+    p.add_argument("--seconds", type=float, required=True)
+    p.add_argument("--device", default="", help="name (or part of it) of the input device")
+    p.add_argument("--title", default="")
+    p.add_argument("--semester", default="")
+    p.add_argument("--subject", default="")
+    p.add_argument("--transcribe", action="store_true", help="queue its transcription when done")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_record)
+
+    p = sub.add_parser("recover", help="repair recordings left unfinished by a crash")
+    p.add_argument("--transcribe", action="store_true", help="queue the transcription of what was recovered")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_recover)
+
+    p = sub.add_parser("transcript", help="print or export a lecture's transcript")
+    p.add_argument("recording_id", type=int)
+    p.add_argument("--format", choices=("txt", "srt", "vtt", "md"), default="txt")
+    p.add_argument("--output", "-o", default="", help="write to this file instead of printing")
+    p.set_defaults(func=cmd_transcript)
+
+
+def _node(db: Any, semester: str, subject: str, book: str = "") -> int | None:
+    """The library node for the options given; None means 'unfiled'."""
+    from ..core import library
+
+    if not (semester or subject):
+        return None
+    if not semester:
+        # A subject alone: the existing one of that name, else a new one under "Unfiled".
+        for r in db.query("SELECT id, parent_id FROM nodes WHERE level='subject' AND lower(name)=lower(?)", [subject]):
+            node = int(r["id"])
+            return library.ensure_path(db, library.get_node(db, r["parent_id"]).name, subject, book or None) \
+                if book else node
+        semester = "Unfiled"
+    return library.ensure_path(db, semester, subject or "Lectures", book or None)
+
+
+def _progress(job: Any) -> None:
+    print(f"\rlectern: {job.stage} ({job.progress * 100:.0f}%)   ", end="", file=sys.stderr, flush=True)
+
+
+def cmd_transcribe(args: argparse.Namespace, paths: DataPaths) -> int:
+    from ..core import jobs, lectures
+    from ..core.db import open_db
+    from ..core.services import ensure_services
+
+    paths.ensure()
+    db = open_db(paths.db)
+    try:
+        node_id = _node(db, args.semester, args.subject, args.book)
+        model = args.model or None
+        language = args.language or None
+        if model:
+            from ..core import models
+            from ..core.transcribe import model_choice_from
+
+            models.resolve(models.TRANSCRIPTION, model_choice_from(model))  # a plain error before any copy
+        try:
+            rec_id = lectures.import_media(db, paths, Path(args.file), node_id, args.title or None,
+                                           model=model, language=language, submit_job=False)
+        except lectures.DuplicateMedia as dup:
+            if dup.recording_id is None:
+                raise
+            rec_id = dup.recording_id
+            print(f"lectern: {dup.message} Transcribing it again.", file=sys.stderr)
+        if not args.wait:
+            job_id = lectures.submit_transcription(db, paths, rec_id, model=model, language=language)
+            rec = lectures.get_recording(db, rec_id)
+            emit({"recording_id": rec_id, "job_id": job_id, "state": "queued", "duration_s": rec.duration_s},
+                 args.json, f"lecture {rec_id} queued for transcription (job {job_id})")
+            return 0
+        with ensure_services(paths):
+            job_id = lectures.submit_transcription(db, paths, rec_id, model=model, language=language)
+            job = jobs.get_job(db, job_id)
+            while job is not None and not job.finished:
+                if not args.json:
+                    _progress(job)
+                time.sleep(0.2)
+                job = jobs.get_job(db, job_id)
+        if not args.json:
+            print(file=sys.stderr)
+    except LecternError as exc:
+        return fail(exc, args.json)
+    assert job is not None
+    if job.state != jobs.DONE:
+        return fail(LecternError(job.error or f"The transcription was {job.state}."), args.json)
+    rec = lectures.get_recording(db, rec_id)
+    segs = lectures.segments(db, rec_id)
+    out = {"recording_id": rec_id, "document_id": rec.document_id, "job_id": job_id, "title": rec.title,
+           "duration_s": round(rec.duration_s, 3), "elapsed_s": round(job.elapsed_s, 3),
+           "language": rec.language, "model": rec.model,
+           "text": " ".join(s.text for s in segs),
+           "segments": [{"start": s.start_s, "end": s.end_s, "text": s.text} for s in segs]}
+    emit(out, args.json, out["text"])
+    return 0
+
+
+def cmd_record(args: argparse.Namespace, paths: DataPaths) -> int:
+    from ..core import lectures
+    from ..core.db import open_db
+    from ..core.recorder import Recorder
+
+    paths.ensure()
+    db = open_db(paths.db)
+    try:
+        node_id = _node(db, args.semester, args.subject)
+        rec = Recorder(paths, title=args.title or lectures.default_title(db, node_id), node_id=node_id,
+                       device=args.device)
+        rec_id = rec.start()
+        target = int(args.seconds * rec.samplerate)
+        announced = False
+        while rec.running and rec.frames_written < target:
+            if not announced and rec.frames_written:
+                announced = True
+                print(f"lectern: recording {rec_id} started on '{rec.device.name if rec.device else ''}' "
+                      f"at {rec.samplerate} Hz -> {rec.path}", file=sys.stderr, flush=True)
+            time.sleep(0.01)
+        result = rec.stop(wait=True)
+        assert result is not None
+        out = result.as_dict()
+        out["device"] = rec.device.name if rec.device else ""
+        out["title"] = lectures.get_recording(db, rec_id).title
+        if args.transcribe:
+            out["job_id"] = lectures.submit_transcription(db, paths, rec_id)
+    except LecternError as exc:
+        return fail(exc, args.json)
+    emit(out, args.json, f"recorded {out['duration_s']:.1f} s to {out['path']}")
+    if result.error is not None:
+        print(f"lectern: {result.error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_recover(args: argparse.Namespace, paths: DataPaths) -> int:
+    from ..core import lectures
+    from ..core.db import open_db
+    from ..core.recovery import recover
+
+    paths.ensure()
+    db = open_db(paths.db)
+    found = recover(db, paths)
+    rows = [{"recording_id": r.recording_id, "title": r.title, "duration_s": round(r.duration_s, 3),
+             "path": str(r.path), "ok": r.ok, "message": r.message} for r in found]
+    if args.transcribe:
+        for row in rows:
+            if row["ok"]:
+                row["job_id"] = lectures.submit_transcription(db, paths, row["recording_id"])
+    emit(rows, args.json, "\n".join(r["message"] for r in rows) or "Nothing to recover.")
+    return 0
+
+
+def cmd_transcript(args: argparse.Namespace, paths: DataPaths) -> int:
+    from ..core import lectures
+    from ..core.db import open_db
+    from ..core.transcript_export import render
+
+    db = open_db(paths.db)
+    try:
+        rec = lectures.get_recording(db, args.recording_id)
+        text = render(args.format, rec.title, lectures.segments(db, rec.id))
+    except LecternError as exc:
+        return fail(exc, False)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
