@@ -34,6 +34,38 @@ yours
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
+def embeddings_choice(db: sqlite_utils.Database | None) -> str:
+    """The embedding model the student chose ("" = the default)."""
+    if db is None:
+        return ""
+    from . import settings
+
+    return settings.load(db).embeddings_model or ""
+
+
+def store_key(choice: str) -> str:
+    """Vectors of different models never share a collection: one per model."""
+    import hashlib
+
+    from . import models
+
+    choice = choice or models.DEFAULTS[models.EMBEDDINGS]
+    if choice in models.SPECS:
+        return choice
+    return "custom-" + hashlib.sha256(choice.encode()).hexdigest()[:12]
+
+
+def open_store(paths: Any, db: sqlite_utils.Database | None = None) -> VectorStore:
+    """The vector store collection of the embedding model in use."""
+    return VectorStore(paths, store_key(embeddings_choice(db)))
+
+
+def query_embedder(db: sqlite_utils.Database | None = None) -> Callable[[str], list[float]]:
+    from .embeddings import get_embedder
+
+    return get_embedder(embeddings_choice(db) or None).embed_one
+
+
 def query_words(text: str) -> list[str]:
     """The searchable words of free text, lower-cased, in order, without repeats."""
     seen: dict[str, None] = {}
@@ -142,9 +174,7 @@ def search(db: sqlite_utils.Database, store: VectorStore | None, query: str, sco
         rankings.append(bm25_ranking(db, query, scope, pool))
     if mode in ("hybrid", "vector") and store is not None:
         if embed is None:
-            from .embeddings import get_embedder
-
-            embed = get_embedder().embed_one
+            embed = query_embedder(db)
         rankings.append(vector_ranking(store, embed(query), scope, pool))
     ids = list(dict.fromkeys(cid for r in rankings for cid, _ in r))
     rows = _rows_by_id(db, ids, scope)

@@ -1,0 +1,271 @@
+"""Cutting page text into passages that embed well and cite exactly.
+
+A chunk never crosses a page, so every passage cites one page. Inside a page the
+text is rebuilt into paragraphs (PDF text comes as visual lines), then packed into
+chunks of about ``TARGET_CHARS`` without breaking paragraphs, and when a paragraph
+is too long, without breaking sentences. Consecutive chunks of a page share a
+sentence or two (``OVERLAP_CHARS``) so an answer that straddles the cut is found.
+
+Running headers and footers (a book title, a chapter name, "Page 12 of 300")
+repeat on page after page; left in, they would match every query about them.
+``strip_boilerplate`` removes lines that recur at the top or bottom of nearby pages,
+looking a few pages ahead, so it streams and is deterministic: the same book always
+gives the same chunks, which is what lets an interrupted ingestion resume.
+
+Everything here is pure text processing: no I/O, no models.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter, deque
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+from .pdftext import PageText
+
+TARGET_CHARS = 850       # ~200 tokens of prose: inside the embedder's 256-token window
+MAX_CHARS = 1150
+OVERLAP_CHARS = 160
+MIN_CHARS = 60           # a shorter tail is merged into the chunk before it
+
+EDGE_LINES = 2           # how many lines at the top and bottom can be header/footer
+WINDOW = 5               # pages looked at on each side
+MIN_REPEATS = 3          # a line on at least this many of those pages is boilerplate
+
+
+@dataclass
+class TextChunk:
+    page: int
+    text: str
+
+
+# -- headers and footers -------------------------------------------------------------------------
+_DIGITS = re.compile(r"\d+")
+_PAGE_NUMBER = re.compile(r"^(page\s*)?[-–—\s]*[#ivxlcdm]{1,6}[-–—\s]*((of|/)\s*#)?$", re.IGNORECASE)
+
+
+def _key(line: str) -> str:
+    """Lines that differ only by numbers (page numbers) count as the same line."""
+    return " ".join(_DIGITS.sub("#", line.lower()).split())
+
+
+def _edges(lines: list[str]) -> list[int]:
+    """Indexes of the first and last EDGE_LINES non-empty lines."""
+    filled = [i for i, l in enumerate(lines) if l.strip()]
+    return sorted(set(filled[:EDGE_LINES] + filled[-EDGE_LINES:]))
+
+
+def strip_boilerplate(pages: Iterable[PageText]) -> Iterator[PageText]:
+    """Pages with running headers, footers and bare page numbers removed (streaming)."""
+    ahead: deque[tuple[PageText, list[str], set[str]]] = deque()
+    behind: deque[set[str]] = deque(maxlen=WINDOW)
+
+    def emit() -> PageText:
+        page, lines, keys = ahead.popleft()
+        counts: Counter[str] = Counter()
+        for other in list(behind) + [k for _, _, k in ahead]:
+            counts.update(other)
+        drop = set()
+        for i in _edges(lines):
+            key = _key(lines[i])
+            if _PAGE_NUMBER.match(key) or (len(key) > 1 and counts[key] + 1 >= MIN_REPEATS):
+                drop.add(i)
+        behind.append(keys)
+        text = "\n".join(l for i, l in enumerate(lines) if i not in drop)
+        return PageText(page.number, text, page.error)
+
+    for page in pages:
+        lines = page.text.splitlines()
+        keys = {_key(lines[i]) for i in _edges(lines)}
+        ahead.append((page, lines, keys))
+        if len(ahead) > WINDOW:
+            yield emit()
+    while ahead:
+        yield emit()
+
+
+# -- paragraphs and sentences --------------------------------------------------------------------
+_SENTENCE_END = re.compile(r"[.!?:;][\"')\]]*$")
+_BULLET = re.compile(r"^\s*([•·▪‣◦*–-]|\(?\d{1,3}[.)]|\(?[a-z][.)])\s+")
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
+
+
+def paragraphs(text: str) -> list[str]:
+    """Rebuild paragraphs from visual lines: join wrapped lines, undo end-of-line hyphenation."""
+    lines = [l.rstrip() for l in text.replace("\r", "").split("\n")]
+    widths = sorted(len(l) for l in lines if l.strip())
+    full = widths[int(len(widths) * 0.8)] if widths else 0   # a typical full line's width
+    out: list[str] = []
+    current = ""
+    for line in lines:
+        s = " ".join(line.split())
+        if not s:
+            if current:
+                out.append(current)
+            current = ""
+            continue
+        if current and _BULLET.match(line):
+            out.append(current)
+            current = ""
+        if not current:
+            current = s
+        elif current.endswith("-") and len(current) > 1 and current[-2].isalpha() and s[:1].islower():
+            current = current[:-1] + s     # "argu-" + "ments"
+        else:
+            current = current + " " + s
+        # A short line ending a sentence closes its paragraph.
+        if _SENTENCE_END.search(s) and len(line.strip()) < 0.75 * full:
+            out.append(current)
+            current = ""
+    if current:
+        out.append(current)
+    return out
+
+
+def sentences(text: str) -> list[str]:
+    parts = [p.strip() for p in _SENTENCE_SPLIT.split(text)]
+    return [p for p in parts if p]
+
+
+def _hard_wrap(text: str, limit: int) -> list[str]:
+    """Split an over-long run without sentence ends (tables, code) at spaces."""
+    out: list[str] = []
+    words = text.split()
+    current = ""
+    for w in words:
+        while len(w) > limit:                     # a single monster token
+            if current:
+                out.append(current)
+                current = ""
+            out.append(w[:limit])
+            w = w[limit:]
+        if current and len(current) + 1 + len(w) > limit:
+            out.append(current)
+            current = w
+        else:
+            current = f"{current} {w}" if current else w
+    if current:
+        out.append(current)
+    return out
+
+
+def _units(text: str) -> list[str]:
+    """Paragraphs, or sentences of too-long paragraphs, or wrapped pieces of too-long sentences."""
+    units: list[str] = []
+    for para in paragraphs(text):
+        if len(para) <= MAX_CHARS:
+            units.append(para)
+            continue
+        for sent in sentences(para):
+            units.extend([sent] if len(sent) <= MAX_CHARS else _hard_wrap(sent, TARGET_CHARS))
+    return units
+
+
+def _tail(text: str, limit: int) -> str:
+    """The last whole sentences of ``text`` that fit in ``limit`` characters."""
+    picked: list[str] = []
+    size = 0
+    for sent in reversed(sentences(text)):
+        if size + len(sent) + 1 > limit:
+            break
+        picked.insert(0, sent)
+        size += len(sent) + 1
+    tail = " ".join(picked)
+    return "" if tail == text else tail
+
+
+def split_text(text: str) -> list[str]:
+    """One page's text as chunk texts (see the module notes)."""
+    chunks: list[str] = []
+    current: list[str] = []
+    size = 0
+    carried = 0            # length of the overlap that starts ``current``
+    for unit in _units(text):
+        grown = size + (1 if size else 0) + len(unit)
+        if grown > TARGET_CHARS and size > carried:
+            done = " ".join(current)
+            chunks.append(done)
+            overlap = _tail(done, OVERLAP_CHARS)
+            current = [overlap] if overlap else []
+            size = carried = len(overlap)
+            grown = size + (1 if size else 0) + len(unit)
+        current.append(unit)
+        size = grown
+    if size > carried:
+        last = " ".join(current)
+        fresh = last[carried:].strip()
+        if chunks and len(fresh) < MIN_CHARS and len(chunks[-1]) + len(fresh) < MAX_CHARS + MIN_CHARS:
+            chunks[-1] = chunks[-1] + " " + fresh
+        else:
+            chunks.append(last)
+    return [c for c in chunks if c.strip()]
+
+
+def chunk_pages(pages: Iterable[PageText], boilerplate: bool = True) -> Iterator[TextChunk]:
+    """Stream the chunks of a document, page by page, in a stable order."""
+    stream = strip_boilerplate(pages) if boilerplate else pages
+    for page in stream:
+        if page.error or not page.text.strip():
+            continue
+        for text in split_text(page.text):
+            yield TextChunk(page.number, text)
+
+
+# -- notes: plain text and Markdown ----------------------------------------------------------------
+_ATX = re.compile(r"^\s{0,3}#{1,6}\s+\S")
+_SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
+SECTION_CHARS = 4000     # plain text without headings: cut into "pages" of about this size
+
+
+@dataclass
+class NoteSection:
+    number: int
+    title: str
+    text: str
+
+
+def note_sections(text: str) -> list[NoteSection]:
+    """A note split at its headings (Markdown ``#`` or underlined); each section is one "page"."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    starts: list[tuple[int, str]] = []
+    for i, line in enumerate(lines):
+        if _ATX.match(line):
+            starts.append((i, line.strip().lstrip("#").strip()))
+        elif i > 0 and _SETEXT.match(line) and lines[i - 1].strip() and not _SETEXT.match(lines[i - 1]):
+            starts.append((i - 1, lines[i - 1].strip()))
+    sections: list[tuple[str, str]] = []
+    if starts:
+        if starts[0][0] > 0:
+            head = "\n".join(lines[:starts[0][0]])
+            if head.strip():
+                sections.append(("", head))
+        for j, (i, title) in enumerate(starts):
+            end = starts[j + 1][0] if j + 1 < len(starts) else len(lines)
+            body = "\n".join(lines[i:end])
+            sections.append((title, body))
+    else:
+        # No headings: blank-line blocks, gathered into sections of a readable size.
+        blocks = re.split(r"\n\s*\n", text)
+        current: list[str] = []
+        size = 0
+        for b in blocks:
+            if current and size + len(b) > SECTION_CHARS:
+                sections.append(("", "\n\n".join(current)))
+                current, size = [], 0
+            current.append(b)
+            size += len(b)
+        if current:
+            sections.append(("", "\n\n".join(current)))
+    out = [NoteSection(n, title, body) for n, (title, body) in enumerate(
+        [s for s in sections if s[1].strip()], start=1)]
+    return out
+
+
+def note_pages(text: str) -> list[PageText]:
+    """Note sections as pages, ready for ``chunk_pages`` (markup kept: it is readable text)."""
+    out = []
+    for s in note_sections(text):
+        # Blank line between paragraphs is how notes mark them; keep it for ``paragraphs``.
+        out.append(PageText(s.number, s.text))
+    return out

@@ -1,0 +1,386 @@
+"""The ``ingest_document`` job: a library document becomes searchable passages.
+
+The file is already in the managed library folder (``library.import_file`` copied
+it). The job reads it page by page (PDF) or section by section (text and Markdown
+notes), cuts the text into chunks, embeds them in batches and writes each batch to
+both indexes through ``index.add_chunks`` (SQLite + FTS5 and the vector store).
+
+Reading runs on a helper thread while the job thread embeds and writes, so pypdf
+(pure Python) and the embedding model (native, releases the GIL) overlap; a bounded
+queue keeps memory flat.
+
+Decisions, as the student sees them:
+- **Re-running replaces.** A fresh run first removes whatever the document had in
+  the indexes, so running it twice never duplicates a passage.
+- **A killed worker resumes.** Batches are committed whole and in order, and
+  chunking is deterministic, so after a crash the job re-reads the file, skips the
+  chunks already committed (no re-embedding) and carries on; vectors of a batch
+  that never committed are removed first. No duplicates either way.
+- **Cancel removes.** A cancelled document is taken out of both indexes completely
+  and marked 'cancelled' ("Cancelled — not searchable. Retry to read it again.");
+  retry runs it from the start.
+- **Bad input fails the document only**, with the reader's plain message; a PDF
+  whose pages fail one by one keeps its good pages and names the bad ones.
+"""
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from . import library
+from .chunking import TextChunk, chunk_pages, note_pages
+from .errors import DocumentError, JobCancelled, LecternError
+from .index import ChunkIn, DocumentScope, add_chunks, delete_document_chunks, update_scope, update_vector_scope
+from .jobs import JobContext
+from .pdftext import ExtractReport, PasswordRequired, PageText, iter_pages, iter_pages_file
+
+log = logging.getLogger(__name__)
+
+JOB_KIND = "ingest_document"
+BATCH = 64               # chunks per write: one SQLite transaction + one vector upsert
+READ_AHEAD = 4           # batches the reader may run ahead of the embedder
+
+# documents.state values
+QUEUED, INGESTING, READY, FAILED, CANCELLED, LOCKED = "queued", "ingesting", "ready", "failed", "cancelled", "locked"
+
+
+def job_target(document_id: int) -> str:
+    return f"document:{document_id}"
+
+
+def job_payload(document_id: int) -> dict[str, Any]:
+    return {"document_id": document_id}
+
+
+def job_title(title: str) -> str:
+    return f"Read “{title}”"
+
+
+# -- reading --------------------------------------------------------------------------------------
+def note_text(path: Path) -> str:
+    """A text note's content; binary files renamed .txt are refused."""
+    from .pdftext import EmptyFile
+
+    data = path.read_bytes()
+    if not data:
+        raise EmptyFile()
+    if b"\x00" in data[:4096]:
+        raise DocumentError("This file is not a text note, although its name says so.",
+                            "Save it as plain text (.txt) or Markdown (.md).")
+    for enc in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("utf-8", errors="replace")
+
+
+def document_pages(paths: Any, doc: library.Document, report: ExtractReport) -> Iterator[PageText]:
+    """The pages of a document as the job reads them."""
+    file = paths.root / doc.path
+    if doc.kind == "pdf":
+        sidecar = library.extracted_text_file(paths, doc.id)
+        if sidecar.exists():   # a password-protected PDF the student unlocked in the app
+            return iter_pages_file(sidecar, report=report)
+        return iter_pages(file, report=report)
+    if doc.kind == "note":
+        if not file.exists():
+            raise DocumentError("The file is missing from the library folder.",
+                                "Delete it from the library and import it again.")
+        pages = note_pages(note_text(file))
+        report.pages = len(pages)
+        report.pages_with_text = len(pages)
+        if not pages:
+            from .pdftext import NoTextFound
+
+            raise DocumentError("This note is empty.") from NoTextFound()
+        return iter(pages)
+    raise DocumentError(f"Lectern cannot read a '{doc.kind}' document this way.")
+
+
+class _Reader(threading.Thread):
+    """Produces (page, chunk) batches ahead of the embedder; stops when told to."""
+
+    def __init__(self, pages: Iterator[PageText], report: ExtractReport) -> None:
+        super().__init__(name="ingest-reader", daemon=True)
+        self.pages = pages
+        self.report = report
+        self.out: queue.Queue = queue.Queue(maxsize=READ_AHEAD)
+        self.stop = threading.Event()
+        self.page_seen = 0
+
+    def _put(self, item: Any) -> bool:
+        while not self.stop.is_set():
+            try:
+                self.out.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _pages_counted(self) -> Iterator[PageText]:
+        for page in self.pages:
+            self.page_seen = page.number
+            yield page
+
+    def run(self) -> None:
+        batch: list[TextChunk] = []
+        try:
+            for chunk in chunk_pages(self._pages_counted()):
+                batch.append(chunk)
+                if len(batch) >= BATCH:
+                    if not self._put(("batch", batch)):
+                        return
+                    batch = []
+            if batch and not self._put(("batch", batch)):
+                return
+            self._put(("end", None))
+        except BaseException as exc:  # handed to the job thread, which raises it
+            self._put(("error", exc))
+
+
+def _sorted_embed(embed: Callable[[list[str]], np.ndarray]) -> Callable[[list[str]], np.ndarray]:
+    """Embed texts grouped by length (less padding per model batch), returned in order."""
+    def run(texts: list[str]) -> np.ndarray:
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        vecs = embed([texts[i] for i in order])
+        out = np.empty_like(vecs)
+        out[order] = vecs
+        return out
+    return run
+
+
+# -- the job --------------------------------------------------------------------------------------
+def _committed(db: Any, document_id: int) -> tuple[int, int, str]:
+    """(chunks committed, highest chunk id, text of the last chunk) for a document."""
+    row = db.execute("SELECT count(*), max(ordinal), max(id) FROM chunks WHERE document_id=?",
+                     (document_id,)).fetchone()
+    count, max_ord, max_id = int(row[0] or 0), row[1], row[2]
+    if count == 0:
+        return 0, 0, ""
+    if max_ord != count - 1:     # not a clean prefix: cannot resume
+        return -1, 0, ""
+    last = db.execute("SELECT text FROM chunks WHERE document_id=? AND ordinal=?",
+                      (document_id, count - 1)).fetchone()
+    return count, int(max_id), last[0] if last else ""
+
+
+def _doc_scope(db: Any, doc: library.Document) -> DocumentScope:
+    lin = library.lineage(db, doc.node_id)
+    return DocumentScope(doc.id, doc.kind, lin["semester"], lin["subject"], lin["book"])
+
+
+def run(ctx: JobContext) -> dict[str, Any]:
+    """Handler of the ``ingest_document`` job (payload: ``{"document_id": N}``)."""
+    from .embeddings import get_embedder
+    from .retrieval import embeddings_choice, open_store
+
+    db = ctx.db
+    document_id = int(ctx.payload["document_id"])
+    doc = library.get_document(db, document_id)
+    if doc is None:
+        raise DocumentError("This document was removed from the library before it could be read.")
+    store = open_store(ctx.paths, db)
+    embed = get_embedder(embeddings_choice(db) or None).embed
+    try:
+        try:
+            return _ingest(ctx, doc, store, embed)
+        except _CannotResume:
+            log.info("document %s changed since the interrupted run; reading it from the start", document_id)
+            return _ingest(ctx, doc, store, embed, allow_resume=False)
+    except JobCancelled:
+        _clean(db, store, document_id)
+        library.set_document_state(db, document_id, CANCELLED,
+                                   "Cancelled — not searchable. Retry to read it again.")
+        raise
+    except PasswordRequired as exc:
+        _clean(db, store, document_id)
+        library.set_document_state(db, document_id, LOCKED, str(exc))
+        raise
+    except LecternError as exc:
+        _clean(db, store, document_id)
+        library.set_document_state(db, document_id, FAILED, str(exc))
+        raise
+    except Exception as exc:
+        _clean(db, store, document_id)
+        library.set_document_state(db, document_id, FAILED, f"Unexpected error: {type(exc).__name__}: {exc}")
+        raise
+
+
+def _clean(db: Any, store: Any, document_id: int) -> None:
+    """Leave nothing half-indexed. If the vector store is unreachable now, the next run cleans."""
+    try:
+        delete_document_chunks(db, store, document_id)
+    except Exception:
+        log.warning("could not remove the partial index of document %s", document_id, exc_info=True)
+        db.execute("DELETE FROM chunks WHERE document_id=?", (document_id,))
+
+
+class _CannotResume(Exception):
+    pass
+
+
+def _ingest(ctx: JobContext, doc: library.Document, store: Any,
+            embed: Callable[[list[str]], np.ndarray], allow_resume: bool = True) -> dict[str, Any]:
+    db = ctx.db
+    t0 = time.monotonic()
+    # Resume only what this same job started and a dead worker left 'ingesting'.
+    skip, resumed, last_text = 0, False, ""
+    if allow_resume and doc.state == INGESTING and doc.job_id == ctx.job_id and ctx.job.attempts > 1:
+        skip, last_id, last_text = _committed(db, doc.id)
+        if skip > 0:
+            # Vectors of a batch whose SQLite half never committed carry higher chunk ids.
+            store.delete(where={"$and": [{"document_id": doc.id}, {"chunk_id": {"$gt": last_id}}]})
+            resumed = True
+        elif skip < 0:
+            skip = 0
+    if not resumed:
+        ctx.progress(0.0, "Clearing the previous index of this document", force=True)
+        delete_document_chunks(db, store, doc.id)
+        skip = 0
+    library.set_document_state(db, doc.id, INGESTING, "", job_id=ctx.job_id)
+    scope = _doc_scope(db, doc)
+    report = ExtractReport()
+    ctx.progress(0.0, "Opening the file", force=True)
+    reader = _Reader(document_pages(ctx.paths, doc, report), report)
+    reader.start()
+    embed_sorted = _sorted_embed(embed)
+    ordinal = 0
+    written = 0
+    pages_known = False
+    try:
+        while True:
+            kind, item = _next(reader, ctx)
+            if kind == "error":
+                raise item
+            if kind == "end":
+                break
+            batch: list[TextChunk] = item
+            if not pages_known and report.pages:
+                library.set_document_state(db, doc.id, INGESTING, "", pages=report.pages)
+                pages_known = True
+            first = ordinal
+            ordinal += len(batch)
+            if first <= skip - 1 < ordinal and batch[skip - 1 - first].text != last_text:
+                raise _CannotResume()    # the file or the chunker changed since: start over
+            if ordinal <= skip:          # committed before the interruption
+                continue
+            if first < skip:             # the batch straddles the resume point
+                batch = batch[skip - first:]
+                first = skip
+            ctx.check_cancelled()
+            if library.get_document(db, doc.id) is None:   # deleted while we were reading it
+                raise JobCancelled()
+            add_chunks(db, store, scope, [ChunkIn(c.text, page=c.page) for c in batch], first, embed_sorted)
+            written += len(batch)
+            page = batch[-1].page
+            total = max(report.pages, 1)
+            ctx.progress(min(page / total, 0.99), f"Indexed page {page} of {report.pages}")
+    finally:
+        reader.stop.set()
+        reader.join(timeout=5)
+    if resumed and ordinal < skip:
+        raise _CannotResume()
+    chunks = db.execute("SELECT count(*) FROM chunks WHERE document_id=?", (doc.id,)).fetchone()[0]
+    if chunks == 0:
+        from .pdftext import NoTextFound
+
+        raise NoTextFound() if doc.kind == "pdf" else DocumentError("This note has no text to read.")
+    # The document may have been renamed or moved while it was being read.
+    now = library.get_document(db, doc.id)
+    if now is not None:
+        fresh = _doc_scope(db, now)
+        if (fresh.semester, fresh.subject, fresh.book) != (scope.semester, scope.subject, scope.book):
+            update_scope(db, doc.id, fresh.semester, fresh.subject, fresh.book)
+            update_vector_scope(db, store, doc.id)
+    warning = report.bad_pages_text()
+    library.set_document_state(db, doc.id, READY, warning, pages=report.pages)
+    seconds = time.monotonic() - t0
+    return {"document_id": doc.id, "pages": report.pages, "chunks": int(chunks), "embedded": written,
+            "resumed_from_chunk": skip if resumed else None, "bad_pages": report.bad_pages,
+            "seconds": round(seconds, 2), "pages_per_s": round(report.pages / seconds, 2) if seconds else None}
+
+
+def _next(reader: _Reader, ctx: JobContext) -> tuple[str, Any]:
+    """The reader's next item; while waiting, keep the stage text moving and honour cancel."""
+    while True:
+        try:
+            return reader.out.get(timeout=0.3)
+        except queue.Empty:
+            ctx.check_cancelled()
+            if not reader.is_alive() and reader.out.empty():
+                return "error", LecternError("Reading the file stopped unexpectedly.")
+            if reader.page_seen and reader.report.pages:
+                ctx.progress(min(reader.page_seen / reader.report.pages, 0.99) * 0.999,
+                             f"Reading page {reader.page_seen} of {reader.report.pages}")
+
+
+# -- unlocking password-protected PDFs ----------------------------------------------------------------
+def unlock_document(db: Any, paths: Any, document_id: int, password: str) -> ExtractReport:
+    """Read a protected PDF's text with the student's password, for the job to index.
+
+    Runs in the app or the CLI (never in the worker, which must not see the
+    password). The password is used here and forgotten; only the text is kept, as
+    the index keeps it anyway. Raises PasswordRequired(wrong=True) on a bad password.
+    """
+    from .pdftext import write_pages_file
+
+    doc = library.get_document(db, document_id)
+    if doc is None:
+        raise DocumentError("That document is not in the library any more.")
+    out = library.extracted_text_file(paths, document_id)
+    report = write_pages_file(paths.root / doc.path, password, out)
+    library.set_document_state(db, document_id, QUEUED, "", pages=report.pages)
+    return report
+
+
+# -- starting the job --------------------------------------------------------------------------------
+def submit_ingest(db: Any, paths: Any, document_id: int, submit: Callable[..., int] | None = None) -> int:
+    """Queue the ingestion of a document and link the job to it; returns the job id.
+
+    ``submit`` is the caller's way to start jobs (the app passes its context's, so
+    the jobs drawer refreshes at once); by default the workers' ``submit``.
+    """
+    doc = library.get_document(db, document_id)
+    if doc is None:
+        raise DocumentError("That document is not in the library any more.")
+    if submit is None:
+        from ..workers.submit import submit as queue_submit  # the one place core hands work to the queue
+
+        def submit(kind: str, payload: dict, target: str = "", title: str = "") -> int:
+            return queue_submit(paths, kind, payload, target=target, title=title, db=db)
+
+    library.set_document_state(db, document_id, QUEUED, "")
+    job_id = submit(JOB_KIND, job_payload(document_id), target=job_target(document_id), title=job_title(doc.title))
+    db.execute("UPDATE documents SET job_id=? WHERE id=?", (job_id, document_id))
+    return job_id
+
+
+def retry_ingest(db: Any, paths: Any, document_id: int, submit: Callable[..., int] | None = None,
+                 retry: Callable[[int], bool] | None = None) -> int:
+    """Run a failed, cancelled or unlocked document again (same job when it can be retried)."""
+    from . import jobs
+
+    doc = library.get_document(db, document_id)
+    if doc is None:
+        raise DocumentError("That document is not in the library any more.")
+    if doc.job_id:
+        job = jobs.get_job(db, doc.job_id)
+        if job is not None and job.kind == JOB_KIND and job.finished:
+            if retry is None:
+                from ..workers.submit import retry as queue_retry
+
+                def retry(job_id: int) -> bool:
+                    return queue_retry(paths, job_id, db=db)
+            library.set_document_state(db, document_id, QUEUED, "")
+            if retry(job.id):
+                return job.id
+        elif job is not None and not job.finished:
+            return job.id
+    return submit_ingest(db, paths, document_id, submit)

@@ -1,0 +1,278 @@
+"""Reading the text out of PDFs, page by page, without holding the book in memory.
+
+pypdf keeps every object it has parsed; on a 3,000-page manual that grows by
+hundreds of megabytes. ``iter_pages`` therefore re-opens the file every
+``REOPEN_EVERY`` pages, so memory stays flat whatever the page count.
+
+Every way a file can be unreadable ends in a ``DocumentError`` with a message for
+the student: empty file, not a PDF, damaged PDF, password needed (the password is
+used to open the file and is never stored), no text layer (a scan). A page that
+fails on its own is reported and skipped; the good pages are kept.
+"""
+from __future__ import annotations
+
+import io
+import logging
+import threading
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from .errors import DocumentError
+
+log = logging.getLogger(__name__)
+
+REOPEN_EVERY = 200
+PDF_MAGIC = b"%PDF-"
+
+
+class EmptyFile(DocumentError):
+    def __init__(self) -> None:
+        super().__init__("This file is empty (0 bytes).", "Import the file again from its original place.")
+
+
+class NotAPdf(DocumentError):
+    def __init__(self) -> None:
+        super().__init__("This file is not a PDF, although its name ends in .pdf.",
+                         "Open it with the program that made it and export it as PDF.")
+
+
+class CorruptPdf(DocumentError):
+    def __init__(self, detail: str = "") -> None:
+        super().__init__("This PDF is damaged and cannot be read.",
+                         "Try downloading or exporting it again." + (f" ({detail})" if detail else ""))
+
+
+class PasswordRequired(DocumentError):
+    def __init__(self, wrong: bool = False) -> None:
+        if wrong:
+            super().__init__("That password did not open the PDF.", "Check the password and try again.")
+        else:
+            super().__init__("This PDF is protected by a password.",
+                             "Enter its password to read it; Lectern does not store the password.")
+        self.wrong = wrong
+
+
+class NoTextFound(DocumentError):
+    def __init__(self) -> None:
+        super().__init__("No text found — OCR is not supported yet.",
+                         "This looks like a scanned PDF (pictures of pages). A PDF with a text layer works.")
+
+
+@dataclass
+class PageText:
+    number: int           # 1-based, as the viewer numbers pages
+    text: str
+    error: str = ""       # why this page could not be read ("" = fine)
+
+
+@dataclass
+class PdfInfo:
+    pages: int
+    encrypted: bool
+    title: str = ""
+
+
+@dataclass
+class ExtractReport:
+    """What happened to the pages of one document (filled while iterating)."""
+
+    pages: int = 0
+    pages_with_text: int = 0
+    bad_pages: list[int] = field(default_factory=list)
+
+    def bad_pages_text(self) -> str:
+        if not self.bad_pages:
+            return ""
+        shown = ", ".join(str(p) for p in self.bad_pages[:12])
+        more = f" and {len(self.bad_pages) - 12} more" if len(self.bad_pages) > 12 else ""
+        word = "Page" if len(self.bad_pages) == 1 else "Pages"
+        verb = "was" if len(self.bad_pages) == 1 else "were"
+        return f"{word} {shown}{more} could not be read and {verb} skipped."
+
+
+def check_file(path: Path) -> None:
+    """Cheap checks before pypdf sees the file: present, not empty, starts like a PDF."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise DocumentError("The file is missing from the library folder.",
+                            "Delete it from the library and import it again.") from None
+    if size == 0:
+        raise EmptyFile()
+    with open(path, "rb") as f:
+        head = f.read(1024)
+    # The header may follow a little junk (the PDF spec tolerates it within 1 KB).
+    if PDF_MAGIC not in head:
+        raise NotAPdf()
+
+
+def _open(path: Path, password: str | None):
+    """A PdfReader on ``path``, decrypted if needed. Raises the student-facing errors."""
+    import pypdf
+    from pypdf.errors import FileNotDecryptedError, PdfReadError, PdfStreamError
+
+    check_file(path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reader = pypdf.PdfReader(str(path), strict=False)
+            if reader.is_encrypted:
+                # Many PDFs are "encrypted" with an empty user password only to restrict printing.
+                ok = reader.decrypt(password or "")
+                if not ok:
+                    raise PasswordRequired(wrong=bool(password))
+            _ = len(reader.pages)
+    except DocumentError:
+        raise
+    except FileNotDecryptedError:
+        raise PasswordRequired(wrong=bool(password)) from None
+    except (PdfReadError, PdfStreamError, ValueError, KeyError, TypeError, AttributeError,
+            IndexError, RecursionError, AssertionError, io.UnsupportedOperation) as exc:
+        raise CorruptPdf(type(exc).__name__) from None
+    except NotImplementedError as exc:   # e.g. an encryption method pypdf does not support
+        raise CorruptPdf(str(exc)[:80]) from None
+    return reader
+
+
+def pdf_info(path: Path, password: str | None = None) -> PdfInfo:
+    reader = _open(path, password)
+    title = ""
+    try:
+        meta = reader.metadata
+        title = str(meta.title or "").strip() if meta else ""
+    except Exception:  # broken info dictionaries are common and harmless
+        title = ""
+    return PdfInfo(pages=len(reader.pages), encrypted=bool(reader.is_encrypted), title=title)
+
+
+def needs_password(path: Path) -> bool:
+    """True when the PDF cannot be opened without a password (cheap: reads the trailer)."""
+    try:
+        _open(path, None)
+    except PasswordRequired:
+        return True
+    except DocumentError:
+        return False
+    return False
+
+
+class _ProblemLog(logging.Handler):
+    """Collects pypdf's warnings per thread: pypdf reports a broken page stream
+    by logging and returning no text, not by raising."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.local = threading.local()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        bucket = getattr(self.local, "bucket", None)
+        if bucket is not None:
+            bucket.append(record.getMessage())
+
+
+_problems = _ProblemLog()
+logging.getLogger("pypdf").addHandler(_problems)
+
+
+def _page_text(reader, index: int) -> tuple[str, str]:
+    """(text, problem) of one page; problem is "" when the page read cleanly."""
+    _problems.local.bucket = bucket = []
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            text = reader.pages[index].extract_text() or ""
+    finally:
+        _problems.local.bucket = None
+    text = text.replace("\x00", "")
+    problem = bucket[0][:120] if bucket and not text.strip() else ""
+    return text, problem
+
+
+def iter_pages(path: Path, password: str | None = None, start: int = 1,
+               report: ExtractReport | None = None) -> Iterator[PageText]:
+    """Yield every page from ``start`` (1-based) on; bad pages come with ``error`` set.
+
+    Raises ``NoTextFound`` at the end if no page had any text (a scanned PDF), and
+    the open errors at the start.
+    """
+    report = report if report is not None else ExtractReport()
+    reader = _open(path, password)
+    total = len(reader.pages)
+    report.pages = total
+    opened_at = start
+    for number in range(start, total + 1):
+        if number - opened_at >= REOPEN_EVERY:
+            reader = _open(path, password)   # drop pypdf's object cache: keeps memory flat
+            opened_at = number
+        try:
+            text, error = _page_text(reader, number - 1)
+        except RecursionError:
+            text, error = "", "the page is too deeply nested to read"
+        except Exception as exc:   # one bad page must not lose the whole book
+            log.info("page %s of %s failed: %s: %s", number, path.name, type(exc).__name__, exc)
+            text, error = "", f"{type(exc).__name__}"
+        if error:
+            report.bad_pages.append(number)
+        elif text.strip():
+            report.pages_with_text += 1
+        yield PageText(number, text, error)
+    if report.pages_with_text == 0 and start == 1:
+        if total == 0:
+            raise CorruptPdf("it has no pages")
+        if len(report.bad_pages) == total:
+            raise CorruptPdf("no page could be read")
+        raise NoTextFound()
+
+
+def read_pages(path: Path, password: str | None = None) -> tuple[list[PageText], ExtractReport]:
+    """All pages at once (small files, tests)."""
+    report = ExtractReport()
+    pages = list(iter_pages(path, password, report=report))
+    return pages, report
+
+
+def write_pages_file(path: Path, password: str | None, out: Path) -> ExtractReport:
+    """Extract an (encrypted) PDF's text to a JSON-lines sidecar the worker can ingest.
+
+    Used when the student types a password: the app reads the text once, here, and
+    the worker indexes the sidecar. The password itself goes nowhere.
+    """
+    import json
+    import os
+
+    report = ExtractReport()
+    tmp = out.with_suffix(out.suffix + ".part")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            for page in iter_pages(path, password, report=report):
+                f.write(json.dumps({"page": page.number, "text": page.text, "error": page.error}) + "\n")
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return report
+
+
+def iter_pages_file(sidecar: Path, start: int = 1, report: ExtractReport | None = None) -> Iterator[PageText]:
+    """Pages from a sidecar written by ``write_pages_file`` (same contract as ``iter_pages``)."""
+    import json
+
+    report = report if report is not None else ExtractReport()
+    with open(sidecar, encoding="utf-8") as f:
+        report.pages = sum(1 for _ in f)
+    with open(sidecar, encoding="utf-8") as f:
+        for line in f:
+            d = json.loads(line)
+            page = PageText(int(d["page"]), d.get("text", ""), d.get("error", ""))
+            if page.number < start:
+                continue
+            if page.error:
+                report.bad_pages.append(page.number)
+            elif page.text.strip():
+                report.pages_with_text += 1
+            yield page
+    if report.pages_with_text == 0 and start == 1:
+        raise NoTextFound()
+
