@@ -84,8 +84,8 @@ def run_gui(paths: DataPaths, startup_probe: bool = False) -> int:
     app.aboutToQuit.connect(lambda: (window.save_state(), supervisor.stop()))
     _quit_on_signals(app)
     try:
-        with loop:
-            loop.run_until_complete(_wait_for_quit(app))
+        with loop:  # closing the loop joins its executor threads before Qt goes away
+            loop.run_forever()  # returns when the application quits
     finally:
         lock.release()
     return 0
@@ -104,8 +104,3 @@ def _quit_on_signals(app) -> None:
     waker.timeout.connect(lambda: None)
     waker.start(250)
 
-
-async def _wait_for_quit(app) -> None:
-    done = asyncio.get_running_loop().create_future()
-    app.aboutToQuit.connect(lambda: done.done() or done.set_result(None))
-    await done
