@@ -1,13 +1,13 @@
 """Loads the style sheet shipped in resources (works frozen too)."""
 from __future__ import annotations
 
-from importlib import resources
-
 from PySide6.QtWidgets import QApplication
+
+from ..core.resources import resource_path
 
 
 def resource_text(name: str) -> str:
-    return resources.files("desktop.resources").joinpath(name).read_text(encoding="utf-8")
+    return resource_path(name).read_text(encoding="utf-8")
 
 
 def apply_theme(app: QApplication) -> None:
@@ -17,7 +17,7 @@ def apply_theme(app: QApplication) -> None:
 
 
 def _svg(name: str, color: str | None) -> bytes:
-    svg = resources.files("desktop.resources").joinpath("icons", f"{name}.svg").read_text(encoding="utf-8")
+    svg = resource_path("icons", f"{name}.svg").read_text(encoding="utf-8")
     return (svg.replace("#cbd5e1", color) if color else svg).encode()
 
 
