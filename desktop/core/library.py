@@ -385,7 +385,7 @@ def import_folder(db: sqlite_utils.Database, paths, root: Path | str, parent_id:
         node = parent_id
         try:
             for name in names:
-                node = _child_named(db, node, name)
+                node = child_named(db, node, name)
             assert node is not None
             out.append(import_file(db, paths, node, path))
         except LecternError as exc:
@@ -393,7 +393,7 @@ def import_folder(db: sqlite_utils.Database, paths, root: Path | str, parent_id:
     return out
 
 
-def _child_named(db: sqlite_utils.Database, parent_id: int | None, name: str) -> int:
+def child_named(db: sqlite_utils.Database, parent_id: int | None, name: str) -> int:
     name = _clean_name(name)
     match = [n for n in children(db, parent_id) if n.name.lower() == name.lower()]
     return match[0].id if match else create_node(db, parent_id, name)
