@@ -71,6 +71,9 @@ class ChildState:
     restarts: int = 0
     started_at: float = 0.0
     detail: str = ""
+    quick_failures: int = 0      # consecutive deaths soon after a start: drives the back-off
+    next_try: float = 0.0
+    waiting: bool = False        # dead, waiting for next_try before the restart
 
 
 @dataclass
@@ -174,12 +177,21 @@ class Supervisor:
                 st = child.status
                 code = child.proc.poll()
                 if code is not None:
-                    st.detail = f"exited with code {code}; restarting"
-                    log.warning("%s (pid %s) exited with %s; restarting", child.name, child.proc.pid, code)
-                    st.restarts += 1
-                    st.state = RESTARTING
-                    self._spawn(child)
-                    st.state = RESTARTING
+                    # Back off when a child keeps dying right after its start (a broken install
+                    # must not spin the CPU): 0 s, 1 s, 2 s, 4 s ... up to 30 s between tries.
+                    if not st.waiting:
+                        lived = time.time() - st.started_at
+                        st.quick_failures = st.quick_failures + 1 if lived < 10 else 0
+                        delay = min(30.0, 2.0 ** (st.quick_failures - 2)) if st.quick_failures > 1 else 0.0
+                        st.waiting, st.next_try = True, time.time() + delay
+                        st.state = RESTARTING
+                        st.detail = f"exited with code {code}; restarting" + (f" in {delay:.0f} s" if delay else "")
+                        log.warning("%s (pid %s) exited with %s", child.name, child.proc.pid, code)
+                    if time.time() >= st.next_try:
+                        st.waiting = False
+                        st.restarts += 1
+                        self._spawn(child)
+                        st.state = RESTARTING
                     continue
                 ok = child.healthy()
                 if ok:

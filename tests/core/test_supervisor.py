@@ -34,3 +34,26 @@ def test_children_left_by_a_crashed_supervisor_are_cleaned_up(paths):
     finally:
         second.stop()
         first.stop()
+
+
+def test_a_child_that_keeps_crashing_is_retried_with_back_off(paths):
+    import sys
+    import time
+
+    from desktop.core.supervisor import RESTARTING, Child
+
+    sup = Supervisor(paths)
+    sup._children.clear()
+    sup._add(Child("broken", lambda: [sys.executable, "-c", "import sys; sys.exit(3)"], lambda: False))
+    sup.start(monitor=False)
+    try:
+        deadline = time.monotonic() + 6
+        while time.monotonic() < deadline:
+            sup.check_once()
+            time.sleep(0.05)
+        st = sup.status()["broken"]
+        assert st.state == RESTARTING and "code 3" in st.detail
+        # Without back-off it would have been restarted ~100 times in 6 s.
+        assert 2 <= st.restarts <= 5, st.restarts
+    finally:
+        sup.stop()
