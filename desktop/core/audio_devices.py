@@ -18,6 +18,7 @@ NO_DEVICE_HINT = ("Plug in a microphone or headset (or allow Lectern to use it i
                   "settings), then pick it in the list. You can still import audio and video files.")
 
 _lock = threading.RLock()
+portaudio_lock = _lock   # hold it while opening a stream, so no refresh happens meanwhile
 _open_streams = 0
 
 

@@ -207,8 +207,16 @@ class Recorder:
         if free < self.min_free_bytes:
             raise DiskFull(f"Only {free / 1e6:.0f} MB is free on the disk, too little to record a lecture.",
                            "Free some space (at least 200 MB; an hour of lecture takes about 115 MB), then retry.")
-        self.device = audio_devices.find(self.device_name)
-        self.samplerate, self.channels = self._pick_format(sd)
+        with audio_devices.portaudio_lock:  # no PortAudio refresh between finding and opening
+            self.device = audio_devices.find(self.device_name)
+            self.samplerate, self.channels = self._pick_format(sd)
+            self._open(sd)
+        log.info("recording %s started on %r at %d Hz", self.recording_id, self.device.name, self.samplerate)
+        assert self.recording_id is not None
+        return self.recording_id
+
+    def _open(self, sd: Any) -> None:
+        assert self.device is not None
         self._db = open_db(self.paths.db)
         now = time.time()
         cur = self._db.execute(
@@ -243,8 +251,6 @@ class Recorder:
             if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
                 raise DiskFull("The disk is full.", "Free some space, then retry.") from exc
             raise _open_error(exc, self.device_name) from exc
-        log.info("recording %s started on %r at %d Hz", rec_id, self.device.name, self.samplerate)
-        return rec_id
 
     def _pick_format(self, sd: Any) -> tuple[int, int]:
         """16 kHz mono if the device can do it; otherwise its own rate (transcription resamples)."""
