@@ -586,3 +586,35 @@ def delete_node(db: sqlite_utils.Database, paths, node_id: int, store=None) -> i
         shutil.rmtree(folder, ignore_errors=True)
     _ = node
     return len(docs)
+
+
+# -- the sample course ---------------------------------------------------------------------------------
+SAMPLE_SEMESTER, SAMPLE_SUBJECT, SAMPLE_BOOK, SAMPLE_LECTURES = (
+    "Sample semester", "Biology 101", "Cell biology primer", "Lectures")
+
+
+def sample_files() -> tuple[Path, Path]:
+    """(sample reader PDF, sample lecture audio) shipped in resources/sample."""
+    from importlib import resources
+
+    folder = Path(str(resources.files("desktop.resources").joinpath("sample")))
+    return folder / "cell-biology-primer.pdf", folder / "lecture-photosynthesis.ogg"
+
+
+def add_sample_course(db: sqlite_utils.Database, paths) -> dict[str, Any]:
+    """File the sample reader (and, when lectures are available, the sample lecture).
+
+    Returns {"pdf": ImportResult, "lecture": ImportResult | None}; the caller starts
+    the reader's ingestion (the lecture's transcription starts on import).
+    """
+    pdf, audio = sample_files()
+    book = ensure_path(db, SAMPLE_SEMESTER, SAMPLE_SUBJECT, SAMPLE_BOOK)
+    out: dict[str, Any] = {"pdf": import_file(db, paths, book, pdf, title="Cell biology primer"), "lecture": None}
+    try:
+        from .lectures import import_media  # noqa: F401  (present once lectures are built)
+    except ImportError:
+        return out
+    lectures_book = ensure_path(db, SAMPLE_SEMESTER, SAMPLE_SUBJECT, SAMPLE_LECTURES)
+    if audio.exists():
+        out["lecture"] = import_file(db, paths, lectures_book, audio, title="Lecture 1: Photosynthesis")
+    return out
