@@ -1,0 +1,138 @@
+import time
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from desktop.core import audio_devices, lectures
+from desktop.core.errors import AudioError, DiskFull
+from desktop.core.recorder import Recorder
+from tests.audio import lecture_wav, no_sound_system, virtual_mic  # noqa: F401 (fixtures)
+from tests.conftest import wait_for
+
+
+def best_correlation(recorded: np.ndarray, source: np.ndarray) -> float:
+    """Correlation of the source with the part of the recording where it best lines up."""
+    n = 1 << int(np.ceil(np.log2(len(recorded) + len(source))))
+    xc = np.fft.irfft(np.fft.rfft(recorded, n) * np.conj(np.fft.rfft(source, n)), n)
+    lag = int(np.argmax(xc[: len(recorded)]))
+    seg = recorded[lag: lag + len(source)]
+    m = min(len(seg), len(source))
+    return float(np.corrcoef(seg[:m], source[:m])[0, 1])
+
+
+def _start(rec: Recorder) -> int:
+    rec_id = rec.start()
+    wait_for(lambda: rec.frames_written > 0, 15, what="the first audio from the microphone")
+    return rec_id
+
+
+def test_a_recording_holds_exactly_the_sound_that_was_played(paths, db, virtual_mic, lecture_wav):
+    rec = Recorder(paths, title="Photosynthesis")
+    rec_id = _start(rec)
+    player = virtual_mic.play(lecture_wav)
+    peak = 0.0
+    while player.poll() is None:
+        peak = max(peak, rec.level.peak)
+        time.sleep(0.05)
+    target = rec.elapsed_s + 0.5
+    wait_for(lambda: rec.elapsed_s >= target, 10, what="the end of the speech to arrive")
+    result = rec.stop()
+
+    assert result.error is None and result.overflows == 0
+    assert peak > 0.1, "the level meter saw the speech"
+    recorded, rate = sf.read(str(result.path), dtype="float32")
+    source, _ = sf.read(str(lecture_wav), dtype="float32")
+    assert rate == 16000 and len(recorded) == result.frames
+    assert best_correlation(recorded, source) > 0.98
+    row = lectures.get_recording(db, rec_id)
+    assert row.state == "stopped" and row.duration_s == pytest.approx(result.duration_s)
+    doc = db.execute("SELECT kind, title, recording_id FROM documents WHERE id=?", (row.document_id,)).fetchone()
+    assert doc == ("lecture", "Photosynthesis", rec_id), "filed in the library (Unfiled until a subject is chosen)"
+    assert not (paths.recordings / f"{rec_id}.lock").exists()
+
+
+def test_the_file_is_a_valid_wav_while_it_is_being_recorded(paths, virtual_mic):
+    rec = Recorder(paths)
+    _start(rec)
+    wait_for(lambda: rec.elapsed_s >= 2.5, 15, what="2.5 s of audio")
+    info = sf.info(str(rec.path))   # the header is rewritten about once a second
+    assert info.samplerate == 16000 and info.frames >= 16000
+    rec.stop()
+
+
+def test_paused_audio_is_left_out_and_resuming_carries_on(paths, db, virtual_mic, lecture_wav):
+    rec = Recorder(paths)
+    rec_id = _start(rec)
+    virtual_mic.play(lecture_wav)
+    wait_for(lambda: rec.elapsed_s >= 1.5, 15, what="some audio")
+    rec.pause()
+    assert lectures.get_recording(db, rec_id).state == "paused"
+    at_pause = rec.elapsed_s
+    wall = time.monotonic()
+    time.sleep(1.5)  # the student pauses for a moment
+    assert rec.elapsed_s <= at_pause + 0.1, "nothing is written while paused"
+    rec.resume()
+    assert lectures.get_recording(db, rec_id).state == "recording"
+    wait_for(lambda: rec.elapsed_s >= at_pause + 1.0, 15, what="audio after resuming")
+    result = rec.stop()
+    paused_for = time.monotonic() - wall - (result.duration_s - at_pause)
+    assert paused_for > 1.2
+    assert sf.info(str(result.path)).frames == result.frames
+
+
+def test_a_microphone_that_vanishes_stops_the_recording_and_keeps_the_audio(paths, db, virtual_mic):
+    finished = []
+    rec = Recorder(paths, on_finished=finished.append)
+    rec_id = _start(rec)
+    wait_for(lambda: rec.elapsed_s >= 2.0, 15, what="two seconds of audio")
+    virtual_mic.kill_server()  # the USB microphone is pulled out
+    result = rec.wait(30)
+    assert result is not None and finished == [result]
+    assert isinstance(result.error, AudioError) and "stopped sending sound" in result.error.message
+    assert result.duration_s >= 1.9
+    assert sf.info(str(result.path)).frames == result.frames
+    row = lectures.get_recording(db, rec_id)
+    assert row.state == "stopped" and "unplugged" in row.error
+
+
+def test_no_microphone_is_a_plain_message_and_leaves_nothing_behind(paths, db):
+    with no_sound_system():
+        assert audio_devices.list_inputs(refresh=True) == []
+        with pytest.raises(AudioError) as err:
+            Recorder(paths).start()
+    assert err.value.message == audio_devices.NO_DEVICE_MESSAGE
+    assert "microphone" in err.value.hint
+    assert db.execute("SELECT count(*) FROM recordings").fetchone()[0] == 0
+    assert list(paths.recordings.iterdir()) == []
+
+
+def test_an_unknown_microphone_name_says_which_ones_exist(paths, virtual_mic):
+    devices = audio_devices.list_inputs(refresh=True)
+    assert audio_devices.default_input(devices) is not None
+    with pytest.raises(AudioError) as err:
+        Recorder(paths, device="Imaginary USB microphone").start()
+    assert "not connected" in err.value.message and devices[0].name in err.value.hint
+
+
+def test_the_device_list_changes_when_a_microphone_appears(paths):
+    with no_sound_system():
+        before = audio_devices.signature(audio_devices.list_inputs(refresh=True))
+    from tests.audio import virtual_microphone
+
+    with virtual_microphone():
+        after = audio_devices.signature(audio_devices.list_inputs(refresh=True))
+    assert before == () and after != before
+
+
+def test_a_nearly_full_disk_refuses_to_start_or_stops_and_keeps_the_audio(paths, db, virtual_mic):
+    with pytest.raises(DiskFull):
+        Recorder(paths, min_free_bytes=1 << 62).start()
+    assert db.execute("SELECT count(*) FROM recordings").fetchone()[0] == 0
+
+    rec = Recorder(paths)
+    _start(rec)
+    rec.stop_below_free_bytes = 1 << 62   # the disk "fills up" during the lecture
+    result = rec.wait(30)
+    assert isinstance(result.error, DiskFull) and "saved" in result.error.hint
+    assert result.frames > 0 and sf.info(str(result.path)).frames == result.frames
