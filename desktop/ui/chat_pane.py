@@ -1,19 +1,533 @@
-"""Chat pane: conversations with the student's own material, with citations."""
+"""Chat pane: conversations with the student's own material, with citations.
+
+Left: the chats (new, rename, delete, search). Right: the scope, the transcript and
+the question box. An answer is produced by ``core.chat.Answerer`` on a dedicated
+thread (llama.cpp is slow and blocking); its events come back through the qasync
+loop, so tokens appear as they are written and the window never freezes.
+"""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+import asyncio
+import concurrent.futures
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Any
 
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QListWidget,
+                               QListWidgetItem, QMenu, QMessageBox, QPlainTextEdit, QPushButton, QSplitter,
+                               QStackedWidget, QVBoxLayout, QWidget)
+
+from ..core import chat, models
+from ..core import settings as settings_mod
+from ..core.chat import ChatMessage, Finished, Retrieved, Source, Status, Token
+from ..core.errors import LecternError
+from ..core.scope import Scope
+from .chat_view import STYLE, AnswerWidget, ChatView
+from .scope_picker import ScopeButton
 from .widgets import EmptyState
+
+log = logging.getLogger(__name__)
+
+
+def configured_model_state(db: Any) -> tuple[str, bool]:
+    """(label, ready) of the chat model in the settings, without loading or assembling it."""
+    choice = settings_mod.load(db).chat_model or models.DEFAULTS[models.CHAT]
+    if choice in models.SPECS:
+        return models.SPECS[choice].label, models.ready(choice)
+    path = Path(choice).expanduser()
+    return path.name, path.is_file()
+
+
+class Composer(QPlainTextEdit):
+    """The question box: Enter sends, Shift+Enter starts a new line."""
+
+    submitted = Signal()
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        if event.key() in (Qt.Key_Return, Qt.Key_Enter) and not event.modifiers() & Qt.ShiftModifier:
+            self.submitted.emit()
+            return
+        super().keyPressEvent(event)
 
 
 class ChatPane(QWidget):
+    answer_finished = Signal(object)   # ChatMessage
+
     def __init__(self, ctx, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        lay = QVBoxLayout(self)
+        self.chat_id: int | None = None
+        self.scope = Scope()
+        self.busy = False
+        self._cancel: threading.Event | None = None
+        self._task: asyncio.Future | None = None
+        self._store: Any = None
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self.current_answer: AnswerWidget | None = None
+
+        # -- left: conversations -------------------------------------------------------------
+        left = QFrame()
+        left.setObjectName("ChatList")
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 8, 0)
+        head = QHBoxLayout()
+        title = QLabel("Chats")
+        title.setObjectName("PaneTitle")
+        self.new_button = QPushButton("＋ New chat")
+        self.new_button.setToolTip("Start a new chat (Ctrl+N)")
+        self.new_button.clicked.connect(self.new_chat)
+        head.addWidget(title)
+        head.addStretch(1)
+        head.addWidget(self.new_button)
+        ll.addLayout(head)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search chats…")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(lambda _t: self.refresh_chats())
+        ll.addWidget(self.search)
+        self.chat_list = QListWidget()
+        self.chat_list.setObjectName("ChatListView")
+        self.chat_list.setContextMenuPolicy(Qt.CustomContextMenu)
+        self.chat_list.customContextMenuRequested.connect(self._chat_menu)
+        self.chat_list.currentItemChanged.connect(self._on_chat_selected)
+        self.chat_list.installEventFilter(self)
+        ll.addWidget(self.chat_list, 1)
+        row = QHBoxLayout()
+        self.rename_button = QPushButton("Rename")
+        self.rename_button.setToolTip("Rename the chat (F2)")
+        self.rename_button.clicked.connect(self.rename_current)
+        self.delete_button = QPushButton("Delete")
+        self.delete_button.setToolTip("Delete the chat (Delete)")
+        self.delete_button.clicked.connect(self.delete_current)
+        row.addWidget(self.rename_button)
+        row.addWidget(self.delete_button)
+        ll.addLayout(row)
+        self.no_match = QLabel("No chat matches.")
+        self.no_match.setObjectName("HintText")
+        self.no_match.hide()
+        ll.addWidget(self.no_match)
+
+        # -- right: the conversation ------------------------------------------------------------
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(8, 0, 0, 0)
+        top = QHBoxLayout()
+        self.title_label = QLabel("New chat")
+        self.title_label.setObjectName("ChatTitle")
+        self.scope_button = ScopeButton(ctx.db)
+        self.scope_button.scope_chosen.connect(self.set_scope)
+        top.addWidget(self.title_label, 1)
+        top.addWidget(self.scope_button)
+        rl.addLayout(top)
+        self.model_banner = QFrame()
+        self.model_banner.setObjectName("ModelBanner")
+        mb = QHBoxLayout(self.model_banner)
+        mb.setContentsMargins(10, 6, 10, 6)
+        self.model_banner_text = QLabel()
+        self.model_banner_text.setWordWrap(True)
+        how = QPushButton("How to add a model")
+        how.clicked.connect(self.show_how_to_add_model)
+        mb.addWidget(self.model_banner_text, 1)
+        mb.addWidget(how)
+        rl.addWidget(self.model_banner)
+
+        self.stack = QStackedWidget()
         self.empty = EmptyState(
             "Ask your course material",
-            "Once your books or lectures are in the library, ask a question here. Answers come from "
-            "your own files and cite the page or the minute of the lecture.",
+            "Answers come only from your own books and lectures, and every statement cites its source: "
+            "click [1] to open the page, or to play the lecture from that second. "
+            "Choose what to look at with “Looking at” above.",
             icon="chat")
-        lay.addWidget(self.empty)
+        self.view = ChatView()
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(self.view)
+        rl.addWidget(self.stack, 1)
+
+        box = QFrame()
+        box.setObjectName("ComposerBox")
+        bl = QHBoxLayout(box)
+        bl.setContentsMargins(8, 8, 8, 8)
+        self.input = Composer()
+        self.input.setObjectName("Composer")
+        self.input.setPlaceholderText("Ask a question about your material…  (Enter to send, Shift+Enter for a new line)")
+        self.input.setFixedHeight(64)
+        self.input.submitted.connect(self.send)
+        self.send_button = QPushButton("Ask")
+        self.send_button.setObjectName("PrimaryButton")
+        self.send_button.setToolTip("Send the question (Enter)")
+        self.send_button.clicked.connect(self.send)
+        self.stop_button = QPushButton("■ Stop")
+        self.stop_button.setObjectName("DangerButton")
+        self.stop_button.setToolTip("Stop writing (Esc)")
+        self.stop_button.clicked.connect(self.stop)
+        self.stop_button.hide()
+        bl.addWidget(self.input, 1)
+        bl.addWidget(self.send_button)
+        bl.addWidget(self.stop_button)
+        rl.addWidget(box)
+        self.model_label = QLabel()
+        self.model_label.setObjectName("HintText")
+        rl.addWidget(self.model_label)
+
+        split = QSplitter()
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setStretchFactor(1, 1)
+        split.setSizes([250, 750])
+        split.setChildrenCollapsible(False)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(split)
+
+        for keys, fn in (("Ctrl+N", self.new_chat), ("Escape", self.stop), ("Ctrl+R", self.regenerate),
+                         ("F2", self.rename_current), ("Ctrl+L", self.input.setFocus)):
+            sc = QShortcut(QKeySequence(keys), self)
+            sc.setContext(Qt.WidgetWithChildrenShortcut)
+            sc.activated.connect(fn)
+
+        self.setStyleSheet(STYLE)
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
+        self.refresh_model_state()
+        self.refresh_chats()
+        self._show_chat(None)
+
+    # -- chats --------------------------------------------------------------------------------
+    def refresh_chats(self, select: int | None = None) -> None:
+        select = self.chat_id if select is None else select
+        self.chat_list.blockSignals(True)
+        self.chat_list.clear()
+        chats = chat.list_chats(self.ctx.db, self.search.text())
+        for c in chats:
+            item = QListWidgetItem(c.title)
+            item.setData(Qt.UserRole, c.id)
+            when = time.strftime("%d %b %Y, %H:%M", time.localtime(c.updated_at))
+            item.setToolTip(f"{c.title}\nLooking at: {c.scope.describe()}\nLast used {when}")
+            self.chat_list.addItem(item)
+            if c.id == select:
+                self.chat_list.setCurrentItem(item)
+        self.chat_list.blockSignals(False)
+        self.no_match.setVisible(not chats and bool(self.search.text().strip()))
+        has = self.chat_id is not None
+        self.rename_button.setEnabled(has)
+        self.delete_button.setEnabled(has)
+
+    def chat_titles(self) -> list[str]:
+        return [self.chat_list.item(i).text() for i in range(self.chat_list.count())]
+
+    def _on_chat_selected(self, item: QListWidgetItem | None, _prev: Any = None) -> None:
+        if item is not None and not self.busy:
+            self.open_chat(int(item.data(Qt.UserRole)))
+
+    def open_chat(self, chat_id: int) -> None:
+        self._show_chat(chat_id)
+        self.refresh_chats(select=chat_id)
+
+    def _show_chat(self, chat_id: int | None) -> None:
+        self.view.clear()
+        self.chat_id = chat_id
+        if chat_id is None:
+            self.title_label.setText("New chat")
+            self.scope_button.set_scope(self.scope)
+            self.stack.setCurrentWidget(self.empty)
+            return
+        c = chat.get_chat(self.ctx.db, chat_id)
+        self.title_label.setText(c.title)
+        self.scope = c.scope
+        self.scope_button.set_scope(c.scope)
+        msgs = chat.messages(self.ctx.db, chat_id)
+        for m in msgs:
+            if m.role == chat.USER:
+                self.view.add_user(m.content)
+            else:
+                self._wire(self.view.add_answer()).show_message(m)
+        self._mark_last_answer()
+        self.stack.setCurrentWidget(self.view if msgs else self.empty)
+        self.view.scroll_to_bottom()
+
+    def new_chat(self) -> None:
+        if self.busy:
+            return
+        self.chat_list.clearSelection()
+        self.chat_list.setCurrentItem(None)
+        self.scope = Scope()
+        self._show_chat(None)
+        self.refresh_chats()
+        self.input.setFocus()
+
+    def rename_chat(self, chat_id: int, title: str) -> None:
+        chat.rename_chat(self.ctx.db, chat_id, title)
+        if chat_id == self.chat_id:
+            self.title_label.setText(chat.get_chat(self.ctx.db, chat_id).title)
+        self.refresh_chats()
+
+    def rename_current(self) -> None:
+        if self.chat_id is None:
+            return
+        current = chat.get_chat(self.ctx.db, self.chat_id).title
+        title, ok = QInputDialog.getText(self, "Rename chat", "Name:", text=current)
+        if ok:
+            try:
+                self.rename_chat(self.chat_id, title)
+            except LecternError as exc:
+                QMessageBox.warning(self, "Cannot rename", str(exc))
+
+    def delete_chat(self, chat_id: int) -> None:
+        if self.busy and chat_id == self.chat_id:
+            return
+        chat.delete_chat(self.ctx.db, chat_id)
+        if chat_id == self.chat_id:
+            self.scope = Scope()
+            self._show_chat(None)
+        self.refresh_chats()
+
+    def delete_current(self) -> None:
+        if self.chat_id is None:
+            return
+        title = chat.get_chat(self.ctx.db, self.chat_id).title
+        answer = QMessageBox.question(self, "Delete chat", f"Delete the chat “{title}” and all its messages?",
+                                      QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+        if answer == QMessageBox.Yes:
+            self.delete_chat(self.chat_id)
+
+    def _chat_menu(self, pos) -> None:
+        item = self.chat_list.itemAt(pos)
+        if item is None:
+            return
+        self.chat_list.setCurrentItem(item)
+        menu = QMenu(self)
+        menu.addAction("Rename…", self.rename_current)
+        menu.addAction("Delete…", self.delete_current)
+        menu.exec(self.chat_list.mapToGlobal(pos))
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt name)
+        if obj is self.chat_list and event.type() == QEvent.KeyPress and event.key() == Qt.Key_Delete:
+            self.delete_current()
+            return True
+        return super().eventFilter(obj, event)
+
+    # -- scope and model ------------------------------------------------------------------------
+    def set_scope(self, scope: Scope) -> None:
+        self.scope = scope
+        self.scope_button.set_scope(scope)
+        if self.chat_id is not None:
+            chat.set_scope(self.ctx.db, self.chat_id, scope)
+
+    def refresh_model_state(self, passages_reason: str = "") -> None:
+        label, ready = configured_model_state(self.ctx.db)
+        if passages_reason:
+            ready = False
+        self.model_label.setText(f"Chat model: {label}" if ready else "Chat model: none (passages only)")
+        self.model_banner.setVisible(not ready)
+        self.model_banner_text.setText(
+            "Passages only: " + (passages_reason or f"the chat model ({label}) is not available.")
+            + " You still get the best passages with their page or lecture time.")
+
+    def show_how_to_add_model(self) -> None:
+        box = QMessageBox(self)
+        box.setWindowTitle("Add a chat model")
+        box.setIcon(QMessageBox.Information)
+        box.setText(chat.HOW_TO_ADD_MODEL)
+        open_settings = box.addButton("Open Settings…", QMessageBox.AcceptRole)
+        box.addButton(QMessageBox.Close)
+        box.exec()
+        if box.clickedButton() is open_settings:
+            self.open_chat_settings()
+
+    def open_chat_settings(self) -> None:
+        from .settings_dialog import SettingsDialog
+
+        dlg = SettingsDialog(self.ctx, self)
+        for i, page in enumerate(dlg.pages):
+            if getattr(page, "title", "") == "Chat":
+                dlg.tabs.setCurrentIndex(i)
+        dlg.exec()
+        self.refresh_model_state()
+
+    # -- citations --------------------------------------------------------------------------------
+    def open_source(self, source: Source) -> None:
+        """A PDF opens at its page; a lecture plays from its second."""
+        events = self.ctx.events
+        if source.kind == "lecture" or source.start_s is not None:
+            rec = source.recording_id
+            if rec is None:
+                row = list(self.ctx.db.query("SELECT recording_id FROM documents WHERE id = ?",
+                                             [source.document_id]))
+                rec = row[0]["recording_id"] if row else None
+            if rec is None:
+                return
+            events.pane_requested.emit("record")
+            events.open_recording_requested.emit(int(rec), float(source.start_s or 0.0))
+        else:
+            highlight = " ".join(source.text.split()[:12])
+            events.pane_requested.emit("library")
+            events.open_document_requested.emit(int(source.document_id), int(source.page or 1), highlight)
+
+    # -- asking -------------------------------------------------------------------------------------
+    def _wire(self, answer: AnswerWidget) -> AnswerWidget:
+        answer.citation_activated.connect(self.open_source)
+        answer.widen_requested.connect(self.search_everything)
+        answer.regenerate_requested.connect(self.regenerate)
+        answer.how_to_requested.connect(self.show_how_to_add_model)
+        return answer
+
+    def _mark_last_answer(self) -> None:
+        answers = self.view.answers()
+        for a in answers:
+            a.regenerate.setVisible(False)
+        if answers and not self.busy and answers[-1].message is not None:
+            answers[-1].regenerate.setVisible(True)
+
+    def send(self) -> None:
+        text = self.input.toPlainText().strip()
+        if not text or self.busy:
+            return
+        self.input.clear()
+        self._launch(text, regenerate=False)
+
+    def regenerate(self) -> None:
+        if self.busy or self.chat_id is None or chat.last_question(self.ctx.db, self.chat_id) is None:
+            return
+        self._launch("", regenerate=True)
+
+    def search_everything(self) -> None:
+        if self.busy:
+            return
+        self.set_scope(Scope())
+        self._launch("", regenerate=True)
+
+    def _launch(self, question: str, regenerate: bool) -> None:
+        job = self._begin(question, regenerate)
+        if job is not None:
+            self._task = asyncio.ensure_future(self._run(job))
+
+    def stop(self) -> None:
+        if self._cancel is not None:
+            self._cancel.set()
+            if self.current_answer is not None:
+                self.current_answer.set_status("Stopping…")
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self.send_button.setVisible(not busy)
+        self.stop_button.setVisible(busy)
+        self.new_button.setEnabled(not busy)
+        self.chat_list.setEnabled(not busy)
+        self.scope_button.setEnabled(not busy)
+        if not busy:
+            self._mark_last_answer()
+        else:
+            for a in self.view.answers():
+                a.regenerate.setVisible(False)
+
+    def _vector_store(self) -> Any:
+        if self._store is None:
+            from ..core.retrieval import open_store
+
+            self._store = open_store(self.ctx.paths, self.ctx.db)
+        return self._store
+
+    async def ask(self, question: str, regenerate: bool = False) -> ChatMessage | None:
+        """Ask (or answer again) in the current chat; resolves to the stored answer."""
+        job = self._begin(question, regenerate)
+        return await self._run(job) if job is not None else None
+
+    def _begin(self, question: str, regenerate: bool) -> dict[str, Any] | None:
+        """Show the question and an empty answer at once; the answer is written by ``_run``."""
+        if self.busy:
+            return None
+        if self.chat_id is None:
+            if regenerate:
+                return None
+            self.chat_id = chat.create_chat(self.ctx.db, scope=self.scope)
+            self.refresh_chats(select=self.chat_id)
+        self.stack.setCurrentWidget(self.view)
+        if regenerate:
+            answers = self.view.answers()
+            if answers and self.view.items and self.view.items[-1] is answers[-1]:
+                self.view.remove(answers[-1])
+        else:
+            self.view.add_user(question)
+        answer = self._wire(self.view.add_answer())
+        answer.start()
+        self.current_answer = answer
+        self._cancel = threading.Event()
+        self._set_busy(True)
+        return {"chat_id": self.chat_id, "scope": self.scope, "question": question, "regenerate": regenerate,
+                "answer": answer, "cancel": self._cancel}
+
+    async def _run(self, job: dict[str, Any]) -> ChatMessage | None:
+        chat_id, scope, question, regenerate = job["chat_id"], job["scope"], job["question"], job["regenerate"]
+        answer: AnswerWidget = job["answer"]
+        cancel: threading.Event = job["cancel"]
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue = asyncio.Queue()
+        paths, store = self.ctx.paths, self._vector_store()
+
+        def work() -> None:
+            from ..core.db import open_db
+
+            db = open_db(paths.db, migrate_schema=False)
+            try:
+                answerer = chat.Answerer(db, store)
+                for ev in answerer.ask(chat_id, question, cancel=cancel, regenerate=regenerate, scope=scope):
+                    loop.call_soon_threadsafe(queue.put_nowait, ev)
+            except LecternError as exc:
+                loop.call_soon_threadsafe(queue.put_nowait, exc)
+            except Exception as exc:  # never leave the pane waiting
+                log.exception("answer failed")
+                loop.call_soon_threadsafe(queue.put_nowait, LecternError(f"Something went wrong: {exc}"))
+            finally:
+                db.conn.close()
+                loop.call_soon_threadsafe(queue.put_nowait, None)
+
+        result: ChatMessage | None = None
+        try:
+            if self._executor is None:  # one thread: llama.cpp answers one question at a time
+                self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="chat")
+            fut = loop.run_in_executor(self._executor, work)
+            while True:
+                ev = await queue.get()
+                if ev is None:
+                    break
+                if isinstance(ev, Token):
+                    answer.append(ev.text)
+                elif isinstance(ev, Status):
+                    answer.set_status(ev.text)
+                elif isinstance(ev, Retrieved):
+                    answer.set_sources(ev.sources)
+                    if ev.sources:
+                        answer.set_status(f"Found {len(ev.sources)} passage(s)…")
+                elif isinstance(ev, Finished):
+                    result = ev.message
+                    answer.show_message(ev.message)
+                elif isinstance(ev, LecternError):
+                    answer.show_error(str(ev))
+            await fut
+        finally:
+            self._cancel = None
+            self.current_answer = None
+            self._set_busy(False)
+        if result is not None:
+            if result.mode == chat.PASSAGES:
+                self.refresh_model_state(str(result.meta.get("reason", "")))
+            elif result.mode == chat.ANSWER:
+                self.model_banner.hide()
+            self.title_label.setText(chat.get_chat(self.ctx.db, chat_id).title)
+            self.scope_button.set_scope(chat.get_chat(self.ctx.db, chat_id).scope)
+            self.refresh_chats(select=chat_id)
+            self.answer_finished.emit(result)
+        return result
+
+    def shutdown(self) -> None:
+        """Stop any answer and let the chat thread end (on quit)."""
+        if self._cancel is not None:
+            self._cancel.set()
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None

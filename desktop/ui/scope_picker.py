@@ -1,0 +1,153 @@
+"""What a chat looks at: everything, a semester, a subject, or chosen books and lectures."""
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QMenu, QToolButton, QTreeWidget, QTreeWidgetItem,
+                               QVBoxLayout, QWidget)
+
+from ..core.scope import Scope
+
+BOOK, LECTURE = "book", "lecture"
+
+
+def library_tree(db: Any) -> list[dict[str, Any]]:
+    """Semesters → subjects → books and lectures, from the nodes and documents tables."""
+    nodes = list(db.query("SELECT id, parent_id, level, name FROM nodes ORDER BY name COLLATE NOCASE"))
+    lectures = list(db.query("SELECT id, node_id, title FROM documents WHERE kind = 'lecture' "
+                             "ORDER BY added_at, id"))
+    by_parent: dict[Any, list[dict[str, Any]]] = {}
+    for n in nodes:
+        by_parent.setdefault(n["parent_id"], []).append(n)
+    lectures_at: dict[int, list[dict[str, Any]]] = {}
+    for d in lectures:
+        lectures_at.setdefault(d["node_id"], []).append(d)
+
+    def build(n: dict[str, Any]) -> dict[str, Any]:
+        kids = [build(c) for c in by_parent.get(n["id"], [])]
+        kids += [{"level": LECTURE, "id": d["id"], "name": d["title"], "children": []}
+                 for d in lectures_at.get(n["id"], [])]
+        return {"level": n["level"], "id": n["id"], "name": n["name"], "children": kids}
+
+    return [build(n) for n in by_parent.get(None, [])]
+
+
+class ScopeDialog(QDialog):
+    """Tick the books and lectures a chat should look at."""
+
+    def __init__(self, db: Any, scope: Scope, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Choose books and lectures")
+        self.resize(460, 520)
+        lay = QVBoxLayout(self)
+        hint = QLabel("The chat answers only from what you tick here.")
+        hint.setWordWrap(True)
+        lay.addWidget(hint)
+        self.tree = QTreeWidget()
+        self.tree.setHeaderHidden(True)
+        lay.addWidget(self.tree, 1)
+        self.items: list[QTreeWidgetItem] = []
+
+        def add(parent_item: Any, node: dict[str, Any]) -> None:
+            item = QTreeWidgetItem([node["name"] if node["level"] != LECTURE else f"▶ {node['name']}"])
+            item.setData(0, Qt.UserRole, (node["level"], node["id"] if node["level"] == LECTURE else node["name"]))
+            if node["level"] in (BOOK, LECTURE):
+                item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
+                chosen = (node["name"] in scope.books) if node["level"] == BOOK else (node["id"] in scope.document_ids)
+                item.setCheckState(0, Qt.Checked if chosen else Qt.Unchecked)
+                self.items.append(item)
+            if parent_item is None:
+                self.tree.addTopLevelItem(item)
+            else:
+                parent_item.addChild(item)
+            for c in node["children"]:
+                add(item, c)
+
+        for node in library_tree(db):
+            add(None, node)
+        self.tree.expandAll()
+        if not self.items:
+            lay.insertWidget(1, QLabel("Your library has no books or lectures yet."))
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay.addWidget(buttons)
+
+    def set_checked(self, name_or_id: Any, checked: bool = True) -> None:
+        for item in self.items:
+            if item.data(0, Qt.UserRole)[1] == name_or_id:
+                item.setCheckState(0, Qt.Checked if checked else Qt.Unchecked)
+
+    def scope(self) -> Scope:
+        books: list[str] = []
+        docs: list[int] = []
+        for item in self.items:
+            if item.checkState(0) == Qt.Checked:
+                level, key = item.data(0, Qt.UserRole)
+                if level == BOOK and key not in books:
+                    books.append(key)
+                elif level == LECTURE:
+                    docs.append(int(key))
+        return Scope(books=tuple(books), document_ids=tuple(docs))
+
+
+class ScopeButton(QToolButton):
+    """"Looking at: …" with a menu of the library's semesters and subjects."""
+
+    scope_chosen = Signal(object)   # Scope
+
+    def __init__(self, db: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.setObjectName("ScopeButton")
+        self.setPopupMode(QToolButton.InstantPopup)
+        self.setToolButtonStyle(Qt.ToolButtonTextOnly)
+        self.menu_ = QMenu(self)
+        self.menu_.aboutToShow.connect(self.rebuild_menu)
+        self.setMenu(self.menu_)
+        self.scope = Scope()
+        self.set_scope(Scope())
+
+    def set_scope(self, scope: Scope) -> None:
+        self.scope = scope
+        text = "Everything" if scope.is_everything else scope.describe()
+        self.setText(f"Looking at: {text}  ▾")
+        self.setToolTip("Which part of your library this chat answers from")
+
+    def choices(self) -> list[tuple[str, Scope]]:
+        """(label, scope) entries of the menu: everything, each semester, each subject."""
+        out: list[tuple[str, Scope]] = [("Everything", Scope())]
+        for sem in library_tree(self.db):
+            if sem["level"] != "semester":
+                continue
+            out.append((sem["name"], Scope(semester=sem["name"])))
+            for sub in sem["children"]:
+                if sub["level"] == "subject":
+                    out.append((f"    {sub['name']}", Scope(semester=sem["name"], subject=sub["name"])))
+        return out
+
+    def rebuild_menu(self) -> None:
+        self.menu_.clear()
+        group = QActionGroup(self.menu_)
+        for label, scope in self.choices():
+            act = QAction(label, self.menu_, checkable=True)
+            act.setChecked(scope == self.scope)
+            act.triggered.connect(lambda _=False, s=scope: self._choose(s))
+            group.addAction(act)
+            self.menu_.addAction(act)
+        self.menu_.addSeparator()
+        pick = QAction("Choose books and lectures…", self.menu_)
+        pick.triggered.connect(self.open_dialog)
+        self.menu_.addAction(pick)
+
+    def open_dialog(self) -> None:
+        dlg = ScopeDialog(self.db, self.scope, self)
+        if dlg.exec() == QDialog.Accepted:
+            chosen = dlg.scope()
+            self._choose(chosen)
+
+    def _choose(self, scope: Scope) -> None:
+        self.set_scope(scope)
+        self.scope_chosen.emit(scope)

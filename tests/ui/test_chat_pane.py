@@ -1,0 +1,220 @@
+"""The chat pane: a student asks, watches the answer being written, and follows its citations."""
+import asyncio
+
+import pytest
+import qasync
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from desktop.core import chat, llm, settings
+from desktop.core.chat import Source
+from desktop.core.db import open_db
+from desktop.core.retrieval import open_store
+from desktop.core.scope import Scope
+from desktop.ui.chat_pane import ChatPane
+from desktop.ui.chat_view import AnswerWidget
+from desktop.ui.context import AppContext
+from tests.chat_material import add_course
+
+TINY = "smollm2-135m"
+
+
+@pytest.fixture
+def qloop(qapp):
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    yield loop
+    loop.close()
+    asyncio.set_event_loop(None)
+
+
+@pytest.fixture
+def course(paths, services, db):
+    settings.update(db, chat_model=TINY)
+    return add_course(db, open_store(paths, db))
+
+
+def _pane(qtbot, paths, db=None) -> ChatPane:
+    ctx = AppContext(paths=paths, db=db or open_db(paths.db))
+    pane = ChatPane(ctx)
+    qtbot.addWidget(pane)
+    pane.resize(1100, 760)
+    pane.show()
+    qtbot.waitExposed(pane)
+    return pane
+
+
+def _type_and_send(qtbot, pane: ChatPane, question: str) -> None:
+    pane.input.setFocus()
+    QTest.keyClicks(pane.input, question)
+    QTest.keyClick(pane.input, Qt.Key_Return)
+
+
+async def _until(predicate, timeout: float = 120.0):
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not predicate():
+        if loop.time() > end:
+            raise AssertionError("timed out")
+        await asyncio.sleep(0.01)
+
+
+def test_an_answer_streams_in_and_its_citations_open_the_page_and_the_lecture_second(qtbot, qloop, paths, course):
+    pane = _pane(qtbot, paths)
+    docs, recs = [], []
+    pane.ctx.events.open_document_requested.connect(lambda *a: docs.append(a))
+    pane.ctx.events.open_recording_requested.connect(lambda *a: recs.append(a))
+
+    async def scenario():
+        seen: list[str] = []
+        _type_and_send(qtbot, pane, "What do mitochondria produce?")
+        assert pane.input.toPlainText() == "" and pane.busy and pane.stop_button.isVisible()
+        await _until(lambda: pane.current_answer is not None)
+        answer = pane.current_answer
+        while pane.busy:  # watch the text grow while it is being written
+            text = answer.body.text()
+            if text and (not seen or seen[-1] != text):
+                seen.append(text)
+            await asyncio.sleep(0.005)
+        return seen, answer
+
+    seen, answer = qloop.run_until_complete(scenario())
+    assert len(seen) >= 3, "the answer appeared piece by piece"
+    assert answer.message is not None and answer.message.mode == chat.ANSWER
+    assert not pane.stop_button.isVisible() and pane.send_button.isVisible()
+    assert pane.chat_titles() == ["What do mitochondria produce?"]
+    # The page citation opens the book at page 3.
+    first = answer.sources[0]
+    assert first.page == 3
+    answer.body.linkActivated.emit("cite:1")
+    assert docs == [(course.book_id, 3, docs[0][2])] and "Mitochondria" in docs[0][2]
+    # The source list shows title and page, and is a link too.
+    assert answer.sources_box.isVisible()
+    row = answer.source_labels[0].text()
+    assert "Cell Biology" in row and "page" in row
+
+    async def lecture():
+        _type_and_send(qtbot, pane, "What does Mendel's law of segregation say?")
+        await _until(lambda: pane.current_answer is not None)
+        await _until(lambda: not pane.busy)
+        return pane.view.answers()[-1]
+
+    second = qloop.run_until_complete(lecture())
+    assert second.message is not None, second.visible_text()
+    lecture_source = second.sources[0]
+    assert lecture_source.start_s == 130.0
+    second.activate_citation(1)
+    assert recs == [(course.recording_id, 130.0)]
+    assert any("2:10" in label.text() for label in second.source_labels) or "2:10" in \
+        answer_sources_text(second)
+    assert second.regenerate.isVisible() and not answer.regenerate.isVisible()
+    pane.grab().save(str(paths.root / "chat_answer.png"))
+
+
+def answer_sources_text(answer: AnswerWidget) -> str:
+    from desktop.ui.chat_view import source_html
+
+    return " ".join(source_html(s) for s in answer.sources)
+
+
+def test_an_invented_citation_number_is_never_shown(qtbot):
+    answer = AnswerWidget()
+    qtbot.addWidget(answer)
+    answer.set_sources([Source(1, 1, "pdf", "Cell Biology", "ATP", page=3),
+                        Source(2, 1, "pdf", "Cell Biology", "DNA", page=4)])
+    answer.start()
+    for piece in ["Mitochondria make ATP ", "[1]", ". They also hold DNA [", "7", "]", " and [2]."]:
+        answer.append(piece)
+        answer._render()
+        assert "[7" not in answer.visible_text()
+    html = answer.visible_text()
+    assert 'href="cite:1"' in html and 'href="cite:2"' in html and "cite:7" not in html
+    clicked: list[Source] = []
+    answer.citation_activated.connect(clicked.append)
+    answer.activate_citation(7)
+    answer.activate_citation(2)
+    assert [s.page for s in clicked] == [4]
+
+
+def test_out_of_scope_says_not_in_your_material_and_search_everything_finds_it(qtbot, qloop, paths, course):
+    pane = _pane(qtbot, paths)
+    labels = [label for label, _ in pane.scope_button.choices()]
+    assert labels == ["Everything", "Fall 2025", "    Biology", "    Genetics"]
+    pane.set_scope(Scope(semester="Fall 2025", subject="Biology"))
+
+    async def scenario():
+        await pane.ask("What does Mendel's law of segregation say?")
+        narrow = pane.view.answers()[-1]
+        assert "not in your material" in narrow.visible_text().lower()
+        assert narrow.widen.isVisible() and not narrow.sources_box.isVisible()
+        narrow.widen.click()
+        await _until(lambda: pane.busy)
+        await _until(lambda: not pane.busy)
+        return pane.view.answers()
+
+    answers = qloop.run_until_complete(scenario())
+    assert len(answers) == 1, "the widened answer replaced the narrow one"
+    assert answers[0].message.mode == chat.ANSWER and answers[0].sources[0].start_s == 130.0
+    assert pane.scope_button.text().startswith("Looking at: Everything")
+    assert chat.get_chat(pane.ctx.db, pane.chat_id).scope.is_everything
+
+
+def test_chats_survive_a_restart_and_can_be_renamed_searched_and_deleted(qtbot, qloop, paths, course):
+    pane = _pane(qtbot, paths)
+    qloop.run_until_complete(pane.ask("Where does photosynthesis happen?"))
+    pane.new_chat()
+    pane.set_scope(Scope(semester="Fall 2025", subject="Genetics"))
+    qloop.run_until_complete(pane.ask("Is DNA replication conservative?"))
+    genetics = pane.chat_id
+    pane.rename_chat(genetics, "Genetics revision")
+    pane.close()
+
+    again = _pane(qtbot, paths, open_db(paths.db))  # a restart: new connection, new pane
+    assert again.chat_titles() == ["Genetics revision", "Where does photosynthesis happen?"]
+    again.chat_list.setCurrentRow(0)
+    assert again.chat_id == genetics and again.scope.subject == "Genetics"
+    answer = again.view.answers()[0]
+    assert answer.message.sources and answer.sources[0].start_s == 65.0
+    assert 'href="cite:' in answer.source_labels[0].text()
+    again.search.setText("photosynthesis")
+    assert again.chat_titles() == ["Where does photosynthesis happen?"]
+    again.search.clear()
+    again.delete_chat(genetics)
+    assert again.chat_titles() == ["Where does photosynthesis happen?"]
+    assert again.chat_id is None and again.stack.currentWidget() is again.empty
+
+
+def test_stop_keeps_what_was_written_and_regenerate_writes_it_again(qtbot, qloop, paths, course):
+    pane = _pane(qtbot, paths)
+
+    async def scenario():
+        _type_and_send(qtbot, pane, "Explain how ions cross the plasma membrane, in detail.")
+        await _until(lambda: pane.current_answer is not None and len(pane.current_answer.raw) > 10)
+        QTest.mouseClick(pane.stop_button, Qt.LeftButton)
+        await _until(lambda: not pane.busy)
+        stopped = pane.view.answers()[-1]
+        assert stopped.message.meta["stopped"] and stopped.status.text() == "Stopped"
+        assert stopped.regenerate.isVisible()
+        stopped.regenerate.click()
+        await _until(lambda: pane.busy)
+        await _until(lambda: not pane.busy)
+        return stopped
+
+    stopped = qloop.run_until_complete(scenario())
+    answers = pane.view.answers()
+    assert len(answers) == 1 and answers[0] is not stopped
+    assert not answers[0].message.meta["stopped"]
+    roles = [m.role for m in chat.messages(pane.ctx.db, pane.chat_id)]
+    assert roles == ["user", "assistant"]
+
+
+def test_without_a_chat_model_the_pane_shows_passages_and_how_to_add_one(qtbot, qloop, paths, course, db, tmp_path):
+    llm.host().unload()
+    settings.update(db, chat_model=str(tmp_path / "deleted-model.gguf"))
+    pane = _pane(qtbot, paths)
+    assert pane.model_banner.isVisible() and "Passages only" in pane.model_banner_text.text()
+    msg = qloop.run_until_complete(pane.ask("Where does photosynthesis happen?"))
+    answer = pane.view.answers()[-1]
+    assert msg.mode == chat.PASSAGES and answer.banner.isVisible() and answer.how_to.isVisible()
+    assert answer.sources_box.isVisible() and "page 7" in answer.source_labels[0].text()
+    pane.grab().save(str(paths.root / "chat_passages.png"))
