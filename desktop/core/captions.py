@@ -143,6 +143,11 @@ class LiveCaptioner:
             if self.on_error:
                 self.on_error(self.failed)
             return
+        try:  # the first call loads the VAD model and sizes buffers: do it before the lecture needs it
+            warm = (np.sin(np.arange(RATE) * 0.05) * 0.1).astype(np.float32)
+            list(model.transcribe(warm, language="en", beam_size=1, vad_filter=True)[0])
+        except Exception:
+            log.exception("live captions warm-up failed")
         self.ready.set()
         done_upto = 0  # 16 kHz position up to which the open audio was last transcribed
         while not self._stop.is_set():
