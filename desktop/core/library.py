@@ -595,9 +595,9 @@ SAMPLE_SEMESTER, SAMPLE_SUBJECT, SAMPLE_BOOK, SAMPLE_LECTURES = (
 
 def sample_files() -> tuple[Path, Path]:
     """(sample reader PDF, sample lecture audio) shipped in resources/sample."""
-    from importlib import resources
+    from .resources import resource_path
 
-    folder = Path(str(resources.files("desktop.resources").joinpath("sample")))
+    folder = resource_path("sample")
     return folder / "cell-biology-primer.pdf", folder / "lecture-photosynthesis.ogg"
 
 
@@ -618,3 +618,17 @@ def add_sample_course(db: sqlite_utils.Database, paths) -> dict[str, Any]:
     if audio.exists():
         out["lecture"] = import_file(db, paths, lectures_book, audio, title="Lecture 1: Photosynthesis")
     return out
+
+
+def find_by_name(db: sqlite_utils.Database, text: str, limit: int = 50) -> tuple[list[Node], list[Document]]:
+    """Folders and documents whose name contains ``text`` (case-insensitive)."""
+    text = " ".join(text.split())
+    if not text:
+        return [], []
+    like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    nodes = [_node(r) for r in db.query(
+        "SELECT * FROM nodes WHERE name LIKE ? ESCAPE '\\' ORDER BY name COLLATE NOCASE LIMIT ?", [like, limit])]
+    docs = [Document.from_row(r) for r in db.query(
+        "SELECT * FROM documents WHERE title LIKE ? ESCAPE '\\' OR filename LIKE ? ESCAPE '\\'"
+        " ORDER BY title COLLATE NOCASE LIMIT ?", [like, like, limit])]
+    return nodes, docs

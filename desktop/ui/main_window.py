@@ -107,6 +107,12 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
         self.file_menu = file_menu  # panes add their actions (Add files…, Import folder…)
+        pane_actions = [a for pane in self.panes.values() for a in getattr(pane, "file_actions", [])]
+        for act in pane_actions:
+            file_menu.addAction(act)
+            self.addAction(act)     # their shortcuts work from every pane
+        if pane_actions:
+            file_menu.addSeparator()
         settings = QAction("Settings…", self, shortcut=QKeySequence.Preferences, triggered=self.open_settings)
         settings.setShortcuts([QKeySequence("Ctrl+,")])
         file_menu.addAction(settings)
