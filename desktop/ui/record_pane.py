@@ -169,7 +169,7 @@ class RecordPane(QWidget):
         self.refresh_button.setToolTip("Look for microphones again")
         grid.addWidget(self.refresh_button, 0, 3)
         self.no_device = QLabel()
-        self.no_device.setObjectName("Hint")
+        self.no_device.setObjectName("DeviceWarning")
         self.no_device.setWordWrap(True)
         self.no_device.hide()
         grid.addWidget(self.no_device, 1, 1, 1, 3)

@@ -1,0 +1,171 @@
+import subprocess
+import time
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtTest import QTest
+
+from desktop.core import jobs, lectures, library, settings
+from desktop.core.db import open_db
+from desktop.core.errors import ModelMissing
+from desktop.ui.context import AppContext
+from desktop.ui.job_monitor import JobMonitor
+from desktop.ui.record_pane import RecordPane
+from desktop.ui.theme import resource_text
+from tests.audio import lecture_wav, no_sound_system, virtual_mic  # noqa: F401 (fixtures)
+from tests.conftest import REPO
+from tests.core.test_recovery import start_cli_recording
+
+SHOTS = REPO / "shots"
+KNOWN_WORDS = ("photosynthesis", "plants", "light", "oxygen", "carbon", "sugar")
+
+
+def make_pane(qtbot, paths, services=None) -> RecordPane:
+    db = open_db(paths.db)
+    ctx = AppContext(paths=paths, db=db, supervisor=services)
+    ctx.monitor = JobMonitor(db)
+    ctx.monitor.start()
+    pane = RecordPane(ctx)
+    pane.setStyleSheet(resource_text("style.qss"))
+    qtbot.addWidget(pane)
+    pane.resize(1100, 820)
+    pane.show()
+    qtbot.waitExposed(pane)
+    return pane
+
+
+def activate(qtbot, widget) -> None:
+    widget.activateWindow()
+    qtbot.waitUntil(widget.isActiveWindow, timeout=5000)
+
+
+def shot(widget, name: str) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    assert widget.grab().save(str(SHOTS / name))
+
+
+def test_a_lecture_recorded_from_the_microphone_is_captioned_then_transcribed(
+        qtbot, paths, services, virtual_mic, lecture_wav):
+    db = open_db(paths.db)
+    settings.update(db, transcription_model="whisper-tiny.en", live_captions=True)
+    subject = library.ensure_path(db, "Fall 2026", "Biology 101")
+    pane = make_pane(qtbot, paths, services)
+    qtbot.waitUntil(pane.record_button.isEnabled, timeout=20000)  # the microphone was found
+    assert pane.device_combo.count() >= 1
+    pane.subject_combo.setCurrentIndex(pane.subject_combo.findData(subject))
+    pane.title_edit.setText("Lecture 3: Photosynthesis")
+
+    activate(qtbot, pane)
+    QTest.keySequence(pane, QKeySequence("Ctrl+R"))
+    qtbot.waitUntil(lambda: pane.is_recording and pane.recorder.frames_written > 0, timeout=20000)
+    rec_id = pane.current_recording_id
+    pane.setFocus()
+    QTest.keyClick(pane, Qt.Key_Space)
+    assert pane.recorder.paused and pane.status.text() == "Paused"
+    QTest.keyClick(pane, Qt.Key_Space)
+    assert not pane.recorder.paused and "Recording" in pane.status.text()
+
+    player = virtual_mic.play(lecture_wav)
+    levels: list[float] = []
+    qtbot.waitUntil(lambda: levels.append(pane.meter.rms_db) or any(
+        w in pane.captions_text().lower() for w in KNOWN_WORDS), timeout=60000)
+    qtbot.waitUntil(lambda: levels.append(pane.meter.rms_db) or sum(
+        w in pane.captions_text().lower() for w in KNOWN_WORDS) >= 2 or player.poll() is not None, timeout=60000)
+    shot(pane, "record_pane_recording.png")   # mid-lecture: meter moving, captions showing
+    qtbot.waitUntil(lambda: player.poll() is not None, timeout=60000)
+    qtbot.waitUntil(lambda: "sugar" in pane.captions_text().lower() or pane.recorder.elapsed_s > 26, timeout=30000)
+    assert max(levels) > -40, "the level meter moved with the speech"
+    assert pane.elapsed.text() != "0:00"
+
+    QTest.keySequence(pane, QKeySequence("Ctrl+R"))
+    qtbot.waitUntil(lambda: not pane.is_recording and pane.status.text() == "Saved", timeout=20000)
+    qtbot.waitUntil(lambda: pane.recent_status(rec_id) == "Transcribed", timeout=180000)
+    text = lectures.transcript_text(db, rec_id).lower()
+    heard = [w for w in KNOWN_WORDS if w in text]
+    assert len(heard) >= 5, text
+    rec = lectures.get_recording(db, rec_id)
+    doc = library.get_document(db, rec.document_id)
+    assert (doc.node_id, doc.title, doc.state) == (subject, "Lecture 3: Photosynthesis", "ready")
+
+    # Chat's citations open the lecture at a second and play from there.
+    pane.ctx.events.open_recording_requested.emit(rec_id, 6.0)
+    viewer = pane.transcript_viewer
+    assert viewer is not None and viewer.recording_id == rec_id
+    qtbot.waitUntil(lambda: viewer.is_playing() and viewer.position_s() >= 6.0, timeout=15000)
+    assert viewer.current_segment() == viewer.segment_at(viewer.position_s()) >= 0
+    shot(viewer, "transcript_viewer_from_pane.png")
+    viewer.close()
+
+
+def test_without_a_microphone_the_pane_says_so_and_still_works(qtbot, paths):
+    with no_sound_system():
+        pane = make_pane(qtbot, paths)
+        qtbot.waitUntil(pane.no_device.isVisible, timeout=20000)
+        assert "No microphone was found" in pane.no_device.text()
+        assert not pane.record_button.isEnabled()
+        activate(qtbot, pane)
+        QTest.keySequence(pane, QKeySequence("Ctrl+R"))   # nothing happens, nothing breaks
+        pane.start_recording()
+        assert pane.message_banner.isVisible() and "No microphone" in pane.message_banner.label.text()
+        assert not pane.is_recording
+        assert pane.import_button.isEnabled(), "importing recordings still works"
+        assert pane.recent_empty.isVisible()
+        shot(pane, "record_pane_no_microphone.png")
+
+
+def test_a_recording_cut_by_a_crash_is_offered_back_at_the_next_start(qtbot, paths, virtual_mic):
+    proc, _ = start_cli_recording(paths)
+    time.sleep(2)
+    proc.kill()  # kill -9 in the middle of the lecture
+    proc.wait(10)
+    pane = make_pane(qtbot, paths)   # Lectern starts again
+    qtbot.waitUntil(pane.recovered_banner.isVisible, timeout=20000)
+    found = pane.recovered
+    assert len(found) == 1 and found[0].ok and found[0].duration_s > 1.5
+    assert found[0].title in pane.recovered_banner.label.text()
+    assert "being transcribed" in pane.recovered_banner.label.text()
+    db = open_db(paths.db)
+    job = jobs.latest_for_target(db, lectures.job_target(found[0].recording_id))
+    assert job is not None and job.kind == lectures.TRANSCRIBE_JOB
+    assert "Recovered" in pane.recent_status(found[0].recording_id)
+    pane.recovered_banner._buttons[0].click()   # "Open"
+    assert pane.transcript_viewer is not None and pane.transcript_viewer.recording_id == found[0].recording_id
+    pane.transcript_viewer.close()
+
+
+def test_an_imported_mp3_is_filed_and_transcribed(qtbot, paths, services, lecture_wav, tmp_path):
+    db = open_db(paths.db)
+    settings.update(db, transcription_model="whisper-tiny.en")
+    subject = library.ensure_path(db, "Fall 2026", "Biology 101")
+    mp3 = tmp_path / "recorded on my phone.mp3"
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-i", str(lecture_wav), "-b:a", "64k", str(mp3)], check=True)
+    pane = make_pane(qtbot, paths, services)
+    pane.subject_combo.setCurrentIndex(pane.subject_combo.findData(subject))
+    pane.import_files([mp3])
+    qtbot.waitUntil(lambda: pane.recent.topLevelItemCount() == 1 and pane.import_button.isEnabled(), timeout=30000)
+    rec_id = pane.recent.topLevelItem(0).data(0, Qt.UserRole)
+    qtbot.waitUntil(lambda: pane.recent_status(rec_id) == "Transcribed", timeout=180000)
+    rec = lectures.get_recording(db, rec_id)
+    assert rec.title == "recorded on my phone" and rec.source == "import" and rec.node_id == subject
+    assert "photosynthesis" in lectures.transcript_text(db, rec_id).lower()
+
+
+def test_transcription_settings_are_saved_and_a_bad_folder_is_refused(qtbot, paths, tmp_path):
+    from desktop.ui.settings_transcription import TranscriptionSettingsTab
+
+    db = open_db(paths.db)
+    tab = TranscriptionSettingsTab(AppContext(paths=paths, db=db))
+    qtbot.addWidget(tab)
+    assert tab.model.currentData() == "whisper-base", "base is the default"
+    tab.model.setCurrentIndex(tab.model.findData("whisper-tiny.en"))
+    tab.language.setCurrentIndex(tab.language.findData("en"))
+    tab.captions.setChecked(False)
+    tab.apply()
+    saved = settings.load(db)
+    assert (saved.transcription_model, saved.transcription_language, saved.live_captions) == (
+        "whisper-tiny.en", "en", False)
+    tab.add_model_folder(str(tmp_path))   # an empty folder is no Whisper model
+    with pytest.raises(ModelMissing):
+        tab.apply()
+    assert settings.load(db).transcription_model == "whisper-tiny.en", "nothing changed"
