@@ -34,6 +34,7 @@ class TranscriptViewer(QWidget):
         self.rec = lectures.get_recording(ctx.db, recording_id)   # raises a plain error if gone
         self.setObjectName("TranscriptViewer")
         self.setAttribute(Qt.WA_DeleteOnClose)
+        self.setAttribute(Qt.WA_StyledBackground, True)
         self.setWindowTitle(f"{self.rec.title} — Lectern")
         self.resize(900, 680)
         self.segments: list[lectures.Segment] = []
@@ -137,6 +138,9 @@ class TranscriptViewer(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.DoubleClicked | QAbstractItemView.EditKeyPressed)
         self.table.setAlternatingRowColors(False)
+        self.table.setTextElideMode(Qt.ElideNone)
+        # Long lines wrap; their height follows the column width.
+        self.table.horizontalHeader().sectionResized.connect(lambda *_: self.table.resizeRowsToContents())
         lay.addWidget(self.table, 1)
         self.empty = QLabel()
         self.empty.setObjectName("EmptyText")
@@ -340,6 +344,7 @@ class TranscriptViewer(QWidget):
             f = item.font()
             f.setBold(r == self._current_row)
             item.setFont(f)
+        self.table.resizeRowToContents(r)   # bold text is wider: it may need one more line
         self._filling = False
 
     def _on_cell_clicked(self, row: int, _col: int) -> None:
@@ -438,6 +443,10 @@ class TranscriptViewer(QWidget):
     def _say(self, text: str) -> None:
         self.status_text = text
         self.status.setText(text)
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        self.table.resizeRowsToContents()
 
     def closeEvent(self, event) -> None:  # noqa: N802
         self.player.stop()

@@ -1,0 +1,114 @@
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from desktop.core import jobs, lectures, library, settings
+from desktop.core.db import open_db
+from desktop.ui.context import AppContext
+from desktop.ui.job_monitor import JobMonitor
+from desktop.ui.theme import resource_text
+from desktop.ui.transcript_viewer import TranscriptViewer
+from tests.audio import lecture_wav  # noqa: F401 (fixture)
+from tests.ui.test_record_pane import activate, shot
+
+
+@pytest.fixture
+def ctx(paths):
+    db = open_db(paths.db)
+    c = AppContext(paths=paths, db=db)
+    c.monitor = JobMonitor(db)
+    c.monitor.start()
+    return c
+
+
+def transcribed(ctx, wav, qtbot) -> int:
+    settings.update(ctx.db, transcription_model="whisper-tiny.en")
+    node = library.ensure_path(ctx.db, "Fall 2026", "Biology 101")
+    rec_id = lectures.import_media(ctx.db, ctx.paths, wav, node, "Lecture 1: Light")
+    job_id = jobs.latest_for_target(ctx.db, lectures.job_target(rec_id)).id
+    qtbot.waitUntil(lambda: jobs.get_job(ctx.db, job_id).state == jobs.DONE, timeout=180000)
+    return rec_id
+
+
+def open_viewer(qtbot, ctx, rec_id, **kw) -> TranscriptViewer:
+    v = TranscriptViewer(ctx, rec_id, **kw)
+    v.setStyleSheet(resource_text("style.qss"))
+    qtbot.addWidget(v)
+    v.show()
+    qtbot.waitExposed(v)
+    return v
+
+
+def click_row(qtbot, v: TranscriptViewer, row: int) -> None:
+    rect = v.table.visualItemRect(v.table.item(row, 0))
+    qtbot.mouseClick(v.table.viewport(), Qt.LeftButton, pos=rect.center())
+
+
+def test_the_viewer_plays_follows_searches_fixes_and_exports(qtbot, ctx, services, lecture_wav, tmp_path):
+    rec_id = transcribed(ctx, lecture_wav, qtbot)
+    v = open_viewer(qtbot, ctx, rec_id)
+    segs = lectures.segments(ctx.db, rec_id)
+    assert v.table.rowCount() == len(segs) >= 2
+    assert "Biology 101" in v.subtitle.text()
+
+    # Clicking a line plays from there, and the highlight follows the speech.
+    click_row(qtbot, v, 1)
+    qtbot.waitUntil(lambda: v.is_playing() and v.position_s() >= segs[1].start_s, timeout=15000)
+    assert v.current_segment() == 1 and v.table.item(1, 1).font().bold()
+    if len(segs) > 2:
+        qtbot.waitUntil(lambda: v.current_segment() == 2, timeout=int((segs[2].start_s - segs[1].start_s + 5) * 1000))
+        assert not v.table.item(1, 1).font().bold()
+    activate(qtbot, v)
+    QTest.keyClick(v, Qt.Key_Space)
+    qtbot.waitUntil(lambda: not v.is_playing(), timeout=5000)
+
+    # Search within the transcript.
+    v.search.setText("oxygen")
+    hits = [i for i, s in enumerate(segs) if "oxygen" in s.text.lower()]
+    assert v.matches() == hits and v.match_label.text() == f"1 of {len(hits)}"
+    assert v.table.currentRow() == hits[0]
+    v.search.setText("xylophone")
+    assert v.matches() == [] and v.match_label.text() == "No match"
+    v.search.clear()
+
+    # Correct a line: saved, searchable at once, re-indexed in the background.
+    row = hits[0]
+    v.table.item(row, 1).setText(segs[row].text + " (see page kryptonite)")
+    fixed = lectures.segments(ctx.db, rec_id)[row]
+    assert fixed.edited and "kryptonite" in fixed.text and "Saved" in v.status_text
+    assert ctx.db.execute("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH 'kryptonite'").fetchone()[0] == 1
+    index_job = jobs.latest_for_target(ctx.db, lectures.job_target(rec_id))
+    assert index_job.kind == lectures.INDEX_JOB
+    qtbot.waitUntil(lambda: jobs.get_job(ctx.db, index_job.id).state == jobs.DONE, timeout=60000)
+    v.table.item(0, 1).setText("   ")   # an empty line is refused and put back
+    assert v.table.item(0, 1).text() == segs[0].text and "cannot be empty" in v.status_text
+    assert lectures.segments(ctx.db, rec_id)[0].text == segs[0].text
+
+    for fmt in ("txt", "srt", "vtt", "md"):
+        out = v.export(tmp_path / f"lecture.{fmt}")
+        assert out is not None and "kryptonite" in out.read_text(encoding="utf-8")
+    assert (tmp_path / "lecture.srt").read_text().startswith("1\n00:00:0")
+    v.search.setText("light")
+    qtbot.wait(200)  # let the layout settle before the picture
+    shot(v, "transcript_viewer.png")
+    v.close()
+
+
+def test_opening_at_a_second_reports_that_position_at_once(qtbot, ctx, lecture_wav):
+    rec_id = lectures.import_media(ctx.db, ctx.paths, lecture_wav, None, "Lecture 2", submit_job=False)
+    v = open_viewer(qtbot, ctx, rec_id, start_s=7.5, autoplay=True)
+    assert v.recording_id == rec_id and v.position_s() == pytest.approx(7.5)
+    qtbot.waitUntil(lambda: v.is_playing() and v.player.position() >= 7400, timeout=15000)
+    assert v.empty.isVisible() and "no transcript yet" in v.empty.text().lower()
+    v.close()
+
+
+def test_the_transcript_appears_when_the_job_finishes(qtbot, ctx, services, lecture_wav):
+    settings.update(ctx.db, transcription_model="whisper-tiny.en")
+    rec_id = lectures.import_media(ctx.db, ctx.paths, lecture_wav, None, "Lecture 3", submit_job=False)
+    v = open_viewer(qtbot, ctx, rec_id)
+    assert v.empty.isVisible() and v.table.rowCount() == 0
+    ctx.submit(lectures.TRANSCRIBE_JOB, lectures.transcription_payload(rec_id), target=lectures.job_target(rec_id))
+    qtbot.waitUntil(lambda: v.table.rowCount() > 0, timeout=180000)
+    assert not v.empty.isVisible() and "whisper-tiny.en" in v.subtitle.text()
+    v.close()
