@@ -184,8 +184,8 @@ class DocumentTable(QTableView):
         h.setSectionResizeMode(TITLE, QHeaderView.Stretch)
         for col in (KIND, BOOK, PAGES, SIZE, ADDED):
             h.setSectionResizeMode(col, QHeaderView.ResizeToContents)
-        h.setSectionResizeMode(STATE, QHeaderView.Interactive)
-        self.setColumnWidth(STATE, 250)
+        h.setSectionResizeMode(STATE, QHeaderView.Stretch)
+        h.setDefaultAlignment(Qt.AlignLeft | Qt.AlignVCenter)
         self.doubleClicked.connect(self._activated)
 
     def show_book_column(self, show: bool) -> None:

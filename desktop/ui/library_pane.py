@@ -13,7 +13,7 @@ from typing import Any
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMenu, QMessageBox, QPushButton,
-                               QSplitter, QStackedWidget, QToolButton, QVBoxLayout, QWidget)
+                               QSplitter, QStackedWidget, QVBoxLayout, QWidget)
 
 from ..core import ingest, jobs, library, retrieval
 from ..core.errors import LecternError
@@ -78,9 +78,8 @@ class LibraryPane(QWidget):
         add_btn.clicked.connect(self.add_files)
         folder_btn = QPushButton("Import folder…")
         folder_btn.clicked.connect(self.import_folder)
-        new_btn = QToolButton()
-        new_btn.setText("New ▾")
-        new_btn.setPopupMode(QToolButton.InstantPopup)
+        new_btn = QPushButton("New")
+        new_btn.setToolTip("Create a semester, a subject or a book")
         new_btn.setMenu(QMenu(new_btn))
         new_btn.menu().aboutToShow.connect(lambda: self._fill_new_menu(new_btn.menu()))
         top = QHBoxLayout()
@@ -96,6 +95,9 @@ class LibraryPane(QWidget):
         self.banner.setWordWrap(True)
         self.banner.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.banner.hide()
+        self._banner_timer = QTimer(self)
+        self._banner_timer.setSingleShot(True)
+        self._banner_timer.timeout.connect(self.banner.hide)
 
         # Left: the tree. Right: where we are, the documents table, or search results.
         self.tree = LibraryTree()
@@ -273,6 +275,10 @@ class LibraryPane(QWidget):
 
     # -- messages ------------------------------------------------------------------------------------
     def tell(self, text: str, tone: str = "info") -> None:
+        """Show a message above the library; plain news fades after a while, problems stay."""
+        self._banner_timer.stop()
+        if text and tone == "info":
+            self._banner_timer.start(12000)
         self.banner.setText(text)
         self.banner.setProperty("tone", tone)
         self.banner.style().unpolish(self.banner)

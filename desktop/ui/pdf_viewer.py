@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from PySide6.QtCore import QPointF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtPdf import QPdfDocument, QPdfSearchModel
 from PySide6.QtPdfWidgets import QPdfView
@@ -77,6 +77,7 @@ class PdfViewer(QWidget):
         self.find.returnPressed.connect(self._find_next)
         self.info = QLabel()
         self.info.setObjectName("ViewerInfo")
+        self.info.setMinimumWidth(10)          # a long message must never widen the window
 
         bar = QHBoxLayout()
         bar.setContentsMargins(10, 6, 10, 6)
@@ -94,6 +95,8 @@ class PdfViewer(QWidget):
         lay.addWidget(self.view, 1)
         lay.addWidget(self.info)
         self.view.pageNavigator().currentPageChanged.connect(self._page_moved)
+        self._reading = 1
+        self.view.viewport().installEventFilter(self)
         for keys, fn in ((QKeySequence.MoveToPreviousPage, self.previous_page),
                          (QKeySequence.MoveToNextPage, self.next_page), (QKeySequence.Find, self.find.setFocus),
                          (QKeySequence("Ctrl+0"), self.fit_width), (QKeySequence.ZoomIn, lambda: self._zoom(1.2)),
@@ -158,6 +161,7 @@ class PdfViewer(QWidget):
             return
         page = max(1, min(int(page), total))
         self._target_page = page
+        self._reading = page
         nav = self.view.pageNavigator()
         if nav.currentPage() != page - 1 or not self.isVisible():
             nav.jump(page - 1, QPointF(0, 0), nav.currentZoom())
@@ -166,6 +170,19 @@ class PdfViewer(QWidget):
             QTimer.singleShot(0, lambda p=page: self.view.pageNavigator().jump(p - 1, QPointF(0, 0),
                                                                              self.view.pageNavigator().currentZoom()))
 
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802
+        # Fit-to-width re-zooms when the view is resized, and the old scroll position
+        # would then point at another page: keep the page the student was reading.
+        if obj is self.view.viewport() and event.type() == QEvent.Resize and self.page_total():
+            page = self._reading
+            QTimer.singleShot(0, lambda: self._keep_page(page))
+        return False
+
+    def _keep_page(self, page: int) -> None:
+        nav = self.view.pageNavigator()
+        if nav.currentPage() != page - 1:
+            nav.jump(page - 1, QPointF(0, 0), nav.currentZoom())
+
     def next_page(self) -> None:
         self.go_to_page(self.current_page() + 1)
 
@@ -173,6 +190,7 @@ class PdfViewer(QWidget):
         self.go_to_page(self.current_page() - 1)
 
     def _page_moved(self, index: int) -> None:
+        self._reading = index + 1
         self.page_box.blockSignals(True)
         self.page_box.setValue(index + 1)
         self.page_box.blockSignals(False)
@@ -194,7 +212,8 @@ class PdfViewer(QWidget):
             self.search.setSearchString(phrase)
             if self.search.resultsOnPage(page - 1):
                 self.highlighted = phrase
-                self.info.setText(f"  Highlighted on page {page}: “{phrase}”")
+                shown = phrase if len(phrase) <= 70 else phrase[:67] + "…"
+                self.info.setText(f"  Highlighted on page {page}: “{shown}”")
                 self._select_hit_on_target_page()
                 return phrase
         self.search.setSearchString("")

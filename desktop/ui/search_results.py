@@ -15,6 +15,7 @@ from ..core.timefmt import format_duration
 from .document_table import KIND_NAMES
 
 HIT = Qt.UserRole + 10
+ROW_HEIGHT = 46          # two lines of snippet
 
 
 @dataclass
@@ -52,16 +53,18 @@ class _HtmlDelegate(QStyledItemDelegate):
             style.drawControl(QStyle.CE_ItemViewItem, option, painter, option.widget)
         doc = QTextDocument()
         doc.setDefaultFont(option.font)
+        doc.setDocumentMargin(3)
         doc.setHtml(text)
         doc.setTextWidth(option.rect.width())
         painter.save()
         painter.translate(option.rect.topLeft())
+        painter.setClipRect(QRectF(0, 0, option.rect.width(), option.rect.height()))
         doc.drawContents(painter, QRectF(0, 0, option.rect.width(), option.rect.height()))
         painter.restore()
 
     def sizeHint(self, option, index) -> QSize:
         size = super().sizeHint(option, index)
-        return QSize(size.width(), max(size.height(), 26))
+        return QSize(size.width(), max(size.height(), ROW_HEIGHT))
 
 
 class SearchResults(QTreeWidget):
