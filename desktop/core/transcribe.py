@@ -137,7 +137,6 @@ def index_recording(db: sqlite_utils.Database, paths: DataPaths, recording_id: i
                     embed: Callable[[list[str]], Any] | None = None) -> int:
     """(Re)index a lecture's transcript in SQLite/FTS5 and the vector store. Returns the chunk count."""
     from .embeddings import get_embedder
-    from .vectorstore import VectorStore
 
     doc_id = ensure_document(db, paths, recording_id)
     rec = get_recording(db, recording_id)
@@ -145,12 +144,37 @@ def index_recording(db: sqlite_utils.Database, paths: DataPaths, recording_id: i
     lin = library.lineage(db, rec.node_id)
     scope = DocumentScope(doc_id, "lecture", lin["semester"], lin["subject"], lin["book"])
     chunks = chunk_segments(load_segments(db, recording_id))
-    store = store or VectorStore(paths)
+    store = store or _store(paths)
     embed = embed or get_embedder().embed
     delete_document_chunks(db, store, doc_id)
     for first in range(0, len(chunks), 32):
         add_chunks(db, store, scope, chunks[first:first + 32], first, embed)
     return len(chunks)
+
+
+_stores: dict[str, Any] = {}
+_stores_lock = threading.Lock()
+
+
+def _store(paths: DataPaths) -> Any:
+    """One vector-store client per data folder and process (it reconnects by itself)."""
+    from .vectorstore import VectorStore
+
+    with _stores_lock:
+        key = str(paths.root)
+        if key not in _stores:
+            _stores[key] = VectorStore(paths)
+        return _stores[key]
+
+
+def _prepare_indexing(paths: DataPaths) -> None:
+    try:
+        from .embeddings import get_embedder
+
+        get_embedder()
+        _store(paths)._call("count")  # imports chromadb and opens the collection
+    except Exception:  # indexing will try again (and report) when it is really needed
+        pass
 
 
 # -- the jobs ---------------------------------------------------------------------------------------
@@ -189,12 +213,19 @@ def _transcribe(ctx: JobContext, rec_id: int, path: Path) -> dict[str, Any]:
     stored = settings_mod.load(db)
     choice = model_choice_from(ctx.payload.get("model") or stored.transcription_model)
     language = language_from(ctx.payload.get("language") or stored.transcription_language)
+    timings: dict[str, float] = {}
+    t = time.monotonic()
     ctx.progress(0.0, "Loading the transcription model", force=True)
     resolved = models.resolve(models.TRANSCRIPTION, choice)
     model = load_whisper(resolved)
+    timings["load_s"] = time.monotonic() - t
+    # Get the indexing tools ready while Whisper works, so the end of the job is quick.
+    threading.Thread(target=_prepare_indexing, args=(ctx.paths,), name="prepare-indexing", daemon=True).start()
     ctx.check_cancelled()
     ctx.progress(0.0, "Reading the audio", force=True)
+    t = time.monotonic()
     audio = decode(path)
+    timings["decode_s"] = time.monotonic() - t
     duration = len(audio) / SAMPLERATE
     if duration <= 0:
         raise AudioError("This lecture contains no sound.")
@@ -228,12 +259,15 @@ def _transcribe(ctx: JobContext, rec_id: int, path: Path) -> dict[str, Any]:
     transcribe_s = time.monotonic() - t0
     db.execute("UPDATE recordings SET language=? WHERE id=?", (info.language or "", rec_id))
     ctx.progress(TRANSCRIBE_SHARE, "Indexing the transcript", force=True)
+    t = time.monotonic()
     n_chunks = index_recording(db, ctx.paths, rec_id)
+    timings["index_s"] = time.monotonic() - t
     _set_states(db, rec_id, "transcribed", "ready")
     total = db.execute("SELECT count(*) FROM segments WHERE recording_id=?", (rec_id,)).fetchone()[0]
     return {"recording_id": rec_id, "duration_s": round(duration, 3), "segments": int(total),
             "new_segments": count, "resumed_from_s": resume_from, "chunks": n_chunks,
-            "language": info.language, "model": resolved.id, "transcribe_s": round(transcribe_s, 3)}
+            "language": info.language, "model": resolved.id, "transcribe_s": round(transcribe_s, 3),
+            **{k: round(v, 3) for k, v in timings.items()}}
 
 
 def run_index(ctx: JobContext) -> dict[str, Any]:
