@@ -210,6 +210,11 @@ class RecordPane(QWidget):
         self.details_caption = QLabel("Details of the next recording")
         self.details_caption.setObjectName("SectionTitle")
         dl.addWidget(self.details_caption, 0, 0, 1, 6)
+        self.next_button = QPushButton("Details for the next lecture")
+        self.next_button.setToolTip("Stop editing this lecture and prepare the next recording")
+        self.next_button.setFlat(True)
+        self.next_button.hide()
+        dl.addWidget(self.next_button, 0, 6, Qt.AlignRight)
         dl.addWidget(QLabel("Title"), 1, 0)
         self.title_edit = QLineEdit()
         self.title_edit.setAccessibleName("Lecture title")
@@ -298,7 +303,8 @@ class RecordPane(QWidget):
         self.title_edit.editingFinished.connect(self._on_title_edited)
         self.device_combo.currentIndexChanged.connect(self._on_device_chosen)
         self.recent.itemActivated.connect(lambda item, _c: self.open_recording(item.data(0, Qt.UserRole), 0.0))
-        self.recent.currentItemChanged.connect(lambda *_: self._set_controls())
+        self.recent.currentItemChanged.connect(self._on_recent_selected)
+        self.next_button.clicked.connect(self.prepare_next)
         self.open_button.clicked.connect(self._open_selected)
         self.retry_button.clicked.connect(self._retry_selected)
         stored = settings_mod.load(self.ctx.db)
@@ -357,6 +363,8 @@ class RecordPane(QWidget):
         """List microphones on a thread (PortAudio re-reads the system; that can take a moment)."""
         if self._listing or self.is_recording or self._starting:
             return
+        if not force and self._device_sig is not None and not self.isVisible():
+            return  # nobody is looking: check again when the pane is shown
         self._listing = True
 
         def work() -> None:
@@ -485,6 +493,7 @@ class RecordPane(QWidget):
 
     def _show_details_of(self, rec_id: int | None) -> None:
         self.current_recording_id = rec_id
+        self.next_button.setVisible(rec_id is not None and not self.is_recording and not self._starting)
         if rec_id is None:
             self.details_caption.setText("Details of the next recording")
             return
@@ -514,6 +523,23 @@ class RecordPane(QWidget):
         finally:
             self._loading_details = False
         self._show_details_of(rec_id)
+
+    def prepare_next(self) -> None:
+        """Leave the last lecture alone: the editors now describe the next recording."""
+        if self.is_recording:
+            return
+        self._loading_details = True
+        self.title_edit.clear()
+        self._loading_details = False
+        self._show_details_of(None)
+        self._update_title_placeholder()
+        self.recent.setCurrentItem(None)
+
+    def _on_recent_selected(self, item, _previous=None) -> None:
+        self._set_controls()
+        if item is None or self.is_recording or self._starting:
+            return
+        self._load_details(item.data(0, Qt.UserRole))   # rename or re-file it from here
 
     # -- recording ------------------------------------------------------------------------------
     def toggle_recording(self) -> None:
@@ -701,6 +727,7 @@ class RecordPane(QWidget):
     def refresh_recent(self) -> None:
         db = self.ctx.db
         keep = self.recent.currentItem().data(0, Qt.UserRole) if self.recent.currentItem() else None
+        self.recent.blockSignals(True)  # rebuilding is not the student choosing a lecture
         self.recent.clear()
         for rec in lectures.recent(db, 30):
             where = ""
@@ -715,6 +742,7 @@ class RecordPane(QWidget):
             self.recent.addTopLevelItem(item)
             if rec.id == keep:
                 self.recent.setCurrentItem(item)
+        self.recent.blockSignals(False)
         self._set_controls()
 
     def _status_text(self, rec) -> str:
@@ -869,6 +897,11 @@ class RecordPane(QWidget):
         self.ctx.events.library_changed.emit()
 
     # -- misc ---------------------------------------------------------------------------------
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        self.refresh_devices()
+        self.update_disk()
+
     @staticmethod
     def _repolish(w: QWidget) -> None:
         w.style().unpolish(w)
