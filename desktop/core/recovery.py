@@ -93,3 +93,10 @@ def recover(db: sqlite_utils.Database, paths: DataPaths) -> list[Recovered]:
         out.append(Recovered(rec_id, rec.title, duration, path, True,
                              f"“{rec.title}” was interrupted; its {format_duration(duration)} of audio were recovered."))
     return out
+
+
+def needing_transcription(db: sqlite_utils.Database) -> list[int]:
+    """Finished recordings whose transcription was never queued (e.g. a crash right after Stop)."""
+    rows = db.query("SELECT r.id FROM recordings r WHERE r.state IN ('stopped', 'recovered') AND r.duration_s > 0 "
+                    "AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.target = 'recording:' || r.id) ORDER BY r.id")
+    return [int(r["id"]) for r in rows]

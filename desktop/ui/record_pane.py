@@ -118,6 +118,7 @@ class RecordPane(QWidget):
         self.transcript_viewer = None             # the last TranscriptViewer opened
         self.devices: list[audio_devices.InputDevice] = []
         self.recovered: list[Any] = []
+        self._orphans: list[int] = []
         self._device_sig: tuple | None = None
         self._listing = False
         self._starting = False
@@ -871,10 +872,12 @@ class RecordPane(QWidget):
 
         def work() -> None:
             from ..core.db import open_db
-            from ..core.recovery import recover
+            from ..core.recovery import needing_transcription, recover
 
             try:
-                found = recover(open_db(paths.db), paths)
+                db = open_db(paths.db)
+                found = recover(db, paths)
+                self._orphans = needing_transcription(db)
             except Exception:
                 log.exception("recovery of unfinished recordings failed")
                 found = []
@@ -883,6 +886,9 @@ class RecordPane(QWidget):
 
     def _on_recovered(self, found: list) -> None:
         self.recovered = found
+        for rec_id in self._orphans:   # stopped but never queued: queue them now
+            if rec_id not in [r.recording_id for r in found]:
+                self._submit_transcription(rec_id)
         if not found:
             return
         usable = [r for r in found if r.ok]

@@ -53,6 +53,10 @@ def test_record_from_the_default_microphone(paths, virtual_mic):
     import soundfile as sf
 
     assert sf.info(out["path"]).frames == out["frames"]
+    from desktop.core.db import open_db
+    from desktop.core.recovery import needing_transcription
+
+    assert needing_transcription(open_db(paths.db)) == [out["recording_id"]], "the app queues it at its next start"
 
 
 def test_record_without_a_microphone_says_so(paths):
