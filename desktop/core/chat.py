@@ -293,6 +293,45 @@ def clean_citations(text: str, n_sources: int, partial: bool = False) -> tuple[s
     return cleaned, cited
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])(?=\s|$)")
+
+
+def attribute(text: str, sources: list["Source"], min_support: float = 0.5) -> tuple[str, list[int]]:
+    """Add [n] after sentences the model left uncited but that plainly come from source n.
+
+    A sentence counts as coming from a source when most of its key words are in that
+    source and in no other source as much. Returns the text and the numbers added.
+    """
+    if not sources:
+        return text, []
+    vocab = [set(content_words(s.text)) for s in sources]
+    added: list[int] = []
+    out: list[str] = []
+    pos = 0
+    for m in list(_SENTENCE_END.finditer(text)) + [None]:
+        end = m.start() if m is not None else len(text)
+        sentence = text[pos:end]
+        pos = end
+        words = content_words(_CITE.sub("", sentence))
+        if len(words) < 2 or _CITE.search(sentence):
+            out.append(sentence)
+            continue
+        support = [sum(1 for w in words if w in v) / len(words) for v in vocab]
+        best = max(range(len(sources)), key=lambda i: support[i])
+        ranked = sorted(support, reverse=True)
+        if support[best] >= min_support and (len(ranked) == 1 or ranked[0] - ranked[1] >= 0.15):
+            n = sources[best].n
+            stripped = sentence.rstrip()
+            tail = stripped[-1] if stripped and stripped[-1] in ".!?" else ""
+            body = stripped[:-1] if tail else stripped
+            sentence = f"{body} [{n}]{tail}" + sentence[len(stripped):]
+            if n not in added:
+                added.append(n)
+        out.append(sentence)
+    out.append(text[pos:])
+    return "".join(out), added
+
+
 def strip_citations(text: str) -> str:
     """The text without any [n] markers (for history turns, whose sources are gone)."""
     return re.sub(r"[ \t]+([.,;:!?])", r"\1", _CITE.sub("", text)).strip()
@@ -403,11 +442,25 @@ def focus(text: str, query: str, max_tokens: int, count: Callable[[str], int]) -
 # -- the pipeline ----------------------------------------------------------------------------
 
 SYSTEM_PROMPT = (
-    "You are Lectern, a study assistant. Answer the student's question using only the numbered sources "
-    "from their own course material. After each statement, cite the source it comes from with its number "
-    "in square brackets, like [1] or [2]. Only cite numbers that appear in the sources. If the sources "
-    "do not contain the answer, say that the material does not cover it. Answer briefly and clearly, in "
-    "the language of the question.")
+    "You are Lectern, a study assistant. You answer a student's question using only the numbered sources "
+    "they give you, which come from their own course material. Write a short answer in your own words. "
+    "Right after each fact, put the number of the source it comes from in square brackets, for example: "
+    "\"Water boils at 100 degrees at sea level [2].\" Use only the numbers of the sources given. If the "
+    "sources do not contain the answer, say that the material does not cover it. Answer in the language "
+    "of the question.")
+
+# One worked example before the real question: small models copy its shape (short answer,
+# [n] after each fact). It never changes, so llama.cpp's prefix cache makes it free after
+# the first question.
+EXAMPLE_QUESTION = (
+    "Sources:\n\nSource [1] (Geography notes, page 4):\nThe Nile flows north into the Mediterranean Sea. "
+    "It is about 6,650 km long.\n\nSource [2] (Geography lecture, 12:05):\nThe Amazon carries more water "
+    "than any other river on Earth.\n\nQuestion: How long is the Nile, and where does it flow?")
+EXAMPLE_ANSWER = "The Nile is about 6,650 km long [1]. It flows north into the Mediterranean Sea [1]."
+
+# The sources and the question, in the last user turn (closest to the answer: small models follow it best).
+SOURCE_BLOCK = "Source [{n}] ({label}):\n{text}"
+QUESTION_BLOCK = "Sources:\n\n{sources}\n\nQuestion: {question}"
 
 REWRITE_PROMPT = (
     "Rewrite the student's last question so that it can be understood on its own, replacing words like "
@@ -594,7 +647,36 @@ class Answerer:
             kept.append(Source(n=len(kept) + 1, document_id=p.document_id, kind=p.kind, title=p.title,
                                text=p.text, page=p.page, start_s=p.start_s, end_s=p.end_s,
                                recording_id=p.recording_id, chunk_id=p.chunk_id, score=round(max(c, o), 3)))
+        for src in kept:
+            if src.recording_id is not None and src.start_s is not None:
+                src.start_s = self.moment(src, query)
         return kept
+
+    def moment(self, src: Source, query: str) -> float:
+        """The second inside a lecture passage (45–60 s) where the asked-about words are said.
+
+        Lecture passages are windows of transcript segments; playing from the segment
+        that matches the question saves the student up to a minute of listening.
+        """
+        assert src.start_s is not None
+        end = src.end_s if src.end_s is not None else src.start_s
+        rows = list(self.db.query(
+            "SELECT start_s, text FROM segments WHERE recording_id = ? AND start_s >= ? AND start_s < ?"
+            " ORDER BY start_s", [src.recording_id, src.start_s - 0.5, end]))
+        if not rows:
+            return src.start_s
+        terms = content_words(query)
+        if not terms:
+            return src.start_s
+        best_s, best = src.start_s, 0.0
+        for i, r in enumerate(rows):
+            # A segment and the next one: a sentence often runs over a segment boundary.
+            window = r["text"] + " " + (rows[i + 1]["text"] if i + 1 < len(rows) else "")
+            words = set(content_words(window))
+            score = sum(1 for w in terms if w in words) + 0.5 * sum(1 for w in terms if w in content_words(r["text"]))
+            if score > best:
+                best_s, best = float(r["start_s"]), score
+        return max(src.start_s, best_s)
 
     def _history(self, chat: Chat, history: list[ChatMessage], budget: Budget,
                  events: list[Event]) -> tuple[str, list[dict[str, str]]]:
@@ -655,15 +737,16 @@ class Answerer:
         texts = [focus(s.text, question, budget.per_source, count) for s in sources]
 
         def assemble(turns: list[dict[str, str]], texts: list[str]) -> list[dict[str, str]]:
-            system = SYSTEM_PROMPT
-            msgs = [{"role": "system", "content": system}]
+            msgs = [{"role": "system", "content": SYSTEM_PROMPT},
+                    {"role": "user", "content": EXAMPLE_QUESTION},
+                    {"role": "assistant", "content": EXAMPLE_ANSWER}]
             if summary:
                 msgs.append({"role": "user", "content": f"(Summary of our earlier conversation: {summary})"})
                 msgs.append({"role": "assistant", "content": "Understood."})
             msgs.extend(turns)
-            blocks = [f"[{s.n}] {s.label()}:\n{t}" for s, t in zip(sources, texts)]
-            msgs.append({"role": "user", "content": "Sources:\n\n" + "\n\n".join(blocks)
-                         + f"\n\nQuestion: {question.strip()}\n\nAnswer using the sources and cite them like [1]."})
+            blocks = [SOURCE_BLOCK.format(n=s.n, label=s.label(), text=t) for s, t in zip(sources, texts)]
+            msgs.append({"role": "user", "content": QUESTION_BLOCK.format(sources="\n\n".join(blocks),
+                                                                          question=question.strip())})
             return msgs
 
         msgs = assemble(turns, texts)
@@ -679,11 +762,13 @@ class Answerer:
 
     # -- the whole answer ---------------------------------------------------------------------
     def ask(self, chat_id: int, question: str, cancel: threading.Event | None = None,
-            regenerate: bool = False, scope: Scope | None = None) -> Iterator[Event]:
+            regenerate: bool = False, scope: Scope | None = None, temperature: float = 0.0) -> Iterator[Event]:
         """Answer ``question`` in chat ``chat_id``, yielding events; stores both messages.
 
         With ``regenerate`` the last question of the chat is answered again (its old
-        answer is replaced) and ``question`` is ignored.
+        answer is replaced) and ``question`` is ignored. Answers are greedy by default
+        (small models stray from their sources when sampling); "Regenerate" in the UI
+        asks for some ``temperature`` to get a different wording.
         """
         t0 = time.perf_counter()
         cancel = cancel or threading.Event()
@@ -751,7 +836,8 @@ class Answerer:
         parts: list[str] = []
         first = last = None
         try:
-            for piece in model.model.stream(prompt, max_tokens=max_tokens, should_stop=cancel.is_set):
+            for piece in model.model.stream(prompt, max_tokens=max_tokens, temperature=temperature,
+                                            should_stop=cancel.is_set):
                 now = time.perf_counter()
                 if first is None:
                     first = now
@@ -769,10 +855,13 @@ class Answerer:
                      else None)
         raw = "".join(parts).strip()
         text, cited = clean_citations(raw, len(sources))
+        text, attributed = attribute(text, sources)
+        cited += [n for n in attributed if n not in cited]
         for s in sources:
             s.cited = s.n in cited
         meta = {"mode": ANSWER, "query": query, "model": model.model.label, "stopped": cancel.is_set(),
-                "invented": sorted(set(_all_numbers(raw)) - set(range(1, len(sources) + 1)))}
+                "invented": sorted(set(_all_numbers(raw)) - set(range(1, len(sources) + 1))),
+                "attributed": attributed}
         if not text:
             text = "(No answer was written.)" if not cancel.is_set() else "(Stopped before any answer.)"
         yield from self._finish(chat_id, text, sources, meta, stats, t0)

@@ -224,7 +224,7 @@ class ChatModel:
         return " ".join(words[:lo]) + " …"
 
     # -- generation -----------------------------------------------------------------------
-    def stream(self, messages: list[Message], max_tokens: int = 512, temperature: float = 0.2,
+    def stream(self, messages: list[Message], max_tokens: int = 512, temperature: float = 0.0,
                should_stop: Callable[[], bool] | None = None, stop: list[str] | None = None) -> Iterator[str]:
         """Yield the answer piece by piece, with the model's own chat template.
 
@@ -234,7 +234,7 @@ class ChatModel:
         llm = self.llama
         with self._lock:
             chunks = llm.create_chat_completion(messages=messages, stream=True, max_tokens=max_tokens,
-                                                temperature=temperature, top_p=0.9, repeat_penalty=1.05,
+                                                temperature=temperature, top_p=0.9, repeat_penalty=1.1,
                                                 stop=stop or [])
             try:
                 for chunk in chunks:

@@ -31,6 +31,7 @@ from .scope_picker import ScopeButton
 from .widgets import EmptyState
 
 log = logging.getLogger(__name__)
+REGENERATE_TEMPERATURE = 0.7   # "write it again" should read differently
 
 
 def configured_model_state(db: Any) -> tuple[str, bool]:
@@ -361,11 +362,9 @@ class ChatPane(QWidget):
                 rec = row[0]["recording_id"] if row else None
             if rec is None:
                 return
-            events.pane_requested.emit("record")
             events.open_recording_requested.emit(int(rec), float(source.start_s or 0.0))
         else:
             highlight = " ".join(source.text.split()[:12])
-            events.pane_requested.emit("library")
             events.open_document_requested.emit(int(source.document_id), int(source.page or 1), highlight)
 
     # -- asking -------------------------------------------------------------------------------------
@@ -393,7 +392,7 @@ class ChatPane(QWidget):
     def regenerate(self) -> None:
         if self.busy or self.chat_id is None or chat.last_question(self.ctx.db, self.chat_id) is None:
             return
-        self._launch("", regenerate=True)
+        self._launch("", regenerate=True, temperature=REGENERATE_TEMPERATURE)
 
     def search_everything(self) -> None:
         if self.busy:
@@ -401,9 +400,10 @@ class ChatPane(QWidget):
         self.set_scope(Scope())
         self._launch("", regenerate=True)
 
-    def _launch(self, question: str, regenerate: bool) -> None:
+    def _launch(self, question: str, regenerate: bool, temperature: float = 0.0) -> None:
         job = self._begin(question, regenerate)
         if job is not None:
+            job["temperature"] = temperature
             self._task = asyncio.ensure_future(self._run(job))
 
     def stop(self) -> None:
@@ -475,7 +475,8 @@ class ChatPane(QWidget):
             db = open_db(paths.db, migrate_schema=False)
             try:
                 answerer = chat.Answerer(db, store)
-                for ev in answerer.ask(chat_id, question, cancel=cancel, regenerate=regenerate, scope=scope):
+                for ev in answerer.ask(chat_id, question, cancel=cancel, regenerate=regenerate, scope=scope,
+                                       temperature=job.get("temperature", 0.0)):
                     loop.call_soon_threadsafe(queue.put_nowait, ev)
             except LecternError as exc:
                 loop.call_soon_threadsafe(queue.put_nowait, exc)

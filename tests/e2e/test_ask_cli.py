@@ -1,0 +1,80 @@
+"""`lectern ask` over a PDF ingested and a lecture transcribed by the real jobs."""
+import json
+
+import pytest
+
+from desktop.core.db import open_db
+from tests.conftest import lectern
+from tests.course_files import ANSWER_PAGE, make_lecture, make_reader
+
+TINY = "smollm2-135m"
+
+
+def _json(result):
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.fixture
+def course(paths, services, tmp_path):
+    """A reader filed under Year 1 / Biology / Reader, and a lecture filed under Year 1 / History of science."""
+    reader = make_reader(tmp_path / "biology-reader.pdf")
+    lecture = make_lecture(tmp_path / "microscopes.wav")
+    out = _json(lectern("ingest", str(reader), "--semester", "Year 1", "--subject", "Biology", "--book", "Reader",
+                        "--wait", "--json", data_dir=paths.root))
+    assert [d["state"] for d in out["documents"]] == ["ready"]
+    out = _json(lectern("transcribe", str(lecture), "--semester", "Year 1", "--subject", "History of science",
+                        "--title", "Microscopes", "--model", "tiny.en", "--wait", "--json", data_dir=paths.root))
+    db = open_db(paths.db)
+    rec = db.execute("SELECT id FROM recordings WHERE title = 'Microscopes'").fetchone()[0]
+    return {"recording_id": rec, "db": db}
+
+
+def test_asking_from_the_command_line_cites_the_page_and_the_lecture_second(paths, course):
+    # The default model answers from the PDF and cites the page that holds the answer.
+    out = _json(lectern("ask", "What protein carries oxygen in red blood cells?", "--json", data_dir=paths.root))
+    assert out["mode"] == "answer" and out["model"].startswith("Qwen2.5 0.5B")
+    assert "haemoglobin" in out["answer"].lower() or "hemoglobin" in out["answer"].lower()
+    assert out["citations"][0]["page"] == ANSWER_PAGE and out["citations"][0]["title"]
+    assert out["retrieval_s"] > 0 and out["first_token_s"] > 0 and out["tokens_per_s"] > 0
+    assert out["total_s"] >= out["retrieval_s"]
+
+    # A lecture answer cites the second where the electron microscope is talked about.
+    out = _json(lectern("ask", "Who built the first electron microscope?", "--model", TINY, "--json",
+                        data_dir=paths.root))
+    lecture = [c for c in out["citations"] if c["start_s"] is not None]
+    assert lecture and lecture[0]["recording_id"] == course["recording_id"]
+    said = course["db"].execute(
+        "SELECT start_s, end_s FROM segments WHERE recording_id = ? AND text LIKE '%electron%' ORDER BY start_s",
+        [course["recording_id"]]).fetchall()
+    assert said, "the transcript mentions the electron microscope"
+    assert said[0][0] <= lecture[0]["start_s"] <= said[-1][0]
+    assert lecture[0]["start_s"] > 30, "not the start of the lecture: the moment it is said"
+    chat_id = out["chat_id"]
+
+    # A follow-up in the same chat is understood with the previous question.
+    out = _json(lectern("ask", "And in which year?", "--chat", str(chat_id), "--model", TINY, "--json",
+                        data_dir=paths.root))
+    assert "microscope" in out["query"].lower() and out["chat_id"] == chat_id
+    assert any(c["start_s"] is not None for c in out["citations"])
+
+    # Outside the material: a plain "not in your material", no invented answer.
+    out = _json(lectern("ask", "Who won the football world cup in 1998?", "--json", data_dir=paths.root))
+    assert out["mode"] == "not_found" and "not in your material" in out["answer"].lower()
+    assert out["citations"] == []
+
+    # Scoped to the Reader, the lecture is out of reach.
+    out = _json(lectern("ask", "Who built the first electron microscope?", "--semester", "Year 1", "--subject",
+                        "Biology", "--book", "Reader", "--model", TINY, "--json", data_dir=paths.root))
+    assert out["mode"] == "not_found" and "Reader" in out["answer"]
+
+    chats = _json(lectern("chats", "--json", data_dir=paths.root))
+    assert len(chats) == 4 and any(c["id"] == chat_id for c in chats)
+
+
+def test_ask_without_a_usable_model_prints_the_passages_and_how_to_add_one(paths, course, tmp_path):
+    result = lectern("ask", "What protein carries oxygen in red blood cells?", "--model",
+                     str(tmp_path / "no-such-model.gguf"), data_dir=paths.root)
+    assert result.returncode == 0, result.stderr
+    assert "No chat model is available" in result.stdout and "Settings → Chat" in result.stdout
+    assert f"page {ANSWER_PAGE}" in result.stdout
