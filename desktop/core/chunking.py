@@ -3,8 +3,8 @@
 A chunk never crosses a page, so every passage cites one page. Inside a page the
 text is rebuilt into paragraphs (PDF text comes as visual lines), then packed into
 chunks of about ``TARGET_CHARS`` without breaking paragraphs, and when a paragraph
-is too long, without breaking sentences. Consecutive chunks of a page share a
-sentence or two (``OVERLAP_CHARS``) so an answer that straddles the cut is found.
+is too long, without breaking sentences. Each chunk ends with the first sentence or
+two of the next one (``OVERLAP_CHARS``) so an answer that straddles the cut is found.
 
 Running headers and footers (a book title, a chapter name, "Page 12 of 300")
 repeat on page after page; left in, they would match every query about them.
@@ -23,8 +23,8 @@ from typing import Iterable, Iterator
 
 from .pdftext import PageText
 
-TARGET_CHARS = 850       # ~200 tokens of prose: inside the embedder's 256-token window
-MAX_CHARS = 1150
+TARGET_CHARS = 1000      # ~250 tokens of prose (the embedder reads the first 128)
+MAX_CHARS = 1350
 OVERLAP_CHARS = 160
 MIN_CHARS = 60           # a shorter tail is merged into the chunk before it
 
@@ -161,43 +161,48 @@ def _units(text: str) -> list[str]:
     return units
 
 
-def _tail(text: str, limit: int) -> str:
-    """The last whole sentences of ``text`` that fit in ``limit`` characters."""
+def _head(text: str, limit: int) -> str:
+    """The first whole sentences of ``text`` that fit in ``limit`` characters."""
     picked: list[str] = []
     size = 0
-    for sent in reversed(sentences(text)):
+    for sent in sentences(text):
         if size + len(sent) + 1 > limit:
             break
-        picked.insert(0, sent)
+        picked.append(sent)
         size += len(sent) + 1
-    tail = " ".join(picked)
-    return "" if tail == text else tail
+    return " ".join(picked)
 
 
 def split_text(text: str) -> list[str]:
-    """One page's text as chunk texts (see the module notes)."""
-    chunks: list[str] = []
+    """One page's text as chunk texts (see the module notes).
+
+    The overlap is carried at the *end* of a chunk (the next chunk's first
+    sentences): the start of every chunk is then new text, which is the part the
+    embedder weighs most (and, for long chunks, the only part it sees).
+    """
+    pieces: list[str] = []
     current: list[str] = []
     size = 0
-    carried = 0            # length of the overlap that starts ``current``
     for unit in _units(text):
         grown = size + (1 if size else 0) + len(unit)
-        if grown > TARGET_CHARS and size > carried:
-            done = " ".join(current)
-            chunks.append(done)
-            overlap = _tail(done, OVERLAP_CHARS)
-            current = [overlap] if overlap else []
-            size = carried = len(overlap)
-            grown = size + (1 if size else 0) + len(unit)
+        if grown > TARGET_CHARS and current:
+            pieces.append(" ".join(current))
+            current, grown = [], len(unit)
         current.append(unit)
         size = grown
-    if size > carried:
+    if current:
         last = " ".join(current)
-        fresh = last[carried:].strip()
-        if chunks and len(fresh) < MIN_CHARS and len(chunks[-1]) + len(fresh) < MAX_CHARS + MIN_CHARS:
-            chunks[-1] = chunks[-1] + " " + fresh
+        if pieces and len(last) < MIN_CHARS and len(pieces[-1]) + len(last) < MAX_CHARS + MIN_CHARS:
+            pieces[-1] = pieces[-1] + " " + last
         else:
-            chunks.append(last)
+            pieces.append(last)
+    chunks = []
+    for i, piece in enumerate(pieces):
+        if i + 1 < len(pieces):
+            following = _head(pieces[i + 1], OVERLAP_CHARS)
+            if following:
+                piece = piece + " " + following
+        chunks.append(piece)
     return [c for c in chunks if c.strip()]
 
 

@@ -27,6 +27,9 @@ class Embedder:
         if threads:
             opts.intra_op_num_threads = threads
         opts.log_severity_level = 3
+        # No busy-waiting between operators: on 2 cores the spinning threads fought the
+        # PDF reader and the vector store for the CPU (ingestion ran 25% faster without).
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(folder / "model.onnx"), opts, providers=["CPUExecutionProvider"])
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_TOKENS)

@@ -241,7 +241,11 @@ class LibraryPane(QWidget):
                     if node.level == "book" else
                     f"No documents in this {node.level} yet. Add a book inside it, then drop files onto it.")
         job_ids = [d.job_id for d in docs if d.job_id]
-        job_rows = {j.id: j for j in (jobs.get_job(db, i) for i in job_ids) if j is not None}
+        job_rows = {}
+        for start in range(0, len(job_ids), 500):     # one query per 500 documents
+            part = job_ids[start:start + 500]
+            for row in db.query(f"SELECT * FROM jobs WHERE id IN ({','.join('?' * len(part))})", part):
+                job_rows[row["id"]] = jobs.Job.from_row(row)
         selected = self.table.selected_ids()
         self.table.model_.set_documents(docs, books, job_rows)
         for doc_id in selected:

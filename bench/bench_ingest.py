@@ -1,0 +1,116 @@
+"""Ingestion of a large real PDF through the real worker, against its raw cost.
+
+The R reference manual (fullrefman.pdf, 2,415 pages, R Core Team; Debian's
+r-doc-pdf) is imported into a fresh data folder and read by the ``ingest_document``
+job in the real worker (queue, extraction, chunking, embedding, SQLite + FTS5 and
+the Chroma server). Meanwhile the worker's memory is sampled. Then, in this process
+with the services stopped, the raw cost of the same work is measured: plain pypdf
+extraction of every page, plus embedding the very chunks the job stored (same
+model, same settings). ``ratio`` = raw seconds / job seconds (1.0 = no overhead).
+
+    python -m bench.bench_ingest [--pdf fullrefman.pdf] [--skip-raw]
+"""
+from __future__ import annotations
+
+import argparse
+import time
+
+from bench.common import (data_folder, emit, load_average, peak_rss_mb, real_pdf, rss_mb, say, services,
+                          wait_job)
+
+
+def raw_cost(pdf, texts: list[str]) -> dict:
+    """pypdf extraction of every page + embedding of ``texts``, nothing else."""
+    import warnings
+
+    import pypdf
+
+    from desktop.core import ingest
+    from desktop.core.embeddings import get_embedder
+
+    t0 = time.monotonic()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reader = pypdf.PdfReader(str(pdf))
+        n = 0
+        for page in reader.pages:
+            page.extract_text()
+            n += 1
+    extract_s = time.monotonic() - t0
+    embedder = get_embedder()
+    embedder.embed(texts[:8])                    # model loaded outside the timing, as in the worker
+    t1 = time.monotonic()
+    for i in range(0, len(texts), ingest.BATCH):
+        embedder.embed(ingest.heads(embedder.tokenizer, texts[i:i + ingest.BATCH], ingest.EMBED_TOKENS))
+    embed_s = time.monotonic() - t1
+    return {"pages": n, "extract_s": round(extract_s, 1), "embed_s": round(embed_s, 1),
+            "total_s": round(extract_s + embed_s, 1)}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--pdf", default="fullrefman.pdf")
+    ap.add_argument("--skip-raw", action="store_true")
+    args = ap.parse_args()
+    pdf = real_pdf(args.pdf)
+
+    from desktop.core import ingest, library, retrieval
+    from desktop.core.db import open_db
+    from desktop.core.supervisor import WORKER
+
+    load_start = load_average()
+    with data_folder() as paths:
+        with services(paths) as sup:
+            db = open_db(paths.db)
+            book = library.ensure_path(db, "Bench", "Statistics", "R manuals")
+            r = library.import_file(db, paths, book, pdf)
+            job_id = ingest.submit_ingest(db, paths, r.document_id)
+            worker = sup.pid(WORKER)
+            samples: list[tuple[float, float]] = []
+            last = [0.0]
+
+            def tick(job) -> None:
+                pid = sup.pid(WORKER)
+                samples.append((job.progress, rss_mb(pid)))
+                if job.progress - last[0] >= 0.05:
+                    last[0] = job.progress
+                    say(f"{job.progress * 100:.0f}% {job.stage} rss={samples[-1][1]:.0f} MB")
+
+            job = wait_job(db, job_id, on_tick=tick, tick_s=0.5)
+            if job.state != "done":
+                emit({"benchmark": "ingest", "error": job.error, "state": job.state})
+                return 1
+            worker_peak = peak_rss_mb(sup.pid(WORKER))
+            restarted = sup.pid(WORKER) != worker
+            texts = [row[0] for row in db.execute(
+                "SELECT text FROM chunks WHERE document_id=? ORDER BY ordinal", (r.document_id,))]
+            vectors = len(retrieval.open_store(paths, db).ids({"document_id": r.document_id}))
+        job_s = job.finished_at - job.started_at
+        pages = job.result["pages"]
+
+        def rss_at(p: float) -> float:
+            near = [rss for prog, rss in samples if prog >= p]
+            return round(near[0], 1) if near else float("nan")
+
+        out = {
+            "benchmark": "ingest", "pdf": pdf.name, "pages": pages, "chunks": len(texts), "vectors": vectors,
+            "job_s": round(job_s, 1), "pages_per_s": round(pages / job_s, 2),
+            "projected_3800_pages_min": round(3800 / (pages / job_s) / 60, 1),
+            "worker_peak_rss_mb": round(worker_peak, 1),
+            "worker_rss_mb_at": {"10%": rss_at(0.10), "50%": rss_at(0.50), "90%": rss_at(0.90)},
+            "worker_restarted": restarted,
+            "settings": {"embed_tokens": ingest.EMBED_TOKENS, "batch": ingest.BATCH},
+            "load_average_start": load_start,
+        }
+        if not args.skip_raw:
+            say("measuring the raw cost (pypdf + embedding of the same chunks)…")
+            raw = raw_cost(pdf, texts)
+            out["raw"] = raw
+            out["ratio_raw_to_job"] = round(raw["total_s"] / job_s, 3)
+        out["load_average_end"] = load_average()
+        emit(out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
