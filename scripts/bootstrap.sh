@@ -11,6 +11,7 @@ APT_PACKAGES=(
   libportaudio2 espeak-ng sox poppler-utils ffmpeg
   pulseaudio pulseaudio-utils libasound2-plugins
   cmake build-essential
+  r-doc-pdf   # large real PDFs (R manuals) for the library benchmarks in bench/
 )
 
 missing=()
