@@ -122,7 +122,7 @@ def test_a_markdown_note_is_read_one_section_per_page(services, paths, db, tmp_p
 
 
 def test_cancel_removes_the_document_from_the_index_and_retry_reads_it_again(services, paths, db, tmp_path):
-    doc_id, job_id = _add(db, paths, _book(db), pdfs.make_large_pdf(tmp_path / "big.pdf", n=40))
+    doc_id, job_id = _add(db, paths, _book(db), pdfs.make_large_pdf(tmp_path / "big.pdf", n=150))
     wait_for(lambda: db.execute("SELECT count(*) FROM chunks WHERE document_id=?", (doc_id,)).fetchone()[0] > 0,
              120, 0.05, "the first batch")
     jobs.request_cancel(db, job_id)
