@@ -61,3 +61,28 @@ def make_lecture(path: Path) -> Path:
         parts.append(str(part16))
     subprocess.run(["sox", *parts, str(path)], check=True)
     return path
+
+
+def add_course_files(paths, tmp_path: Path) -> dict:
+    """The reader (Year 1 / Biology / Reader) and the lecture (Year 1 / History of science),
+    through the real CLI: ingestion and transcription run as real jobs in the worker."""
+    import json
+
+    from desktop.core.db import open_db
+    from tests.conftest import lectern
+
+    def run(*args: str) -> dict:
+        result = lectern(*args, "--json", data_dir=paths.root)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    reader = make_reader(tmp_path / "biology-reader.pdf")
+    lecture = make_lecture(tmp_path / "microscopes.wav")
+    out = run("ingest", str(reader), "--semester", "Year 1", "--subject", "Biology", "--book", "Reader", "--wait")
+    assert [d["state"] for d in out["documents"]] == ["ready"]
+    run("transcribe", str(lecture), "--semester", "Year 1", "--subject", "History of science",
+        "--title", "Microscopes", "--model", "tiny.en", "--wait")
+    db = open_db(paths.db)
+    rec = db.execute("SELECT id FROM recordings WHERE title = 'Microscopes'").fetchone()[0]
+    doc = db.execute("SELECT id FROM documents WHERE kind = 'pdf'").fetchone()[0]
+    return {"recording_id": rec, "document_id": doc, "db": db}

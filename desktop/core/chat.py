@@ -56,6 +56,7 @@ class Source:
     chunk_id: int | None = None
     score: float = 0.0
     cited: bool = False
+    quote: str = ""          # the part of the passage the model was given (shown under the answer)
 
     @property
     def where(self) -> str:
@@ -819,6 +820,8 @@ class Answerer:
         per = max(MIN_SOURCE_TOKENS, min(budget.per_source, room // n))
         given = [Source(**{**s.as_dict(), "n": i}) for i, s in enumerate(sources[:n], start=1)]
         texts = [focus(s.text, question, per, count) for s in given]
+        for s, t in zip(given, texts):
+            s.quote = t
 
         def assemble(turns: list[dict[str, str]], texts: list[str]) -> list[dict[str, str]]:
             msgs = list(PREFIX)
@@ -896,8 +899,11 @@ class Answerer:
         model = self.model()
         if model.model is None:
             yield Retrieved(query, sources, retrieval_s, PASSAGES)
+            from .llm import CHARS_PER_TOKEN
+
             for s in sources:
                 s.cited = True
+                s.quote = focus(s.text, query, 110, lambda t: int(len(t) / CHARS_PER_TOKEN) + 1)
             text = passages_text(sources, model.reason)
             meta = {"mode": PASSAGES, "query": query, "reason": model.reason, "how_to": HOW_TO_ADD_MODEL}
             yield from self._finish(chat_id, text, sources, meta, stats, t0)

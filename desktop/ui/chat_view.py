@@ -73,7 +73,7 @@ def source_html(s: Source, passage_chars: int = PASSAGE_CHARS) -> str:
     return (f'<a href="cite:{s.n}" style="color:#1d4ed8; text-decoration:none; font-weight:600;">[{s.n}]</a>'
             f'&nbsp; <b>{html.escape(s.title)}</b>'
             f'<span style="color:#475569;"> · {html.escape(where)}</span><br>'
-            f'<span style="color:#4b5563;">{html.escape(_elide(s.text, passage_chars))}</span>')
+            f'<span style="color:#4b5563;">{html.escape(_elide(s.quote or s.text, passage_chars))}</span>')
 
 
 class UserBubble(QFrame):

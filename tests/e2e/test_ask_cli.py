@@ -3,9 +3,8 @@ import json
 
 import pytest
 
-from desktop.core.db import open_db
 from tests.conftest import lectern
-from tests.course_files import ANSWER_PAGE, make_lecture, make_reader
+from tests.course_files import ANSWER_PAGE, add_course_files
 
 TINY = "smollm2-135m"
 
@@ -17,17 +16,7 @@ def _json(result):
 
 @pytest.fixture
 def course(paths, services, tmp_path):
-    """A reader filed under Year 1 / Biology / Reader, and a lecture filed under Year 1 / History of science."""
-    reader = make_reader(tmp_path / "biology-reader.pdf")
-    lecture = make_lecture(tmp_path / "microscopes.wav")
-    out = _json(lectern("ingest", str(reader), "--semester", "Year 1", "--subject", "Biology", "--book", "Reader",
-                        "--wait", "--json", data_dir=paths.root))
-    assert [d["state"] for d in out["documents"]] == ["ready"]
-    out = _json(lectern("transcribe", str(lecture), "--semester", "Year 1", "--subject", "History of science",
-                        "--title", "Microscopes", "--model", "tiny.en", "--wait", "--json", data_dir=paths.root))
-    db = open_db(paths.db)
-    rec = db.execute("SELECT id FROM recordings WHERE title = 'Microscopes'").fetchone()[0]
-    return {"recording_id": rec, "db": db}
+    return add_course_files(paths, tmp_path)
 
 
 def test_asking_from_the_command_line_cites_the_page_and_the_lecture_second(paths, course):

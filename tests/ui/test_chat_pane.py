@@ -260,3 +260,57 @@ def test_chat_settings_offer_found_models_and_refuse_one_that_does_not_load(qtbo
     assert saved.chat_model == str(lm) and saved.chat_context == 2048 and saved.chat_threads == 1
     assert str(lm) in saved.extra_models
     tab.grab().save(str(paths.root / "chat_settings.png"))
+
+
+def test_in_the_window_citations_open_the_pdf_at_its_page_and_play_the_lecture_from_its_second(
+        qtbot, qloop, paths, services, tmp_path):
+    from desktop.app import build_window
+    from tests.course_files import ANSWER_PAGE, add_course_files
+
+    course = add_course_files(paths, tmp_path)   # real ingestion and transcription jobs
+    settings.update(course["db"], chat_model=TINY)
+    win = build_window(paths, services)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    win.show_pane("chat")
+    pane = win.panes["chat"]
+
+    def link_to(answer: AnswerWidget, source: Source) -> None:
+        """Click [n] where the student sees it: in the answer if cited there, else in the source list."""
+        if f'href="cite:{source.n}"' in answer.visible_text():
+            answer.body.linkActivated.emit(f"cite:{source.n}")
+            return
+        row = next(label for label in answer.source_labels if f'href="cite:{source.n}"' in label.text())
+        row.linkActivated.emit(f"cite:{source.n}")
+
+    async def scenario():
+        _type_and_send(qtbot, pane, "What protein carries oxygen in red blood cells?")
+        await _until(lambda: pane.busy)
+        await _until(lambda: not pane.busy)
+        answer = pane.view.answers()[-1]
+        page_source = next(s for s in answer.sources if s.page == ANSWER_PAGE)
+        link_to(answer, page_source)
+        library_pane = win.panes["library"]
+        await _until(lambda: library_pane.viewer is not None and library_pane.viewer.isVisible()
+                     and library_pane.viewer.current_page() == ANSWER_PAGE, 30)
+
+        _type_and_send(qtbot, pane, "Who built the first electron microscope?")
+        await _until(lambda: pane.busy)
+        await _until(lambda: not pane.busy)
+        lecture_answer = pane.view.answers()[-1]
+        moment = next(s for s in lecture_answer.sources if s.start_s is not None)
+        link_to(lecture_answer, moment)
+        record_pane = win.panes["record"]
+        await _until(lambda: record_pane.transcript_viewer is not None, 30)
+        viewer = record_pane.transcript_viewer
+        await _until(lambda: viewer.is_playing() and viewer.position_s() >= moment.start_s - 0.5, 30)
+        return moment, viewer
+
+    moment, viewer = qloop.run_until_complete(scenario())
+    assert viewer.recording_id == course["recording_id"]
+    assert moment.start_s > 30, "the moment the microscope is talked about, not the lecture's start"
+    assert abs(viewer.position_s() - moment.start_s) < 3
+    win.grab().save(str(paths.root / "chat_window.png"))
+    viewer.close()
+    win.panes["library"].viewer.close()
