@@ -219,9 +219,9 @@ class AnswerWidget(QFrame):
         mode = msg.mode
         self.widen.setVisible(mode == chat.NOT_FOUND and bool(msg.meta.get("can_widen")))
         self.banner.setVisible(mode == chat.PASSAGES)
-        if mode == chat.PASSAGES and msg.meta.get("reason"):
-            self.banner_text.setText(
-                f"Passages only: no chat model could write an answer. {msg.meta['reason']}")
+        if mode == chat.PASSAGES:
+            self.banner_text.setText("Passages only: no chat model was available to write this answer.")
+            self.banner_text.setToolTip(str(msg.meta.get("reason", "")))
         shown = msg.cited
         title = "Sources"
         if mode == chat.ANSWER and not shown and msg.sources:

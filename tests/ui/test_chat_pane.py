@@ -158,6 +158,20 @@ def test_out_of_scope_says_not_in_your_material_and_search_everything_finds_it(q
     assert pane.scope_button.text().startswith("Looking at: Everything")
     assert chat.get_chat(pane.ctx.db, pane.chat_id).scope.is_everything
 
+    # "Choose books and lectures…": tick a book and a lecture.
+    from desktop.ui.scope_picker import ScopeDialog
+
+    dlg = ScopeDialog(pane.ctx.db, Scope())
+    qtbot.addWidget(dlg)
+    assert [item.text(0) for item in dlg.items] == ["Cell Biology", "▶ Genetics lecture 3"]
+    dlg.set_checked("Cell Biology")
+    dlg.set_checked(course.lecture_id)
+    chosen = dlg.scope()
+    assert chosen == Scope(books=("Cell Biology",), document_ids=(course.lecture_id,))
+    pane.set_scope(chosen)
+    assert chat.get_chat(pane.ctx.db, pane.chat_id).scope == chosen
+    assert "Cell Biology" in pane.scope_button.text()
+
 
 def test_chats_survive_a_restart_and_can_be_renamed_searched_and_deleted(qtbot, qloop, paths, course):
     pane = _pane(qtbot, paths)
