@@ -19,18 +19,21 @@ and the UI can run it on a thread and forward them to its loop:
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any, Callable, Iterator
 
 import sqlite_utils
 
 from . import settings as settings_mod
-from .errors import LecternError
+from .errors import LecternError, ServiceUnavailable
 from .scope import Scope
 from .timefmt import format_duration
+
+log = logging.getLogger(__name__)
 
 # -- storage ---------------------------------------------------------------------------------
 
@@ -698,7 +701,12 @@ class Answerer:
 
         embedder = get_embedder(embeddings_choice(self.db) or None)
         qvec = embedder.embed([query])[0]
-        passages = search(self.db, self.store, query, scope=scope, k=self.k, embed=lambda _q: qvec.tolist())
+        try:
+            passages = search(self.db, self.store, query, scope=scope, k=self.k, embed=lambda _q: qvec.tolist())
+        except ServiceUnavailable:
+            # The vector store is down (it restarts by itself): key words alone still find pages.
+            log.warning("vector store unavailable: answering from the full-text index only")
+            passages = search(self.db, None, query, scope=scope, k=self.k, mode="bm25")
         if not passages:
             return []
         vecs = embedder.embed([p.text for p in passages])

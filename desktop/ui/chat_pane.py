@@ -156,7 +156,8 @@ class ChatPane(QWidget):
         bl.setContentsMargins(8, 8, 8, 8)
         self.input = Composer()
         self.input.setObjectName("Composer")
-        self.input.setPlaceholderText("Ask a question about your material…  (Enter to send, Shift+Enter for a new line)")
+        self.input.setPlaceholderText(
+            "Ask a question about your material…  (Enter to send, Shift+Enter for a new line)")
         self.input.setFixedHeight(58)
         self.input.submitted.connect(self.send)
         self.send_button = QPushButton("Ask")
