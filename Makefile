@@ -20,7 +20,7 @@ test: setup
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q $(PYTEST_ARGS)
 
 bench: setup
-	$(PY) -m bench.run_all
+	$(PY) -m bench.run_all $(ARGS)
 
 bundle: setup
 	$(PY) -m PyInstaller --noconfirm --clean packaging/lectern.spec
