@@ -38,6 +38,7 @@ def main() -> int:
     ap.add_argument("--chunks", type=int, default=100_000)
     ap.add_argument("--per-doc", type=int, default=1000)
     ap.add_argument("--queries", type=int, default=60)
+    ap.add_argument("--keep", help="build the index in this folder once and reuse it on later runs")
     args = ap.parse_args()
 
     from bench.bench_retrieval_quality import QUESTIONS
@@ -49,12 +50,13 @@ def main() -> int:
     rng = np.random.default_rng(7)
     words = np.array(vocabulary())
     say(f"vocabulary: {len(words)} words")
-    with data_folder() as paths, services(paths):
+    with data_folder(args.keep) as paths, services(paths):
         db = open_db(paths.db)
         store = retrieval.open_store(paths, db)
         t0 = time.monotonic()
         n_docs = args.chunks // args.per_doc
-        for d in range(n_docs):
+        have = db.execute("SELECT count(DISTINCT document_id) FROM chunks").fetchone()[0]
+        for d in range(have, n_docs):
             sem, sub, book = f"Semester {d % 4 + 1}", f"Subject {d // 4 % 5 + 1}", f"Book {d % 25 + 1}"
             node = library.ensure_path(db, sem, sub, book)
             doc_id = library.add_document(db, node, "pdf", f"Synthetic book {d + 1}", f"s{d}.pdf",

@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable
 
 import sqlite_utils
 
-from .index import Passage
+from .index import Passage, vector_id
 from .scope import Scope
 from .vectorstore import VectorStore
 
@@ -118,20 +118,83 @@ def _rows_by_id(db: sqlite_utils.Database, ids: list[int], scope: Scope) -> dict
     return {r["id"]: r for r in db.query(sql, [*ids, *params])}
 
 
+COMMON_FRACTION = 0.10     # in a big index, words in more than this share of chunks...
+COMMON_MIN_CHUNKS = 20_000  # ...are left out of the BM25 query (they barely move BM25, but cost the most)
+
+
+def _rare_words(db: sqlite_utils.Database, words: list[str]) -> list[str]:
+    """In a large index, drop the query words that occur almost everywhere (keeping at least two).
+
+    BM25 gives such words little weight, yet every chunk containing one must be
+    scored; on 100k chunks they made a query several times slower.
+    """
+    if len(words) <= 2:
+        return words
+    total = db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+    if total < COMMON_MIN_CHUNKS:
+        return words
+    df = {w: db.execute("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (f'"{w}"',)).fetchone()[0]
+          for w in words}
+    rare = [w for w in words if df[w] <= COMMON_FRACTION * total]
+    if len(rare) < 2:
+        rare = sorted(words, key=lambda w: df[w])[:2]
+    return [w for w in words if w in rare]
+
+
 def bm25_ranking(db: sqlite_utils.Database, query: str, scope: Scope, limit: int) -> list[tuple[int, float]]:
     """[(chunk id, bm25 score)] best first; FTS5's bm25() is negative, so we flip it."""
-    match = fts_query(query)
-    if match is None:
+    words = [w for w in query_words(query) if w not in STOPWORDS] or query_words(query)
+    if not words:
         return []
+    match = " OR ".join(f'"{w}"' for w in _rare_words(db, words[:32]))
+    if scope.is_everything:   # no join: FTS5 ranks its own rows
+        sql = "SELECT rowid AS id, bm25(chunks_fts) AS s FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY s LIMIT ?"
+        return [(r["id"], -float(r["s"])) for r in db.query(sql, [match, limit])]
     where, params = _scope_sql(scope)
     sql = (f"SELECT c.id AS id, bm25(chunks_fts) AS s FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid "
            f"WHERE chunks_fts MATCH ? AND {where} ORDER BY s LIMIT ?")
     return [(r["id"], -float(r["s"])) for r in db.query(sql, [match, *params, limit])]
 
 
-def vector_ranking(store: VectorStore, embedding: list[float], scope: Scope, limit: int) -> list[tuple[int, float]]:
-    """[(chunk id, cosine similarity)] best first, from the vector store."""
-    res = store.query(embedding, limit, where=scope.chroma_where())
+def scope_documents(db: sqlite_utils.Database, scope: Scope) -> tuple[list[int], float]:
+    """(documents inside ``scope``, the share of the library they hold by pages), from the small tables."""
+    nodes = {r["id"]: r for r in db.query("SELECT id, parent_id, level, name FROM nodes")}
+    lineages: dict[int, dict[str, str]] = {}
+
+    def lineage(node_id: int) -> dict[str, str]:
+        if node_id not in lineages:
+            out = {"semester": "", "subject": "", "book": ""}
+            current: int | None = node_id
+            while current is not None and current in nodes:
+                n = nodes[current]
+                out[n["level"]] = n["name"]
+                current = n["parent_id"]
+            lineages[node_id] = out
+        return lineages[node_id]
+
+    total = inside = 0.0
+    docs: list[int] = []
+    for d in db.query("SELECT id, node_id, pages FROM documents"):
+        weight = float(d["pages"] or 10)
+        total += weight
+        lin = lineage(d["node_id"])
+        if scope.semester and lin["semester"] != scope.semester:
+            continue
+        if scope.subject and lin["subject"] != scope.subject:
+            continue
+        if (scope.books or scope.document_ids) and not (lin["book"] in scope.books or d["id"] in scope.document_ids):
+            continue
+        inside += weight
+        docs.append(d["id"])
+    return docs, (inside / total if total else 0.0)
+
+
+POSTFILTER_SHARE = 0.08     # scopes at least this broad: search everything, keep what is in scope
+POSTFILTER_MAX_K = 600
+ID_FILTER_MAX = 4000        # narrower scopes of up to this many chunks: search among their ids
+
+
+def _parse_vector_hits(res: dict[str, Any]) -> list[tuple[int, float]]:
     out: list[tuple[int, float]] = []
     ids = (res.get("ids") or [[]])[0]
     metas = (res.get("metadatas") or [[]])[0] or [None] * len(ids)
@@ -147,6 +210,34 @@ def vector_ranking(store: VectorStore, embedding: list[float], scope: Scope, lim
     return out
 
 
+def vector_ranking(store: VectorStore, embedding: list[float], scope: Scope, limit: int,
+                   share: float = 1.0, in_scope: Callable[[list[int]], set[int]] | None = None,
+                   scope_ids: list[int] | None = None) -> list[tuple[int, float]]:
+    """[(chunk id, cosine similarity)] best first, from the vector store.
+
+    Chroma's metadata filter scans its metadata (60-180 ms at 100k chunks). So a
+    broad scope (``share`` of the library) searches everything and keeps the hits
+    ``in_scope`` says are inside; a narrow one searches among its chunks' ids
+    (``scope_ids``); only what falls between uses the metadata filter.
+    """
+    include = ("metadatas", "distances")
+    if scope.is_everything:
+        return _parse_vector_hits(store.query(embedding, limit, include=include))
+    if in_scope is not None and share >= POSTFILTER_SHARE:
+        k = min(POSTFILTER_MAX_K, int(limit / share * 2) + limit)
+        hits = _parse_vector_hits(store.query(embedding, k, include=include))
+        keep = in_scope([cid for cid, _ in hits])
+        hits = [(cid, s) for cid, s in hits if cid in keep]
+        if len(hits) >= limit:
+            return hits[:limit]
+    if scope_ids is not None:
+        if not scope_ids:
+            return []
+        return _parse_vector_hits(store.query(embedding, min(limit, len(scope_ids)), include=include,
+                                              ids=[vector_id(i) for i in scope_ids]))
+    return _parse_vector_hits(store.query(embedding, limit, where=scope.chroma_where(), include=include))
+
+
 def reciprocal_rank_fusion(rankings: Iterable[list[int]], k: int = RRF_K) -> list[tuple[int, float]]:
     """Fuse several best-first id lists: score(id) = sum of 1 / (k + rank)."""
     scores: dict[int, float] = {}
@@ -156,12 +247,25 @@ def reciprocal_rank_fusion(rankings: Iterable[list[int]], k: int = RRF_K) -> lis
     return sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
 
 
+_vector_pool: Any = None
+
+
+def _pool() -> Any:
+    """One helper thread: the vector query (HTTP) runs while SQLite ranks BM25."""
+    global _vector_pool
+    if _vector_pool is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _vector_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="vector-query")
+    return _vector_pool
+
+
 def search(db: sqlite_utils.Database, store: VectorStore | None, query: str, scope: Scope = Scope(), k: int = 5,
            mode: str = "hybrid", embed: Callable[[str], list[float]] | None = None) -> list[Passage]:
     """The ``k`` passages that best answer ``query`` inside ``scope``, best first.
 
     ``mode`` is "hybrid" (vector + BM25 fused by reciprocal rank), "vector" or "bm25".
-    ``embed`` turns the query into a vector (default: the default embedding model).
+    ``embed`` turns the query into a vector (default: the embedding model in use).
     """
     if mode not in MODES:
         raise ValueError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
@@ -169,13 +273,31 @@ def search(db: sqlite_utils.Database, store: VectorStore | None, query: str, sco
     if not query or k <= 0:
         return []
     pool = max(k * 4, 20)   # each ranking contributes more candidates than we return
-    rankings: list[list[tuple[int, float]]] = []
-    if mode in ("hybrid", "bm25"):
-        rankings.append(bm25_ranking(db, query, scope, pool))
+    vector_future = None
     if mode in ("hybrid", "vector") and store is not None:
         if embed is None:
             embed = query_embedder(db)
-        rankings.append(vector_ranking(store, embed(query), scope, pool))
+        vec = embed(query)
+        share, in_scope, scope_ids = 1.0, None, None
+        if not scope.is_everything:
+            docs, share = scope_documents(db, scope)
+            if share >= POSTFILTER_SHARE:
+                in_scope = _in_scope_checker(db.conn, scope)
+            elif docs:
+                found = [r[0] for r in db.execute(
+                    f"SELECT id FROM chunks WHERE document_id IN ({','.join('?' * len(docs))}) LIMIT ?",
+                    (*docs, ID_FILTER_MAX + 1))]
+                scope_ids = found if len(found) <= ID_FILTER_MAX else None
+            else:
+                scope_ids = []
+        vector_future = _pool().submit(vector_ranking, store, vec, scope, pool, share, in_scope, scope_ids)
+    rankings: list[list[tuple[int, float]]] = []
+    try:
+        if mode in ("hybrid", "bm25"):
+            rankings.append(bm25_ranking(db, query, scope, pool))
+    finally:
+        if vector_future is not None:
+            rankings.append(vector_future.result())
     ids = list(dict.fromkeys(cid for r in rankings for cid, _ in r))
     rows = _rows_by_id(db, ids, scope)
     # Drop ids SQLite no longer knows in scope before ranking, so ranks stay dense.
@@ -185,6 +307,29 @@ def search(db: sqlite_utils.Database, store: VectorStore | None, query: str, sco
     else:
         fused = rankings[0] if rankings else []
     return [_passage(rows[cid], score) for cid, score in fused[:k]]
+
+
+def _in_scope_checker(conn: Any, scope: Scope) -> Callable[[list[int]], set[int]]:
+    """A function for the vector thread: which of these chunk ids are inside ``scope``.
+
+    It gets its own read connection: the caller's is busy with BM25 at the same time.
+    """
+    import sqlite3
+
+    path = conn.execute("PRAGMA database_list").fetchone()[2]
+    where, params = scope.sql_where("c")
+
+    def check(ids: list[int]) -> set[int]:
+        if not ids:
+            return set()
+        own = sqlite3.connect(path, timeout=30)
+        try:
+            rows = own.execute(f"SELECT c.id FROM chunks c WHERE c.id IN ({','.join('?' * len(ids))}) AND {where}",
+                               [*ids, *params]).fetchall()
+        finally:
+            own.close()
+        return {r[0] for r in rows}
+    return check
 
 
 @dataclass

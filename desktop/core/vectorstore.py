@@ -102,9 +102,13 @@ class VectorStore:
     def delete(self, where: dict[str, Any]) -> None:
         self._call("delete", where=where)
 
-    def query(self, embedding: list[float], k: int, where: dict[str, Any] | None = None) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {"query_embeddings": [embedding], "n_results": k,
-                                  "include": ["metadatas", "documents", "distances"]}
+    def query(self, embedding: list[float], k: int, where: dict[str, Any] | None = None,
+              include: tuple[str, ...] = ("metadatas", "documents", "distances"),
+              ids: list[str] | None = None) -> dict[str, Any]:
+        """Nearest ``k`` vectors, optionally only among ``ids`` or those matching ``where``."""
+        kwargs: dict[str, Any] = {"query_embeddings": [embedding], "n_results": k, "include": list(include)}
+        if ids is not None:
+            kwargs["ids"] = ids
         if where:
             kwargs["where"] = where
         return self._call("query", **kwargs)

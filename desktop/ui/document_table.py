@@ -19,7 +19,7 @@ KIND_NAMES = {"pdf": "PDF", "note": "Note", "lecture": "Lecture"}
 TONES = {"ready": QColor("#047857"), "failed": QColor("#b91c1c"), "busy": QColor("#1d4ed8"),
          "locked": QColor("#b45309"), "muted": QColor("#6b7280")}
 
-_VERBS = {"ingest_document": "reading", "transcribe_recording": "transcribing", "index_lecture": "indexing"}
+_VERBS = {"ingest_document": "ingesting", "transcribe_recording": "transcribing", "index_lecture": "indexing"}
 
 
 def state_text(doc: Document, job: jobs.Job | None) -> tuple[str, str]:

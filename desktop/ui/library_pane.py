@@ -490,7 +490,8 @@ class LibraryPane(QWidget):
         node = library.get_node(self.ctx.db, node_id)
         name = ask_name(self, f"Rename {node.level}", f"New name for “{node.name}”:", node.name)
         if name and name != node.name:
-            self.run_change(lambda db: library.rename_node(db, self.ctx.paths, node_id, name, self.store),
+            store = self.store      # made here: it reads the settings through the UI connection
+            self.run_change(lambda db: library.rename_node(db, self.ctx.paths, node_id, name, store),
                             f"Renaming {node.name}…", f"Renamed “{node.name}” to “{name}”.")
 
     def move_node(self, node_id: int) -> None:
@@ -499,7 +500,8 @@ class LibraryPane(QWidget):
         if target is None:
             return
         where = library.where_is(self.ctx.db, target)
-        self.run_change(lambda db: library.move_node(db, self.ctx.paths, node_id, target, self.store),
+        store = self.store
+        self.run_change(lambda db: library.move_node(db, self.ctx.paths, node_id, target, store),
                         f"Moving {node.name}…", f"Moved “{node.name}” into {where}.")
 
     def delete_node(self, node_id: int) -> None:
@@ -514,7 +516,8 @@ class LibraryPane(QWidget):
             "their passages and their search index go. The files you imported from stay where they were.",
             QMessageBox.Yes | QMessageBox.Cancel, QMessageBox.Cancel)
         if answer == QMessageBox.Yes:
-            self.run_change(lambda db: library.delete_node(db, self.ctx.paths, node_id, self.store),
+            store = self.store
+            self.run_change(lambda db: library.delete_node(db, self.ctx.paths, node_id, store),
                             f"Deleting {node.name}…", f"Deleted “{node.name}”.")
 
     def run_change(self, fn, busy: str, done: str) -> None:
@@ -634,11 +637,11 @@ class LibraryPane(QWidget):
             self.delete_documents_now(ids)
 
     def delete_documents_now(self, ids: list[int]) -> None:
-        paths = self.ctx.paths
+        paths, store = self.ctx.paths, self.store
 
         def work(db: Any) -> None:
             for i in ids:
-                library.delete_document(db, paths, i, self.store)
+                library.delete_document(db, paths, i, store)
 
         self.run_change(work, "Deleting…", f"Deleted {len(ids)} document(s).")
 
@@ -655,12 +658,12 @@ class LibraryPane(QWidget):
             self._changed()
 
     def move_documents(self, book_id: int, ids: list[int]) -> None:
-        paths = self.ctx.paths
+        paths, store = self.ctx.paths, self.store
         where = library.where_is(self.ctx.db, book_id)
 
         def work(db: Any) -> None:
             for i in ids:
-                library.move_document(db, paths, i, book_id, self.store)
+                library.move_document(db, paths, i, book_id, store)
 
         self.run_change(work, "Moving…", f"Moved {len(ids)} document(s) to {where}.")
 

@@ -52,6 +52,20 @@ def test_scope_narrows_both_vector_and_text_search(indexed, db):
     assert retrieval.search(db, store, q, Scope(semester="No such term"), k=5) == []
 
 
+def test_a_narrow_scope_in_a_big_library_searches_among_its_own_chunks(indexed, db, paths):
+    ids, store = indexed
+    big = library.ensure_path(db, "Spring 2025", "History", "Atlas")
+    library.add_document(db, big, "pdf", "Atlas", "atlas.pdf", "library/atlas.pdf", "z" * 64, 1, state="ready")
+    db.execute("UPDATE documents SET pages=5000 WHERE title='Atlas'")    # the chemistry handout is now <1%
+    docs, share = retrieval.scope_documents(db, Scope(document_ids=(ids["chem"],)))
+    assert docs == [ids["chem"]] and share < retrieval.POSTFILTER_SHARE
+    for mode in ("vector", "hybrid"):
+        hits = retrieval.search(db, store, "how is a titration done", Scope(document_ids=(ids["chem"],)), k=3,
+                                mode=mode)
+        assert hits and {h.document_id for h in hits} == {ids["chem"]}, mode
+        assert hits[0].page == 2
+
+
 def test_any_text_a_student_types_is_a_valid_query(indexed, db):
     _, store = indexed
     for query in ('"unbalanced quote', "AND OR NOT", "mitochondria NEAR( cell", "*", "col:umn ^x", "the of and",

@@ -75,7 +75,7 @@ def test_dropping_a_pdf_on_a_book_reads_it_with_live_progress_until_ready(qtbot,
     qtbot.waitUntil(lambda: _doc_named(db, "Physiology reader") is not None, timeout=30000)
     doc_id = _doc_named(db, "Physiology reader")
     qtbot.waitUntil(lambda: pane.document_state(doc_id) == "ready", timeout=180000)
-    assert any(s.startswith("reading ") and "%" in s for s in seen), seen[:20]
+    assert any(s.startswith("ingesting ") and "%" in s for s in seen), seen[:20]
     assert library.get_document(db, doc_id).pages == 60
     row = pane.table.model_.row_of(doc_id)
     assert pane.table.model_.index(row, PAGES).data() == "60"
