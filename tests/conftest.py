@@ -40,11 +40,32 @@ def services(paths):
 
     lock = app_lock(paths).acquire()
     sup = Supervisor(paths)
-    sup.start()
-    assert sup.wait_healthy(90), sup.status()
-    yield sup
-    sup.stop()
-    lock.release()
+    try:
+        sup.start()
+        assert sup.wait_healthy(90), sup.status()
+        yield sup
+    finally:  # also when start-up failed: never leave children behind
+        sup.stop()
+        lock.release()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _qt_audio_without_test_sound_servers(qapp):
+    """Let Qt's audio layer start once, before any test's private PulseAudio server exists.
+
+    Tests start and kill private PulseAudio servers for the virtual microphone; Qt's
+    multimedia keeps one process-wide connection, which must not be made to one of
+    those short-lived servers (a player stopping against a dead server can block).
+    """
+    old = os.environ.pop("PULSE_SERVER", None)
+    try:
+        from PySide6.QtMultimedia import QMediaDevices
+
+        QMediaDevices.audioOutputs()
+    finally:
+        if old is not None:
+            os.environ["PULSE_SERVER"] = old
+    yield
 
 
 def wait_for(predicate, timeout: float = 30.0, interval: float = 0.05, what: str = "condition"):
