@@ -131,8 +131,8 @@ def update_vector_scope(db: sqlite_utils.Database, store: VectorStore, document_
 def update_scope(db: sqlite_utils.Database, document_id: int, semester: str, subject: str, book: str) -> None:
     """After a rename or move, keep the chunks' scope fields true in SQLite.
 
-    The vector metadata is refreshed by re-indexing (a background job), so retrieval
-    filters rows through SQLite's fields when they disagree.
+    ``update_vector_scope`` then rewrites the vector metadata; until it has, retrieval
+    checks every hit against SQLite's fields, which win when they disagree.
     """
     db.execute("UPDATE chunks SET semester=?, subject=?, book=? WHERE document_id=?",
                (semester, subject, book, document_id))

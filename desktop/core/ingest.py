@@ -101,9 +101,7 @@ def document_pages(paths: Any, doc: library.Document, report: ExtractReport) -> 
         report.pages = len(pages)
         report.pages_with_text = len(pages)
         if not pages:
-            from .pdftext import NoTextFound
-
-            raise DocumentError("This note is empty.") from NoTextFound()
+            raise DocumentError("This note is empty.", "Write something in it, then read it again.")
         return iter(pages)
     raise DocumentError(f"Lectern cannot read a '{doc.kind}' document this way.")
 

@@ -571,7 +571,6 @@ def delete_node(db: sqlite_utils.Database, paths, node_id: int, store=None) -> i
     """Delete a semester, subject or book with everything filed in it. Returns documents deleted."""
     import shutil
 
-    node = get_node(db, node_id)
     folder = node_folder(db, paths.library, node_id)
     docs = documents_under(db, node_id)
     for doc in docs:
@@ -584,7 +583,6 @@ def delete_node(db: sqlite_utils.Database, paths, node_id: int, store=None) -> i
         db.execute("DELETE FROM nodes WHERE id=?", (nid,))
     if folder.exists() and paths.library in folder.parents and folder != paths.library:
         shutil.rmtree(folder, ignore_errors=True)
-    _ = node
     return len(docs)
 
 
