@@ -17,7 +17,7 @@ run: setup
 	fi
 
 test: setup
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q $(PYTEST_ARGS)
+	PYTEST_ARGS="$(PYTEST_ARGS)" scripts/run_tests.sh
 
 bench: setup
 	$(PY) -m bench.run_all $(ARGS)
