@@ -11,6 +11,7 @@ reading the PDF. A few questions the FAQ does not answer check the "not in your
 material" gate. Prints one JSON object.
 """
 from __future__ import annotations
+from desktop.workers.submit import QueueJobs
 
 import argparse
 import statistics
@@ -62,9 +63,11 @@ def main() -> None:
     ap.add_argument("--keep", help="reuse this data folder")
     args = ap.parse_args()
 
-    from desktop.core import chat, library, settings
-    from desktop.core.db import open_db
-    from desktop.core.retrieval import open_store
+    from desktop.core import chat
+    from desktop.core import library
+    from desktop.core.storage import settings
+    from desktop.core.storage.db import open_db
+    from desktop.core.search.retrieval import open_store
 
     t0 = time.perf_counter()
     pdf = real_pdf("R-FAQ.pdf")
@@ -73,7 +76,7 @@ def main() -> None:
         if not db.execute("SELECT count(*) FROM chunks").fetchone()[0]:
             say("ingesting R-FAQ.pdf…")
             node = library.ensure_path(db, "Bench", "Statistics", "R FAQ")
-            doc = library.import_files(db, paths, node, [pdf])[0].document_id
+            doc = library.import_files(db, paths, node, [pdf], starter=QueueJobs(paths, db))[0].document_id
             ingest_in_process(db, paths, doc)
         settings.update(db, chat_model=args.model)
         answerer = chat.Answerer(db, open_store(paths, db))

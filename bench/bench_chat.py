@@ -9,6 +9,7 @@ Prints one JSON object. Goals: ratio ≥ 0.95, first token ≤ 1.5 s after retri
 (default model, 2 cores), UI stall < 50 ms.
 """
 from __future__ import annotations
+from desktop.workers.submit import QueueJobs
 
 import argparse
 import asyncio
@@ -40,7 +41,7 @@ def ingest_faq(db, paths) -> int:
 
     pdf = real_pdf("R-FAQ.pdf")
     node = library.ensure_path(db, "Bench", "Statistics", "R FAQ")
-    res = library.import_files(db, paths, node, [pdf])
+    res = library.import_files(db, paths, node, [pdf], starter=QueueJobs(paths, db))
     doc_id = res[0].document_id
     ingest_in_process(db, paths, doc_id)
     return doc_id
@@ -66,7 +67,7 @@ def speed(answerer, model, args) -> dict:
     from llama_cpp import Llama
 
     from desktop.core import chat
-    from desktop.core.scope import Scope
+    from desktop.core.search.scope import Scope
 
     sources = answerer.retrieve(LONG_QUESTION, Scope())
     prompt, _, _ = answerer.build_prompt(LONG_QUESTION, sources, "", [], chat.Budget())
@@ -172,9 +173,10 @@ def main() -> None:
     ap.add_argument("--keep", help="reuse this data folder")
     args = ap.parse_args()
 
-    from desktop.core import chat, settings
-    from desktop.core.db import open_db
-    from desktop.core.retrieval import open_store
+    from desktop.core import chat
+    from desktop.core.storage import settings
+    from desktop.core.storage.db import open_db
+    from desktop.core.search.retrieval import open_store
 
     t0 = time.perf_counter()
     with data_folder(args.keep) as paths, services(paths):

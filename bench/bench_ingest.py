@@ -13,6 +13,7 @@ process vs worker + vector store), which other programs on the machine barely mo
     python -m bench.bench_ingest [--pdf fullrefman.pdf] [--skip-raw]
 """
 from __future__ import annotations
+from desktop.workers.submit import QueueJobs
 
 import argparse
 import time
@@ -23,7 +24,8 @@ from bench.common import (data_folder, emit, load_average, peak_rss_mb, real_pdf
 
 def chunk_texts(pdf) -> list[str]:
     """The chunks the job will store (chunking is deterministic), computed untimed."""
-    from desktop.core import chunking, pdftext
+    from desktop.core.library import chunking
+    from desktop.core.library import pdftext
 
     return [c.text for c in chunking.chunk_pages(pdftext.iter_pages(pdf))]
 
@@ -34,8 +36,8 @@ def raw_cost(pdf, texts: list[str]) -> dict:
 
     import pypdf
 
-    from desktop.core import ingest
-    from desktop.core.embeddings import get_embedder
+    from desktop.core.library import ingest
+    from desktop.core.models.embeddings import get_embedder
 
     embedder = get_embedder()
     embedder.embed(texts[:8])                    # model loaded outside the timing, as in the worker
@@ -74,9 +76,11 @@ def main() -> int:
     args = ap.parse_args()
     pdf = real_pdf(args.pdf)
 
-    from desktop.core import ingest, library, retrieval
-    from desktop.core.db import open_db
-    from desktop.core.supervisor import VECTOR_STORE, WORKER
+    from desktop.core.library import ingest
+    from desktop.core import library
+    from desktop.core.search import retrieval
+    from desktop.core.storage.db import open_db
+    from desktop.core.runtime.supervisor import VECTOR_STORE, WORKER
 
     load_start = load_average()
     raws: list[dict] = []
@@ -92,10 +96,10 @@ def main() -> int:
         with services(paths) as sup:
             db = open_db(paths.db)
             book = library.ensure_path(db, "Bench", "Statistics", "R manuals")
-            r = library.import_file(db, paths, book, pdf)
+            r = library.import_file(db, paths, book, pdf, starter=QueueJobs(paths, db))
             worker, store_pid = sup.pid(WORKER), sup.pid(VECTOR_STORE)
             cpu0 = (cpu_seconds(worker), cpu_seconds(store_pid))
-            job_id = ingest.submit_ingest(db, paths, r.document_id)
+            job_id = ingest.submit_ingest(db, paths, r.document_id, QueueJobs(paths, db))
             samples: list[tuple[float, float]] = []
             last = [0.0]
 

@@ -33,9 +33,9 @@ def main() -> None:
     args = ap.parse_args()
     seconds = args.minutes * 60
 
-    from desktop.core.captions import LiveCaptioner
-    from desktop.core.config import DataPaths
-    from desktop.core.recorder import Recorder
+    from desktop.core.lectures.captions import LiveCaptioner
+    from desktop.core.storage.config import DataPaths
+    from desktop.core.lectures.recorder import Recorder
 
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)

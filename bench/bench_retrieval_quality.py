@@ -11,6 +11,7 @@ Chroma server, real embedding model), then every question is asked in each mode.
 ``--embed-tokens`` / ``--target-chars`` try other ingestion settings (experiments).
 """
 from __future__ import annotations
+from desktop.workers.submit import QueueJobs
 
 import argparse
 import time
@@ -54,9 +55,12 @@ def main() -> int:
     args = ap.parse_args()
     pdf = real_pdf("R-intro.pdf")
 
-    from desktop.core import chunking, ingest, library, retrieval
-    from desktop.core.db import open_db
-    from desktop.core.embeddings import get_embedder
+    from desktop.core.library import chunking
+    from desktop.core.library import ingest
+    from desktop.core import library
+    from desktop.core.search import retrieval
+    from desktop.core.storage.db import open_db
+    from desktop.core.models.embeddings import get_embedder
 
     if args.embed_tokens is not None:
         ingest.EMBED_TOKENS = args.embed_tokens
@@ -67,7 +71,7 @@ def main() -> int:
     with data_folder(args.keep) as paths, services(paths):
         db = open_db(paths.db)
         book = library.ensure_path(db, "Bench", "Statistics", "R manuals")
-        r = library.import_file(db, paths, book, pdf)
+        r = library.import_file(db, paths, book, pdf, starter=QueueJobs(paths, db))
         t0 = time.monotonic()
         info = ingest_in_process(db, paths, r.document_id) if r.added else {}
         ingest_s = time.monotonic() - t0

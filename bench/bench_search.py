@@ -22,7 +22,8 @@ from bench.common import R_MANUALS, data_folder, emit, load_average, percentile,
 
 
 def vocabulary() -> list[str]:
-    from desktop.core import library, pdftext
+    from desktop.core import library
+    from desktop.core.library import pdftext
 
     source = R_MANUALS / "R-intro.pdf"
     if not source.exists():
@@ -42,10 +43,12 @@ def main() -> int:
     args = ap.parse_args()
 
     from bench.bench_retrieval_quality import QUESTIONS
-    from desktop.core import index, library, retrieval
-    from desktop.core.db import open_db
-    from desktop.core.embeddings import DIMENSIONS, get_embedder
-    from desktop.core.scope import Scope
+    from desktop.core.search import index
+    from desktop.core import library
+    from desktop.core.search import retrieval
+    from desktop.core.storage.db import open_db
+    from desktop.core.models.embeddings import DIMENSIONS, get_embedder
+    from desktop.core.search.scope import Scope
 
     rng = np.random.default_rng(7)
     words = np.array(vocabulary())

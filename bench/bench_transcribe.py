@@ -10,6 +10,7 @@ is compared. Prints one JSON object.
     python -m bench.bench_transcribe [--model base] [--runs 2]
 """
 from __future__ import annotations
+from desktop.workers.submit import QueueJobs
 
 import argparse
 import json
@@ -53,11 +54,13 @@ def peak_rss_mb(pid: int) -> float:
 
 
 def lectern_run(model: str, wav: Path, tmp: Path, n: int) -> dict:
-    from desktop.core import jobs, lectures, settings
-    from desktop.core.config import DataPaths
-    from desktop.core.db import open_db
-    from desktop.core.services import app_lock
-    from desktop.core.supervisor import WORKER, Supervisor
+    from desktop.core import jobs
+    from desktop.core import lectures
+    from desktop.core.storage import settings
+    from desktop.core.storage.config import DataPaths
+    from desktop.core.storage.db import open_db
+    from desktop.core.runtime.services import app_lock
+    from desktop.core.runtime.supervisor import WORKER, Supervisor
 
     paths = DataPaths(tmp / f"data{n}").ensure()
     db = open_db(paths.db)
@@ -67,7 +70,7 @@ def lectern_run(model: str, wav: Path, tmp: Path, n: int) -> dict:
     sup.start()
     try:
         assert sup.wait_healthy(120), sup.status()
-        rec_id = lectures.import_media(db, paths, wav, None, "Bench lecture")
+        rec_id = lectures.import_media(db, paths, wav, None, "Bench lecture", starter=QueueJobs(paths, db))
         job_id = jobs.latest_for_target(db, lectures.job_target(rec_id)).id
         job = jobs.get_job(db, job_id)
         while not job.finished:
@@ -92,7 +95,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from desktop.core import models
-    from desktop.core.transcribe import model_choice_from
+    from desktop.core.lectures.transcribe import model_choice_from
     from tests.audio import speech_wav
 
     choice = model_choice_from(args.model)

@@ -30,7 +30,7 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication, QMainWindow
 
     from desktop.core import library
-    from desktop.core.db import open_db
+    from desktop.core.storage.db import open_db
     from desktop.ui.background import wait_idle
     from desktop.ui.context import AppContext
     from desktop.ui.job_monitor import JobMonitor

@@ -71,7 +71,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from desktop.core import models
-    from desktop.core.transcribe import decode, load_whisper, model_choice_from, transcribe_array
+    from desktop.core.lectures.transcribe import decode, load_whisper, model_choice_from, transcribe_array
     from tests.audio import speech_wav
 
     reference = normalise(LECTURE)

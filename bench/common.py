@@ -77,7 +77,7 @@ def load_average() -> float:
 @contextlib.contextmanager
 def data_folder(keep: str | None = None) -> Iterator[Any]:
     """A fresh data folder (or ``keep``, reused), with LECTERN_DATA_DIR pointing at it."""
-    from desktop.core.config import DATA_DIR_ENV, DataPaths
+    from desktop.core.storage.config import DATA_DIR_ENV, DataPaths
 
     if keep:
         root = Path(keep).resolve()
@@ -92,8 +92,8 @@ def data_folder(keep: str | None = None) -> Iterator[Any]:
 @contextlib.contextmanager
 def services(paths: Any) -> Iterator[Any]:
     """The real supervisor with its Chroma server and worker, for the length of the block."""
-    from desktop.core.services import app_lock
-    from desktop.core.supervisor import Supervisor
+    from desktop.core.runtime.services import app_lock
+    from desktop.core.runtime.supervisor import Supervisor
 
     lock = app_lock(paths).acquire()
     sup = Supervisor(paths)
@@ -109,7 +109,8 @@ def services(paths: Any) -> Iterator[Any]:
 
 def ingest_in_process(db: Any, paths: Any, document_id: int) -> dict[str, Any]:
     """Run the ingest_document job in this process (same code the worker runs)."""
-    from desktop.core import ingest, jobs
+    from desktop.core.library import ingest
+    from desktop.core import jobs
 
     job_id = jobs.create_job(db, ingest.JOB_KIND, ingest.job_payload(document_id),
                              target=ingest.job_target(document_id))

@@ -46,9 +46,9 @@ def main() -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     sys.path.insert(0, str(REPO))
 
-    from desktop.core import settings
-    from desktop.core.config import DataPaths
-    from desktop.core.db import open_db
+    from desktop.core.storage import settings
+    from desktop.core.storage.config import DataPaths
+    from desktop.core.storage.db import open_db
 
     paths = DataPaths(data_dir).ensure()
     if not open_db(paths.db).execute("SELECT count(*) FROM chunks").fetchone()[0]:
@@ -59,8 +59,8 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from desktop.app import build_window
-    from desktop.core.services import app_lock
-    from desktop.core.supervisor import Supervisor
+    from desktop.core.runtime.services import app_lock
+    from desktop.core.runtime.supervisor import Supervisor
     from desktop.ui.theme import apply_theme
 
     app = QApplication.instance() or QApplication(sys.argv)

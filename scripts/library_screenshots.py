@@ -32,9 +32,10 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from desktop.app import build_window
-    from desktop.core import library, retrieval
-    from desktop.core.config import DataPaths
-    from desktop.core.supervisor import Supervisor
+    from desktop.core import library
+    from desktop.core.search import retrieval
+    from desktop.core.storage.config import DataPaths
+    from desktop.core.runtime.supervisor import Supervisor
     from desktop.ui.theme import apply_theme
 
     out = Path(args.out)

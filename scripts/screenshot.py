@@ -27,8 +27,8 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from desktop.app import build_window
-    from desktop.core.config import DataPaths
-    from desktop.core.supervisor import Supervisor
+    from desktop.core.storage.config import DataPaths
+    from desktop.core.runtime.supervisor import Supervisor
     from desktop.ui.theme import apply_theme
 
     app = QApplication(sys.argv)

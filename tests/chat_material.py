@@ -6,8 +6,8 @@ import time
 from dataclasses import dataclass
 
 from desktop.core import library
-from desktop.core.embeddings import get_embedder
-from desktop.core.index import ChunkIn, DocumentScope, add_chunks
+from desktop.core.models.embeddings import get_embedder
+from desktop.core.search.index import ChunkIn, DocumentScope, add_chunks
 
 BOOK_PAGES = {
     3: "Mitochondria are the organelles that produce most of the cell's ATP through cellular respiration. "

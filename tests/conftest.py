@@ -13,7 +13,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["ORT_DISABLE_TELEMETRY"] = "1"
 os.environ["HF_HUB_OFFLINE"] = "1"
 
-from desktop.core.config import DATA_DIR_ENV, DataPaths  # noqa: E402
+from desktop.core.storage.config import DATA_DIR_ENV, DataPaths  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -27,7 +27,7 @@ def paths(tmp_path, monkeypatch) -> DataPaths:
 
 @pytest.fixture
 def db(paths):
-    from desktop.core.db import open_db
+    from desktop.core.storage.db import open_db
 
     return open_db(paths.db)
 
@@ -35,8 +35,8 @@ def db(paths):
 @pytest.fixture
 def services(paths):
     """The real supervisor with its real children (Chroma server and Huey consumer)."""
-    from desktop.core.services import app_lock
-    from desktop.core.supervisor import Supervisor
+    from desktop.core.runtime.services import app_lock
+    from desktop.core.runtime.supervisor import Supervisor
 
     lock = app_lock(paths).acquire()
     sup = Supervisor(paths)

@@ -68,7 +68,7 @@ def add_course_files(paths, tmp_path: Path) -> dict:
     through the real CLI: ingestion and transcription run as real jobs in the worker."""
     import json
 
-    from desktop.core.db import open_db
+    from desktop.core.storage.db import open_db
     from tests.conftest import lectern
 
     def run(*args: str) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..core.config import DataPaths
+from ..core.storage.config import DataPaths
 from ..core.errors import LecternError
 from .common import emit, fail
 
@@ -35,11 +35,11 @@ def _print_sources(sources) -> None:
 
 def cmd_ask(args: argparse.Namespace, paths: DataPaths) -> int:
     from ..core import chat
-    from ..core.chat import Answerer, Finished, Retrieved, Status, Token
-    from ..core.db import open_db
-    from ..core.scope import Scope
-    from ..core.services import ensure_services
-    from ..core.retrieval import open_store
+    from ..core.chat.answers import Answerer, Finished, Retrieved, Status, Token
+    from ..core.storage.db import open_db
+    from ..core.search.scope import Scope
+    from ..core.runtime.services import ensure_services
+    from ..core.search.retrieval import open_store
 
     flags = Scope(args.semester, args.subject, tuple(args.book))
     try:
@@ -95,7 +95,7 @@ def cmd_ask(args: argparse.Namespace, paths: DataPaths) -> int:
 
 def cmd_chats(args: argparse.Namespace, paths: DataPaths) -> int:
     from ..core import chat
-    from ..core.db import open_db
+    from ..core.storage.db import open_db
 
     rows = [{"id": c.id, "title": c.title, "scope": c.scope.to_dict(), "updated_at": c.updated_at}
             for c in chat.list_chats(open_db(paths.db), args.search)]

@@ -7,7 +7,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..core.config import DataPaths
+from ..core.storage.config import DataPaths
+from ..workers.submit import QueueJobs
 from ..core.errors import LecternError
 from .common import emit, fail
 
@@ -68,9 +69,10 @@ def _progress(job: Any) -> None:
 
 
 def cmd_transcribe(args: argparse.Namespace, paths: DataPaths) -> int:
-    from ..core import jobs, lectures
-    from ..core.db import open_db
-    from ..core.services import ensure_services
+    from ..core import jobs
+    from ..core import lectures
+    from ..core.storage.db import open_db
+    from ..core.runtime.services import ensure_services
 
     paths.ensure()
     db = open_db(paths.db)
@@ -80,25 +82,27 @@ def cmd_transcribe(args: argparse.Namespace, paths: DataPaths) -> int:
         language = args.language or None
         if model:
             from ..core import models
-            from ..core.transcribe import model_choice_from
+            from ..core.lectures.transcribe import model_choice_from
 
             models.resolve(models.TRANSCRIPTION, model_choice_from(model))  # a plain error before any copy
         try:
             rec_id = lectures.import_media(db, paths, Path(args.file), node_id, args.title or None,
-                                           model=model, language=language, submit_job=False)
+                                           starter=None, model=model, language=language)
         except lectures.DuplicateMedia as dup:
             if dup.recording_id is None:
                 raise
             rec_id = dup.recording_id
             print(f"lectern: {dup.message} Transcribing it again.", file=sys.stderr)
         if not args.wait:
-            job_id = lectures.submit_transcription(db, paths, rec_id, model=model, language=language)
+            job_id = lectures.submit_transcription(db, paths, rec_id, QueueJobs(paths, db), model=model,
+                                                   language=language)
             rec = lectures.get_recording(db, rec_id)
             emit({"recording_id": rec_id, "job_id": job_id, "state": "queued", "duration_s": rec.duration_s},
                  args.json, f"lecture {rec_id} queued for transcription (job {job_id})")
             return 0
         with ensure_services(paths):
-            job_id = lectures.submit_transcription(db, paths, rec_id, model=model, language=language)
+            job_id = lectures.submit_transcription(db, paths, rec_id, QueueJobs(paths, db), model=model,
+                                                   language=language)
             job = jobs.get_job(db, job_id)
             while job is not None and not job.finished:
                 if not args.json:
@@ -125,8 +129,8 @@ def cmd_transcribe(args: argparse.Namespace, paths: DataPaths) -> int:
 
 def cmd_record(args: argparse.Namespace, paths: DataPaths) -> int:
     from ..core import lectures
-    from ..core.db import open_db
-    from ..core.recorder import Recorder
+    from ..core.storage.db import open_db
+    from ..core.lectures.recorder import Recorder
 
     paths.ensure()
     db = open_db(paths.db)
@@ -149,7 +153,7 @@ def cmd_record(args: argparse.Namespace, paths: DataPaths) -> int:
         out["device"] = rec.device.name if rec.device else ""
         out["title"] = lectures.get_recording(db, rec_id).title
         if args.transcribe:
-            out["job_id"] = lectures.submit_transcription(db, paths, rec_id)
+            out["job_id"] = lectures.submit_transcription(db, paths, rec_id, QueueJobs(paths, db))
     except LecternError as exc:
         return fail(exc, args.json)
     emit(out, args.json, f"recorded {out['duration_s']:.1f} s to {out['path']}")
@@ -161,8 +165,8 @@ def cmd_record(args: argparse.Namespace, paths: DataPaths) -> int:
 
 def cmd_recover(args: argparse.Namespace, paths: DataPaths) -> int:
     from ..core import lectures
-    from ..core.db import open_db
-    from ..core.recovery import recover
+    from ..core.storage.db import open_db
+    from ..core.lectures.recovery import recover
 
     paths.ensure()
     db = open_db(paths.db)
@@ -172,15 +176,15 @@ def cmd_recover(args: argparse.Namespace, paths: DataPaths) -> int:
     if args.transcribe:
         for row in rows:
             if row["ok"]:
-                row["job_id"] = lectures.submit_transcription(db, paths, row["recording_id"])
+                row["job_id"] = lectures.submit_transcription(db, paths, row["recording_id"], QueueJobs(paths, db))
     emit(rows, args.json, "\n".join(r["message"] for r in rows) or "Nothing to recover.")
     return 0
 
 
 def cmd_transcript(args: argparse.Namespace, paths: DataPaths) -> int:
     from ..core import lectures
-    from ..core.db import open_db
-    from ..core.transcript_export import render
+    from ..core.storage.db import open_db
+    from ..core.lectures.transcript_export import render
 
     db = open_db(paths.db)
     try:

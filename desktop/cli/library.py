@@ -7,7 +7,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..core.config import DataPaths
+from ..core.storage.config import DataPaths
+from ..workers.submit import QueueJobs
 from ..core.errors import LecternError
 from .common import emit, fail
 
@@ -67,27 +68,31 @@ def _read_password(args: argparse.Namespace, name: str, cache: dict[str, str]) -
 
 
 def cmd_ingest(args: argparse.Namespace, paths: DataPaths) -> int:
-    from ..core import ingest, jobs, library, pdftext
-    from ..core.db import open_db
-    from ..core.services import ensure_services
+    from ..core.library import ingest
+    from ..core import jobs
+    from ..core import library
+    from ..core.library import pdftext
+    from ..core.storage.db import open_db
+    from ..core.runtime.services import ensure_services
 
     try:
         with ensure_services(paths):
             db = open_db(paths.db)
+            starter = QueueJobs(paths, db)
             node = _target_node(db, args)
             level = library.get_node(db, node).level if node is not None else ""
             results: list[library.ImportResult] = []
             for raw in args.paths:
                 path = Path(raw).expanduser()
                 if path.is_dir():
-                    results.extend(library.import_folder(db, paths, path, node))
+                    results.extend(library.import_folder(db, paths, path, node, starter=starter))
                 elif level != "book":
                     results.append(library.ImportResult(
                         str(path), "failed", f"{path.name}: say which book it goes in "
                         "(--semester S --subject S --book B)."))
                 else:
                     assert node is not None
-                    results.extend(library.import_files(db, paths, node, [path]))
+                    results.extend(library.import_files(db, paths, node, [path], starter=starter))
             submitted: dict[int, int] = {}
             pw_cache: dict[str, str] = {}
             touched: set[int] = set()
@@ -102,14 +107,14 @@ def cmd_ingest(args: argparse.Namespace, paths: DataPaths) -> int:
                         continue
                     touched.add(doc.id)
                     if _unlock(db, paths, doc, args, pw_cache, r):
-                        submitted[doc.id] = ingest.retry_ingest(db, paths, doc.id)
+                        submitted[doc.id] = ingest.retry_ingest(db, paths, doc.id, starter)
                     continue
                 if not r.added:
                     continue
                 if doc.kind == "pdf" and pdftext.needs_password(paths.root / doc.path):
                     if not _unlock(db, paths, doc, args, pw_cache, r):
                         continue
-                submitted[r.document_id] = ingest.submit_ingest(db, paths, r.document_id)
+                submitted[r.document_id] = ingest.submit_ingest(db, paths, r.document_id, starter)
             for r in results:   # lectures: their transcription job was started by the import
                 if r.added and r.kind == "lecture" and r.document_id is not None:
                     doc = library.get_document(db, r.document_id)
@@ -133,8 +138,9 @@ def cmd_ingest(args: argparse.Namespace, paths: DataPaths) -> int:
 
 def _unlock(db: Any, paths: DataPaths, doc: Any, args: argparse.Namespace, cache: dict[str, str],
             result: Any) -> bool:
-    from ..core import ingest, library
-    from ..core.pdftext import PasswordRequired
+    from ..core.library import ingest
+    from ..core import library
+    from ..core.library.pdftext import PasswordRequired
 
     password = _read_password(args, doc.filename, cache)
     if password is None:
@@ -169,7 +175,8 @@ def _wait(db: Any, job_ids: list[int], timeout: float = 24 * 3600) -> None:
 
 
 def _ingest_report(db: Any, results: list, submitted: dict[int, int], touched: set[int]) -> dict[str, Any]:
-    from ..core import jobs, library
+    from ..core import jobs
+    from ..core import library
 
     docs = []
     ids = [r.document_id for r in results if r.document_id is not None and (r.added or r.document_id in touched)]
@@ -190,10 +197,10 @@ def _ingest_report(db: Any, results: list, submitted: dict[int, int], touched: s
 def cmd_search(args: argparse.Namespace, paths: DataPaths) -> int:
     import contextlib
 
-    from ..core import retrieval
-    from ..core.db import open_db
-    from ..core.scope import Scope
-    from ..core.services import ensure_services
+    from ..core.search import retrieval
+    from ..core.storage.db import open_db
+    from ..core.search.scope import Scope
+    from ..core.runtime.services import ensure_services
 
     scope = Scope(semester=args.semester.strip(), subject=args.subject.strip(),
                   books=tuple(b.strip() for b in args.book if b.strip()))
@@ -228,7 +235,7 @@ def _mmss(seconds: float | None) -> str:
 # -- library ------------------------------------------------------------------------------------------
 def cmd_library(args: argparse.Namespace, paths: DataPaths) -> int:
     from ..core import library
-    from ..core.db import open_db
+    from ..core.storage.db import open_db
 
     paths.ensure()
     db = open_db(paths.db)

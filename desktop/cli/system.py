@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from ..core.config import DataPaths
+from ..core.storage.config import DataPaths
 from ..core.errors import LecternError
 from .common import emit, fail
 
@@ -41,7 +41,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_doctor(args: argparse.Namespace, paths: DataPaths) -> int:
-    from ..core.doctor import run_doctor
+    from ..core.runtime.doctor import run_doctor
 
     report = run_doctor(paths, load_models=not args.quick)
     lines = [f"{'OK ' if c['ok'] else 'BAD'} {name}: {c['detail']}" for name, c in report["checks"].items()]
@@ -51,7 +51,7 @@ def cmd_doctor(args: argparse.Namespace, paths: DataPaths) -> int:
 
 def cmd_jobs(args: argparse.Namespace, paths: DataPaths) -> int:
     from ..core import jobs
-    from ..core.db import open_db
+    from ..core.storage.db import open_db
 
     rows = [j.as_dict() for j in jobs.list_jobs(open_db(paths.db), args.state, args.limit)]
     text = "\n".join(f"{j['id']:>5} {j['state']:<10} {j['progress']*100:5.1f}% {j['kind']:<18} {j['title']}"
@@ -67,8 +67,8 @@ def cmd_worker(args: argparse.Namespace, paths: DataPaths) -> int:
 
 
 def cmd_vector_store(args: argparse.Namespace, paths: DataPaths) -> int:
-    from ..core.logs import setup_logging
-    from ..core.vectorstore import run_server
+    from ..core.runtime.logs import setup_logging
+    from ..core.search.vectorstore import run_server
 
     paths.ensure()
     setup_logging(paths.logs, "vector-store")
@@ -95,8 +95,8 @@ def cmd_models(args: argparse.Namespace, paths: DataPaths) -> int:
 
 def cmd_selfcheck(args: argparse.Namespace, paths: DataPaths) -> int:
     from ..core import jobs
-    from ..core.db import open_db
-    from ..core.services import ensure_services
+    from ..core.storage.db import open_db
+    from ..core.runtime.services import ensure_services
     from ..workers.submit import submit
 
     try:

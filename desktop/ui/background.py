@@ -20,7 +20,7 @@ _pools: dict[str, QThreadPool] = {}
 
 def thread_db(paths: Any) -> Any:
     """This thread's own connection to app.db (SQLite connections are per thread)."""
-    from ..core.db import open_db
+    from ..core.storage.db import open_db
 
     cache = getattr(_local, "dbs", None)
     if cache is None:

@@ -21,11 +21,12 @@ from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QInputDialog, 
                                QListWidgetItem, QMenu, QMessageBox, QPlainTextEdit, QPushButton, QSplitter,
                                QStackedWidget, QVBoxLayout, QWidget)
 
-from ..core import chat, models
-from ..core import settings as settings_mod
-from ..core.chat import ChatMessage, Finished, Retrieved, Source, Status, Token
+from ..core import chat
+from ..core import models
+from ..core.storage import settings as settings_mod
+from ..core.chat.answers import ChatMessage, Finished, Retrieved, Source, Status, Token
 from ..core.errors import LecternError
-from ..core.scope import Scope
+from ..core.search.scope import Scope
 from .chat_view import STYLE, AnswerWidget, ChatView
 from .scope_picker import ScopeButton
 from .widgets import EmptyState
@@ -430,7 +431,7 @@ class ChatPane(QWidget):
 
     def _vector_store(self) -> Any:
         if self._store is None:
-            from ..core.retrieval import open_store
+            from ..core.search.retrieval import open_store
 
             self._store = open_store(self.ctx.paths, self.ctx.db)
         return self._store
@@ -473,7 +474,7 @@ class ChatPane(QWidget):
         paths, store = self.ctx.paths, self._vector_store()
 
         def work() -> None:
-            from ..core.db import open_db
+            from ..core.storage.db import open_db
 
             db = open_db(paths.db, migrate_schema=False)
             try:

@@ -6,7 +6,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from ..core.config import DataPaths
+from ..core.storage.config import DataPaths
 from ..workers import submit as submit_mod
 
 

@@ -9,7 +9,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 from ..core import jobs
-from ..core.library import Document
+from ..core.catalog.documents import Document
 from ..core.timefmt import format_duration, format_size
 from .library_tree import DOC_MIME
 

@@ -15,9 +15,13 @@ from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMenu, QMessageBox, QPushButton,
                                QSplitter, QStackedWidget, QVBoxLayout, QWidget)
 
-from ..core import ingest, jobs, library, retrieval
+from ..core.library import ingest
+from ..workers.submit import QueueJobs
+from ..core import jobs
+from ..core import library
+from ..core.search import retrieval
 from ..core.errors import LecternError
-from ..core.pdftext import PasswordRequired
+from ..core.library.pdftext import PasswordRequired
 from .background import run_in_background, thread_db
 from .document_table import DocumentTable
 from .library_dialogs import (ask_name, ask_password, choose_book, choose_book_for_move, choose_parent)
@@ -333,8 +337,9 @@ class LibraryPane(QWidget):
 
         def work() -> list[library.ImportResult]:
             db = thread_db(paths)
-            results = library.import_files(db, paths, book, files)
-            _submit_added(db, paths, results)
+            starter = QueueJobs(paths, db)
+            results = library.import_files(db, paths, book, files, starter=starter)
+            _submit_added(db, paths, results, starter)
             return results
 
         run_in_background(work, lambda r: self._imported(r, book), self._error, writer=True)
@@ -400,8 +405,9 @@ class LibraryPane(QWidget):
 
         def work() -> list[library.ImportResult]:
             db = thread_db(paths)
-            results = library.import_folder(db, paths, folder, parent_id, progress=on_progress)
-            _submit_added(db, paths, results)
+            starter = QueueJobs(paths, db)
+            results = library.import_folder(db, paths, folder, parent_id, progress=on_progress, starter=starter)
+            _submit_added(db, paths, results, starter)
             return results
 
         def done(results: list[library.ImportResult]) -> None:
@@ -431,8 +437,9 @@ class LibraryPane(QWidget):
 
         def work() -> dict[str, Any]:
             db = thread_db(paths)
-            out = library.add_sample_course(db, paths)
-            _submit_added(db, paths, [out["pdf"]])
+            starter = QueueJobs(paths, db)
+            out = library.add_sample_course(db, paths, starter=starter)
+            _submit_added(db, paths, [out["pdf"]], starter)
             return out
 
         def done(out: dict[str, Any]) -> None:
@@ -591,8 +598,7 @@ class LibraryPane(QWidget):
                 self.ctx.retry(doc.job_id)
             return
         try:
-            ingest.retry_ingest(self.ctx.db, self.ctx.paths, document_id, submit=self.ctx.submit,
-                                retry=self.ctx.retry)
+            ingest.retry_ingest(self.ctx.db, self.ctx.paths, document_id, self.ctx)
         except LecternError as exc:
             self.tell(str(exc), "error")
         self._refresh_timer.start()
@@ -610,7 +616,7 @@ class LibraryPane(QWidget):
         def done(_r: Any) -> None:
             self._busy(-1)
             self.tell(f"{doc.filename} is unlocked; reading it now. The password was not kept.", "info")
-            ingest.retry_ingest(self.ctx.db, paths, document_id, submit=self.ctx.submit, retry=self.ctx.retry)
+            ingest.retry_ingest(self.ctx.db, paths, document_id, self.ctx)
             self._refresh_timer.start()
 
         def failed(exc: BaseException) -> None:
@@ -690,7 +696,7 @@ class LibraryPane(QWidget):
         menu.exec(self.table.viewport().mapToGlobal(pos))
 
     def _reread(self, document_id: int) -> None:
-        ingest.submit_ingest(self.ctx.db, self.ctx.paths, document_id, submit=self.ctx.submit)
+        ingest.submit_ingest(self.ctx.db, self.ctx.paths, document_id, self.ctx)
         self._refresh_timer.start()
 
     def _move_selected(self, docs: list[library.Document]) -> None:
@@ -804,8 +810,8 @@ def _present(window: QWidget) -> None:
     window.activateWindow()
 
 
-def _submit_added(db: Any, paths: Any, results: list[library.ImportResult]) -> None:
+def _submit_added(db: Any, paths: Any, results: list[library.ImportResult], starter: QueueJobs) -> None:
     """Start reading every PDF or note that was just added (lectures start themselves)."""
     for r in results:
         if r.added and r.kind in ("pdf", "note") and r.document_id is not None:
-            ingest.submit_ingest(db, paths, r.document_id)
+            ingest.submit_ingest(db, paths, r.document_id, starter)

@@ -7,7 +7,7 @@ from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView
 
-from ..core.library import Node
+from ..core.catalog.nodes import Node
 
 NODE_ID = Qt.UserRole + 1
 LEVEL = Qt.UserRole + 2

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import (QDockWidget, QLabel, QListWidget, QListWidgetItem
                                QPushButton, QStackedWidget, QVBoxLayout, QWidget, QHBoxLayout)
 
 from ..core import models
-from ..core.supervisor import HEALTHY, VECTOR_STORE, WORKER
+from ..core.runtime.supervisor import HEALTHY, VECTOR_STORE, WORKER
 from .chat_pane import ChatPane
 from .context import AppContext
 from .health_bar import HealthLight

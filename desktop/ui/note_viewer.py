@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCursor, QTextDocument
 from PySide6.QtWidgets import QLabel, QTextBrowser, QVBoxLayout, QWidget
 
-from ..core.chunking import note_sections
+from ..core.library.chunking import note_sections
 
 
 class NoteViewer(QWidget):
@@ -25,7 +25,7 @@ class NoteViewer(QWidget):
         self.section = 1
 
     def open(self, path: Path, section: int = 1, highlight: str = "", title: str = "") -> None:
-        from ..core.ingest import note_text
+        from ..core.library.ingest import note_text
 
         content = note_text(path)
         self.title.setText(f"<b>{title or path.stem}</b>")

@@ -20,7 +20,11 @@ from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QDialog, QDia
                                QPushButton, QSizePolicy, QTextBrowser, QToolButton, QTreeWidget, QTreeWidgetItem,
                                QVBoxLayout, QWidget)
 
-from ..core import audio_devices, lectures, library, settings as settings_mod
+from ..core.lectures import audio_devices
+from ..workers.submit import QueueJobs
+from ..core import lectures
+from ..core import library
+from ..core.storage import settings as settings_mod
 from ..core.errors import LecternError
 from ..core.timefmt import format_duration, format_size
 from .level_meter import LevelMeter
@@ -555,7 +559,7 @@ class RecordPane(QWidget):
         if not self.devices:
             self.message_banner.show_message(f"{audio_devices.NO_DEVICE_MESSAGE} {audio_devices.NO_DEVICE_HINT}")
             return
-        from ..core.recorder import Recorder
+        from ..core.lectures.recorder import Recorder
 
         node = self.chosen_node()
         if self.current_recording_id is not None:
@@ -574,7 +578,7 @@ class RecordPane(QWidget):
         rec = Recorder(self.ctx.paths, title=title, node_id=node, device=self.device_combo.currentData() or "",
                        on_block=self._feed_captions, on_finished=self.bridge.finished.emit)
         if want_captions:
-            from ..core.captions import LiveCaptioner
+            from ..core.lectures.captions import LiveCaptioner
 
             self.captioner = LiveCaptioner(16000, self.bridge.caption.emit, self.bridge.caption_error.emit)
             self.captioner.start()
@@ -839,12 +843,13 @@ class RecordPane(QWidget):
         self.import_button.setText("Importing…")
 
         def work() -> None:
-            from ..core.db import open_db
+            from ..core.storage.db import open_db
 
             db = open_db(paths.db)
+            starter = QueueJobs(paths, db)
             for f in files:
                 try:
-                    rec_id = lectures.import_media(db, paths, f, node, None)
+                    rec_id = lectures.import_media(db, paths, f, node, None, starter=starter)
                     self.bridge.imported.emit(rec_id, f"“{f.name}” was added and is being transcribed.")
                 except LecternError as exc:
                     self.bridge.imported.emit(None, str(exc))
@@ -871,8 +876,8 @@ class RecordPane(QWidget):
         paths = self.ctx.paths
 
         def work() -> None:
-            from ..core.db import open_db
-            from ..core.recovery import needing_transcription, recover
+            from ..core.storage.db import open_db
+            from ..core.lectures.recovery import needing_transcription, recover
 
             try:
                 db = open_db(paths.db)

@@ -8,7 +8,7 @@ from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QMenu, QToolButton, QTreeWidget, QTreeWidgetItem,
                                QVBoxLayout, QWidget)
 
-from ..core.scope import Scope
+from ..core.search.scope import Scope
 
 BOOK, LECTURE = "book", "lecture"
 

@@ -9,8 +9,9 @@ from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QTreeWidget, QTreeWidgetItem
 
-from ..core.library import Document, Node
-from ..core.retrieval import TextHit
+from ..core.catalog.documents import Document
+from ..core.catalog.nodes import Node
+from ..core.search.retrieval import TextHit
 from ..core.timefmt import format_duration
 from .document_table import KIND_NAMES
 

@@ -18,8 +18,10 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (QFileDialog, QFormLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
-from ..core import llm, model_discovery, models
-from ..core import settings as settings_mod
+from ..core.models import llm
+from ..core.models import discovery as model_discovery
+from ..core import models
+from ..core.storage import settings as settings_mod
 from ..core.errors import LecternError, ModelMissing
 from ..core.timefmt import format_size
 

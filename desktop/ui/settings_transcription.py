@@ -5,7 +5,9 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFileDialog, QFormLayout, QLabel, QWidget
 
-from ..core import audio_devices, models, settings as settings_mod
+from ..core.lectures import audio_devices
+from ..core import models
+from ..core.storage import settings as settings_mod
 from ..core.errors import LecternError, ModelMissing
 
 ADD_FOLDER = "__add_folder__"

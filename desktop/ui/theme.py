@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QApplication
 
-from ..core.resources import resource_path
+from ..core.storage.resources import resource_path
 
 
 def resource_text(name: str) -> str:

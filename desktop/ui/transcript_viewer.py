@@ -16,10 +16,12 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxL
                                QLineEdit, QMenu, QPushButton, QSlider, QStyle, QTableWidget, QTableWidgetItem,
                                QToolButton, QVBoxLayout, QWidget)
 
-from ..core import jobs, lectures, library
+from ..core import jobs
+from ..core import lectures
+from ..core import library
 from ..core.errors import LecternError
 from ..core.timefmt import format_duration
-from ..core.transcript_export import FORMATS, export
+from ..core.lectures.transcript_export import FORMATS, export
 
 CURRENT_BG = QColor("#dbeafe")
 MATCH_BG = QColor("#fef3c7")

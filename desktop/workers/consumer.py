@@ -7,11 +7,11 @@ import threading
 import time
 
 from ..core import jobs
-from ..core.config import DataPaths, apply_offline_env
-from ..core.db import open_db
-from ..core.instance import InstanceLock
-from ..core.logs import setup_logging
-from ..core.supervisor import worker_heartbeat_file
+from ..core.storage.config import DataPaths, apply_offline_env
+from ..core.storage.db import open_db
+from ..core.runtime.instance import InstanceLock
+from ..core.runtime.logs import setup_logging
+from ..core.runtime.supervisor import worker_heartbeat_file
 from .queue import enqueue, huey_for
 
 log = logging.getLogger(__name__)

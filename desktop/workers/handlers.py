@@ -3,31 +3,31 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ..core.jobs import JobContext
+from ..core.jobs.table import JobContext
 
 Handler = Callable[[JobContext], dict[str, Any] | None]
 
 
 def _selfcheck(ctx: JobContext) -> dict[str, Any] | None:
-    from ..core import selfcheck
+    from ..core.runtime import selfcheck
 
     return selfcheck.run(ctx)
 
 
 def _ingest_document(ctx: JobContext) -> dict[str, Any] | None:
-    from ..core import ingest
+    from ..core.library import ingest
 
     return ingest.run(ctx)
 
 
 def _transcribe_recording(ctx: JobContext) -> dict[str, Any] | None:
-    from ..core import transcribe
+    from ..core.lectures import transcribe
 
     return transcribe.run(ctx)
 
 
 def _index_lecture(ctx: JobContext) -> dict[str, Any] | None:
-    from ..core import transcribe
+    from ..core.lectures import transcribe
 
     return transcribe.run_index(ctx)
 

@@ -15,8 +15,8 @@ from pathlib import Path
 from huey import SqliteHuey
 
 from ..core import jobs
-from ..core.config import DataPaths
-from ..core.db import open_db
+from ..core.storage.config import DataPaths
+from ..core.storage.db import open_db
 from ..core.errors import JobCancelled, LecternError
 
 log = logging.getLogger(__name__)

@@ -4,8 +4,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..core import jobs
-from ..core.config import DataPaths
-from ..core.db import open_db
+from ..core.storage.config import DataPaths
+from ..core.storage.db import open_db
 from .queue import enqueue
 
 
@@ -27,3 +27,20 @@ def retry(paths: DataPaths, job_id: int, db: Any = None) -> bool:
 
 def cancel(paths: DataPaths, job_id: int, db: Any = None) -> str:
     return jobs.request_cancel(db or open_db(paths.db), job_id)
+
+
+class QueueJobs:
+    """A ``core.jobs.JobStarter`` backed by the Huey queue of one data folder."""
+
+    def __init__(self, paths: DataPaths, db: Any = None) -> None:
+        self.paths = paths
+        self.db = db or open_db(paths.db)
+
+    def submit(self, kind: str, payload: dict[str, Any] | None = None, target: str = "", title: str = "") -> int:
+        return submit(self.paths, kind, payload, target=target, title=title, db=self.db)
+
+    def retry(self, job_id: int) -> bool:
+        return retry(self.paths, job_id, db=self.db)
+
+    def cancel(self, job_id: int) -> str:
+        return cancel(self.paths, job_id, db=self.db)

@@ -3,12 +3,14 @@ import threading
 
 import pytest
 
-from desktop.core import chat, llm, settings
-from desktop.core.chat import Answerer, Finished, Retrieved, Status, Token
-from desktop.core.db import open_db
+from desktop.core import chat
+from desktop.core.models import llm
+from desktop.core.storage import settings
+from desktop.core.chat.answers import Answerer, Finished, Retrieved, Status, Token
+from desktop.core.storage.db import open_db
 from desktop.core.errors import LecternError
-from desktop.core.retrieval import open_store
-from desktop.core.scope import Scope
+from desktop.core.search.retrieval import open_store
+from desktop.core.search.scope import Scope
 from tests.chat_material import add_course
 
 TINY = "smollm2-135m"

@@ -1,4 +1,4 @@
-from desktop.core.db import MIGRATIONS, migrate, open_db, schema_version
+from desktop.core.storage.db import MIGRATIONS, migrate, open_db, schema_version
 
 
 def test_fresh_database_is_migrated_to_the_latest_version(paths):

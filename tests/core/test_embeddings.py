@@ -1,6 +1,6 @@
 import numpy as np
 
-from desktop.core.embeddings import DIMENSIONS, get_embedder
+from desktop.core.models.embeddings import DIMENSIONS, get_embedder
 
 
 def test_similar_sentences_are_closer_than_unrelated_ones():

@@ -1,9 +1,15 @@
 """Ingestion through the real worker and the real vector store."""
 import os
 import signal
+from desktop.workers.submit import QueueJobs
 
-from desktop.core import chunking, ingest, jobs, library, pdftext, retrieval
-from desktop.core.supervisor import WORKER
+from desktop.core.library import chunking
+from desktop.core.library import ingest
+from desktop.core import jobs
+from desktop.core import library
+from desktop.core.library import pdftext
+from desktop.core.search import retrieval
+from desktop.core.runtime.supervisor import WORKER
 from tests import pdfs
 from tests.conftest import wait_for
 
@@ -13,9 +19,9 @@ def _book(db, name="Reader"):
 
 
 def _add(db, paths, book, path):
-    r = library.import_file(db, paths, book, path)
+    r = library.import_file(db, paths, book, path, starter=QueueJobs(paths, db))
     assert r.added, r.message
-    return r.document_id, ingest.submit_ingest(db, paths, r.document_id)
+    return r.document_id, ingest.submit_ingest(db, paths, r.document_id, QueueJobs(paths, db))
 
 
 def _finished(db, job_id, timeout=180):
@@ -49,7 +55,7 @@ def test_running_the_job_again_replaces_the_chunks_without_duplicates(services, 
     assert _finished(db, job_id).state == jobs.DONE
     store = retrieval.open_store(paths, db)
     before = _counts(db, store, doc_id)
-    again = ingest.submit_ingest(db, paths, doc_id)
+    again = ingest.submit_ingest(db, paths, doc_id, QueueJobs(paths, db))
     assert _finished(db, again).state == jobs.DONE
     assert _counts(db, store, doc_id) == before
     assert db.execute("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH 'rubisco'").fetchone()[0] == 1
@@ -101,7 +107,7 @@ def test_a_protected_pdf_waits_for_its_password_which_is_stored_nowhere(services
     assert job.state == jobs.FAILED and doc.state == "locked"
     assert "password" in doc.error
     ingest.unlock_document(db, paths, doc_id, password)
-    again = ingest.retry_ingest(db, paths, doc_id)
+    again = ingest.retry_ingest(db, paths, doc_id, QueueJobs(paths, db))
     assert _finished(db, again).state == jobs.DONE
     assert library.get_document(db, doc_id).state == "ready"
     assert retrieval.search(db, retrieval.open_store(paths, db), "rubisco", k=1)[0].document_id == doc_id
@@ -131,7 +137,7 @@ def test_cancel_removes_the_document_from_the_index_and_retry_reads_it_again(ser
     assert doc.state == "cancelled" and "not searchable" in doc.error
     store = retrieval.open_store(paths, db)
     assert _counts(db, store, doc_id) == (0, 0, 0)
-    again = ingest.retry_ingest(db, paths, doc_id)
+    again = ingest.retry_ingest(db, paths, doc_id, QueueJobs(paths, db))
     assert again == job_id
     assert _finished(db, job_id).state == jobs.DONE
     assert library.get_document(db, doc_id).state == "ready"

@@ -1,17 +1,21 @@
 """The library: import, dedupe, folders, rename/move/delete with files and index following."""
 import pytest
+from desktop.workers.submit import QueueJobs
 
-from desktop.core import ingest, jobs, library, retrieval
+from desktop.core.library import ingest
+from desktop.core import jobs
+from desktop.core import library
+from desktop.core.search import retrieval
 from desktop.core.errors import LecternError
-from desktop.core.scope import Scope
+from desktop.core.search.scope import Scope
 from tests import pdfs
 from tests.conftest import wait_for
 
 
 def _ingested(db, paths, book, path):
-    r = library.import_file(db, paths, book, path)
+    r = library.import_file(db, paths, book, path, starter=QueueJobs(paths, db))
     assert r.added, r.message
-    job_id = ingest.submit_ingest(db, paths, r.document_id)
+    job_id = ingest.submit_ingest(db, paths, r.document_id, QueueJobs(paths, db))
     job = wait_for(lambda: (j := jobs.get_job(db, job_id)).finished and j, 120, 0.1, "ingestion")
     assert job.state == jobs.DONE, job.error
     return r.document_id
@@ -26,13 +30,13 @@ def test_importing_the_same_file_twice_says_where_it_already_is(paths, db, tmp_p
     book = library.ensure_path(db, "Fall 2024", "Biology", "Reader")
     other = library.ensure_path(db, "Spring 2025", "Chemistry", "Handouts")
     src = pdfs.make_course_pdf(tmp_path / "cells.pdf")
-    first = library.import_file(db, paths, book, src)
+    first = library.import_file(db, paths, book, src, starter=QueueJobs(paths, db))
     assert first.added and first.kind == "pdf"
     copy = paths.root / library.get_document(db, first.document_id).path
     assert copy.read_bytes() == src.read_bytes() and copy != src
     renamed = tmp_path / "cells (copy).pdf"
     renamed.write_bytes(src.read_bytes())
-    again = library.import_file(db, paths, other, renamed)
+    again = library.import_file(db, paths, other, renamed, starter=QueueJobs(paths, db))
     assert again.status == "duplicate" and again.document_id == first.document_id
     assert again.message == ("cells (copy).pdf is already there, in Fall 2024 / Biology / Reader (as 'cells').")
     assert library.documents_in(db, other) == []
@@ -42,11 +46,12 @@ def test_importing_the_same_file_twice_says_where_it_already_is(paths, db, tmp_p
 def test_files_only_go_into_books_and_unknown_kinds_are_refused(paths, db, tmp_path):
     subject = library.ensure_path(db, "Fall 2024", "Biology")
     with pytest.raises(LecternError, match="Files go into a book"):
-        library.import_file(db, paths, subject, pdfs.make_course_pdf(tmp_path / "a.pdf"))
+        library.import_file(db, paths, subject, pdfs.make_course_pdf(tmp_path / "a.pdf"),
+                            starter=QueueJobs(paths, db))
     book = library.ensure_path(db, "Fall 2024", "Biology", "Reader")
     sheet = tmp_path / "marks.xlsx"
     sheet.write_bytes(b"PK")
-    assert library.import_file(db, paths, book, sheet).status == "unsupported"
+    assert library.import_file(db, paths, book, sheet, starter=QueueJobs(paths, db)).status == "unsupported"
 
 
 def test_import_folder_maps_semester_subject_book_and_imports_only_new_files(paths, db, tmp_path):
@@ -56,14 +61,14 @@ def test_import_folder_maps_semester_subject_book_and_imports_only_new_files(pat
     (root / "Fall 2024" / "Physics").mkdir(parents=True)
     (root / "Fall 2024" / "Physics" / "notes.md").write_text("# Forces\nF = m a\n")
     (root / "Fall 2024" / "Physics" / "ignore.xlsx").write_bytes(b"PK")
-    results = library.import_folder(db, paths, root)
+    results = library.import_folder(db, paths, root, starter=QueueJobs(paths, db))
     assert sorted(r.status for r in results) == ["added"] * 3
     where = {r.source.rsplit("/", 1)[1]: library.where_is(db, library.get_document(db, r.document_id).node_id)
              for r in results}
     assert where == {"ch1.pdf": "Fall 2024 / Biology / Reader", "ch2.pdf": "Fall 2024 / Biology / Reader",
                      "notes.md": "Fall 2024 / Physics / General"}
     pdfs.make_course_pdf(root / "Fall 2024" / "Biology" / "Reader" / "ch3.pdf", n=4)
-    again = library.import_folder(db, paths, root)
+    again = library.import_folder(db, paths, root, starter=QueueJobs(paths, db))
     assert sorted(r.status for r in again) == ["added", "duplicate", "duplicate", "duplicate"]
     assert [r.source.rsplit("/", 1)[1] for r in again if r.added] == ["ch3.pdf"]
 
@@ -122,7 +127,7 @@ def test_deleting_a_document_removes_its_file_chunks_and_vectors_and_nothing_els
     assert list(db.query("SELECT id, text FROM chunks WHERE document_id=?", [kept])) == kept_chunks
     assert sorted(store.ids({"document_id": kept})) == kept_vectors
     assert (paths.root / kept_doc.path).exists() and library.get_node(db, book).name == "Reader"
-    again = library.import_file(db, paths, book, tmp_path / "gone.pdf")
+    again = library.import_file(db, paths, book, tmp_path / "gone.pdf", starter=QueueJobs(paths, db))
     assert again.added, "a deleted file can be imported again"
 
 

@@ -4,7 +4,8 @@ import os
 
 import pytest
 
-from desktop.core import llm, models
+from desktop.core.models import llm
+from desktop.core import models
 from desktop.core.errors import LecternError
 
 

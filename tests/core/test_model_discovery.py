@@ -2,7 +2,8 @@
 import json
 import os
 
-from desktop.core import model_discovery, models
+from desktop.core.models import discovery as model_discovery
+from desktop.core import models
 
 
 def _link(target, path):

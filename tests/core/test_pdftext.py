@@ -1,7 +1,8 @@
 """Reading PDFs: good ones page by page, bad ones with a message a student understands."""
 import pytest
 
-from desktop.core import chunking, pdftext
+from desktop.core.library import chunking
+from desktop.core.library import pdftext
 from tests import pdfs
 
 

@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from desktop.core import audio_devices, lectures
+from desktop.core.lectures import audio_devices
+from desktop.core import lectures
 from desktop.core.errors import AudioError, DiskFull
-from desktop.core.recorder import Recorder
+from desktop.core.lectures.recorder import Recorder
 from tests.audio import lecture_wav, no_sound_system, virtual_mic  # noqa: F401 (fixtures)
 from tests.conftest import wait_for
 

@@ -8,8 +8,8 @@ import numpy as np
 import soundfile as sf
 
 from desktop.core import lectures
-from desktop.core.recorder import wav_header
-from desktop.core.recovery import recover, repair_wav
+from desktop.core.lectures.recorder import wav_header
+from desktop.core.lectures.recovery import recover, repair_wav
 from tests.audio import lecture_wav, virtual_mic  # noqa: F401 (fixtures)
 from tests.conftest import REPO, lectern
 from tests.core.test_recorder import best_correlation

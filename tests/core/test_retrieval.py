@@ -1,9 +1,14 @@
 """Hybrid retrieval over real indexes: right page, right scope, lectures too, any input."""
 import pytest
+from desktop.workers.submit import QueueJobs
 
-from desktop.core import index, ingest, jobs, library, retrieval
-from desktop.core.embeddings import get_embedder
-from desktop.core.scope import Scope
+from desktop.core.search import index
+from desktop.core.library import ingest
+from desktop.core import jobs
+from desktop.core import library
+from desktop.core.search import retrieval
+from desktop.core.models.embeddings import get_embedder
+from desktop.core.search.scope import Scope
 from tests import pdfs
 from tests.conftest import wait_for
 
@@ -19,8 +24,8 @@ def indexed(services, paths, db, tmp_path):
     ids = {}
     for name, book, path in (("bio", bio, pdfs.make_course_pdf(tmp_path / "Cell biology.pdf", n=6)),
                              ("chem", chem, pdfs.make_pdf(tmp_path / "Acids.pdf", chem_pages, header=None))):
-        r = library.import_file(db, paths, book, path)
-        job_id = ingest.submit_ingest(db, paths, r.document_id)
+        r = library.import_file(db, paths, book, path, starter=QueueJobs(paths, db))
+        job_id = ingest.submit_ingest(db, paths, r.document_id, QueueJobs(paths, db))
         job = wait_for(lambda: (j := jobs.get_job(db, job_id)).finished and j, 120, 0.1, "ingestion")
         assert job.state == jobs.DONE, job.error
         ids[name] = r.document_id

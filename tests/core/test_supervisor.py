@@ -1,8 +1,8 @@
 import os
 import signal
 
-from desktop.core.supervisor import HEALTHY, VECTOR_STORE, WORKER, Supervisor
-from desktop.core.vectorstore import VectorStore
+from desktop.core.runtime.supervisor import HEALTHY, VECTOR_STORE, WORKER, Supervisor
+from desktop.core.search.vectorstore import VectorStore
 from tests.conftest import wait_for
 
 
@@ -40,7 +40,7 @@ def test_a_child_that_keeps_crashing_is_retried_with_back_off(paths):
     import sys
     import time
 
-    from desktop.core.supervisor import RESTARTING, Child
+    from desktop.core.runtime.supervisor import RESTARTING, Child
 
     sup = Supervisor(paths)
     sup._children.clear()

@@ -1,12 +1,17 @@
 import os
 import signal
+from desktop.workers.submit import QueueJobs
 
 import pytest
 
-from desktop.core import jobs, lectures, library, models, settings
+from desktop.core import jobs
+from desktop.core import lectures
+from desktop.core import library
+from desktop.core import models
+from desktop.core.storage import settings
 from desktop.core.errors import AudioError, DocumentError
-from desktop.core.supervisor import WORKER
-from desktop.core.transcribe import CHUNK_MAX_S, CHUNK_MIN_S, SegmentOut, chunk_segments
+from desktop.core.runtime.supervisor import WORKER
+from desktop.core.lectures.transcribe import CHUNK_MAX_S, CHUNK_MIN_S, SegmentOut, chunk_segments
 from desktop.workers.submit import cancel, retry, submit
 from tests.audio import lecture_wav, silence_padded, speech_wav  # noqa: F401 (fixture)
 from tests.conftest import wait_for
@@ -47,7 +52,7 @@ def test_an_imported_lecture_is_transcribed_filed_and_indexed(services, paths, d
     # The student's own CTranslate2 folder works like a bundled model.
     settings.update(db, transcription_model=tiny_en_folder())
     node = library.ensure_path(db, "Fall 2026", "Biology 101")
-    rec_id = lectures.import_media(db, paths, lecture_wav, node, "Lecture 1")
+    rec_id = lectures.import_media(db, paths, lecture_wav, node, "Lecture 1", starter=QueueJobs(paths, db))
     rec = lectures.get_recording(db, rec_id)
     assert (paths.root / rec.path) == paths.library / "Fall 2026" / "Biology 101" / "lecture.wav"
     assert lecture_wav.exists(), "the original file is untouched"
@@ -72,8 +77,8 @@ def test_an_imported_lecture_is_transcribed_filed_and_indexed(services, paths, d
     hit = db.execute("SELECT c.start_s FROM chunks_fts f JOIN chunks c ON c.id=f.rowid "
                      "WHERE chunks_fts MATCH 'chlorophyll'").fetchone()
     assert hit is not None
-    from desktop.core.embeddings import get_embedder
-    from desktop.core.vectorstore import VectorStore
+    from desktop.core.models.embeddings import get_embedder
+    from desktop.core.search.vectorstore import VectorStore
 
     found = VectorStore(paths).query(get_embedder().embed_one("Which pigment absorbs red and blue light?"), 3,
                                      where={"subject": "Biology 101"})
@@ -83,7 +88,7 @@ def test_an_imported_lecture_is_transcribed_filed_and_indexed(services, paths, d
 
 def test_a_killed_worker_resumes_the_transcription_without_duplicates(services, paths, db, long_lecture):
     settings.update(db, transcription_model="whisper-tiny.en")
-    rec_id = lectures.import_media(db, paths, long_lecture, None, "Economics 4")
+    rec_id = lectures.import_media(db, paths, long_lecture, None, "Economics 4", starter=QueueJobs(paths, db))
     job_id = jobs.latest_for_target(db, lectures.job_target(rec_id)).id
     wait_for(lambda: jobs.get_job(db, job_id).progress > 0.25, 180, what="the transcription to be under way")
     assert jobs.get_job(db, job_id).stage.startswith("Transcribing")
@@ -103,7 +108,7 @@ def test_a_killed_worker_resumes_the_transcription_without_duplicates(services, 
 
 def test_cancel_stops_between_segments_and_retry_finishes(services, paths, db, long_lecture):
     settings.update(db, transcription_model="whisper-tiny.en")
-    rec_id = lectures.import_media(db, paths, long_lecture, None, "Economics 5")
+    rec_id = lectures.import_media(db, paths, long_lecture, None, "Economics 5", starter=QueueJobs(paths, db))
     job_id = jobs.latest_for_target(db, lectures.job_target(rec_id)).id
     wait_for(lambda: jobs.get_job(db, job_id).progress > 0.1, 180, what="the transcription to be under way")
     cancel(paths, job_id)
@@ -118,7 +123,7 @@ def test_cancel_stops_between_segments_and_retry_finishes(services, paths, db, l
 
 def test_a_corrected_line_is_saved_and_found_by_search(services, paths, db, lecture_wav):
     settings.update(db, transcription_model="whisper-tiny.en")
-    rec_id = lectures.import_media(db, paths, lecture_wav, None, "Lecture 2")
+    rec_id = lectures.import_media(db, paths, lecture_wav, None, "Lecture 2", starter=QueueJobs(paths, db))
     assert wait_job(db, jobs.latest_for_target(db, lectures.job_target(rec_id)).id).state == jobs.DONE
     seg = lectures.segments(db, rec_id)[0]
     lectures.edit_segment(db, seg.id, seg.text + " Remember the word kryptonite.")
@@ -126,8 +131,8 @@ def test_a_corrected_line_is_saved_and_found_by_search(services, paths, db, lect
     assert db.execute("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH 'kryptonite'").fetchone()[0] == 1
     job = wait_job(db, submit(paths, lectures.INDEX_JOB, {"recording_id": rec_id}))
     assert job.state == jobs.DONE, job.error
-    from desktop.core.embeddings import get_embedder
-    from desktop.core.vectorstore import VectorStore
+    from desktop.core.models.embeddings import get_embedder
+    from desktop.core.search.vectorstore import VectorStore
 
     doc_id = lectures.get_recording(db, rec_id).document_id
     found = VectorStore(paths).query(get_embedder().embed_one("kryptonite"), 1, where={"document_id": doc_id})
@@ -150,15 +155,15 @@ def test_files_that_are_not_lectures_are_refused_plainly(paths, db, tmp_path, le
     notes = tmp_path / "notes.txt"
     notes.write_text("not audio")
     with pytest.raises(DocumentError) as err:
-        lectures.import_media(db, paths, notes, None, None)
+        lectures.import_media(db, paths, notes, None, None, starter=QueueJobs(paths, db))
     assert "not an audio or video file" in err.value.message
     broken = tmp_path / "broken.mp3"
     broken.write_bytes(os.urandom(4000))
     with pytest.raises(AudioError) as err:
-        lectures.import_media(db, paths, broken, None, None)
+        lectures.import_media(db, paths, broken, None, None, starter=QueueJobs(paths, db))
     assert "could not be read" in err.value.message
-    rec_id = lectures.import_media(db, paths, lecture_wav, None, "Once", submit_job=False)
+    rec_id = lectures.import_media(db, paths, lecture_wav, None, "Once", starter=None, starter=QueueJobs(paths, db))
     with pytest.raises(lectures.DuplicateMedia) as dup:
-        lectures.import_media(db, paths, lecture_wav, None, "Twice", submit_job=False)
+        lectures.import_media(db, paths, lecture_wav, None, "Twice", starter=None, starter=QueueJobs(paths, db))
     assert dup.value.recording_id == rec_id and "already in your library" in dup.value.message
     assert db.execute("SELECT count(*) FROM recordings").fetchone()[0] == 1

@@ -1,8 +1,8 @@
 import pytest
 
 from desktop.core.errors import LecternError
-from desktop.core.lectures import Segment
-from desktop.core.transcript_export import export, render
+from desktop.core.lectures.recordings import Segment
+from desktop.core.lectures.transcript_export import export, render
 
 SEGMENTS = [
     Segment(1, 0, 0.0, 4.25, "Good morning everyone.", False),

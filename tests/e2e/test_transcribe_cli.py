@@ -23,7 +23,7 @@ def test_transcribe_a_video_with_the_base_model_files_and_indexes_it(paths, tmp_
     assert segs and all(0 <= s["start"] < s["end"] <= out["duration_s"] + 0.01 for s in segs)
     assert " ".join(s["text"] for s in segs) == out["text"]
 
-    from desktop.core.db import open_db
+    from desktop.core.storage.db import open_db
 
     db = open_db(paths.db)
     filed = db.execute("SELECT d.kind, d.state, d.path, n.name FROM documents d JOIN nodes n ON n.id=d.node_id "
@@ -55,8 +55,8 @@ def test_record_from_the_default_microphone(paths, virtual_mic):
     import soundfile as sf
 
     assert sf.info(out["path"]).frames == out["frames"]
-    from desktop.core.db import open_db
-    from desktop.core.recovery import needing_transcription
+    from desktop.core.storage.db import open_db
+    from desktop.core.lectures.recovery import needing_transcription
 
     assert needing_transcription(open_db(paths.db)) == [out["recording_id"]], "the app queues it at its next start"
 

@@ -6,11 +6,13 @@ import qasync
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from desktop.core import chat, llm, settings
-from desktop.core.chat import Source
-from desktop.core.db import open_db
-from desktop.core.retrieval import open_store
-from desktop.core.scope import Scope
+from desktop.core import chat
+from desktop.core.models import llm
+from desktop.core.storage import settings
+from desktop.core.chat.answers import Source
+from desktop.core.storage.db import open_db
+from desktop.core.search.retrieval import open_store
+from desktop.core.search.scope import Scope
 from desktop.ui.chat_pane import ChatPane
 from desktop.ui.chat_view import AnswerWidget
 from desktop.ui.context import AppContext

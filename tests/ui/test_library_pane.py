@@ -4,6 +4,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox
+from desktop.workers.submit import QueueJobs
 
 from desktop.core import library
 from desktop.ui import library_pane as pane_mod
@@ -125,7 +126,7 @@ def test_searching_shows_the_page_and_opening_a_hit_shows_that_page_highlighted(
 
 def test_a_citation_from_another_pane_opens_the_viewer_at_its_page(qtbot, pane, db, paths, tmp_path):
     book = library.ensure_path(db, "Fall 2024", "Biology", "Reader")
-    r = library.import_file(db, paths, book, pdfs.make_course_pdf(tmp_path / "reader.pdf", n=6))
+    r = library.import_file(db, paths, book, pdfs.make_course_pdf(tmp_path / "reader.pdf", n=6, starter=QueueJobs(paths, db)))
     pane.ctx.events.open_document_requested.emit(r.document_id, 5, "Enzymes lower the activation energy")
     assert pane.viewer.current_page() == 5
     assert pane.viewer.highlighted.startswith("Enzymes lower the activation")
@@ -149,7 +150,7 @@ def test_opening_a_lecture_asks_the_transcript_viewer(qtbot, pane, db):
 
 def test_renaming_with_f2_and_deleting_with_the_delete_key(qtbot, pane, db, paths, tmp_path, monkeypatch):
     book = library.ensure_path(db, "Fall 2024", "Biology", "Reader")
-    r = library.import_file(db, paths, book, pdfs.make_course_pdf(tmp_path / "reader.pdf", n=2))
+    r = library.import_file(db, paths, book, pdfs.make_course_pdf(tmp_path / "reader.pdf", n=2, starter=QueueJobs(paths, db)))
     pane.refresh()
     subject = library.get_node(db, book).parent_id
     pane.tree.select_node(subject)

@@ -52,7 +52,7 @@ def test_the_status_bar_shows_a_restarting_worker(qtbot, paths, services):
     import os
     import signal
 
-    from desktop.core.supervisor import WORKER
+    from desktop.core.runtime.supervisor import WORKER
 
     win = _window(qtbot, paths, services)
     qtbot.waitUntil(win.all_healthy, timeout=30000)

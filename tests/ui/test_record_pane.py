@@ -1,13 +1,17 @@
 import subprocess
 import time
+from desktop.workers.submit import QueueJobs
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
 
-from desktop.core import jobs, lectures, library, settings
-from desktop.core.db import open_db
+from desktop.core import jobs
+from desktop.core import lectures
+from desktop.core import library
+from desktop.core.storage import settings
+from desktop.core.storage.db import open_db
 from desktop.core.errors import ModelMissing
 from desktop.ui.context import AppContext
 from desktop.ui.job_monitor import JobMonitor
@@ -174,7 +178,7 @@ def test_transcription_settings_are_saved_and_a_bad_folder_is_refused(qtbot, pat
 
 def test_a_lecture_can_be_renamed_and_filed_after_it_was_recorded(qtbot, paths, lecture_wav):
     db = open_db(paths.db)
-    rec_id = lectures.import_media(db, paths, lecture_wav, None, "Lecture 1", submit_job=False)
+    rec_id = lectures.import_media(db, paths, lecture_wav, None, "Lecture 1", starter=None, starter=QueueJobs(paths, db))
     physics = library.ensure_path(db, "Fall 2026", "Physics")
     pane = make_pane(qtbot, paths)
     pane.recent.setCurrentItem(pane.recent.topLevelItem(0))   # pick it in "Recent lectures"

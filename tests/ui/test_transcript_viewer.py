@@ -2,8 +2,11 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from desktop.core import jobs, lectures, library, settings
-from desktop.core.db import open_db
+from desktop.core import jobs
+from desktop.core import lectures
+from desktop.core import library
+from desktop.core.storage import settings
+from desktop.core.storage.db import open_db
 from desktop.ui.context import AppContext
 from desktop.ui.job_monitor import JobMonitor
 from desktop.ui.theme import resource_text
@@ -24,7 +27,7 @@ def ctx(paths):
 def transcribed(ctx, wav, qtbot) -> int:
     settings.update(ctx.db, transcription_model="whisper-tiny.en")
     node = library.ensure_path(ctx.db, "Fall 2026", "Biology 101")
-    rec_id = lectures.import_media(ctx.db, ctx.paths, wav, node, "Lecture 1: Light")
+    rec_id = lectures.import_media(ctx.db, ctx.paths, wav, node, "Lecture 1: Light", starter=ctx)
     job_id = jobs.latest_for_target(ctx.db, lectures.job_target(rec_id)).id
     qtbot.waitUntil(lambda: jobs.get_job(ctx.db, job_id).state == jobs.DONE, timeout=180000)
     return rec_id
@@ -95,7 +98,7 @@ def test_the_viewer_plays_follows_searches_fixes_and_exports(qtbot, ctx, service
 
 
 def test_opening_at_a_second_reports_that_position_at_once(qtbot, ctx, lecture_wav):
-    rec_id = lectures.import_media(ctx.db, ctx.paths, lecture_wav, None, "Lecture 2", submit_job=False)
+    rec_id = lectures.import_media(ctx.db, ctx.paths, lecture_wav, None, "Lecture 2", starter=None)
     v = open_viewer(qtbot, ctx, rec_id, start_s=7.5, autoplay=True)
     assert v.recording_id == rec_id and v.position_s() == pytest.approx(7.5)
     qtbot.waitUntil(lambda: v.is_playing() and v.player.position() >= 7400, timeout=15000)
@@ -105,7 +108,7 @@ def test_opening_at_a_second_reports_that_position_at_once(qtbot, ctx, lecture_w
 
 def test_the_transcript_appears_when_the_job_finishes(qtbot, ctx, services, lecture_wav):
     settings.update(ctx.db, transcription_model="whisper-tiny.en")
-    rec_id = lectures.import_media(ctx.db, ctx.paths, lecture_wav, None, "Lecture 3", submit_job=False)
+    rec_id = lectures.import_media(ctx.db, ctx.paths, lecture_wav, None, "Lecture 3", starter=None)
     v = open_viewer(qtbot, ctx, rec_id)
     assert v.empty.isVisible() and v.table.rowCount() == 0
     ctx.submit(lectures.TRANSCRIBE_JOB, lectures.transcription_payload(rec_id), target=lectures.job_target(rec_id))

@@ -2,7 +2,7 @@ import os
 import signal
 
 from desktop.core import jobs
-from desktop.core.supervisor import HEALTHY, WORKER
+from desktop.core.runtime.supervisor import HEALTHY, WORKER
 from desktop.workers.submit import cancel, retry, submit
 from tests.conftest import wait_for
 

@@ -5,7 +5,7 @@ import fcntl
 import os
 from pathlib import Path
 
-from .errors import AlreadyRunning
+from ..errors import AlreadyRunning
 
 
 class InstanceLock:

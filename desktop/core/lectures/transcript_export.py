@@ -4,8 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable, Protocol
 
-from .errors import LecternError
-from .timefmt import format_duration
+from ..errors import LecternError
+from ..timefmt import format_duration
 
 FORMATS = {"txt": "Plain text (*.txt)", "srt": "Subtitles SRT (*.srt)", "vtt": "Subtitles WebVTT (*.vtt)",
            "md": "Markdown (*.md)"}

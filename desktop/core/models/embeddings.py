@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import apply_offline_env
-from . import models
+from ..storage.config import apply_offline_env
+from . import registry as models
 
 MAX_TOKENS = 256
 DIMENSIONS = 384

@@ -27,9 +27,9 @@ from typing import Any, Callable
 import numpy as np
 
 from . import audio_devices
-from .config import DataPaths
-from .db import open_db
-from .errors import AudioError, DiskFull, LecternError
+from ..storage.config import DataPaths
+from ..storage.db import open_db
+from ..errors import AudioError, DiskFull, LecternError
 
 try:  # Linux/macOS; on Windows recovery falls back to "not held".
     import fcntl
@@ -413,7 +413,7 @@ class Recorder:
                    (STOPPED, self.elapsed_s, str(problem) if problem else "", self.recording_id))
         self._release_lock()
         try:
-            from .lectures import ensure_document
+            from .recordings import ensure_document
 
             ensure_document(db, self.paths, self.recording_id)
         except Exception:  # the library entry can be made again later; the audio is safe

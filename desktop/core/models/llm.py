@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from . import models
-from .errors import LecternError, ModelCorrupt, ModelMissing
+from . import registry as models
+from ..errors import LecternError, ModelCorrupt, ModelMissing
 
 log = logging.getLogger(__name__)
 

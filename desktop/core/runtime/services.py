@@ -9,11 +9,11 @@ import contextlib
 import time
 from typing import Iterator
 
-from .config import DataPaths
-from .errors import ServiceUnavailable
+from ..storage.config import DataPaths
+from ..errors import ServiceUnavailable
 from .instance import InstanceLock
 from .supervisor import Supervisor, worker_healthy
-from . import vectorstore
+from ..search import vectorstore
 
 
 def app_lock(paths: DataPaths) -> InstanceLock:

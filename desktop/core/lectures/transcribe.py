@@ -20,13 +20,15 @@ from typing import Any, Callable, Iterable, Iterator
 import numpy as np
 import sqlite_utils
 
-from . import library, models, settings as settings_mod
-from .config import DataPaths, apply_offline_env
-from .errors import AudioError, JobCancelled, LecternError
-from .index import ChunkIn, DocumentScope, add_chunks, delete_document_chunks
-from .jobs import JobContext
-from .lectures import Segment, audio_path, ensure_document, get_recording, segments as load_segments
-from .timefmt import format_duration
+from .. import catalog
+from .. import models
+from ..storage import settings as settings_mod
+from ..storage.config import DataPaths, apply_offline_env
+from ..errors import AudioError, JobCancelled, LecternError
+from ..search.index import ChunkIn, DocumentScope, add_chunks, delete_document_chunks
+from ..jobs.table import JobContext
+from .recordings import Segment, audio_path, ensure_document, get_recording, segments as load_segments
+from ..timefmt import format_duration
 
 log = logging.getLogger(__name__)
 
@@ -136,12 +138,12 @@ def chunk_segments(segs: Iterable[Segment | SegmentOut]) -> list[ChunkIn]:
 def index_recording(db: sqlite_utils.Database, paths: DataPaths, recording_id: int, store: Any = None,
                     embed: Callable[[list[str]], Any] | None = None) -> int:
     """(Re)index a lecture's transcript in SQLite/FTS5 and the vector store. Returns the chunk count."""
-    from .embeddings import get_embedder
+    from ..models.embeddings import get_embedder
 
     doc_id = ensure_document(db, paths, recording_id)
     rec = get_recording(db, recording_id)
     assert rec.node_id is not None
-    lin = library.lineage(db, rec.node_id)
+    lin = catalog.lineage(db, rec.node_id)
     scope = DocumentScope(doc_id, "lecture", lin["semester"], lin["subject"], lin["book"])
     chunks = chunk_segments(load_segments(db, recording_id))
     store = store or _store(paths)
@@ -158,7 +160,7 @@ _stores_lock = threading.Lock()
 
 def _store(paths: DataPaths) -> Any:
     """One vector-store client per data folder and process (it reconnects by itself)."""
-    from .vectorstore import VectorStore
+    from ..search.vectorstore import VectorStore
 
     with _stores_lock:
         key = str(paths.root)
@@ -169,7 +171,7 @@ def _store(paths: DataPaths) -> Any:
 
 def _prepare_indexing(paths: DataPaths) -> None:
     try:
-        from .embeddings import get_embedder
+        from ..models.embeddings import get_embedder
 
         get_embedder()
         _store(paths)._call("count")  # imports chromadb and opens the collection

@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import models
+from .. import models
 
 log = logging.getLogger(__name__)
 

@@ -33,11 +33,12 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from . import library
+from .. import catalog, jobs
+from ..jobs import JobStarter
 from .chunking import TextChunk, chunk_pages, note_pages
-from .errors import DocumentError, JobCancelled, LecternError
-from .index import ChunkIn, DocumentScope, add_chunks, delete_document_chunks, update_scope, update_vector_scope
-from .jobs import JobContext
+from ..errors import DocumentError, JobCancelled, LecternError
+from ..search.index import ChunkIn, DocumentScope, add_chunks, delete_document_chunks, update_scope, update_vector_scope
+from ..jobs.table import JobContext
 from .pdftext import ExtractReport, PasswordRequired, PageText, iter_pages, iter_pages_file
 
 log = logging.getLogger(__name__)
@@ -85,11 +86,11 @@ def note_text(path: Path) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-def document_pages(paths: Any, doc: library.Document, report: ExtractReport) -> Iterator[PageText]:
+def document_pages(paths: Any, doc: catalog.Document, report: ExtractReport) -> Iterator[PageText]:
     """The pages of a document as the job reads them."""
     file = paths.root / doc.path
     if doc.kind == "pdf":
-        sidecar = library.extracted_text_file(paths, doc.id)
+        sidecar = catalog.extracted_text_file(paths, doc.id)
         if sidecar.exists():   # a password-protected PDF the student unlocked in the app
             return iter_pages_file(sidecar, report=report)
         return iter_pages(file, report=report)
@@ -187,19 +188,19 @@ def _committed(db: Any, document_id: int) -> tuple[int, int, str]:
     return count, int(max_id), last[0] if last else ""
 
 
-def _doc_scope(db: Any, doc: library.Document) -> DocumentScope:
-    lin = library.lineage(db, doc.node_id)
+def _doc_scope(db: Any, doc: catalog.Document) -> DocumentScope:
+    lin = catalog.lineage(db, doc.node_id)
     return DocumentScope(doc.id, doc.kind, lin["semester"], lin["subject"], lin["book"])
 
 
 def run(ctx: JobContext) -> dict[str, Any]:
     """Handler of the ``ingest_document`` job (payload: ``{"document_id": N}``)."""
-    from .embeddings import get_embedder
-    from .retrieval import embeddings_choice, open_store
+    from ..models.embeddings import get_embedder
+    from ..search.retrieval import embeddings_choice, open_store
 
     db = ctx.db
     document_id = int(ctx.payload["document_id"])
-    doc = library.get_document(db, document_id)
+    doc = catalog.get_document(db, document_id)
     if doc is None:
         raise DocumentError("This document was removed from the library before it could be read.")
     store = open_store(ctx.paths, db)
@@ -212,20 +213,20 @@ def run(ctx: JobContext) -> dict[str, Any]:
             return _ingest(ctx, doc, store, embed, allow_resume=False)
     except JobCancelled:
         _clean(db, store, document_id)
-        library.set_document_state(db, document_id, CANCELLED,
+        catalog.set_document_state(db, document_id, CANCELLED,
                                    "Cancelled — not searchable. Retry to read it again.")
         raise
     except PasswordRequired as exc:
         _clean(db, store, document_id)
-        library.set_document_state(db, document_id, LOCKED, str(exc))
+        catalog.set_document_state(db, document_id, LOCKED, str(exc))
         raise
     except LecternError as exc:
         _clean(db, store, document_id)
-        library.set_document_state(db, document_id, FAILED, str(exc))
+        catalog.set_document_state(db, document_id, FAILED, str(exc))
         raise
     except Exception as exc:
         _clean(db, store, document_id)
-        library.set_document_state(db, document_id, FAILED, f"Unexpected error: {type(exc).__name__}: {exc}")
+        catalog.set_document_state(db, document_id, FAILED, f"Unexpected error: {type(exc).__name__}: {exc}")
         raise
 
 
@@ -242,7 +243,7 @@ class _CannotResume(Exception):
     pass
 
 
-def _ingest(ctx: JobContext, doc: library.Document, store: Any, embedder: Any,
+def _ingest(ctx: JobContext, doc: catalog.Document, store: Any, embedder: Any,
             allow_resume: bool = True) -> dict[str, Any]:
     db = ctx.db
     t0 = time.monotonic()
@@ -260,7 +261,7 @@ def _ingest(ctx: JobContext, doc: library.Document, store: Any, embedder: Any,
         ctx.progress(0.0, "Clearing the previous index of this document", force=True)
         delete_document_chunks(db, store, doc.id)
         skip = 0
-    library.set_document_state(db, doc.id, INGESTING, "", job_id=ctx.job_id)
+    catalog.set_document_state(db, doc.id, INGESTING, "", job_id=ctx.job_id)
     scope = _doc_scope(db, doc)
     report = ExtractReport()
     ctx.progress(0.0, "Opening the file", force=True)
@@ -279,7 +280,7 @@ def _ingest(ctx: JobContext, doc: library.Document, store: Any, embedder: Any,
                 break
             batch: list[TextChunk] = item
             if not pages_known and report.pages:
-                library.set_document_state(db, doc.id, INGESTING, "", pages=report.pages)
+                catalog.set_document_state(db, doc.id, INGESTING, "", pages=report.pages)
                 pages_known = True
             first = ordinal
             ordinal += len(batch)
@@ -291,7 +292,7 @@ def _ingest(ctx: JobContext, doc: library.Document, store: Any, embedder: Any,
                 batch = batch[skip - first:]
                 first = skip
             ctx.check_cancelled()
-            if library.get_document(db, doc.id) is None:   # deleted while we were reading it
+            if catalog.get_document(db, doc.id) is None:   # deleted while we were reading it
                 raise JobCancelled()
             add_chunks(db, store, scope, [ChunkIn(c.text, page=c.page) for c in batch], first, embed_sorted)
             written += len(batch)
@@ -309,14 +310,14 @@ def _ingest(ctx: JobContext, doc: library.Document, store: Any, embedder: Any,
 
         raise NoTextFound() if doc.kind == "pdf" else DocumentError("This note has no text to read.")
     # The document may have been renamed or moved while it was being read.
-    now = library.get_document(db, doc.id)
+    now = catalog.get_document(db, doc.id)
     if now is not None:
         fresh = _doc_scope(db, now)
         if (fresh.semester, fresh.subject, fresh.book) != (scope.semester, scope.subject, scope.book):
             update_scope(db, doc.id, fresh.semester, fresh.subject, fresh.book)
             update_vector_scope(db, store, doc.id)
     warning = report.bad_pages_text()
-    library.set_document_state(db, doc.id, READY, warning, pages=report.pages)
+    catalog.set_document_state(db, doc.id, READY, warning, pages=report.pages)
     seconds = time.monotonic() - t0
     return {"document_id": doc.id, "pages": report.pages, "chunks": int(chunks), "embedded": written,
             "resumed_from_chunk": skip if resumed else None, "bad_pages": report.bad_pages,
@@ -347,56 +348,39 @@ def unlock_document(db: Any, paths: Any, document_id: int, password: str) -> Ext
     """
     from .pdftext import write_pages_file
 
-    doc = library.get_document(db, document_id)
+    doc = catalog.get_document(db, document_id)
     if doc is None:
         raise DocumentError("That document is not in the library any more.")
-    out = library.extracted_text_file(paths, document_id)
+    out = catalog.extracted_text_file(paths, document_id)
     report = write_pages_file(paths.root / doc.path, password, out)
-    library.set_document_state(db, document_id, QUEUED, "", pages=report.pages)
+    catalog.set_document_state(db, document_id, QUEUED, "", pages=report.pages)
     return report
 
 
 # -- starting the job --------------------------------------------------------------------------------
-def submit_ingest(db: Any, paths: Any, document_id: int, submit: Callable[..., int] | None = None) -> int:
-    """Queue the ingestion of a document and link the job to it; returns the job id.
-
-    ``submit`` is the caller's way to start jobs (the app passes its context's, so
-    the jobs drawer refreshes at once); by default the workers' ``submit``.
-    """
-    doc = library.get_document(db, document_id)
+def submit_ingest(db: Any, paths: Any, document_id: int, starter: JobStarter) -> int:
+    """Queue the ingestion of a document and link the job to it; returns the job id."""
+    doc = catalog.get_document(db, document_id)
     if doc is None:
         raise DocumentError("That document is not in the library any more.")
-    if submit is None:
-        from ..workers.submit import submit as queue_submit  # the one place core hands work to the queue
-
-        def submit(kind: str, payload: dict, target: str = "", title: str = "") -> int:
-            return queue_submit(paths, kind, payload, target=target, title=title, db=db)
-
-    library.set_document_state(db, document_id, QUEUED, "")
-    job_id = submit(JOB_KIND, job_payload(document_id), target=job_target(document_id), title=job_title(doc.title))
+    catalog.set_document_state(db, document_id, QUEUED, "")
+    job_id = starter.submit(JOB_KIND, job_payload(document_id), target=job_target(document_id),
+                            title=job_title(doc.title))
     db.execute("UPDATE documents SET job_id=? WHERE id=?", (job_id, document_id))
     return job_id
 
 
-def retry_ingest(db: Any, paths: Any, document_id: int, submit: Callable[..., int] | None = None,
-                 retry: Callable[[int], bool] | None = None) -> int:
+def retry_ingest(db: Any, paths: Any, document_id: int, starter: JobStarter) -> int:
     """Run a failed, cancelled or unlocked document again (same job when it can be retried)."""
-    from . import jobs
-
-    doc = library.get_document(db, document_id)
+    doc = catalog.get_document(db, document_id)
     if doc is None:
         raise DocumentError("That document is not in the library any more.")
     if doc.job_id:
         job = jobs.get_job(db, doc.job_id)
         if job is not None and job.kind == JOB_KIND and job.finished:
-            if retry is None:
-                from ..workers.submit import retry as queue_retry
-
-                def retry(job_id: int) -> bool:
-                    return queue_retry(paths, job_id, db=db)
-            library.set_document_state(db, document_id, QUEUED, "")
-            if retry(job.id):
+            catalog.set_document_state(db, document_id, QUEUED, "")
+            if starter.retry(job.id):
                 return job.id
         elif job is not None and not job.finished:
             return job.id
-    return submit_ingest(db, paths, document_id, submit)
+    return submit_ingest(db, paths, document_id, starter)

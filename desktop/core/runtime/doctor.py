@@ -6,9 +6,9 @@ import shutil
 import time
 from typing import Any
 
-from . import models
-from .config import DataPaths
-from .errors import LecternError
+from .. import models
+from ..storage.config import DataPaths
+from ..errors import LecternError
 
 
 def _check(ok: bool, detail: str, essential: bool = True, **extra: Any) -> dict[str, Any]:
@@ -16,7 +16,7 @@ def _check(ok: bool, detail: str, essential: bool = True, **extra: Any) -> dict[
 
 
 def check_data_folder(paths: DataPaths) -> dict[str, Any]:
-    from .db import open_db, schema_version
+    from ..storage.db import open_db, schema_version
 
     try:
         paths.ensure()
@@ -47,7 +47,7 @@ def load_model(resolved: models.ResolvedModel) -> None:
 
         Llama(model_path=str(resolved.path), vocab_only=True, verbose=False)
     else:
-        from .embeddings import Embedder
+        from ..models.embeddings import Embedder
 
         Embedder(resolved.path).embed(["doctor"])
 
@@ -89,7 +89,7 @@ def check_audio() -> dict[str, Any]:
 
 def check_services(paths: DataPaths) -> dict[str, dict[str, Any]]:
     from .services import ensure_services
-    from .vectorstore import read_port
+    from ..search.vectorstore import read_port
 
     try:
         with ensure_services(paths, timeout=60) as sup:

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .config import DATA_DIR_ENV, DataPaths, apply_offline_env, is_frozen
-from . import vectorstore
+from ..storage.config import DATA_DIR_ENV, DataPaths, apply_offline_env, is_frozen
+from ..search import vectorstore
 
 log = logging.getLogger(__name__)
 

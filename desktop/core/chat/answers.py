@@ -28,10 +28,10 @@ from typing import Any, Callable, Iterator
 
 import sqlite_utils
 
-from . import settings as settings_mod
-from .errors import LecternError, ServiceUnavailable
-from .scope import Scope
-from .timefmt import format_duration
+from ..storage import settings as settings_mod
+from ..errors import LecternError, ServiceUnavailable
+from ..search.scope import Scope
+from ..timefmt import format_duration
 
 log = logging.getLogger(__name__)
 
@@ -639,7 +639,7 @@ class Answerer:
         """The chat model to use, loading it on first need. Never raises: no model → passages."""
         if self._model is not None:
             return self._model
-        from . import llm
+        from ..models import llm
 
         if not self.use_llm:
             self._model = _Model(reason="Written answers are turned off.")
@@ -662,7 +662,7 @@ class Answerer:
         m = self._model.model if self._model else None
         if m is not None and m.loaded:
             return m.count_tokens
-        from .llm import CHARS_PER_TOKEN
+        from ..models.llm import CHARS_PER_TOKEN
 
         return lambda t: int(len(t) / CHARS_PER_TOKEN) + 1
 
@@ -696,8 +696,8 @@ class Answerer:
 
     def retrieve(self, query: str, scope: Scope) -> list[Source]:
         """Search in scope; keep the passages that are really about the question."""
-        from .embeddings import get_embedder
-        from .retrieval import embeddings_choice, search
+        from ..models.embeddings import get_embedder
+        from ..search.retrieval import embeddings_choice, search
 
         embedder = get_embedder(embeddings_choice(self.db) or None)
         qvec = embedder.embed([query])[0]
@@ -907,7 +907,7 @@ class Answerer:
         model = self.model()
         if model.model is None:
             yield Retrieved(query, sources, retrieval_s, PASSAGES)
-            from .llm import CHARS_PER_TOKEN
+            from ..models.llm import CHARS_PER_TOKEN
 
             for s in sources:
                 s.cited = True

@@ -17,12 +17,13 @@ from typing import Any
 
 import sqlite_utils
 
-from . import library
-from .config import DataPaths
-from .errors import AudioError, DiskFull, DocumentError, LecternError
+from .. import catalog
+from ..catalog import MEDIA_EXTENSIONS
+from ..catalog.files import unique_target
+from ..jobs import JobStarter
+from ..storage.config import DataPaths
+from ..errors import AudioError, DiskFull, DocumentError, LecternError
 
-MEDIA_EXTENSIONS = (".wav", ".mp3", ".m4a", ".ogg", ".flac", ".mp4", ".mkv", ".webm")
-VIDEO_EXTENSIONS = (".mp4", ".mkv", ".webm")
 UNFILED = ("Unfiled", "Lectures")   # semester/subject for lectures recorded before choosing a subject
 TRANSCRIBE_JOB = "transcribe_recording"
 INDEX_JOB = "index_lecture"
@@ -98,7 +99,7 @@ def audio_path(db: sqlite_utils.Database, paths: DataPaths, rec: Recording) -> P
     (its documents row follows the move), so that row wins when its file exists."""
     own = rec.abspath(paths)
     if rec.document_id and not own.exists():
-        doc = library.get_document(db, rec.document_id)
+        doc = catalog.get_document(db, rec.document_id)
         if doc is not None and (paths.root / doc.path).exists():
             return paths.root / doc.path
     return own
@@ -114,7 +115,7 @@ def default_title(db: sqlite_utils.Database, node_id: int | None) -> str:
 
 
 def unfiled_node(db: sqlite_utils.Database) -> int:
-    return library.ensure_path(db, *UNFILED)
+    return catalog.ensure_path(db, *UNFILED)
 
 
 # -- the library entry -------------------------------------------------------------------------
@@ -130,14 +131,14 @@ def ensure_document(db: sqlite_utils.Database, paths: DataPaths, recording_id: i
     node_id = rec.node_id if rec.node_id is not None else unfiled_node(db)
     if rec.node_id is None:
         db.execute("UPDATE recordings SET node_id=? WHERE id=?", (node_id, rec.id))
-    doc = library.get_document(db, rec.document_id) if rec.document_id else None
+    doc = catalog.get_document(db, rec.document_id) if rec.document_id else None
     if doc is None:
         rows = list(db.query("SELECT id FROM documents WHERE recording_id = ?", [rec.id]))
-        doc = library.get_document(db, rows[0]["id"]) if rows else None
+        doc = catalog.get_document(db, rows[0]["id"]) if rows else None
     p = rec.abspath(paths)
     size = p.stat().st_size if p.exists() else 0
     if doc is None:
-        doc_id = library.add_document(db, node_id, "lecture", rec.title, p.name, rec.path, _recording_key(rec),
+        doc_id = catalog.add_document(db, node_id, "lecture", rec.title, p.name, rec.path, _recording_key(rec),
                                       size, recording_id=rec.id, state="queued")
     else:
         doc_id = doc.id
@@ -155,7 +156,7 @@ def set_details(db: sqlite_utils.Database, recording_id: int, title: str | None 
     if title is not None and title.strip() and title.strip() != rec.title:
         changes["title"] = " ".join(title.split())[:200]
     if node_id is not None and node_id != rec.node_id:
-        library.get_node(db, node_id)  # raises a plain error if it vanished
+        catalog.get_node(db, node_id)  # raises a plain error if it vanished
         changes["node_id"] = node_id
     if not changes:
         return False
@@ -164,9 +165,9 @@ def set_details(db: sqlite_utils.Database, recording_id: int, title: str | None 
     if rec.document_id:
         db.execute(f"UPDATE documents SET {sets} WHERE id=?", (*changes.values(), rec.document_id))
         if "node_id" in changes:
-            from .index import update_scope
+            from ..search.index import update_scope
 
-            lin = library.lineage(db, changes["node_id"])
+            lin = catalog.lineage(db, changes["node_id"])
             update_scope(db, rec.document_id, lin["semester"], lin["subject"], lin["book"])
             return True
     return False
@@ -234,23 +235,13 @@ def probe_duration(path: Path) -> float:
                          "The file may be damaged or in a format Lectern does not know.") from exc
 
 
-def _unique_target(folder: Path, filename: str) -> Path:
-    target = folder / filename
-    stem, suffix = Path(filename).stem, Path(filename).suffix
-    n = 2
-    while target.exists():
-        target = folder / f"{stem} ({n}){suffix}"
-        n += 1
-    return target
-
-
 def _sha256(path: Path) -> str:
-    return library.sha256_file(path)
+    return catalog.sha256_file(path)
 
 
 def import_media(db: sqlite_utils.Database, paths: DataPaths, source_path: Path | str, node_id: int | None,
-                 title: str | None, *, model: str | None = None, language: str | None = None,
-                 submit_job: bool = True) -> int:
+                 title: str | None, *, starter: JobStarter | None, model: str | None = None,
+                 language: str | None = None) -> int:
     """Copy an audio/video file into the library under ``node_id`` and start transcribing it.
 
     Returns the new recording id. Raises DocumentError/AudioError with a plain message
@@ -267,17 +258,17 @@ def import_media(db: sqlite_utils.Database, paths: DataPaths, source_path: Path 
     if duration <= 0.05:
         raise AudioError(f"{src.name} contains no sound.")
     sha = _sha256(src)
-    existing = library.find_by_sha(db, sha)
+    existing = catalog.find_by_sha(db, sha)
     if existing is not None:
         raise DuplicateMedia(existing.title, existing.recording_id)
     if node_id is None:
         node_id = unfiled_node(db)
-    folder = library.node_folder(db, paths.library, node_id)
+    folder = catalog.node_folder(db, paths.library, node_id)
     folder.mkdir(parents=True, exist_ok=True)
     size = src.stat().st_size
     if shutil.disk_usage(folder).free < size + 50 * 1024 * 1024:
         raise DiskFull(f"There is not enough free disk space to import {src.name}.", "Free some space, then retry.")
-    target = _unique_target(folder, src.name)
+    target = unique_target(folder, src.name)
     tmp = target.with_name(target.name + ".part")
     try:
         shutil.copyfile(src, tmp)
@@ -292,15 +283,15 @@ def import_media(db: sqlite_utils.Database, paths: DataPaths, source_path: Path 
         " VALUES (?,?,?,?,?,?,?,?,?)", (title, node_id, rel, "import", "queued", duration, 0, 0, time.time()))
     rec_id = int(cur.lastrowid)
     try:
-        doc_id = library.add_document(db, node_id, "lecture", title, target.name, rel, sha, size,
+        doc_id = catalog.add_document(db, node_id, "lecture", title, target.name, rel, sha, size,
                                       recording_id=rec_id, state="queued")
     except Exception:
         db.execute("DELETE FROM recordings WHERE id=?", (rec_id,))
         target.unlink(missing_ok=True)
         raise
     db.execute("UPDATE recordings SET document_id=? WHERE id=?", (doc_id, rec_id))
-    if submit_job:
-        submit_transcription(db, paths, rec_id, model=model, language=language)
+    if starter is not None:
+        submit_transcription(db, paths, rec_id, starter, model=model, language=language)
     return rec_id
 
 
@@ -318,14 +309,12 @@ def transcription_payload(recording_id: int, model: str | None = None, language:
     return payload
 
 
-def submit_transcription(db: sqlite_utils.Database, paths: DataPaths, recording_id: int,
+def submit_transcription(db: sqlite_utils.Database, paths: DataPaths, recording_id: int, starter: JobStarter,
                          model: str | None = None, language: str | None = None) -> int:
-    """Queue the transcription job of a lecture (for callers without an AppContext)."""
-    from ..workers.submit import submit  # the one place core hands work to the queue
-
+    """Queue the transcription job of a lecture."""
     rec = get_recording(db, recording_id)
-    job_id = submit(paths, TRANSCRIBE_JOB, transcription_payload(recording_id, model, language),
-                    target=job_target(recording_id), title=f"Transcribe “{rec.title}”", db=db)
+    job_id = starter.submit(TRANSCRIBE_JOB, transcription_payload(recording_id, model, language),
+                            target=job_target(recording_id), title=f"Transcribe “{rec.title}”")
     if rec.document_id:
         db.execute("UPDATE documents SET job_id=? WHERE id=?", (job_id, rec.document_id))
     return job_id
@@ -333,7 +322,7 @@ def submit_transcription(db: sqlite_utils.Database, paths: DataPaths, recording_
 
 def delete_recording(db: sqlite_utils.Database, paths: DataPaths, recording_id: int, store: Any = None) -> None:
     """Remove a lecture, its transcript, its index entries and its audio file."""
-    from .index import delete_document_chunks
+    from ..search.index import delete_document_chunks
 
     rec = get_recording(db, recording_id)
     if rec.document_id:

@@ -17,10 +17,9 @@ from pathlib import Path
 
 import sqlite_utils
 
-from .config import DataPaths
-from .timefmt import format_duration
-from .recorder import (HEADER_BYTES, RECOVERED, UNFINISHED_STATES, lock_is_held, recording_lock_path,
-                       wav_header)
+from ..storage.config import DataPaths
+from ..timefmt import format_duration
+from .recorder import HEADER_BYTES, RECOVERED, UNFINISHED_STATES, lock_is_held, recording_lock_path, wav_header
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +68,7 @@ def unfinished(db: sqlite_utils.Database, paths: DataPaths) -> list[int]:
 
 def recover(db: sqlite_utils.Database, paths: DataPaths) -> list[Recovered]:
     """Repair every orphaned recording. Safe to call at every start (does nothing if none)."""
-    from .lectures import ensure_document, get_recording
+    from .recordings import ensure_document, get_recording
 
     out: list[Recovered] = []
     for rec_id in unfinished(db, paths):

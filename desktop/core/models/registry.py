@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .config import is_frozen, model_cache_dir
-from .errors import ModelCorrupt, ModelMissing
+from ..storage.config import is_frozen, model_cache_dir
+from ..errors import ModelCorrupt, ModelMissing
 
 TRANSCRIPTION, CHAT, EMBEDDINGS = "transcription", "chat", "embeddings"
 ROLES = (TRANSCRIPTION, CHAT, EMBEDDINGS)

@@ -12,8 +12,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from .config import DataPaths, apply_offline_env
-from .errors import ServiceUnavailable
+from ..storage.config import DataPaths, apply_offline_env
+from ..errors import ServiceUnavailable
 
 COLLECTION_PREFIX = "chunks"
 

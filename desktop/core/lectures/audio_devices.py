@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import AudioError
+from ..errors import AudioError
 
 NO_DEVICE_MESSAGE = "No microphone was found."
 NO_DEVICE_HINT = ("Plug in a microphone or headset (or allow Lectern to use it in your system's privacy "

@@ -38,7 +38,7 @@ def embeddings_choice(db: sqlite_utils.Database | None) -> str:
     """The embedding model the student chose ("" = the default)."""
     if db is None:
         return ""
-    from . import settings
+    from ..storage import settings
 
     return settings.load(db).embeddings_model or ""
 
@@ -47,7 +47,7 @@ def store_key(choice: str) -> str:
     """Vectors of different models never share a collection: one per model."""
     import hashlib
 
-    from . import models
+    from .. import models
 
     choice = choice or models.DEFAULTS[models.EMBEDDINGS]
     if choice in models.SPECS:
@@ -61,7 +61,7 @@ def open_store(paths: Any, db: sqlite_utils.Database | None = None) -> VectorSto
 
 
 def query_embedder(db: sqlite_utils.Database | None = None) -> Callable[[str], list[float]]:
-    from .embeddings import get_embedder
+    from ..models.embeddings import get_embedder
 
     return get_embedder(embeddings_choice(db) or None).embed_one
 

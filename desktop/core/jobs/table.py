@@ -17,8 +17,8 @@ from typing import Any, Iterable
 
 import sqlite_utils
 
-from .config import DataPaths
-from .errors import JobCancelled
+from ..storage.config import DataPaths
+from ..errors import JobCancelled
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
 TERMINAL = frozenset({DONE, FAILED, CANCELLED})

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from .errors import DocumentError
+from ..errors import DocumentError
 
 log = logging.getLogger(__name__)
 

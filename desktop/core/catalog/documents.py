@@ -1,0 +1,132 @@
+"""The documents filed in the library (books, notes, lectures), identified by id."""
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from ..errors import LecternError
+
+from .nodes import Node, _node, subtree_ids
+
+
+@dataclass
+class Document:
+    id: int
+    node_id: int
+    kind: str
+    title: str
+    filename: str
+    path: str
+    sha256: str
+    size: int
+    pages: int | None
+    state: str
+    error: str
+    job_id: int | None
+    recording_id: int | None
+    added_at: float
+
+    @classmethod
+    def from_row(cls, r: dict[str, Any]) -> "Document":
+        return cls(**{k: r[k] for k in cls.__dataclass_fields__})
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def find_by_sha(db: sqlite_utils.Database, sha: str) -> Document | None:
+    rows = list(db.query("SELECT * FROM documents WHERE sha256 = ?", [sha]))
+    return Document.from_row(rows[0]) if rows else None
+
+
+def add_document(db: sqlite_utils.Database, node_id: int, kind: str, title: str, filename: str, path: str,
+                 sha256: str, size: int, recording_id: int | None = None, state: str = "queued") -> int:
+    cur = db.execute(
+        "INSERT INTO documents (node_id, kind, title, filename, path, sha256, size, state, recording_id, added_at)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?)",
+        (node_id, kind, title, filename, path, sha256, size, state, recording_id, time.time()))
+    return int(cur.lastrowid)
+
+
+def get_document(db: sqlite_utils.Database, document_id: int) -> Document | None:
+    rows = list(db.query("SELECT * FROM documents WHERE id = ?", [document_id]))
+    return Document.from_row(rows[0]) if rows else None
+
+
+def documents_in(db: sqlite_utils.Database, node_id: int) -> list[Document]:
+    return [Document.from_row(r) for r in db.query(
+        "SELECT * FROM documents WHERE node_id = ? ORDER BY title COLLATE NOCASE", [node_id])]
+
+
+def set_document_state(db: sqlite_utils.Database, document_id: int, state: str, error: str = "",
+                       **fields: Any) -> None:
+    sets = "".join(f", {k}=?" for k in fields)
+    db.execute(f"UPDATE documents SET state=?, error=?{sets} WHERE id=?",
+               (state, error, *fields.values(), document_id))
+
+
+def document_counts(db: sqlite_utils.Database) -> dict[int, int]:
+    """Documents filed directly under each node (the UI sums them up the tree)."""
+    return {r["node_id"]: r["n"] for r in db.query("SELECT node_id, count(*) AS n FROM documents GROUP BY node_id")}
+
+
+def documents_under(db: sqlite_utils.Database, node_id: int) -> list[Document]:
+    ids = subtree_ids(db, node_id)
+    return [Document.from_row(r) for r in db.query(
+        f"SELECT * FROM documents WHERE node_id IN ({','.join('?' * len(ids))}) ORDER BY title COLLATE NOCASE",
+        ids)]
+
+
+def document_path(paths, doc: Document) -> Path:
+    return paths.root / doc.path
+
+
+def extracted_text_file(paths, document_id: int) -> Path:
+    """Where the text of a password-protected PDF is kept once the student unlocked it."""
+    return paths.root / "extracted" / f"{document_id}.jsonl"
+
+
+NOTE_EXTENSIONS = (".txt", ".md", ".markdown", ".text")
+MEDIA_EXTENSIONS = (".wav", ".mp3", ".m4a", ".ogg", ".flac", ".mp4", ".mkv", ".webm")
+VIDEO_EXTENSIONS = (".mp4", ".mkv", ".webm")
+
+
+def kind_for(path: Path) -> str | None:
+    """'pdf', 'note', 'lecture' (audio/video), or None when Lectern cannot use the file."""
+    ext = path.suffix.lower()
+    if ext == ".pdf":
+        return "pdf"
+    if ext in NOTE_EXTENSIONS:
+        return "note"
+    return "lecture" if ext in MEDIA_EXTENSIONS else None
+
+
+def must_get_document(db: sqlite_utils.Database, document_id: int) -> Document:
+    doc = get_document(db, document_id)
+    if doc is None:
+        raise LecternError("That document is not in the library any more.")
+    return doc
+
+
+def find_by_name(db: sqlite_utils.Database, text: str, limit: int = 50) -> tuple[list[Node], list[Document]]:
+    """Folders and documents whose name contains ``text`` (case-insensitive)."""
+    text = " ".join(text.split())
+    if not text:
+        return [], []
+    like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    nodes = [_node(r) for r in db.query(
+        "SELECT * FROM nodes WHERE name LIKE ? ESCAPE '\\' ORDER BY name COLLATE NOCASE LIMIT ?", [like, limit])]
+    docs = [Document.from_row(r) for r in db.query(
+        "SELECT * FROM documents WHERE title LIKE ? ESCAPE '\\' OR filename LIKE ? ESCAPE '\\'"
+        " ORDER BY title COLLATE NOCASE LIMIT ?", [like, like, limit])]
+    return nodes, docs

@@ -1,0 +1,12 @@
+"""Lectures: recordings and their transcripts.
+
+Modules: ``recordings`` (rows, segments, import), ``recorder`` (microphone to disk),
+``recovery``, ``captions`` (live), ``transcribe`` (the job), ``audio_devices``, ``transcript_export``."""
+from ..catalog import MEDIA_EXTENSIONS, VIDEO_EXTENSIONS
+from .recordings import (UNFILED, TRANSCRIBE_JOB, INDEX_JOB, DuplicateMedia, Recording, Segment,
+                         get_recording, recent, segments, transcript_text, audio_path, default_title,
+                         unfiled_node, ensure_document, set_details, edit_segment, probe_duration,
+                         import_media, job_target, transcription_payload, submit_transcription,
+                         delete_recording)
+
+__all__ = ["UNFILED", "TRANSCRIBE_JOB", "INDEX_JOB", "DuplicateMedia", "Recording", "Segment", "get_recording", "recent", "segments", "transcript_text", "audio_path", "default_title", "unfiled_node", "ensure_document", "set_details", "edit_segment", "probe_duration", "import_media", "job_target", "transcription_payload", "submit_transcription", "delete_recording", "MEDIA_EXTENSIONS", "VIDEO_EXTENSIONS"]
