@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     import multiprocessing
 
     multiprocessing.freeze_support()  # before argument parsing: frozen helpers re-exec us
-    from .core.config import DATA_DIR_ENV, DataPaths, apply_offline_env
+    from .core.storage.config import DATA_DIR_ENV, DataPaths, apply_offline_env
 
     apply_offline_env()
     args = build_parser().parse_args(argv)

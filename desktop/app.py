@@ -7,12 +7,12 @@ import logging
 import sys
 import time
 
-from .core.config import DataPaths
-from .core.db import open_db
+from .core.storage.config import DataPaths
+from .core.storage.db import open_db
 from .core.errors import AlreadyRunning
-from .core.logs import setup_logging
-from .core.services import app_lock
-from .core.supervisor import Supervisor
+from .core.runtime.logs import setup_logging
+from .core.runtime.services import app_lock
+from .core.runtime.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
 _T0 = time.perf_counter()
