@@ -16,6 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import jiwer
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
@@ -46,23 +48,9 @@ def normalise(text: str) -> list[str]:
 
 
 def wer(reference: list[str], hypothesis: list[str]) -> tuple[float, int, int, int]:
-    """(WER, substitutions, deletions, insertions) by word-level edit distance."""
-    r, h = reference, hypothesis
-    # d[i][j]: (cost, subs, dels, ins) for r[:i] vs h[:j]
-    prev = [(j, 0, 0, j) for j in range(len(h) + 1)]
-    for i in range(1, len(r) + 1):
-        cur = [(i, 0, i, 0)]
-        for j in range(1, len(h) + 1):
-            if r[i - 1] == h[j - 1]:
-                best = prev[j - 1]
-            else:
-                s, d, ins = prev[j - 1], prev[j], cur[j - 1]
-                best = min((s[0] + 1, s[1] + 1, s[2], s[3]), (d[0] + 1, d[1], d[2] + 1, d[3]),
-                           (ins[0] + 1, ins[1], ins[2], ins[3] + 1))
-            cur.append(best)
-        prev = cur
-    cost, subs, dels, ins = prev[-1]
-    return cost / max(1, len(r)), subs, dels, ins
+    """(WER, substitutions, deletions, insertions), word-level alignment by jiwer."""
+    out = jiwer.process_words(" ".join(reference), " ".join(hypothesis))
+    return out.wer, out.substitutions, out.deletions, out.insertions
 
 
 def main() -> None:
