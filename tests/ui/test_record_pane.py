@@ -178,7 +178,7 @@ def test_transcription_settings_are_saved_and_a_bad_folder_is_refused(qtbot, pat
 
 def test_a_lecture_can_be_renamed_and_filed_after_it_was_recorded(qtbot, paths, lecture_wav):
     db = open_db(paths.db)
-    rec_id = lectures.import_media(db, paths, lecture_wav, None, "Lecture 1", starter=None, starter=QueueJobs(paths, db))
+    rec_id = lectures.import_media(db, paths, lecture_wav, None, "Lecture 1", starter=QueueJobs(paths, db))
     physics = library.ensure_path(db, "Fall 2026", "Physics")
     pane = make_pane(qtbot, paths)
     pane.recent.setCurrentItem(pane.recent.topLevelItem(0))   # pick it in "Recent lectures"
