@@ -153,7 +153,13 @@ M1_INITIAL = """
         );
 """
 
-MIGRATIONS: list[str] = [M1_INITIAL]
+# How many times a job was left running by a worker that died under it (a graceful stop is
+# not counted). After a few, the job ends failed instead of stopping the worker again.
+M2_JOB_CRASHES = """
+        ALTER TABLE jobs ADD COLUMN crashes INTEGER NOT NULL DEFAULT 0;
+"""
+
+MIGRATIONS: list[str] = [M1_INITIAL, M2_JOB_CRASHES]
 
 
 def connect(path: Path) -> sqlite3.Connection:
