@@ -35,7 +35,7 @@ def _print_sources(sources) -> None:
 
 def cmd_ask(args: argparse.Namespace, paths: DataPaths) -> int:
     from ..core import chat
-    from ..core.chat.answers import Answerer, Finished, Retrieved, Status, Token
+    from ..core.chat import Answerer, Finished, Retrieved, Status, Token
     from ..core.storage.db import open_db
     from ..core.search.scope import Scope
     from ..core.runtime.services import ensure_services

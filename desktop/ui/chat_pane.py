@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QInputDialog, 
 from ..core import chat
 from ..core import models
 from ..core.storage import settings as settings_mod
-from ..core.chat.answers import ChatMessage, Finished, Retrieved, Source, Status, Token
+from ..core.chat import ChatMessage, Finished, Retrieved, Source, Status, Token
 from ..core.errors import LecternError
 from ..core.search.scope import Scope
 from .chat_view import STYLE, AnswerWidget, ChatView

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPushButton, QScroll
                                QWidget)
 
 from ..core import chat
-from ..core.chat.answers import ChatMessage, Source
+from ..core.chat import ChatMessage, Source
 
 STYLE = """
 #UserText { background: #dbeafe; color: #0f172a; border-radius: 12px; padding: 9px 13px; }

@@ -6,7 +6,7 @@ import pytest
 from desktop.core import chat
 from desktop.core.models import llm
 from desktop.core.storage import settings
-from desktop.core.chat.answers import Answerer, Finished, Retrieved, Status, Token
+from desktop.core.chat import Answerer, Finished, Retrieved, Status, Token
 from desktop.core.storage.db import open_db
 from desktop.core.errors import LecternError
 from desktop.core.search.retrieval import open_store

@@ -9,7 +9,7 @@ from PySide6.QtTest import QTest
 from desktop.core import chat
 from desktop.core.models import llm
 from desktop.core.storage import settings
-from desktop.core.chat.answers import Source
+from desktop.core.chat import Source
 from desktop.core.storage.db import open_db
 from desktop.core.search.retrieval import open_store
 from desktop.core.search.scope import Scope

@@ -1,12 +1,47 @@
-"""Chat with one's own material: conversations, retrieval-grounded answers and citations."""
-from .answers import (log, DEFAULT_TITLE, USER, ASSISTANT, ANSWER, NOT_FOUND, PASSAGES, Source, Chat,
-                      ChatMessage, create_chat, get_chat, list_chats, rename_chat, delete_chat, set_scope,
-                      set_summary, messages, get_message, add_message, delete_messages_after, last_question,
-                      clean_citations, attribute, strip_citations, content_words, looks_like_contents,
-                      lexical_overlap, is_follow_up, heuristic_rewrite, focus, SYSTEM_PROMPT,
-                      EXAMPLE_QUESTION, EXAMPLE_ANSWER, PREFIX, prefixed, SOURCE_BLOCK, QUESTION_BLOCK,
-                      REWRITE_PROMPT, SUMMARY_PROMPT, HOW_TO_ADD_MODEL, TARGET_FIRST_TOKEN_S,
-                      MIN_SOURCE_TOKENS, Budget, Relevance, Status, Retrieved, Token, Finished, Event,
-                      Answerer, count_prompt, not_found_text, passages_text, run_to_end)
+"""Chat with one's own material: conversations, retrieval-grounded answers and citations.
 
-__all__ = ["log", "DEFAULT_TITLE", "USER", "ASSISTANT", "ANSWER", "NOT_FOUND", "PASSAGES", "Source", "Chat", "ChatMessage", "create_chat", "get_chat", "list_chats", "rename_chat", "delete_chat", "set_scope", "set_summary", "messages", "get_message", "add_message", "delete_messages_after", "last_question", "clean_citations", "attribute", "strip_citations", "content_words", "looks_like_contents", "lexical_overlap", "is_follow_up", "heuristic_rewrite", "focus", "SYSTEM_PROMPT", "EXAMPLE_QUESTION", "EXAMPLE_ANSWER", "PREFIX", "prefixed", "SOURCE_BLOCK", "QUESTION_BLOCK", "REWRITE_PROMPT", "SUMMARY_PROMPT", "HOW_TO_ADD_MODEL", "TARGET_FIRST_TOKEN_S", "MIN_SOURCE_TOKENS", "Budget", "Relevance", "Status", "Retrieved", "Token", "Finished", "Event", "Answerer", "count_prompt", "not_found_text", "passages_text", "run_to_end"]
+store      chats and messages in app.db
+source     a passage given to the model as [n]
+citations  which sources an answer cites (invented numbers dropped, sentences grounded)
+text       key words, tables of contents, passage focus
+followup   follow-up questions and their rewrite without a model
+rerank     which retrieved passages are about the question, in what order
+budget     prompt sizing from the measured prompt speed, the running summary
+prompts    what the model is told
+events     what ``Answerer.ask`` yields
+pipeline   the Answerer
+"""
+from .budget import (MIN_SOURCE_TOKENS, TARGET_FIRST_TOKEN_S, Budget, build_prompt, count_prompt,
+                     fallback_summary, recent_turns)
+from .citations import (all_numbers, attribute, best_second, clean_citations, lecture_moment,
+                        strip_citations)
+from .events import Event, Finished, Retrieved, Status, Token, run_to_end
+from .followup import heuristic_rewrite, is_follow_up
+from .pipeline import Answerer
+from .prompts import (EXAMPLE_ANSWER, EXAMPLE_QUESTION, HOW_TO_ADD_MODEL, PREFIX, QUESTION_BLOCK, REWRITE_PROMPT,
+                      SOURCE_BLOCK, SUMMARY_PROMPT, SYSTEM_PROMPT, not_found_text, passages_text, prefixed)
+from .rerank import Relevance, rerank
+from .source import Source
+from .store import (ANSWER, ASSISTANT, DEFAULT_TITLE, NOT_FOUND, PASSAGES, USER, Chat, ChatMessage,
+                    ChatScopeUnreadable, add_message, create_chat, delete_chat, delete_messages_after, get_chat,
+                    get_message, last_question, list_chats, messages, parse_scope, rename_chat, set_scope,
+                    set_summary)
+from .text import content_words, focus, lexical_overlap, looks_like_contents
+
+__all__ = [
+    "MIN_SOURCE_TOKENS", "TARGET_FIRST_TOKEN_S", "Budget", "build_prompt", "count_prompt", "fallback_summary",
+    "recent_turns",
+    "all_numbers", "attribute", "best_second", "clean_citations", "lecture_moment", "strip_citations",
+    "Event", "Finished", "Retrieved", "Status", "Token", "run_to_end",
+    "heuristic_rewrite", "is_follow_up",
+    "Answerer",
+    "EXAMPLE_ANSWER", "EXAMPLE_QUESTION", "HOW_TO_ADD_MODEL", "PREFIX", "QUESTION_BLOCK", "REWRITE_PROMPT",
+    "SOURCE_BLOCK", "SUMMARY_PROMPT", "SYSTEM_PROMPT", "not_found_text", "passages_text", "prefixed",
+    "Relevance", "rerank",
+    "Source",
+    "ANSWER", "ASSISTANT", "DEFAULT_TITLE", "NOT_FOUND", "PASSAGES", "USER", "Chat", "ChatMessage",
+    "ChatScopeUnreadable", "add_message", "create_chat", "delete_chat", "delete_messages_after", "get_chat",
+    "get_message", "last_question", "list_chats", "messages", "parse_scope", "rename_chat", "set_scope",
+    "set_summary",
+    "content_words", "focus", "lexical_overlap", "looks_like_contents",
+]

