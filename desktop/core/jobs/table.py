@@ -5,12 +5,23 @@ only carries "run job N"; what a job is, how far it got and how it ended lives h
 A job moves queued -> running -> done | failed | cancelled. Claiming is atomic, so
 a job enqueued twice still runs once at a time and ends ``done`` once.
 
+Jobs on one target ("document:12", "recording:3") never run at the same time: a job
+is claimed only when no other job on its target runs and no older one waits, so they
+run one after the other in the order they were asked for. The job left waiting is
+started again by whoever finishes the job before it (``next_for_target``).
+
+A job left ``running`` by a worker that died is counted (``crashes``) and queued again
+at the next start; after ``MAX_CRASHES`` it ends failed instead of stopping the worker
+once more. A worker that is asked to quit puts its running jobs back to ``queued``
+without counting them (``requeue_stopped``).
+
 Core owns this table and the small ``JobContext`` API a running task uses to report
 progress and notice cancellation. It never imports the queue.
 """
 from __future__ import annotations
 
 import json
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -18,10 +29,22 @@ from typing import Any, Iterable
 import sqlite_utils
 
 from ..storage.config import DataPaths
+from ..storage.db import write_transaction
 from ..errors import JobCancelled
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
 TERMINAL = frozenset({DONE, FAILED, CANCELLED})
+MAX_CRASHES = 3
+WAITING_STAGE = "Waiting for another job on the same item"
+STOPPED_STAGE = "Will continue at next start"
+
+
+class WorkerStopping(BaseException):
+    """Raised in a running job when its worker is asked to quit.
+
+    A BaseException on purpose (like KeyboardInterrupt): a handler's ``except Exception``
+    clean-up must not run, so what the job stored stays and it resumes from there.
+    """
 
 
 @dataclass
@@ -42,6 +65,7 @@ class Job:
     started_at: float | None
     finished_at: float | None
     updated_at: float
+    crashes: int = 0
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> "Job":
@@ -52,6 +76,7 @@ class Job:
             result=json.loads(row["result"] or "{}"), attempts=row["attempts"],
             cancel_requested=bool(row["cancel_requested"]), created_at=row["created_at"],
             started_at=row["started_at"], finished_at=row["finished_at"], updated_at=row["updated_at"],
+            crashes=int(row.get("crashes") or 0),
         )
 
     @property
@@ -118,22 +143,43 @@ def latest_for_target(db: sqlite_utils.Database, target: str) -> Job | None:
 
 
 def claim(db: sqlite_utils.Database, job_id: int) -> bool:
-    """queued -> running, atomically. False if someone else has it or it was cancelled."""
+    """queued -> running, atomically. False if someone else has it, it was cancelled, or
+    its target is busy: another job on the same target runs, or an older one waits."""
     now = _now()
+    # One statement, so the check of the target and the claim cannot be split by another worker.
     cur = db.execute(
         "UPDATE jobs SET state=?, started_at=?, updated_at=?, attempts=attempts+1, progress=0, "
-        "stage='Starting', error='' WHERE id=? AND state=?",
-        (RUNNING, now, now, job_id, QUEUED),
+        "stage='Starting', error='' WHERE id=? AND state=? AND (target = '' OR NOT EXISTS ("
+        "  SELECT 1 FROM jobs AS other WHERE other.target = jobs.target AND other.id != jobs.id"
+        "  AND (other.state = ? OR (other.state = ? AND other.id < jobs.id))))",
+        (RUNNING, now, now, job_id, QUEUED, RUNNING, QUEUED),
     )
     return cur.rowcount == 1
 
 
+def note_waiting(db: sqlite_utils.Database, job_id: int) -> bool:
+    """After a failed ``claim``: say so on a job that is still queued (its target is busy)."""
+    cur = db.execute("UPDATE jobs SET stage=?, updated_at=? WHERE id=? AND state=? AND target != ''",
+                     (WAITING_STAGE, _now(), job_id, QUEUED))
+    return cur.rowcount == 1
+
+
+def next_for_target(db: sqlite_utils.Database, target: str) -> int | None:
+    """The oldest queued job on ``target``: the one to start when the job before it ends."""
+    if not target:
+        return None
+    row = db.execute("SELECT id FROM jobs WHERE target=? AND state=? ORDER BY id LIMIT 1",
+                     (target, QUEUED)).fetchone()
+    return int(row[0]) if row else None
+
+
 def _end(db: sqlite_utils.Database, job_id: int, state: str, **fields: Any) -> None:
+    # Only a running job ends: one put back to 'queued' by a quitting worker stays queued.
     now = _now()
     sets = ", ".join(f"{k}=?" for k in fields)
     db.execute(
-        f"UPDATE jobs SET state=?, finished_at=?, updated_at=?{', ' + sets if sets else ''} WHERE id=?",
-        (state, now, now, *fields.values(), job_id),
+        f"UPDATE jobs SET state=?, finished_at=?, updated_at=?{', ' + sets if sets else ''} WHERE id=? AND state=?",
+        (state, now, now, *fields.values(), job_id, RUNNING),
     )
 
 
@@ -161,26 +207,54 @@ def request_cancel(db: sqlite_utils.Database, job_id: int) -> str:
 
 
 def reset_for_retry(db: sqlite_utils.Database, job_id: int) -> bool:
-    """failed/cancelled -> queued. The caller enqueues it again."""
+    """failed/cancelled -> queued. The caller enqueues it again. The student asked for it:
+    crashes count from zero again."""
     now = _now()
     cur = db.execute(
-        "UPDATE jobs SET state=?, progress=0, stage='Queued', error='', cancel_requested=0, "
+        "UPDATE jobs SET state=?, progress=0, stage='Queued', error='', cancel_requested=0, crashes=0, "
         "started_at=NULL, finished_at=NULL, updated_at=? WHERE id=? AND state IN (?, ?)",
         (QUEUED, now, job_id, FAILED, CANCELLED),
     )
     return cur.rowcount == 1
 
 
-def requeue_interrupted(db: sqlite_utils.Database) -> list[int]:
-    """At consumer start: jobs left ``running`` were lost with their worker; queue them again.
+def crash_message(crashes: int) -> str:
+    return f"This job stopped Lectern's worker {crashes} times; it was not run again."
+
+
+def requeue_interrupted(db: sqlite_utils.Database, max_crashes: int = MAX_CRASHES) -> list[int]:
+    """At consumer start: jobs left ``running`` were lost with their worker.
+
+    Each counts one crash; one that has now stopped the worker ``max_crashes`` times ends
+    failed with a plain reason, the others are queued again. Only one consumer runs per
+    data folder, so every ``running`` job is an orphan here.
 
     Returns every queued job id, so the caller can (re-)enqueue them all: a job
     enqueued twice is harmless because ``claim`` lets only one run.
     """
     now = _now()
-    db.execute("UPDATE jobs SET state=?, stage='Resuming after an interruption', updated_at=? WHERE state=?",
-               (QUEUED, now, RUNNING))
+    with write_transaction(db) as conn:
+        conn.execute("UPDATE jobs SET crashes=crashes+1 WHERE state=?", (RUNNING,))
+        for job_id, crashes in conn.execute("SELECT id, crashes FROM jobs WHERE state=? AND crashes>=?",
+                                            (RUNNING, max_crashes)).fetchall():
+            conn.execute("UPDATE jobs SET state=?, stage='Failed', error=?, finished_at=?, updated_at=? "
+                         "WHERE id=?", (FAILED, crash_message(crashes), now, now, job_id))
+        conn.execute("UPDATE jobs SET state=?, stage='Resuming after an interruption', updated_at=? WHERE state=?",
+                     (QUEUED, now, RUNNING))
     return [r["id"] for r in db.query("SELECT id FROM jobs WHERE state=? ORDER BY id", [QUEUED])]
+
+
+def requeue_stopped(db: sqlite_utils.Database, job_id: int | None = None) -> int:
+    """A quitting worker puts a running job (or, with no id, all of them) back to ``queued``.
+
+    Not a crash: the job continues at the next start like one whose worker died, from what
+    it stored. Returns how many jobs were put back."""
+    now = _now()
+    sql = "UPDATE jobs SET state=?, stage=?, cancel_requested=0, updated_at=? WHERE state=?"
+    args: tuple[Any, ...] = (QUEUED, STOPPED_STAGE, now, RUNNING)
+    if job_id is not None:
+        sql, args = sql + " AND id=?", (*args, job_id)
+    return db.execute(sql, args).rowcount
 
 
 @dataclass
@@ -191,6 +265,7 @@ class JobContext:
     job: Job
     paths: DataPaths
     min_interval: float = 0.25
+    stopping: threading.Event | None = None    # set when the worker is asked to quit
     _last_write: float = field(default=0.0, init=False)
     _last_cancel_check: float = field(default=0.0, init=False)
     _cancelled: bool = field(default=False, init=False)
@@ -226,5 +301,8 @@ class JobContext:
         return self._cancelled
 
     def check_cancelled(self) -> None:
+        """Raise JobCancelled if the student cancelled the job, WorkerStopping if Lectern quits."""
+        if self.stopping is not None and self.stopping.is_set():
+            raise WorkerStopping()
         if self.cancelled():
             raise JobCancelled()
