@@ -4,18 +4,28 @@ PortAudio reads the system's audio configuration once, when it is initialised, s
 microphone plugged in later only appears after ``refresh=True`` (which re-initialises
 PortAudio). Re-initialising while a stream is open would pull the rug from under it,
 so the recorder registers its streams here and a refresh waits until none is open.
+
+A PortAudio failure is never passed off as "no microphone": ``explain`` logs PortAudio's
+own words and tells the student which of these happened: no device, the sound system
+did not start, the device is busy, or Lectern may not use it.
 """
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import AudioError
 
+log = logging.getLogger(__name__)
+
 NO_DEVICE_MESSAGE = "No microphone was found."
 NO_DEVICE_HINT = ("Plug in a microphone or headset (or allow Lectern to use it in your system's privacy "
                   "settings), then pick it in the list. You can still import audio and video files.")
+SOUND_SYSTEM_MESSAGE = "Lectern could not start your computer's sound system, so it cannot see any microphone."
+SOUND_SYSTEM_HINT = ("Check that sound works in other programs (on Linux: that PulseAudio or PipeWire is "
+                     "running), then refresh the list of microphones.")
 
 _lock = threading.RLock()
 portaudio_lock = _lock   # hold it while opening a stream, so no refresh happens meanwhile
@@ -36,13 +46,41 @@ class InputDevice:
         return f"{self.name} (default)" if self.is_default else self.name
 
 
+def explain(exc: BaseException, device: str = "") -> AudioError:
+    """A plain AudioError for a PortAudio failure, with PortAudio's own words logged."""
+    text = str(exc)
+    low = text.lower()
+    named = f" {device!r}" if device else ""
+    if "permission" in low or "access" in low or "denied" in low:
+        err = AudioError("Lectern is not allowed to use the microphone.",
+                         "Allow microphone access for Lectern in your system's privacy settings, then retry.")
+    elif "busy" in low or "unavailable" in low:
+        err = AudioError(f"The microphone{named} is busy or unavailable.",
+                         "Close other programs that record sound, or choose another microphone.")
+    elif "querying device -1" in low or "no input device" in low or "no default input" in low:
+        err = AudioError(NO_DEVICE_MESSAGE, NO_DEVICE_HINT)
+    elif "initializ" in low or "host error" in low:
+        err = AudioError(SOUND_SYSTEM_MESSAGE, f"{SOUND_SYSTEM_HINT} (Sound system said: {text})")
+    elif "querying device" in low or "invalid device" in low:
+        err = AudioError(f"The microphone{named} is no longer available.",
+                         "Plug it in again, or choose another microphone.")
+    else:
+        err = AudioError(f"The microphone{named} could not be opened ({text}).",
+                         "Choose another microphone, or plug it in again.")
+    log.warning("%s PortAudio: %s", err.message, text, exc_info=exc)
+    return err
+
+
 def sounddevice() -> Any:
-    """The sounddevice module, or a plain AudioError when PortAudio is not installed."""
+    """The sounddevice module, or a plain AudioError when PortAudio is missing or fails to start."""
     try:
         import sounddevice as sd
     except OSError as exc:  # "PortAudio library not found"
+        log.warning("PortAudio could not be loaded: %s", exc)
         raise AudioError("Lectern cannot reach your computer's sound system (PortAudio is missing).",
                          "Install PortAudio (on Debian/Ubuntu: sudo apt-get install libportaudio2).") from exc
+    except Exception as exc:  # sounddevice initialises PortAudio on import (PortAudioError)
+        raise explain(exc) from exc
     return sd
 
 
@@ -59,21 +97,29 @@ def stream_closed() -> None:
 
 
 def reinitialize() -> bool:
-    """Make PortAudio look at the system again. False (and nothing done) while a stream is open."""
+    """Make PortAudio look at the system again. False (and nothing done) while a stream is open.
+
+    Raises AudioError (cause logged) when PortAudio does not start again."""
     sd = sounddevice()
     with _lock:
         if _open_streams:
             return False
         try:
             sd._terminate()
-        except Exception:  # already terminated
+        except Exception:  # already terminated (e.g. the last start failed)
             pass
-        sd._initialize()
+        try:
+            sd._initialize()
+        except Exception as exc:
+            raise explain(exc) from exc
         return True
 
 
 def list_inputs(refresh: bool = False) -> list[InputDevice]:
-    """Every device that can record. Empty when there is none (never raises for that)."""
+    """Every device that can record; empty when there is none.
+
+    Raises AudioError (cause logged) when the sound system itself failed, which is not
+    the same as having no microphone."""
     sd = sounddevice()
     with _lock:
         if refresh:
@@ -81,8 +127,8 @@ def list_inputs(refresh: bool = False) -> list[InputDevice]:
         try:
             raw = sd.query_devices()
             hostapis = sd.query_hostapis()
-        except Exception:  # PortAudio in a bad state: treat as "no devices"
-            return []
+        except Exception as exc:  # PortAudio in a bad state (e.g. not initialised after a failed start)
+            raise explain(exc) from exc
         try:
             default_in = int(sd.default.device[0])
         except (TypeError, ValueError, IndexError):

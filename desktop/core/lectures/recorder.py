@@ -1,23 +1,27 @@
-"""Recording a lecture from the microphone to a WAV file that survives a crash.
+"""Recording a lecture from the microphone to a file that survives a crash.
 
 PortAudio calls ``_callback`` on its own real-time thread; it only copies the frames
 into a queue (no disk, no locks, no database). A writer thread takes them from the
-queue and appends them to ``<data>/recordings/<id>.wav`` at once (unbuffered writes,
-so a killed process loses only what was still in the queue). About once a second it
-rewrites the WAV header sizes and fsyncs, so even a power cut loses about a second.
-A recording left behind by a crash is repaired at the next start (``recovery.py``).
+queue and appends them to ``<data>/recordings/<id>.wav`` at once (``wavfile.WavWriter``:
+unbuffered writes, so a killed process loses only what was still in the queue). About
+once a second it rewrites the header sizes and fsyncs, so even a power cut loses about
+a second; past 4 GiB the header becomes RF64. A recording left behind by a crash is
+repaired at the next start (``recovery.py``).
 
-While the recording runs, a lock file next to it is held; recovery skips a recording
-whose lock is still held (another Lectern process is recording it right now).
+While the recording runs, a lock file next to it is held (``recording_lock``);
+recovery skips a recording whose lock is still held.
+
+Whatever fails at the end (a busy database, the library entry), the file is finished
+first and the result always reaches ``on_finished``; a row that could not be saved is
+put right by recovery at the next start.
 """
 from __future__ import annotations
 
 import errno
 import logging
-import os
 import queue
 import shutil
-import struct
+import sqlite3
 import threading
 import time
 from dataclasses import dataclass
@@ -25,61 +29,24 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
+from filelock import Timeout
 
 from . import audio_devices
+from .recording_lock import RecordingLock, recording_lock_path
+from .recording_row import NOT_FILED, PAUSED, RECORDING, SAVE_ROW_FOR_S, RecordingResult, save_final_row
+from .wavfile import WavWriter
 from ..storage.config import DataPaths
 from ..storage.db import open_db
 from ..errors import AudioError, DiskFull, LecternError
-
-try:  # Linux/macOS; on Windows recovery falls back to "not held".
-    import fcntl
-except ImportError:  # pragma: no cover
-    fcntl = None  # type: ignore[assignment]
 
 log = logging.getLogger(__name__)
 
 SAMPLERATE = 16000          # what Whisper wants; no resampling needed later
 BLOCK_S = 0.05              # 50 ms per callback: small blocks keep the crash loss small
-HEADER_BYTES = 44
 FLUSH_EVERY_S = 1.0
 DEVICE_SILENT_S = 4.0       # no callback at all for this long = the device is gone
 MIN_FREE_BYTES = 200 * 1024 * 1024          # refuse to start below this
 STOP_BELOW_FREE_BYTES = 50 * 1024 * 1024    # stop (and keep the audio) below this
-
-# recordings.state values
-RECORDING, PAUSED, STOPPED, RECOVERED = "recording", "paused", "stopped", "recovered"
-TRANSCRIBING, TRANSCRIBED, FAILED, CANCELLED, QUEUED = "transcribing", "transcribed", "failed", "cancelled", "queued"
-UNFINISHED_STATES = (RECORDING, PAUSED)
-
-
-def wav_header(data_bytes: int, samplerate: int, channels: int) -> bytes:
-    """A canonical 44-byte PCM16 header for ``data_bytes`` of samples."""
-    block_align = channels * 2
-    return struct.pack("<4sI4s4sIHHIIHH4sI", b"RIFF", 36 + data_bytes, b"WAVE", b"fmt ", 16, 1, channels,
-                       samplerate, samplerate * block_align, block_align, 16, b"data", data_bytes)
-
-
-def recording_lock_path(paths: DataPaths, recording_id: int) -> Path:
-    return paths.recordings / f"{recording_id}.lock"
-
-
-def lock_is_held(lock_path: Path) -> bool:
-    """True when some live process holds this recording's lock."""
-    if fcntl is None or not lock_path.exists():
-        return False
-    try:
-        fd = os.open(str(lock_path), os.O_RDWR)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        return True
-    else:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        return False
-    finally:
-        os.close(fd)
 
 
 @dataclass
@@ -96,40 +63,6 @@ class Level:
         return 20 * np.log10(max(self.peak, 1e-6))
 
 
-@dataclass
-class RecordingResult:
-    recording_id: int
-    path: Path
-    frames: int
-    samplerate: int
-    channels: int
-    overflows: int
-    error: LecternError | None = None
-
-    @property
-    def duration_s(self) -> float:
-        return self.frames / self.samplerate if self.samplerate else 0.0
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"recording_id": self.recording_id, "path": str(self.path), "frames": self.frames,
-                "duration_s": round(self.duration_s, 3), "samplerate": self.samplerate,
-                "channels": self.channels, "dropped_frames": self.overflows,
-                "error": str(self.error) if self.error else ""}
-
-
-def _open_error(exc: Exception, device: str) -> AudioError:
-    text = str(exc).lower()
-    if "permission" in text or "access" in text or "denied" in text:
-        return AudioError("Lectern is not allowed to use the microphone.",
-                          "Allow microphone access for Lectern in your system's privacy settings, then retry.")
-    if "busy" in text or "unavailable" in text:
-        return AudioError(f"The microphone{' ' + repr(device) if device else ''} is busy or unavailable.",
-                          "Close other programs that record sound, or choose another microphone.")
-    if "querying device -1" in text or "no input device" in text:
-        return AudioError(audio_devices.NO_DEVICE_MESSAGE, audio_devices.NO_DEVICE_HINT)
-    return AudioError(f"The microphone could not be opened ({exc}).", "Choose another microphone, or plug it in again.")
-
-
 class Recorder:
     """One recording session: start, pause/resume, stop. Safe to drive from the UI thread.
 
@@ -141,7 +74,7 @@ class Recorder:
 
     def __init__(self, paths: DataPaths, *, title: str = "", node_id: int | None = None, device: str = "",
                  samplerate: int = SAMPLERATE, channels: int = 1, min_free_bytes: int = MIN_FREE_BYTES,
-                 stop_below_free_bytes: int = STOP_BELOW_FREE_BYTES,
+                 stop_below_free_bytes: int = STOP_BELOW_FREE_BYTES, save_row_for_s: float = SAVE_ROW_FOR_S,
                  on_block: Callable[[np.ndarray, bool], None] | None = None,
                  on_finished: Callable[[RecordingResult], None] | None = None) -> None:
         self.paths = paths
@@ -152,6 +85,7 @@ class Recorder:
         self.channels = channels
         self.min_free_bytes = min_free_bytes
         self.stop_below_free_bytes = stop_below_free_bytes
+        self.save_row_for_s = save_row_for_s
         self.on_block = on_block
         self.on_finished = on_finished
         self.recording_id: int | None = None
@@ -170,8 +104,8 @@ class Recorder:
         self._finished = threading.Event()
         self._stream: Any = None
         self._writer: threading.Thread | None = None
-        self._file: Any = None
-        self._lock_fd: int | None = None
+        self._file: WavWriter | None = None
+        self._lock: RecordingLock | None = None
         self._last_callback = 0.0
         self._stream_ended = False
         self._db = None
@@ -217,19 +151,24 @@ class Recorder:
 
     def _open(self, sd: Any) -> None:
         assert self.device is not None
-        self._db = open_db(self.paths.db)
-        now = time.time()
-        cur = self._db.execute(
-            "INSERT INTO recordings (title, node_id, path, source, state, samplerate, channels, created_at)"
-            " VALUES (?,?,?,?,?,?,?,?)",
-            (self.title or "Lecture", self.node_id, "", "microphone", RECORDING, self.samplerate, self.channels, now))
+        try:
+            self._db = open_db(self.paths.db)
+            cur = self._db.execute(
+                "INSERT INTO recordings (title, node_id, path, source, state, samplerate, channels, created_at)"
+                " VALUES (?,?,?,?,?,?,?,?)",
+                (self.title or "Lecture", self.node_id, "", "microphone", RECORDING, self.samplerate,
+                 self.channels, time.time()))
+        except sqlite3.Error as exc:
+            log.exception("could not create the recording's row")
+            raise LecternError("Lectern's library is busy or damaged, so the recording could not start.",
+                               "Try again in a moment; if it keeps failing, restart Lectern.") from exc
         rec_id = int(cur.lastrowid)
         self.recording_id = rec_id
         self.path = self.paths.recordings / f"{rec_id}.wav"
         try:
-            self._take_lock()
-            self._file = open(self.path, "wb", buffering=0)
-            self._file.write(wav_header(0, self.samplerate, self.channels))
+            self._lock = RecordingLock(recording_lock_path(self.paths, rec_id))
+            self._lock.acquire()
+            self._file = WavWriter(self.path, self.samplerate, self.channels)
             self._db.execute("UPDATE recordings SET path=? WHERE id=?",
                              (str(self.path.relative_to(self.paths.root)), rec_id))
             self._stream = sd.InputStream(
@@ -238,19 +177,23 @@ class Recorder:
                 finished_callback=self._stream_finished)
             audio_devices.stream_opened()
             self._last_callback = time.monotonic()
+            self._stream.start()   # blocks wait in the queue until the writer runs
+            # The writer only starts once nothing can fail any more: once it runs, the
+            # recording is real and it alone finishes it (file, row, library entry).
             self._writer = threading.Thread(target=self._write_loop, name=f"recorder-{rec_id}", daemon=True)
             self._writer.start()
-            self._stream.start()
         except Exception as exc:
             self._abort_start()
             if isinstance(exc, LecternError):
                 raise
+            if isinstance(exc, Timeout):
+                raise LecternError("Another Lectern is already writing this recording.") from exc
             if isinstance(exc, PermissionError):
                 raise AudioError("Lectern cannot write to its recordings folder.",
                                  f"Check the permissions of {self.paths.recordings}.") from exc
             if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
                 raise DiskFull("The disk is full.", "Free some space, then retry.") from exc
-            raise _open_error(exc, self.device_name) from exc
+            raise audio_devices.explain(exc, self.device_name) from exc
 
     def _pick_format(self, sd: Any) -> tuple[int, int]:
         """16 kHz mono if the device can do it; otherwise its own rate (transcription resamples)."""
@@ -264,26 +207,16 @@ class Recorder:
                 return sr, ch
             except Exception as exc:
                 last = exc
-        raise _open_error(last or RuntimeError("unsupported"), self.device.name)
-
-    def _take_lock(self) -> None:
-        assert self.recording_id is not None
-        lock = recording_lock_path(self.paths, self.recording_id)
-        self._lock_fd = os.open(str(lock), os.O_RDWR | os.O_CREAT, 0o644)
-        if fcntl is not None:
-            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        os.write(self._lock_fd, str(os.getpid()).encode())
+        raise audio_devices.explain(last or RuntimeError("unsupported"), self.device.name)
 
     def _release_lock(self) -> None:
-        if self._lock_fd is None:
+        lock, self._lock = self._lock, None
+        if lock is None:
             return
         try:
-            os.close(self._lock_fd)
-            if self.recording_id is not None:
-                recording_lock_path(self.paths, self.recording_id).unlink(missing_ok=True)
+            lock.release()
         except OSError:
-            pass
-        self._lock_fd = None
+            log.warning("could not release the lock of recording %s", self.recording_id, exc_info=True)
 
     def _abort_start(self) -> None:
         """Undo a start that failed half-way: no row, no file, no stream."""
@@ -294,18 +227,17 @@ class Recorder:
                 audio_devices.stream_closed()
                 self._stream = None
         self._stopping.set()
-        if self._writer is not None:
-            self._q.put(None)
-            self._writer.join(5)
-            self._writer = None
         if self._file is not None:
-            self._file.close()
+            self._file.discard()
             self._file = None
-        if self.path is not None:
+        elif self.path is not None:
             self.path.unlink(missing_ok=True)
         self._release_lock()
         if self._db is not None and self.recording_id is not None:
-            self._db.execute("DELETE FROM recordings WHERE id=?", (self.recording_id,))
+            try:
+                self._db.execute("DELETE FROM recordings WHERE id=?", (self.recording_id,))
+            except sqlite3.Error:  # recovery marks it failed (no sound) at next start
+                log.exception("could not remove the row of recording %s that did not start", self.recording_id)
         self.recording_id = None
 
     # -- real-time side ---------------------------------------------------------------------
@@ -322,19 +254,26 @@ class Recorder:
 
     # -- writer thread ----------------------------------------------------------------------
     def _write_loop(self) -> None:
-        assert self._file is not None
-        fd = self._file.fileno()
-        data_bytes = 0
-        last_flush = time.monotonic()
-        synced_bytes = 0
         problem: LecternError | None = None
+        try:
+            problem = self._pump()
+        except Exception as exc:  # a bug here must still finish the file and tell the caller
+            log.exception("recording %s: the writer failed", self.recording_id)
+            problem = AudioError("The recording stopped unexpectedly.", "What was recorded so far is saved.")
+            problem.__cause__ = exc
+        self._finish(problem)
+
+    def _pump(self) -> LecternError | None:
+        """Move blocks from the queue to the file until stopped or a problem; returns the problem."""
+        assert self._file is not None
+        last_flush = time.monotonic()
         while True:
             try:
                 item = self._q.get(timeout=0.2)
             except queue.Empty:
                 item = b"tick"
             if item is None:  # stop() has closed the stream and drained the callback
-                break
+                return None
             if isinstance(item, tuple):
                 block, paused = item
                 self.frames_received += len(block)
@@ -345,9 +284,7 @@ class Recorder:
                     try:
                         self._file.write(block.tobytes())
                     except OSError as exc:
-                        problem = self._write_failed(exc)
-                        break
-                    data_bytes += block.nbytes
+                        return self._write_failed(exc)
                     self.frames_written += len(block)
                 if self.on_block is not None:
                     try:
@@ -357,20 +294,14 @@ class Recorder:
             now = time.monotonic()
             if now - last_flush >= FLUSH_EVERY_S:
                 last_flush = now
-                if data_bytes != synced_bytes:
-                    self._sync_header(fd, data_bytes)
-                    synced_bytes = data_bytes
+                self._file.sync()
                 if disk_free(self.paths) < self.stop_below_free_bytes:
-                    problem = DiskFull("Your disk is nearly full, so the recording was stopped.",
-                                       "What was recorded so far is saved. Free some space before recording again.")
-                    break
+                    return DiskFull("Your disk is nearly full, so the recording was stopped.",
+                                    "What was recorded so far is saved. Free some space before recording again.")
             if not self._stopping.is_set() and (
                     self._stream_ended or now - self._last_callback > DEVICE_SILENT_S):
-                problem = AudioError("The microphone stopped sending sound (was it unplugged?), so the "
-                                     "recording was stopped.", "What was recorded so far is saved.")
-                break
-        self._sync_header(fd, data_bytes)
-        self._finish(problem)
+                return AudioError("The microphone stopped sending sound (was it unplugged?), so the "
+                                  "recording was stopped.", "What was recorded so far is saved.")
 
     def _measure(self, block: np.ndarray) -> None:
         if not len(block):
@@ -384,42 +315,32 @@ class Recorder:
         return AudioError(f"The recording could not be written to disk ({exc.strerror or exc}).",
                           "What was recorded so far is saved.")
 
-    def _sync_header(self, fd: int, data_bytes: int) -> None:
-        try:
-            header = wav_header(data_bytes, self.samplerate, self.channels)
-            os.pwrite(fd, header[4:8], 4)
-            os.pwrite(fd, header[40:44], 40)
-            os.fsync(fd)
-        except OSError as exc:  # a full disk must not kill the writer; recovery can fix the header
-            log.warning("could not update the WAV header: %s", exc)
-
     def _finish(self, problem: LecternError | None) -> None:
-        """Writer thread, at the very end: close everything, record the outcome, tell the listener."""
+        """Writer thread, at the very end: the file first, then the row, then tell the listener.
+
+        Each step is guarded on its own, so a busy database or a failing library entry
+        never leaves the file unfinished or the caller waiting."""
+        assert self._file is not None and self.path is not None and self.recording_id is not None
         if problem is not None:
             log.warning("recording %s stopped: %s", self.recording_id, problem)
             self.error = problem
             self._close_stream()
-        # Trim a partial frame left by a failed write, so the file is valid as it stands.
-        assert self._file is not None and self.path is not None and self.recording_id is not None
-        frame_bytes = 2 * self.channels
-        size = HEADER_BYTES + self.frames_written * frame_bytes
         try:
-            self._file.truncate(size)
-        except OSError:
-            pass
-        self._file.close()
-        db = open_db(self.paths.db)  # this thread's own connection
-        db.execute("UPDATE recordings SET state=?, duration_s=?, error=? WHERE id=?",
-                   (STOPPED, self.elapsed_s, str(problem) if problem else "", self.recording_id))
-        self._release_lock()
+            self._file.close()   # a torn frame is cut off; the final header is synced
+            self.frames_written = self._file.frames
+        except Exception:
+            log.exception("could not finish the file of recording %s; recovery will", self.recording_id)
+        filed = False
         try:
-            from .recordings import ensure_document
-
-            ensure_document(db, self.paths, self.recording_id)
-        except Exception:  # the library entry can be made again later; the audio is safe
-            log.exception("could not file recording %s in the library", self.recording_id)
+            filed = save_final_row(self.paths, self.recording_id, self.elapsed_s, str(problem) if problem else "",
+                                   self.save_row_for_s)
+        except Exception:
+            log.exception("could not save the row of recording %s; recovery will at next start", self.recording_id)
+        finally:
+            self._release_lock()   # only now may recovery look at it
+        error = problem if problem is not None else (None if filed else NOT_FILED)
         self.result = RecordingResult(self.recording_id, self.path, self.frames_written, self.samplerate,
-                                      self.channels, self.overflows, problem)
+                                      self.channels, self.overflows, error, filed)
         self._finished.set()
         if self.on_finished is not None:
             try:
@@ -490,18 +411,3 @@ def disk_free(paths: DataPaths) -> int:
         return shutil.disk_usage(paths.recordings if paths.recordings.exists() else paths.root).free
     except OSError:
         return 0
-
-
-def record_for(paths: DataPaths, seconds: float, device: str = "", title: str = "",
-               node_id: int | None = None, on_started: Callable[[Recorder], None] | None = None) -> RecordingResult:
-    """Record ``seconds`` of audio (counted in frames written, not wall time) and stop."""
-    rec = Recorder(paths, title=title, node_id=node_id, device=device)
-    rec.start()
-    if on_started is not None:
-        on_started(rec)
-    target = int(seconds * rec.samplerate)
-    while rec.running and rec.frames_written < target:
-        time.sleep(0.02)
-    result = rec.stop(wait=True)
-    assert result is not None
-    return result

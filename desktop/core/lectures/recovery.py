@@ -1,17 +1,17 @@
 """Bringing back recordings that a crash, kill or power cut left unfinished.
 
-The recorder writes samples to disk as they arrive but only rewrites the WAV header
-about once a second, so after a crash the header may undercount the samples. At the
-next start every recording still marked recording/paused whose lock nobody holds is
-repaired: the header is rewritten from the file size (a torn last frame is trimmed),
-the row is marked 'recovered' with its real duration, and it is filed in the library.
-The caller then offers it back to the student and starts its transcription.
+The recorder writes samples to disk as they arrive but only rewrites the header about
+once a second, so after a crash the header may undercount the samples. At the next
+start every recording still marked recording/paused whose lock nobody holds is
+repaired: the header is rewritten from the file size (WAV or, past 4 GiB, RF64; a torn
+last frame is trimmed), the row is marked 'recovered' with its real duration, and it is
+filed in the library. A recording whose file was finished but whose row could not be
+saved (the database stayed busy at Stop) comes back the same way. The caller then
+offers it back to the student and starts its transcription.
 """
 from __future__ import annotations
 
 import logging
-import os
-import struct
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +19,10 @@ import sqlite_utils
 
 from ..storage.config import DataPaths
 from ..timefmt import format_duration
-from .recorder import HEADER_BYTES, RECOVERED, UNFINISHED_STATES, lock_is_held, recording_lock_path, wav_header
+from .recording_lock import lock_is_held, recording_lock_path
+from .recording_row import RECOVERED, UNFINISHED_STATES
+from .recordings import ensure_document, get_recording
+from .wavfile import read_layout, repair
 
 log = logging.getLogger(__name__)
 
@@ -35,27 +38,15 @@ class Recovered:
 
 
 def repair_wav(path: Path, samplerate: int, channels: int) -> int:
-    """Rewrite the header of one of our PCM16 WAVs from its size. Returns the frame count."""
-    frame_bytes = 2 * channels
-    size = path.stat().st_size
-    frames = max(0, (size - HEADER_BYTES) // frame_bytes)
-    data_bytes = frames * frame_bytes
-    with open(path, "r+b") as f:
-        if size < HEADER_BYTES:
-            f.truncate(0)
-        f.seek(0)
-        # Keep the rate/channels the file itself declares when its fmt chunk is intact.
-        head = f.read(HEADER_BYTES)
-        if len(head) == HEADER_BYTES and head[:4] == b"RIFF" and head[12:16] == b"fmt ":
-            _, ch, sr = struct.unpack("<HHI", head[20:28])
-            if ch and sr:
-                samplerate, channels = sr, ch
-        f.seek(0)
-        f.write(wav_header(data_bytes, samplerate, channels))
-        f.truncate(HEADER_BYTES + data_bytes)
-        f.flush()
-        os.fsync(f.fileno())
-    return frames
+    """Rewrite the header of one of our PCM16 recordings from its size. Returns the frame count."""
+    return repair(path, samplerate, channels)
+
+
+def _file_rate(path: Path, fallback: int) -> int:
+    """The sample rate the file's own header declares (the row may predate a format change)."""
+    with open(path, "rb") as f:
+        layout = read_layout(f.read(256))
+    return layout.samplerate if layout else fallback
 
 
 def unfinished(db: sqlite_utils.Database, paths: DataPaths) -> list[int]:
@@ -68,20 +59,19 @@ def unfinished(db: sqlite_utils.Database, paths: DataPaths) -> list[int]:
 
 def recover(db: sqlite_utils.Database, paths: DataPaths) -> list[Recovered]:
     """Repair every orphaned recording. Safe to call at every start (does nothing if none)."""
-    from .recordings import ensure_document, get_recording
-
     out: list[Recovered] = []
     for rec_id in unfinished(db, paths):
         rec = get_recording(db, rec_id)
         path = paths.root / rec.path if rec.path else paths.recordings / f"{rec_id}.wav"
-        if not path.exists() or path.stat().st_size <= HEADER_BYTES:
+        frames = repair_wav(path, rec.samplerate or 16000, rec.channels or 1) if path.exists() else 0
+        if frames == 0:
             db.execute("UPDATE recordings SET state='failed', error=? WHERE id=?",
                        ("The recording was interrupted before any sound was saved.", rec_id))
+            recording_lock_path(paths, rec_id).unlink(missing_ok=True)
             out.append(Recovered(rec_id, rec.title, 0.0, path, False,
                                  f"“{rec.title}” was interrupted before any sound was saved."))
             continue
-        frames = repair_wav(path, rec.samplerate or 16000, rec.channels or 1)
-        duration = frames / float(rec.samplerate or 16000)
+        duration = frames / float(_file_rate(path, rec.samplerate or 16000))
         db.execute("UPDATE recordings SET state=?, duration_s=?, error='' WHERE id=?", (RECOVERED, duration, rec_id))
         recording_lock_path(paths, rec_id).unlink(missing_ok=True)
         try:
