@@ -44,6 +44,18 @@ def build_window(paths: DataPaths, supervisor: Supervisor | None):
     return window
 
 
+def upgrade_data_folder(paths: DataPaths) -> None:
+    """Finish upgrading a data folder made by an older release (files by id, then a re-index job)."""
+    from .core.library import upgrade
+    from .workers.submit import QueueJobs
+
+    db = open_db(paths.db)
+    try:
+        upgrade.upgrade_data_folder(db, paths, QueueJobs(paths, db))
+    finally:
+        db.conn.close()
+
+
 def run_gui(paths: DataPaths, startup_probe: bool = False) -> int:
     import qasync
     from PySide6.QtCore import QTimer
@@ -66,6 +78,7 @@ def run_gui(paths: DataPaths, startup_probe: bool = False) -> int:
             QMessageBox.warning(None, "Lectern is already open", str(exc))
         return 1
 
+    upgrade_data_folder(paths)      # before the worker starts: no job may race the file moves
     supervisor = Supervisor(paths)
     supervisor.start()
     loop = qasync.QEventLoop(app)

@@ -45,8 +45,7 @@ def add_course(db, store) -> Course:
     book_node = library.ensure_path(db, "Fall 2025", "Biology", "Cell Biology")
     book_id = library.add_document(db, book_node, "pdf", "Cell Biology", "cell-biology.pdf",
                                    "library/cell-biology.pdf", "sha-book", 1000, state="ready")
-    lin = library.lineage(db, book_node)
-    add_chunks(db, store, DocumentScope(book_id, "pdf", lin["semester"], lin["subject"], lin["book"]),
+    add_chunks(db, store, DocumentScope(book_id, "pdf"),
                [ChunkIn(text, page=page) for page, text in BOOK_PAGES.items()], 0, embed)
 
     subject_node = library.ensure_path(db, "Fall 2025", "Genetics")
@@ -58,6 +57,6 @@ def add_course(db, store) -> Course:
                                       "recordings/1.wav", "sha-lecture", 1000, recording_id=recording_id,
                                       state="ready")
     db.execute("UPDATE recordings SET document_id = ? WHERE id = ?", (lecture_id, recording_id))
-    add_chunks(db, store, DocumentScope(lecture_id, "lecture", "Fall 2025", "Genetics", ""),
+    add_chunks(db, store, DocumentScope(lecture_id, "lecture"),
                [ChunkIn(text, start_s=s, end_s=e) for s, e, text in LECTURE_SEGMENTS], 0, embed)
     return Course(book_id, lecture_id, recording_id)

@@ -37,14 +37,14 @@ def cmd_ask(args: argparse.Namespace, paths: DataPaths) -> int:
     from ..core import chat
     from ..core.chat import Answerer, Finished, Retrieved, Status, Token
     from ..core.storage.db import open_db
-    from ..core.search.scope import Scope
+    from ..core.search.scope import scope_from_names
     from ..core.runtime.services import ensure_services
     from ..core.search.retrieval import open_store
 
-    flags = Scope(args.semester, args.subject, tuple(args.book))
     try:
         with ensure_services(paths):
             db = open_db(paths.db)
+            flags = scope_from_names(db, args.semester, args.subject, tuple(args.book))
             if args.chat:
                 current = chat.get_chat(db, args.chat)
                 chat_id = current.id

@@ -199,16 +199,15 @@ def cmd_search(args: argparse.Namespace, paths: DataPaths) -> int:
 
     from ..core.search import retrieval
     from ..core.storage.db import open_db
-    from ..core.search.scope import Scope
+    from ..core.search.scope import scope_from_names
     from ..core.runtime.services import ensure_services
 
-    scope = Scope(semester=args.semester.strip(), subject=args.subject.strip(),
-                  books=tuple(b.strip() for b in args.book if b.strip()))
     try:
         needs_store = args.mode != "bm25"
         with (ensure_services(paths) if needs_store else contextlib.nullcontext()):
             paths.ensure()
             db = open_db(paths.db)
+            scope = scope_from_names(db, args.semester, args.subject, tuple(args.book))
             store = retrieval.open_store(paths, db) if needs_store else None
             hits = retrieval.search(db, store, args.query, scope, k=args.k, mode=args.mode)
     except LecternError as exc:

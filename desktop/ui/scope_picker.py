@@ -1,4 +1,7 @@
-"""What a chat looks at: everything, a semester, a subject, or chosen books and lectures."""
+"""What a chat looks at: everything, a semester, a subject, or chosen books and lectures.
+
+Every choice is kept by id (``Scope.node_ids`` / ``document_ids``), so a later rename
+or move of a folder or a lecture never changes what the chat looks at."""
 from __future__ import annotations
 
 from typing import Any
@@ -8,7 +11,7 @@ from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QMenu, QToolButton, QTreeWidget, QTreeWidgetItem,
                                QVBoxLayout, QWidget)
 
-from ..core.search.scope import Scope
+from ..core.search.scope import Scope, describe_scope
 
 BOOK, LECTURE = "book", "lecture"
 
@@ -52,10 +55,10 @@ class ScopeDialog(QDialog):
 
         def add(parent_item: Any, node: dict[str, Any]) -> None:
             item = QTreeWidgetItem([node["name"] if node["level"] != LECTURE else f"▶ {node['name']}"])
-            item.setData(0, Qt.UserRole, (node["level"], node["id"] if node["level"] == LECTURE else node["name"]))
+            item.setData(0, Qt.UserRole, (node["level"], node["id"]))
             if node["level"] in (BOOK, LECTURE):
                 item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
-                chosen = (node["name"] in scope.books) if node["level"] == BOOK else (node["id"] in scope.document_ids)
+                chosen = node["id"] in (scope.node_ids if node["level"] == BOOK else scope.document_ids)
                 item.setCheckState(0, Qt.Checked if chosen else Qt.Unchecked)
                 self.items.append(item)
             if parent_item is None:
@@ -75,22 +78,23 @@ class ScopeDialog(QDialog):
         buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)
 
-    def set_checked(self, name_or_id: Any, checked: bool = True) -> None:
+    def set_checked(self, level: str, item_id: int, checked: bool = True) -> None:
+        """Tick a book (``BOOK``, its node id) or a lecture (``LECTURE``, its document id)."""
         for item in self.items:
-            if item.data(0, Qt.UserRole)[1] == name_or_id:
+            if item.data(0, Qt.UserRole) == (level, item_id):
                 item.setCheckState(0, Qt.Checked if checked else Qt.Unchecked)
 
     def scope(self) -> Scope:
-        books: list[str] = []
+        books: list[int] = []
         docs: list[int] = []
         for item in self.items:
             if item.checkState(0) == Qt.Checked:
                 level, key = item.data(0, Qt.UserRole)
                 if level == BOOK and key not in books:
-                    books.append(key)
-                elif level == LECTURE:
+                    books.append(int(key))
+                elif level == LECTURE and key not in docs:
                     docs.append(int(key))
-        return Scope(books=tuple(books), document_ids=tuple(docs))
+        return Scope(node_ids=tuple(books), document_ids=tuple(docs))
 
 
 class ScopeButton(QToolButton):
@@ -112,7 +116,7 @@ class ScopeButton(QToolButton):
 
     def set_scope(self, scope: Scope) -> None:
         self.scope = scope
-        text = "Everything" if scope.is_everything else scope.describe()
+        text = "Everything" if scope.is_everything else describe_scope(self.db, scope)
         self.setText(f"Looking at: {text}  ▾")
         self.setToolTip("Which part of your library this chat answers from")
 
@@ -122,10 +126,10 @@ class ScopeButton(QToolButton):
         for sem in library_tree(self.db):
             if sem["level"] != "semester":
                 continue
-            out.append((sem["name"], Scope(semester=sem["name"])))
+            out.append((sem["name"], Scope(node_ids=(sem["id"],))))
             for sub in sem["children"]:
                 if sub["level"] == "subject":
-                    out.append((f"    {sub['name']}", Scope(semester=sem["name"], subject=sub["name"])))
+                    out.append((f"    {sub['name']}", Scope(node_ids=(sub["id"],))))
         return out
 
     def rebuild_menu(self) -> None:

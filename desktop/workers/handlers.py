@@ -32,7 +32,14 @@ def _index_lecture(ctx: JobContext) -> dict[str, Any] | None:
     return transcribe.run_index(ctx)
 
 
+def _reindex_vectors(ctx: JobContext) -> dict[str, Any] | None:
+    from ..core.library import upgrade
+
+    return upgrade.run_reindex(ctx)
+
+
 HANDLERS: dict[str, Handler] = {
+    "reindex_vectors": _reindex_vectors,
     "selfcheck": _selfcheck,
     "transcribe_recording": _transcribe_recording,
     "index_lecture": _index_lecture,

@@ -29,6 +29,10 @@ def indexed(services, paths, db, tmp_path):
         job = wait_for(lambda: (j := jobs.get_job(db, job_id)).finished and j, 120, 0.1, "ingestion")
         assert job.state == jobs.DONE, job.error
         ids[name] = r.document_id
+    ids["nodes"] = {"fall": library.ensure_path(db, "Fall 2024", "Biology"), "bio_book": bio,
+                    "spring": library.ensure_path(db, "Spring 2025", "Chemistry"), "chem_book": chem}
+    ids["fall"] = db.execute("SELECT parent_id FROM nodes WHERE id=?", (ids["nodes"]["fall"],)).fetchone()[0]
+    ids["spring"] = db.execute("SELECT parent_id FROM nodes WHERE id=?", (ids["nodes"]["spring"],)).fetchone()[0]
     return ids, retrieval.open_store(paths, db)
 
 
@@ -46,15 +50,17 @@ def test_each_mode_finds_the_page_that_answers_the_question(indexed, db):
 def test_scope_narrows_both_vector_and_text_search(indexed, db):
     ids, store = indexed
     q = "does an acid or an enzyme change the pH"      # words of both books
-    assert retrieval.search(db, store, q, Scope(semester="Spring 2025"), k=1)[0].document_id == ids["chem"]
+    assert retrieval.search(db, store, q, Scope(node_ids=(ids["spring"],)), k=1)[0].document_id == ids["chem"]
     for mode in retrieval.MODES:
-        hits = retrieval.search(db, store, q, Scope(semester="Fall 2024"), k=5, mode=mode)
+        hits = retrieval.search(db, store, q, Scope(node_ids=(ids["fall"],)), k=5, mode=mode)
         assert {h.document_id for h in hits} == {ids["bio"]}, mode
-        hits = retrieval.search(db, store, q, Scope(subject="Biology", books=("Reader",)), k=5, mode=mode)
+        hits = retrieval.search(db, store, q, Scope(node_ids=(ids["nodes"]["bio_book"],)), k=5, mode=mode)
         assert {h.book for h in hits} == {"Reader"}, mode
     only = retrieval.search(db, store, q, Scope(document_ids=(ids["chem"],)), k=5)
     assert {h.document_id for h in only} == {ids["chem"]}
-    assert retrieval.search(db, store, q, Scope(semester="No such term"), k=5) == []
+    both = retrieval.search(db, store, q, Scope(node_ids=(ids["fall"],), document_ids=(ids["chem"],)), k=10)
+    assert {h.document_id for h in both} == {ids["bio"], ids["chem"]}       # a union, not an intersection
+    assert retrieval.search(db, store, q, Scope(node_ids=(987654,)), k=5) == []   # gone: nothing, never everything
 
 
 def test_a_narrow_scope_in_a_big_library_searches_among_its_own_chunks(indexed, db, paths):
@@ -88,8 +94,7 @@ def test_lecture_chunks_written_through_the_index_are_found_with_their_time(inde
                      "('Lecture 3', ?, 'recordings/3.flac', 'done', 0)", (node,)).lastrowid
     doc_id = library.add_document(db, node, "lecture", "Lecture 3", "3.flac", "recordings/3.flac", "x" * 64, 10,
                                   recording_id=rec, state="ready")
-    lin = library.lineage(db, node)
-    scope = index.DocumentScope(doc_id, "lecture", lin["semester"], lin["subject"], lin["book"])
+    scope = index.DocumentScope(doc_id, "lecture")
     index.add_chunks(db, store, scope, [
         index.ChunkIn("Today we look at the sodium potassium pump and resting potential.", start_s=0.0, end_s=31.5),
         index.ChunkIn("Action potentials travel along the axon by opening voltage gated channels.", start_s=31.5,
@@ -114,7 +119,7 @@ def test_text_hits_show_page_and_snippet_and_match_as_you_type(indexed, db):
     hits = retrieval.text_hits(db, "rubis")
     assert [(h.document_id, h.page) for h in hits] == [(ids["bio"], 3)]
     assert "[rubisco]" in hits[0].snippet and hits[0].title == "Cell biology"
-    assert retrieval.text_hits(db, "rubis", Scope(semester="Spring 2025")) == []
+    assert retrieval.text_hits(db, "rubis", Scope(node_ids=(ids["spring"],))) == []
 
 
 def test_fts_queries_quote_every_word():

@@ -149,8 +149,9 @@ def ensure_document(db: sqlite_utils.Database, paths: DataPaths, recording_id: i
 
 def set_details(db: sqlite_utils.Database, recording_id: int, title: str | None = None,
                 node_id: int | None = None) -> bool:
-    """Rename a lecture or file it elsewhere. Returns True when its index must be refreshed
-    (the vector store's scope metadata; SQLite's copy is updated here at once)."""
+    """Rename a lecture or file it elsewhere (one row each; search follows at once).
+
+    Returns whether its index must be refreshed: never now, since the index holds ids only."""
     rec = get_recording(db, recording_id)
     changes: dict[str, Any] = {}
     if title is not None and title.strip() and title.strip() != rec.title:
@@ -164,12 +165,7 @@ def set_details(db: sqlite_utils.Database, recording_id: int, title: str | None 
     db.execute(f"UPDATE recordings SET {sets} WHERE id=?", (*changes.values(), recording_id))
     if rec.document_id:
         db.execute(f"UPDATE documents SET {sets} WHERE id=?", (*changes.values(), rec.document_id))
-        if "node_id" in changes:
-            from ..search.index import update_scope
-
-            lin = catalog.lineage(db, changes["node_id"])
-            update_scope(db, rec.document_id, lin["semester"], lin["subject"], lin["book"])
-            return True
+    # Chunks and vectors carry the document's id only: filing it elsewhere needs no re-index.
     return False
 
 

@@ -141,10 +141,7 @@ def index_recording(db: sqlite_utils.Database, paths: DataPaths, recording_id: i
     from ..models.embeddings import get_embedder
 
     doc_id = ensure_document(db, paths, recording_id)
-    rec = get_recording(db, recording_id)
-    assert rec.node_id is not None
-    lin = catalog.lineage(db, rec.node_id)
-    scope = DocumentScope(doc_id, "lecture", lin["semester"], lin["subject"], lin["book"])
+    scope = DocumentScope(doc_id, "lecture")
     chunks = chunk_segments(load_segments(db, recording_id))
     store = store or _store(paths)
     embed = embed or get_embedder().embed

@@ -37,7 +37,7 @@ from .. import catalog, jobs
 from ..jobs import JobStarter
 from .chunking import TextChunk, chunk_pages, note_pages
 from ..errors import DocumentError, JobCancelled, LecternError
-from ..search.index import ChunkIn, DocumentScope, add_chunks, delete_document_chunks, update_scope, update_vector_scope
+from ..search.index import ChunkIn, DocumentScope, add_chunks, delete_document_chunks, repair_vectors
 from ..jobs.table import JobContext
 from .pdftext import ExtractReport, PasswordRequired, PageText, iter_pages, iter_pages_file
 
@@ -173,6 +173,11 @@ def _sorted_embed(embedder: Any, n_tokens: int = 0) -> Callable[[list[str]], np.
     return run
 
 
+def passage_embedder(embedder: Any) -> Callable[[list[str]], np.ndarray]:
+    """How a PDF's or a note's chunks are embedded (ingestion and re-indexing alike)."""
+    return _sorted_embed(embedder, EMBED_TOKENS)
+
+
 # -- the job --------------------------------------------------------------------------------------
 def _committed(db: Any, document_id: int) -> tuple[int, int, str]:
     """(chunks committed, highest chunk id, text of the last chunk) for a document."""
@@ -188,9 +193,8 @@ def _committed(db: Any, document_id: int) -> tuple[int, int, str]:
     return count, int(max_id), last[0] if last else ""
 
 
-def _doc_scope(db: Any, doc: catalog.Document) -> DocumentScope:
-    lin = catalog.lineage(db, doc.node_id)
-    return DocumentScope(doc.id, doc.kind, lin["semester"], lin["subject"], lin["book"])
+def _doc_scope(doc: catalog.Document) -> DocumentScope:
+    return DocumentScope(doc.id, doc.kind)
 
 
 def run(ctx: JobContext) -> dict[str, Any]:
@@ -262,7 +266,7 @@ def _ingest(ctx: JobContext, doc: catalog.Document, store: Any, embedder: Any,
         delete_document_chunks(db, store, doc.id)
         skip = 0
     catalog.set_document_state(db, doc.id, INGESTING, "", job_id=ctx.job_id)
-    scope = _doc_scope(db, doc)
+    scope = _doc_scope(doc)
     report = ExtractReport()
     ctx.progress(0.0, "Opening the file", force=True)
     reader = _Reader(document_pages(ctx.paths, doc, report), report)
@@ -309,13 +313,9 @@ def _ingest(ctx: JobContext, doc: catalog.Document, store: Any, embedder: Any,
         from .pdftext import NoTextFound
 
         raise NoTextFound() if doc.kind == "pdf" else DocumentError("This note has no text to read.")
-    # The document may have been renamed or moved while it was being read.
-    now = catalog.get_document(db, doc.id)
-    if now is not None:
-        fresh = _doc_scope(db, now)
-        if (fresh.semester, fresh.subject, fresh.book) != (scope.semester, scope.subject, scope.book):
-            update_scope(db, doc.id, fresh.semester, fresh.subject, fresh.book)
-            update_vector_scope(db, store, doc.id)
+    # A worker killed between a batch's rows and its vectors left rows without vectors:
+    # give them theirs (a rename or move meanwhile needs nothing: the index holds ids only).
+    repair_vectors(db, store, embed_sorted, document_id=doc.id)
     warning = report.bad_pages_text()
     catalog.set_document_state(db, doc.id, READY, warning, pages=report.pages)
     seconds = time.monotonic() - t0

@@ -9,11 +9,24 @@ import contextlib
 import time
 from typing import Iterator
 
+from ..jobs import JobStarter
+from ..library import upgrade
 from ..storage.config import DataPaths
+from ..storage.db import open_db
 from ..errors import ServiceUnavailable
 from .instance import InstanceLock
 from .supervisor import Supervisor, worker_healthy
 from ..search import vectorstore
+
+
+def _finish_upgrade(paths: DataPaths, starter: JobStarter | None) -> None:
+    """Move an older release's files into place before the worker starts (the re-index job
+    needs ``starter``; without one the window starts it next time)."""
+    db = open_db(paths.db)
+    try:
+        upgrade.upgrade_data_folder(db, paths, starter)
+    finally:
+        db.conn.close()
 
 
 def app_lock(paths: DataPaths) -> InstanceLock:
@@ -21,7 +34,8 @@ def app_lock(paths: DataPaths) -> InstanceLock:
 
 
 @contextlib.contextmanager
-def ensure_services(paths: DataPaths, timeout: float = 90.0) -> Iterator[Supervisor | None]:
+def ensure_services(paths: DataPaths, timeout: float = 90.0,
+                    starter: JobStarter | None = None) -> Iterator[Supervisor | None]:
     paths.ensure()
     lock = app_lock(paths)
     if lock.held_elsewhere():
@@ -37,6 +51,11 @@ def ensure_services(paths: DataPaths, timeout: float = 90.0) -> Iterator[Supervi
         yield None
         return
     lock.acquire()
+    try:
+        _finish_upgrade(paths, starter)
+    except BaseException:
+        lock.release()
+        raise
     sup = Supervisor(paths)
     try:
         sup.start()

@@ -1,7 +1,16 @@
 """Writing passages into both indexes: SQLite (chunks + FTS5) and the vector store.
 
 PDF ingestion and lecture transcription both end here, so chat can cite either the
-same way. Replacing a document's chunks is idempotent: a re-run leaves no duplicates.
+same way. A chunk carries its provenance by id only (``document_id``, kind, page or
+time span): names live in ``nodes``/``documents``, so a rename or a move never touches
+a chunk or a vector.
+
+SQLite is the record of truth and the vector store follows it. ``add_chunks`` writes
+the rows in one short transaction, then upserts the vectors with no transaction open
+(an HTTP call must never hold the write lock), then marks the rows done. Each row's
+``vector_state`` says whether its vector is known to be there, so a crash at any point
+is repaired by ``repair_vectors``: rows without vectors get them, vectors without rows
+are removed. Replacing a document's chunks is idempotent: a re-run leaves no duplicates.
 """
 from __future__ import annotations
 
@@ -10,7 +19,15 @@ from typing import Any, Callable
 
 import sqlite_utils
 
+from ..storage.db import write_transaction
 from .vectorstore import VectorStore
+
+# chunks.vector_state
+VECTOR_MISSING = 0     # the row is written; its vector may not be (upsert it)
+VECTOR_OK = 1          # the vector is there with today's metadata
+VECTOR_STALE = 2       # a vector from an older release may be there, its metadata outdated
+
+REPAIR_BATCH = 64
 
 
 @dataclass
@@ -25,16 +42,19 @@ class ChunkIn:
 
 @dataclass
 class DocumentScope:
+    """Whose chunks these are: a document, by id, and its kind (pdf | note | lecture)."""
+
     document_id: int
-    kind: str                        # pdf | note | lecture
-    semester: str
-    subject: str
-    book: str
+    kind: str
 
 
 @dataclass
 class Passage:
-    """A search hit: what retrieval returns and chat cites."""
+    """A search hit: what retrieval returns and chat cites.
+
+    ``node_id`` is the document's folder; the names (semester, subject, book) are
+    today's names of that folder's lineage, read when the hit is made, for display.
+    """
 
     chunk_id: int
     document_id: int
@@ -49,6 +69,7 @@ class Passage:
     subject: str = ""
     book: str = ""
     recording_id: int | None = None
+    node_id: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -58,50 +79,65 @@ def vector_id(chunk_id: int) -> str:
     return f"c{chunk_id}"
 
 
+def chunk_id_of(vid: str) -> int | None:
+    try:
+        return int(vid[1:]) if vid.startswith("c") else None
+    except ValueError:
+        return None
+
+
 def delete_document_chunks(db: sqlite_utils.Database, store: VectorStore | None, document_id: int) -> None:
     """Remove a document from both indexes (vectors first: SQLite is the record of truth)."""
     if store is not None:
         store.delete(where={"document_id": document_id})
-    db.execute("DELETE FROM chunks WHERE document_id = ?", (document_id,))
+    with write_transaction(db) as conn:
+        conn.execute("DELETE FROM chunks WHERE document_id = ?", (document_id,))
 
 
 def add_chunks(db: sqlite_utils.Database, store: VectorStore, scope: DocumentScope, chunks: list[ChunkIn],
                first_ordinal: int, embed: Callable[[list[str]], Any]) -> list[int]:
     """Append one batch of chunks (ordinals from ``first_ordinal``) to both indexes.
 
-    The SQLite rows and the vectors are written for the whole batch or not at all
-    (vectors are upserted first; a failure rolls the SQLite batch back).
+    Order: embed (no transaction), write the rows (one short transaction), upsert the
+    vectors (no transaction), mark the rows' vectors done. A row keeps its id when it
+    is written again at the same ordinal, so a re-run overwrites its vector instead of
+    orphaning it. If the upsert fails the rows stay, searchable by keywords, marked
+    ``VECTOR_MISSING`` for ``repair_vectors``.
     """
     if not chunks:
         return []
     vectors = embed([c.text for c in chunks])
-    conn = db.conn
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        ids: list[int] = []
+    ids: list[int] = []
+    with write_transaction(db) as conn:
         for i, c in enumerate(chunks):
-            cur = conn.execute(
-                "INSERT OR REPLACE INTO chunks (document_id, ordinal, kind, page, start_s, end_s, semester, subject,"
-                " book, text) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (scope.document_id, first_ordinal + i, scope.kind, c.page, c.start_s, c.end_s, scope.semester,
-                 scope.subject, scope.book, c.text))
-            ids.append(int(cur.lastrowid))
-        metas = [chunk_metadata(scope.document_id, cid, scope.kind, scope.semester, scope.subject, scope.book,
-                                c.page, c.start_s, c.end_s) for cid, c in zip(ids, chunks)]
-        store.upsert([vector_id(i) for i in ids], [list(map(float, v)) for v in vectors],
-                     [c.text for c in chunks], metas)
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
+            row = conn.execute(
+                "INSERT INTO chunks (document_id, ordinal, kind, page, start_s, end_s, text, vector_state)"
+                " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(document_id, ordinal) DO UPDATE SET kind=excluded.kind,"
+                " page=excluded.page, start_s=excluded.start_s, end_s=excluded.end_s, text=excluded.text,"
+                " vector_state=excluded.vector_state RETURNING id",
+                (scope.document_id, first_ordinal + i, scope.kind, c.page, c.start_s, c.end_s, c.text,
+                 VECTOR_MISSING)).fetchone()
+            ids.append(int(row[0]))
+    metas = [chunk_metadata(scope.document_id, cid, scope.kind, c.page, c.start_s, c.end_s)
+             for cid, c in zip(ids, chunks)]
+    store.upsert([vector_id(i) for i in ids], [list(map(float, v)) for v in vectors],
+                 [c.text for c in chunks], metas)
+    _mark(db, ids, VECTOR_OK)
     return ids
 
 
-def chunk_metadata(document_id: int, chunk_id: int, kind: str, semester: str, subject: str, book: str,
-                   page: int | None, start_s: float | None, end_s: float | None) -> dict[str, Any]:
-    """The vector store metadata of one chunk (what scope filters and citations read)."""
-    m: dict[str, Any] = {"document_id": document_id, "chunk_id": chunk_id, "kind": kind,
-                         "semester": semester, "subject": subject, "book": book}
+def _mark(db: sqlite_utils.Database, ids: list[int], state: int) -> None:
+    if not ids:
+        return
+    with write_transaction(db) as conn:
+        conn.execute(f"UPDATE chunks SET vector_state = ? WHERE id IN ({','.join('?' * len(ids))})",
+                     (state, *ids))
+
+
+def chunk_metadata(document_id: int, chunk_id: int, kind: str, page: int | None, start_s: float | None,
+                   end_s: float | None) -> dict[str, Any]:
+    """The vector store metadata of one chunk: ids and position only, never names."""
+    m: dict[str, Any] = {"document_id": document_id, "chunk_id": chunk_id, "kind": kind}
     if page is not None:
         m["page"] = page
     if start_s is not None:
@@ -110,29 +146,82 @@ def chunk_metadata(document_id: int, chunk_id: int, kind: str, semester: str, su
     return m
 
 
-def update_vector_scope(db: sqlite_utils.Database, store: VectorStore, document_id: int, batch: int = 500) -> int:
-    """Rewrite the vector metadata of a document's chunks from SQLite (after a rename or move)."""
-    done = 0
+def pending_vectors(db: sqlite_utils.Database, document_id: int | None = None) -> int:
+    """How many chunks still wait for their vector (or for its metadata to be rewritten)."""
+    if document_id is None:
+        return int(db.execute("SELECT count(*) FROM chunks WHERE vector_state <> ?", (VECTOR_OK,)).fetchone()[0])
+    return int(db.execute("SELECT count(*) FROM chunks WHERE document_id = ? AND vector_state <> ?",
+                          (document_id, VECTOR_OK)).fetchone()[0])
+
+
+def repair_vectors(db: sqlite_utils.Database, store: VectorStore, embed: Callable[[list[str]], Any],
+                   document_id: int | None = None, progress: Callable[[int, int], None] | None = None,
+                   check: Callable[[], None] | None = None) -> dict[str, int]:
+    """Make the vector store agree with SQLite (for one document or all).
+
+    Rows whose vector is missing are embedded and upserted; vectors of an older
+    release get today's metadata (no re-embedding when the vector is there); vectors
+    whose chunk row is gone are deleted. Safe to run again at any point.
+    ``progress(done, total)`` is called after each batch; ``check`` may raise to stop.
+    """
+    total = pending_vectors(db, document_id)
+    done = embedded = updated = 0
     last = -1
     while True:
-        rows = list(db.query(
-            "SELECT id, kind, page, start_s, end_s, semester, subject, book FROM chunks"
-            " WHERE document_id = ? AND id > ? ORDER BY id LIMIT ?", [document_id, last, batch]))
+        if check is not None:
+            check()
+        sql = ("SELECT id, document_id, kind, page, start_s, end_s, text, vector_state FROM chunks"
+               " WHERE vector_state <> ? AND id > ?")
+        params: list[Any] = [VECTOR_OK, last]
+        if document_id is not None:
+            sql += " AND document_id = ?"
+            params.append(document_id)
+        rows = list(db.query(sql + " ORDER BY id LIMIT ?", [*params, REPAIR_BATCH]))
         if not rows:
-            return done
-        store.update_metadata(
-            [vector_id(r["id"]) for r in rows],
-            [chunk_metadata(document_id, r["id"], r["kind"], r["semester"], r["subject"], r["book"], r["page"],
-                            r["start_s"], r["end_s"]) for r in rows])
-        done += len(rows)
+            break
         last = rows[-1]["id"]
+        stale = [r for r in rows if r["vector_state"] == VECTOR_STALE]
+        present = set(store.existing([vector_id(r["id"]) for r in stale])) if stale else set()
+        to_update = [r for r in stale if vector_id(r["id"]) in present]
+        to_embed = [r for r in rows if r not in to_update]
+        if to_update:
+            store.update_metadata([vector_id(r["id"]) for r in to_update], [_meta(r) for r in to_update])
+        if to_embed:
+            vectors = embed([r["text"] for r in to_embed])
+            store.upsert([vector_id(r["id"]) for r in to_embed], [list(map(float, v)) for v in vectors],
+                         [r["text"] for r in to_embed], [_meta(r) for r in to_embed])
+        _mark_if_unchanged(db, rows)
+        done += len(rows)
+        embedded += len(to_embed)
+        updated += len(to_update)
+        if progress is not None:
+            progress(done, total)
+    removed = remove_orphan_vectors(db, store, document_id)
+    return {"chunks": done, "embedded": embedded, "metadata_updated": updated, "orphans_removed": removed}
 
 
-def update_scope(db: sqlite_utils.Database, document_id: int, semester: str, subject: str, book: str) -> None:
-    """After a rename or move, keep the chunks' scope fields true in SQLite.
+def _meta(r: dict[str, Any]) -> dict[str, Any]:
+    return chunk_metadata(r["document_id"], r["id"], r["kind"], r["page"], r["start_s"], r["end_s"])
 
-    ``update_vector_scope`` then rewrites the vector metadata; until it has, retrieval
-    checks every hit against SQLite's fields, which win when they disagree.
-    """
-    db.execute("UPDATE chunks SET semester=?, subject=?, book=? WHERE document_id=?",
-               (semester, subject, book, document_id))
+
+def _mark_if_unchanged(db: sqlite_utils.Database, rows: list[dict[str, Any]]) -> None:
+    """Mark these rows done, unless one was rewritten meanwhile (then it waits for the next pass)."""
+    with write_transaction(db) as conn:
+        for r in rows:
+            conn.execute("UPDATE chunks SET vector_state = ? WHERE id = ? AND text = ? AND vector_state = ?",
+                         (VECTOR_OK, r["id"], r["text"], r["vector_state"]))
+
+
+def remove_orphan_vectors(db: sqlite_utils.Database, store: VectorStore, document_id: int | None = None) -> int:
+    """Delete vectors whose chunk row no longer exists (what a crash mid-replacement can leave)."""
+    if document_id is not None:
+        vids = store.ids({"document_id": document_id})
+    else:
+        vids = store.all_ids()
+    known = {r[0] for r in db.execute("SELECT id FROM chunks" + (" WHERE document_id = ?" if document_id is not None
+                                                                 else ""),
+                                      (document_id,) if document_id is not None else ()).fetchall()}
+    orphans = [v for v in vids if chunk_id_of(v) not in known]
+    for i in range(0, len(orphans), 500):
+        store.delete_ids(orphans[i:i + 500])
+    return len(orphans)

@@ -1,21 +1,24 @@
 """Finding passages: hybrid search over the vector store and SQLite FTS5.
 
 ``search`` runs a vector query in Chroma and a BM25 query in FTS5, both narrowed by
-the same ``Scope``, and fuses the two rankings by reciprocal rank (RRF). Rows are
-always read back from SQLite, which is the record of truth: a vector whose chunk is
-gone (or whose scope changed) is dropped. ``text_hits`` is the quick "which pages
+the same ``Scope`` (resolved once per query to document ids: folders are followed
+down their subtrees then, so renames and moves count at once), and fuses the two
+rankings by reciprocal rank (RRF). Rows are always read back from SQLite, which is
+the record of truth: a vector whose chunk is gone (or is out of scope) is dropped. ``text_hits`` is the quick "which pages
 mention this" search of the library pane, with a snippet per hit.
 """
 from __future__ import annotations
 
+import json
 import re
+import sqlite3
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 import sqlite_utils
 
 from .index import Passage, vector_id
-from .scope import Scope
+from .scope import Scope, resolve_document_ids
 from .vectorstore import VectorStore
 
 MODES = ("hybrid", "vector", "bm25")
@@ -93,29 +96,49 @@ def fts_query(text: str, prefix_last: bool = False, drop_stopwords: bool = True)
     return " OR ".join(terms)
 
 
-def _scope_sql(scope: Scope) -> tuple[str, list[Any]]:
-    return scope.sql_where("c")
+def _scope_sql(docs: list[int] | None, column: str = "c.document_id") -> tuple[str, list[Any]]:
+    """A WHERE fragment keeping rows whose ``column`` is one of ``docs`` (None = all); one parameter
+    whatever the size."""
+    if docs is None:
+        return "1=1", []
+    return f"{column} IN (SELECT value FROM json_each(?))", [json.dumps(docs)]
 
 
-_PASSAGE_COLUMNS = ("c.id, c.document_id, c.kind, c.page, c.start_s, c.end_s, c.semester, c.subject, c.book, c.text,"
-                    " coalesce(d.title, '') AS title, d.recording_id")
+_PASSAGE_COLUMNS = ("c.id, c.document_id, c.kind, c.page, c.start_s, c.end_s, c.text,"
+                    " coalesce(d.title, '') AS title, d.recording_id, d.node_id")
 
 
-def _passage(row: dict[str, Any], score: float) -> Passage:
+def _passage(row: dict[str, Any], score: float, names: dict[str, str]) -> Passage:
     return Passage(chunk_id=row["id"], document_id=row["document_id"], kind=row["kind"], title=row["title"],
                    text=row["text"], score=float(score), page=row["page"], start_s=row["start_s"],
-                   end_s=row["end_s"], semester=row["semester"], subject=row["subject"], book=row["book"],
-                   recording_id=row["recording_id"])
+                   end_s=row["end_s"], semester=names.get("semester", ""), subject=names.get("subject", ""),
+                   book=names.get("book", ""), recording_id=row["recording_id"], node_id=row["node_id"])
 
 
-def _rows_by_id(db: sqlite_utils.Database, ids: list[int], scope: Scope) -> dict[int, dict[str, Any]]:
-    """Chunk rows (with their document's title) for ``ids`` that are still inside ``scope``."""
+def _rows_by_id(db: sqlite_utils.Database, ids: list[int], docs: list[int] | None) -> dict[int, dict[str, Any]]:
+    """Chunk rows (with their document's title and folder) for ``ids`` still inside the scope's ``docs``."""
     if not ids:
         return {}
-    where, params = _scope_sql(scope)
+    where, params = _scope_sql(docs)
     sql = (f"SELECT {_PASSAGE_COLUMNS} FROM chunks c LEFT JOIN documents d ON d.id = c.document_id "
            f"WHERE c.id IN ({','.join('?' * len(ids))}) AND {where}")
     return {r["id"]: r for r in db.query(sql, [*ids, *params])}
+
+
+def folder_names(db: sqlite_utils.Database, node_ids: Iterable[int | None]) -> dict[int, dict[str, str]]:
+    """Today's {'semester', 'subject', 'book'} names of each folder, for display only."""
+    out: dict[int, dict[str, str]] = {}
+    for node_id in set(n for n in node_ids if n is not None):
+        names: dict[str, str] = {}
+        current: int | None = node_id
+        while current is not None:
+            row = db.execute("SELECT parent_id, level, name FROM nodes WHERE id = ?", (current,)).fetchone()
+            if row is None:
+                break
+            names[row[1]] = row[2]
+            current = row[0]
+        out[node_id] = names
+    return out
 
 
 COMMON_FRACTION = 0.10     # in a big index, words in more than this share of chunks...
@@ -141,16 +164,20 @@ def _rare_words(db: sqlite_utils.Database, words: list[str]) -> list[str]:
     return [w for w in words if w in rare]
 
 
-def bm25_ranking(db: sqlite_utils.Database, query: str, scope: Scope, limit: int) -> list[tuple[int, float]]:
-    """[(chunk id, bm25 score)] best first; FTS5's bm25() is negative, so we flip it."""
+def bm25_ranking(db: sqlite_utils.Database, query: str, docs: list[int] | None,
+                 limit: int) -> list[tuple[int, float]]:
+    """[(chunk id, bm25 score)] best first among the chunks of ``docs`` (None = all); FTS5's bm25() is
+    negative, so we flip it."""
     words = [w for w in query_words(query) if w not in STOPWORDS] or query_words(query)
     if not words:
         return []
     match = " OR ".join(f'"{w}"' for w in _rare_words(db, words[:32]))
-    if scope.is_everything:   # no join: FTS5 ranks its own rows
+    if docs is None:   # no join: FTS5 ranks its own rows
         sql = "SELECT rowid AS id, bm25(chunks_fts) AS s FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY s LIMIT ?"
         return [(r["id"], -float(r["s"])) for r in db.query(sql, [match, limit])]
-    where, params = _scope_sql(scope)
+    if not docs:
+        return []
+    where, params = _scope_sql(docs)
     sql = (f"SELECT c.id AS id, bm25(chunks_fts) AS s FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid "
            f"WHERE chunks_fts MATCH ? AND {where} ORDER BY s LIMIT ?")
     return [(r["id"], -float(r["s"])) for r in db.query(sql, [match, *params, limit])]
@@ -158,34 +185,12 @@ def bm25_ranking(db: sqlite_utils.Database, query: str, scope: Scope, limit: int
 
 def scope_documents(db: sqlite_utils.Database, scope: Scope) -> tuple[list[int], float]:
     """(documents inside ``scope``, the share of the library they hold by pages), from the small tables."""
-    nodes = {r["id"]: r for r in db.query("SELECT id, parent_id, level, name FROM nodes")}
-    lineages: dict[int, dict[str, str]] = {}
-
-    def lineage(node_id: int) -> dict[str, str]:
-        if node_id not in lineages:
-            out = {"semester": "", "subject": "", "book": ""}
-            current: int | None = node_id
-            while current is not None and current in nodes:
-                n = nodes[current]
-                out[n["level"]] = n["name"]
-                current = n["parent_id"]
-            lineages[node_id] = out
-        return lineages[node_id]
-
-    total = inside = 0.0
-    docs: list[int] = []
-    for d in db.query("SELECT id, node_id, pages FROM documents"):
-        weight = float(d["pages"] or 10)
-        total += weight
-        lin = lineage(d["node_id"])
-        if scope.semester and lin["semester"] != scope.semester:
-            continue
-        if scope.subject and lin["subject"] != scope.subject:
-            continue
-        if (scope.books or scope.document_ids) and not (lin["book"] in scope.books or d["id"] in scope.document_ids):
-            continue
-        inside += weight
-        docs.append(d["id"])
+    docs = resolve_document_ids(db, scope)
+    weights = {r[0]: float(r[1] or 10) for r in db.execute("SELECT id, pages FROM documents").fetchall()}
+    total = sum(weights.values())
+    if docs is None:
+        return list(weights), 1.0 if total else 0.0
+    inside = sum(weights.get(d, 0.0) for d in docs)
     return docs, (inside / total if total else 0.0)
 
 
@@ -210,7 +215,7 @@ def _parse_vector_hits(res: dict[str, Any]) -> list[tuple[int, float]]:
     return out
 
 
-def vector_ranking(store: VectorStore, embedding: list[float], scope: Scope, limit: int,
+def vector_ranking(store: VectorStore, embedding: list[float], docs: list[int] | None, limit: int,
                    share: float = 1.0, in_scope: Callable[[list[int]], set[int]] | None = None,
                    scope_ids: list[int] | None = None) -> list[tuple[int, float]]:
     """[(chunk id, cosine similarity)] best first, from the vector store.
@@ -218,10 +223,11 @@ def vector_ranking(store: VectorStore, embedding: list[float], scope: Scope, lim
     Chroma's metadata filter scans its metadata (60-180 ms at 100k chunks). So a
     broad scope (``share`` of the library) searches everything and keeps the hits
     ``in_scope`` says are inside; a narrow one searches among its chunks' ids
-    (``scope_ids``); only what falls between uses the metadata filter.
+    (``scope_ids``); only what falls between uses the metadata filter
+    (``document_id $in docs``). ``docs`` None = the whole library.
     """
     include = ("metadatas", "distances")
-    if scope.is_everything:
+    if docs is None:
         return _parse_vector_hits(store.query(embedding, limit, include=include))
     if in_scope is not None and share >= POSTFILTER_SHARE:
         k = min(POSTFILTER_MAX_K, int(limit / share * 2) + limit)
@@ -235,7 +241,10 @@ def vector_ranking(store: VectorStore, embedding: list[float], scope: Scope, lim
             return []
         return _parse_vector_hits(store.query(embedding, min(limit, len(scope_ids)), include=include,
                                               ids=[vector_id(i) for i in scope_ids]))
-    return _parse_vector_hits(store.query(embedding, limit, where=scope.chroma_where(), include=include))
+    if not docs:
+        return []
+    where = {"document_id": docs[0]} if len(docs) == 1 else {"document_id": {"$in": docs}}
+    return _parse_vector_hits(store.query(embedding, limit, where=where, include=include))
 
 
 def reciprocal_rank_fusion(rankings: Iterable[list[int]], k: int = RRF_K) -> list[tuple[int, float]]:
@@ -273,51 +282,61 @@ def search(db: sqlite_utils.Database, store: VectorStore | None, query: str, sco
     if not query or k <= 0:
         return []
     pool = max(k * 4, 20)   # each ranking contributes more candidates than we return
+    docs = resolve_document_ids(db, scope)
+    if docs is not None and not docs:
+        return []            # a scope whose folders and documents are all gone finds nothing
     vector_future = None
     if mode in ("hybrid", "vector") and store is not None:
         if embed is None:
             embed = query_embedder(db)
         vec = embed(query)
         share, in_scope, scope_ids = 1.0, None, None
-        if not scope.is_everything:
-            docs, share = scope_documents(db, scope)
+        if docs is not None:
+            share = _share(db, docs)
             if share >= POSTFILTER_SHARE:
-                in_scope = _in_scope_checker(db.conn, scope)
-            elif docs:
-                found = [r[0] for r in db.execute(
-                    f"SELECT id FROM chunks WHERE document_id IN ({','.join('?' * len(docs))}) LIMIT ?",
-                    (*docs, ID_FILTER_MAX + 1))]
-                scope_ids = found if len(found) <= ID_FILTER_MAX else None
+                in_scope = _in_scope_checker(db.conn, docs)
             else:
-                scope_ids = []
-        vector_future = _pool().submit(vector_ranking, store, vec, scope, pool, share, in_scope, scope_ids)
+                where, params = _scope_sql(docs, "document_id")
+                found = [r[0] for r in db.execute(f"SELECT id FROM chunks WHERE {where} LIMIT ?",
+                                                  (*params, ID_FILTER_MAX + 1))]
+                scope_ids = found if len(found) <= ID_FILTER_MAX else None
+        vector_future = _pool().submit(vector_ranking, store, vec, docs, pool, share, in_scope, scope_ids)
     rankings: list[list[tuple[int, float]]] = []
     try:
         if mode in ("hybrid", "bm25"):
-            rankings.append(bm25_ranking(db, query, scope, pool))
+            rankings.append(bm25_ranking(db, query, docs, pool))
     finally:
         if vector_future is not None:
             rankings.append(vector_future.result())
     ids = list(dict.fromkeys(cid for r in rankings for cid, _ in r))
-    rows = _rows_by_id(db, ids, scope)
+    rows = _rows_by_id(db, ids, docs)
     # Drop ids SQLite no longer knows in scope before ranking, so ranks stay dense.
     rankings = [[(cid, s) for cid, s in r if cid in rows] for r in rankings]
     if mode == "hybrid":
         fused = reciprocal_rank_fusion([[cid for cid, _ in r] for r in rankings])
     else:
         fused = rankings[0] if rankings else []
-    return [_passage(rows[cid], score) for cid, score in fused[:k]]
+    top = fused[:k]
+    names = folder_names(db, (rows[cid]["node_id"] for cid, _ in top))
+    return [_passage(rows[cid], score, names.get(rows[cid]["node_id"], {})) for cid, score in top]
 
 
-def _in_scope_checker(conn: Any, scope: Scope) -> Callable[[list[int]], set[int]]:
-    """A function for the vector thread: which of these chunk ids are inside ``scope``.
+def _share(db: sqlite_utils.Database, docs: list[int]) -> float:
+    """The share of the library (by pages) these documents hold."""
+    where, params = _scope_sql(docs, "d.id")
+    row = db.execute(f"SELECT coalesce(sum(coalesce(d.pages, 10)), 0), "
+                     f"(SELECT coalesce(sum(coalesce(pages, 10)), 0) FROM documents) FROM documents d WHERE {where}",
+                     params).fetchone()
+    return float(row[0]) / float(row[1]) if row[1] else 0.0
+
+
+def _in_scope_checker(conn: Any, docs: list[int]) -> Callable[[list[int]], set[int]]:
+    """A function for the vector thread: which of these chunk ids belong to ``docs``.
 
     It gets its own read connection: the caller's is busy with BM25 at the same time.
     """
-    import sqlite3
-
     path = conn.execute("PRAGMA database_list").fetchone()[2]
-    where, params = scope.sql_where("c")
+    where, params = _scope_sql(docs)
 
     def check(ids: list[int]) -> set[int]:
         if not ids:
@@ -350,7 +369,10 @@ def text_hits(db: sqlite_utils.Database, query: str, scope: Scope = Scope(), lim
     match = fts_query(query, prefix_last=True)
     if match is None:
         return []
-    where, params = _scope_sql(scope)
+    docs = resolve_document_ids(db, scope)
+    if docs is not None and not docs:
+        return []
+    where, params = _scope_sql(docs)
     sql = ("SELECT c.document_id, c.kind, c.page, c.start_s, coalesce(d.title, '') AS title, d.recording_id,"
            " snippet(chunks_fts, 0, '[', ']', '…', 14) AS snip"
            " FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid LEFT JOIN documents d ON d.id = c.document_id"

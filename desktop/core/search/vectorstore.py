@@ -120,6 +120,27 @@ class VectorStore:
         """Ids of the vectors matching ``where`` (e.g. one document's)."""
         return list(self._call("get", where=where, include=[])["ids"])
 
+    def existing(self, ids: list[str]) -> list[str]:
+        """Which of ``ids`` the store holds."""
+        if not ids:
+            return []
+        return list(self._call("get", ids=ids, include=[])["ids"])
+
+    def all_ids(self, page: int = 5000) -> list[str]:
+        """Every vector id in the collection (read page by page)."""
+        out: list[str] = []
+        offset = 0
+        while True:
+            got = list(self._call("get", include=[], limit=page, offset=offset)["ids"])
+            out.extend(got)
+            if len(got) < page:
+                return out
+            offset += page
+
+    def delete_ids(self, ids: list[str]) -> None:
+        if ids:
+            self._call("delete", ids=ids)
+
     def update_metadata(self, ids: list[str], metadatas: list[dict[str, Any]]) -> None:
         """Replace the metadata of existing vectors (after a rename or move); vectors stay."""
         if ids:

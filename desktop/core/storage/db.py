@@ -5,16 +5,24 @@ WAL mode with a busy timeout lets them share the file safely.
 """
 from __future__ import annotations
 
+import logging
+import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
 
-# Each migration is one SQL script, applied atomically (BEGIN IMMEDIATE ... COMMIT).
-# Append new ones at the end; never edit one that has shipped.
+from .identity_migration import migrate_identity_by_id
+
+log = logging.getLogger(__name__)
+
+# Each migration is one SQL script or one function of the connection, applied
+# atomically (BEGIN IMMEDIATE ... COMMIT). Append new ones at the end; never edit one
+# that has shipped. Before a data folder made by an older release is migrated, its
+# app.db is copied to ``app.db.bak-v<its version>``.
 M1_INITIAL = """
         CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
@@ -159,7 +167,8 @@ M2_JOB_CRASHES = """
         ALTER TABLE jobs ADD COLUMN crashes INTEGER NOT NULL DEFAULT 0;
 """
 
-MIGRATIONS: list[str] = [M1_INITIAL, M2_JOB_CRASHES]
+Migration = str | Callable[[sqlite3.Connection], None]
+MIGRATIONS: list[Migration] = [M1_INITIAL, M2_JOB_CRASHES, migrate_identity_by_id]
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -178,18 +187,63 @@ def schema_version(db: sqlite_utils.Database) -> int:
     return int(row[0] or 0)
 
 
+def backup_file(path: Path, version: int) -> Path:
+    return path.with_name(f"{path.name}.bak-v{version}")
+
+
+def backup(db: sqlite_utils.Database, version: int) -> Path | None:
+    """Copy app.db (with what its WAL holds) to ``app.db.bak-v<version>`` via SQLite's backup API.
+
+    Written under a unique temporary name, then renamed: a crash never leaves a half
+    backup under the final name. An existing backup of that version is kept.
+    """
+    path = Path(db.execute("PRAGMA database_list").fetchone()[2] or "")
+    if not path.name:
+        return None       # an in-memory database has nothing to lose
+    target = backup_file(path, version)
+    if target.exists():   # made by an earlier, interrupted start: it is the older release's state
+        return target
+    tmp = target.with_name(f"{target.name}.{os.getpid()}-{time.monotonic_ns()}.tmp")
+    dest = sqlite3.connect(str(tmp))
+    try:
+        db.conn.backup(dest)
+    finally:
+        dest.close()
+    os.replace(tmp, target)
+    log.info("app.db (schema version %d) backed up to %s before migrating", version, target.name)
+    return target
+
+
+def _apply(conn: sqlite3.Connection, version: int, step: Migration) -> None:
+    if isinstance(step, str):
+        conn.executescript(
+            f"BEGIN IMMEDIATE;\n{step}\n;INSERT INTO schema_version VALUES ({version}, {time.time()});\nCOMMIT;")
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        step(conn)
+        conn.execute("INSERT INTO schema_version VALUES (?, ?)", (version, time.time()))
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
 def migrate(db: sqlite_utils.Database) -> int:
-    """Apply pending migrations, each in its own transaction. Returns the new version."""
+    """Apply pending migrations, each in its own transaction. Returns the new version.
+
+    A data folder made by an older release is backed up first (``backup``).
+    """
     db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at REAL)")
     current = schema_version(db)
+    if 0 < current < len(MIGRATIONS):
+        backup(db, current)
     for version, step in enumerate(MIGRATIONS, start=1):
         if version <= current:
             continue
         conn = db.conn
         try:
-            conn.executescript(
-                f"BEGIN IMMEDIATE;\n{step}\n;INSERT INTO schema_version VALUES ({version}, {time.time()});\nCOMMIT;"
-            )
+            _apply(conn, version, step)
         except sqlite3.Error:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
