@@ -1,3 +1,5 @@
+import logging
+import sqlite3
 import time
 
 import numpy as np
@@ -8,6 +10,8 @@ from desktop.core.lectures import audio_devices
 from desktop.core import lectures
 from desktop.core.errors import AudioError, DiskFull
 from desktop.core.lectures.recorder import Recorder
+from desktop.core.lectures.recording_lock import lock_is_held, recording_lock_path
+from desktop.core.lectures.recovery import recover
 from tests.audio import lecture_wav, no_sound_system, virtual_mic  # noqa: F401 (fixtures)
 from tests.conftest import wait_for
 
@@ -71,7 +75,8 @@ def test_paused_audio_is_left_out_and_resuming_carries_on(paths, db, virtual_mic
     assert lectures.get_recording(db, rec_id).state == "paused"
     at_pause = rec.elapsed_s
     wall = time.monotonic()
-    time.sleep(1.5)  # the student pauses for a moment
+    received = rec.frames_received   # the microphone keeps delivering while paused
+    wait_for(lambda: rec.frames_received >= received + 1.5 * rec.samplerate, 15, what="a 1.5 s pause")
     assert rec.elapsed_s <= at_pause + 0.1, "nothing is written while paused"
     rec.resume()
     assert lectures.get_recording(db, rec_id).state == "recording"
@@ -137,3 +142,106 @@ def test_a_nearly_full_disk_refuses_to_start_or_stops_and_keeps_the_audio(paths,
     result = rec.wait(30)
     assert isinstance(result.error, DiskFull) and "saved" in result.error.hint
     assert result.frames > 0 and sf.info(str(result.path)).frames == result.frames
+
+
+def _hold_write_lock(paths) -> sqlite3.Connection:
+    """Another process's long write transaction (an import, a job) holding SQLite's write lock."""
+    other = sqlite3.connect(str(paths.db), isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    return other
+
+
+def test_a_busy_database_at_stop_finishes_the_file_first_then_saves_the_row(paths, db, virtual_mic):
+    finished = []
+    rec = Recorder(paths, title="Busy", save_row_for_s=60, on_finished=finished.append)
+    rec_id = _start(rec)
+    wait_for(lambda: rec.elapsed_s >= 1.0, 15, what="a second of audio")
+    other = _hold_write_lock(paths)
+    try:
+        rec.stop(wait=False)
+        wait_for(lambda: rec.saving, 15, what="the recorder to reach its final save")
+        # The audio is complete and valid while the row still waits for the database.
+        assert sf.info(str(rec.path)).frames == rec.frames_written > 0
+        assert lectures.get_recording(db, rec_id).state == "recording" and not finished
+    finally:
+        other.execute("ROLLBACK")   # the other writer finishes
+        other.close()
+    result = rec.wait(30)
+    assert result is not None and finished == [result]
+    assert result.filed and result.error is None
+    row = lectures.get_recording(db, rec_id)
+    assert row.state == "stopped" and row.duration_s == pytest.approx(result.duration_s) and row.document_id
+
+
+def test_a_database_busy_past_the_bound_still_ends_the_recording_and_recovery_files_it(paths, db, virtual_mic,
+                                                                                        caplog):
+    finished = []
+    rec = Recorder(paths, title="Very busy", save_row_for_s=1.5, on_finished=finished.append)
+    rec_id = _start(rec)
+    wait_for(lambda: rec.elapsed_s >= 1.0, 15, what="a second of audio")
+    other = _hold_write_lock(paths)
+    try:
+        with caplog.at_level(logging.ERROR, logger="desktop.core.lectures"):
+            result = rec.stop(wait=True, timeout=60)
+        # The Record pane gets its answer instead of "Saving…" forever.
+        assert result is not None and finished == [result]
+        assert not result.filed and "next time it starts" in result.error.message
+        assert sf.info(str(result.path)).frames == result.frames > 0
+        assert any("stayed busy" in r.getMessage() and r.levelno == logging.ERROR for r in caplog.records)
+        assert not lock_is_held(recording_lock_path(paths, rec_id)), "recovery may take it over"
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert lectures.get_recording(db, rec_id).state == "recording"
+
+    found = recover(db, paths)   # the next start of Lectern
+    assert [f.recording_id for f in found] == [rec_id] and found[0].ok
+    assert found[0].duration_s == pytest.approx(result.duration_s)
+    row = lectures.get_recording(db, rec_id)
+    assert row.state == "recovered" and row.document_id is not None
+
+
+def _portaudio_logged(caplog, words: str) -> bool:
+    return any(r.name == "desktop.core.lectures.audio_devices" and words in r.getMessage()
+               for r in caplog.records)
+
+
+def test_a_microphone_gone_between_listing_and_recording_says_so_and_logs_portaudio(paths, db, virtual_mic, caplog):
+    devices = audio_devices.list_inputs(refresh=True)
+    name = audio_devices.default_input(devices).name
+    virtual_mic.kill_server()   # unplugged while the picker still shows it
+    with caplog.at_level(logging.WARNING), pytest.raises(AudioError) as err:
+        Recorder(paths, device=name).start()
+    assert err.value.message == f"The microphone {name!r} is no longer available."
+    assert _portaudio_logged(caplog, "PortAudio: "), "the cause is in the log"
+    assert db.execute("SELECT count(*) FROM recordings").fetchone()[0] == 0
+
+
+def test_an_invalid_device_index_is_explained_and_logged(caplog):
+    sd = audio_devices.sounddevice()
+    with pytest.raises(sd.PortAudioError) as raw:
+        sd.check_input_settings(device=999, samplerate=16000, channels=1, dtype="int16")
+    with caplog.at_level(logging.WARNING):
+        err = audio_devices.explain(raw.value, "USB mic")
+    assert err.message == "The microphone 'USB mic' is no longer available."
+    assert _portaudio_logged(caplog, "Error querying device 999")
+
+
+def test_a_sound_system_that_fails_to_start_is_not_called_no_microphone(paths, tmp_path, monkeypatch, caplog):
+    broken = tmp_path / "asound.conf"
+    broken.write_text("pcm.broken { {{ \n")    # a damaged ALSA configuration
+    monkeypatch.setenv("ALSA_CONFIG_PATH", str(broken))
+    try:
+        with caplog.at_level(logging.WARNING), pytest.raises(AudioError) as err:
+            audio_devices.list_inputs(refresh=True)
+        assert err.value.message == audio_devices.SOUND_SYSTEM_MESSAGE != audio_devices.NO_DEVICE_MESSAGE
+        assert "Error initializing PortAudio" in err.value.hint
+        assert _portaudio_logged(caplog, "Error initializing PortAudio")
+        with pytest.raises(AudioError) as err:
+            Recorder(paths).start()   # PortAudio is still down: the same plain answer, nothing left behind
+        assert err.value.message == audio_devices.SOUND_SYSTEM_MESSAGE
+        assert list(paths.recordings.iterdir()) == []
+    finally:
+        monkeypatch.delenv("ALSA_CONFIG_PATH")
+        audio_devices.reinitialize()   # the sound system comes back
+    audio_devices.list_inputs()

@@ -61,7 +61,8 @@ def explain(exc: BaseException, device: str = "") -> AudioError:
         err = AudioError(NO_DEVICE_MESSAGE, NO_DEVICE_HINT)
     elif "initializ" in low or "host error" in low:
         err = AudioError(SOUND_SYSTEM_MESSAGE, f"{SOUND_SYSTEM_HINT} (Sound system said: {text})")
-    elif "querying device" in low or "invalid device" in low:
+    elif "querying device" in low or "invalid device" in low or "illegal combination" in low:
+        # ALSA/PulseAudio report a device that went away between listing and opening this way.
         err = AudioError(f"The microphone{named} is no longer available.",
                          "Plug it in again, or choose another microphone.")
     else:

@@ -98,6 +98,7 @@ class Recorder:
         self.frames_written = 0
         self.frames_received = 0
         self.started_at = 0.0               # wall clock of the first frame
+        self.saving = False                 # the file is complete; its row is being saved
         self._q: queue.SimpleQueue = queue.SimpleQueue()
         self._paused = False
         self._stopping = threading.Event()
@@ -331,6 +332,7 @@ class Recorder:
         except Exception:
             log.exception("could not finish the file of recording %s; recovery will", self.recording_id)
         filed = False
+        self.saving = True
         try:
             filed = save_final_row(self.paths, self.recording_id, self.elapsed_s, str(problem) if problem else "",
                                    self.save_row_for_s)
