@@ -1,20 +1,37 @@
-"""Run slow work off the UI thread and get the result back on it, in one call.
+"""The one way the UI runs slow work off the UI thread and gets the result back on it.
 
-    run_in_background(lambda: slow(), on_done=show, on_error=complain)
+    task = run_in_background(lambda: slow(), on_done=show, on_error=complain, owner=self)
 
-Writers to the library go through one single-thread pool (``writer=True``) so two
-library changes never race; reads (searches) use a small pool of their own. Each
-thread opens its own SQLite connection with ``thread_db``.
+Work runs on a named lane (a small thread pool):
+- ``reader``: searches and other reads (two threads);
+- ``writer``: library changes, one at a time, so two never race;
+- ``audio``: everything that touches the sound system (listing microphones, opening a
+  stream), one at a time, so PortAudio is never re-read while a stream opens;
+- ``long``: minutes-long work such as importing a video or recovering recordings, kept
+  off the reader lane so searches stay quick.
+
+``on_done(result)`` / ``on_error(exc)`` run on the UI thread; if ``owner`` (a widget)
+was closed and deleted meanwhile they are dropped instead of touching a dead widget.
+``ui_callback`` is the same delivery for callbacks that core calls from its own threads
+(the recorder's "finished", live captions). Each thread opens its own SQLite connection
+with ``thread_db``. ``wait_idle`` waits for every lane (tests, and quitting).
 """
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any, Callable
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
+log = logging.getLogger(__name__)
+
+READER, WRITER, AUDIO, LONG = "reader", "writer", "audio", "long"
+_LANE_THREADS = {READER: 2, WRITER: 1, AUDIO: 1, LONG: 2}
+
 _local = threading.local()
-_alive: set["_Relay"] = set()
+_alive: set["_Relay"] = set()    # relays waiting for their result (kept alive until it arrives)
 _pools: dict[str, QThreadPool] = {}
 
 
@@ -31,66 +48,109 @@ def thread_db(paths: Any) -> Any:
     return cache[key]
 
 
+def _owner_alive(owner: QObject | None) -> bool:
+    return owner is None or shiboken6.isValid(owner)
+
+
 class _Relay(QObject):
-    """Lives on the UI thread; its slots run there (queued from the pool thread)."""
+    """Lives on the UI thread; its slots run there (queued from the worker thread)."""
 
     done = Signal(object)
     failed = Signal(object)
+    called = Signal(object)          # args tuple, for ui_callback
 
-    def __init__(self, on_done: Callable[[Any], None] | None, on_error: Callable[[BaseException], None] | None):
+    def __init__(self, on_done: Callable[..., None] | None, on_error: Callable[[BaseException], None] | None,
+                 owner: QObject | None) -> None:
         super().__init__()
-        self.on_done, self.on_error = on_done, on_error
+        self.on_done, self.on_error, self.owner = on_done, on_error, owner
         self.done.connect(self._done)
         self.failed.connect(self._failed)
+        self.called.connect(self._called)
 
     @Slot(object)
     def _done(self, value: Any) -> None:
         _alive.discard(self)
-        if self.on_done is not None:
+        if self.on_done is not None and _owner_alive(self.owner):
             self.on_done(value)
 
     @Slot(object)
     def _failed(self, exc: BaseException) -> None:
         _alive.discard(self)
-        if self.on_error is not None:
+        if self.on_error is not None and _owner_alive(self.owner):
             self.on_error(exc)
         else:
-            import logging
+            log.error("background task failed", exc_info=exc)
 
-            logging.getLogger(__name__).error("background task failed", exc_info=exc)
+    @Slot(object)
+    def _called(self, args: tuple) -> None:
+        if self.on_done is not None and _owner_alive(self.owner):
+            self.on_done(*args)
 
 
-class _Task(QRunnable):
-    def __init__(self, fn: Callable[[], Any], relay: _Relay) -> None:
+class Task:
+    """A handle on one piece of background work: ``finished`` / ``wait(timeout_s)``."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._ended = threading.Event()
+
+    @property
+    def finished(self) -> bool:
+        return self._ended.is_set()
+
+    def wait(self, timeout_s: float | None = None) -> bool:
+        return self._ended.wait(timeout_s)
+
+
+class _Runnable(QRunnable):
+    def __init__(self, fn: Callable[[], Any], relay: _Relay, task: Task) -> None:
         super().__init__()
-        self.fn = fn
-        self.relay = relay
+        self.fn, self.relay, self.task = fn, relay, task
         self.setAutoDelete(True)
 
     def run(self) -> None:
         try:
             result = self.fn()
         except BaseException as exc:  # handed to the UI thread
+            if not isinstance(exc, Exception):
+                log.error("background task %s ended by %r", self.task.name, exc)
             self.relay.failed.emit(exc)
         else:
             self.relay.done.emit(result)
+        finally:
+            self.task._ended.set()
 
 
 def pool(name: str) -> QThreadPool:
     if name not in _pools:
         p = QThreadPool()
-        p.setMaxThreadCount(1 if name == "writer" else 2)
-        p.setExpiryTimeout(-1 if name == "writer" else 30000)
+        p.setMaxThreadCount(_LANE_THREADS.get(name, 1))
+        p.setExpiryTimeout(-1 if name == WRITER else 30000)
         _pools[name] = p
     return _pools[name]
 
 
 def run_in_background(fn: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
-                      on_error: Callable[[BaseException], None] | None = None, writer: bool = False) -> None:
-    """Run ``fn`` on a pool thread; ``on_done(result)`` / ``on_error(exc)`` run on the UI thread."""
-    relay = _Relay(on_done, on_error)
+                      on_error: Callable[[BaseException], None] | None = None, writer: bool = False, *,
+                      lane: str | None = None, owner: QObject | None = None, name: str = "") -> Task:
+    """Run ``fn`` on a lane's thread; ``on_done(result)`` / ``on_error(exc)`` run on the UI thread."""
+    relay = _Relay(on_done, on_error, owner)
     _alive.add(relay)
-    pool("writer" if writer else "reader").start(_Task(fn, relay))
+    task = Task(name or getattr(fn, "__name__", "task"))
+    pool(lane or (WRITER if writer else READER)).start(_Runnable(fn, relay, task))
+    return task
+
+
+def ui_callback(fn: Callable[..., None], owner: QObject | None = None) -> Callable[..., None]:
+    """A function any thread may call; ``fn(*args)`` then runs on the UI thread (dropped once
+    ``owner`` is deleted). Make it on the UI thread."""
+    # The relay has no parent: it lives as long as this function does, so a late call from
+    # a core thread never reaches a deleted object; the owner check happens on the UI thread.
+    relay = _Relay(fn, None, owner)
+
+    def call(*args: Any) -> None:
+        relay.called.emit(args)
+    return call
 
 
 def wait_idle(timeout_ms: int = 30000) -> bool:

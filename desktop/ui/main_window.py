@@ -13,7 +13,7 @@ from .context import AppContext
 from .health_bar import HealthLight
 from .jobs_drawer import JobsDrawer
 from .library_pane import LibraryPane
-from .record_pane import RecordPane
+from .record import RecordPane
 from .theme import icon as theme_icon
 
 PANES = (("library", "Library", "library", "Ctrl+1"), ("record", "Record", "record", "Ctrl+2"),
@@ -210,6 +210,15 @@ class MainWindow(QMainWindow):
         self.settings.setValue("pane", self.current_pane())
         self.settings.sync()
 
+    def shutdown(self) -> None:
+        """Stop what the panes started (recording, players, threads); safe to call twice."""
+        self._health_timer.stop()
+        for pane in self.panes.values():
+            stop = getattr(pane, "shutdown", None)
+            if stop is not None:
+                stop()
+
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
         self.save_state()
+        self.shutdown()
         super().closeEvent(event)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import bisect
 from pathlib import Path
 
+import shiboken6
+
 from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QBrush, QColor, QFont, QKeySequence, QShortcut
 from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
@@ -49,6 +51,7 @@ class TranscriptViewer(QWidget):
         self._filling = False
         self._user_dragging = False
         self.status_text = ""
+        self._shut = False
 
         self.player = QMediaPlayer(self)
         self.audio = QAudioOutput(self)
@@ -451,6 +454,28 @@ class TranscriptViewer(QWidget):
         self.table.resizeRowsToContents()
 
     def closeEvent(self, event) -> None:  # noqa: N802
-        self.player.stop()
-        self._poll.stop()
+        self.shutdown()
         super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop playback and release the player and its audio output now.
+
+        Qt's multimedia objects hold decoder threads and a connection to the sound server;
+        left to a later deleteLater (or to interpreter exit) they outlive the window and can
+        abort the process. Safe to call twice; the viewer is not used afterwards."""
+        if self._shut:
+            return
+        self._shut = True
+        self._poll.stop()
+        if self.ctx.monitor is not None:
+            try:
+                self.ctx.monitor.job_changed.disconnect(self._on_job_changed)
+            except (RuntimeError, TypeError):
+                pass
+        player, audio = self.player, self.audio
+        player.blockSignals(True)      # no more slots into a closing window
+        player.stop()
+        player.setSource(QUrl())
+        player.setAudioOutput(None)
+        shiboken6.delete(player)
+        shiboken6.delete(audio)

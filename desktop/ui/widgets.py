@@ -1,10 +1,10 @@
 """Small widgets shared by the panes."""
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Sequence
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget
 
 
 class EmptyState(QWidget):
@@ -53,3 +53,40 @@ class EmptyState(QWidget):
         lay.addLayout(buttons)
         lay.addStretch(3)
 
+
+
+class Banner(QFrame):
+    """A dismissable message strip with optional action buttons (kind: info | warning)."""
+
+    def __init__(self, kind: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("Banner")
+        self.setProperty("kind", kind)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(12, 8, 8, 8)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setObjectName("BannerText")
+        lay.addWidget(self.label, 1)
+        self.actions_box = QHBoxLayout()
+        lay.addLayout(self.actions_box)
+        close = QToolButton()
+        close.setText("✕")
+        close.setToolTip("Dismiss")
+        close.setAutoRaise(True)
+        close.clicked.connect(self.hide)
+        lay.addWidget(close)
+        self.buttons: list[QPushButton] = []
+        self.hide()
+
+    def show_message(self, text: str, actions: Sequence[tuple[str, Callable[[], None]]] = ()) -> None:
+        self.label.setText(text)
+        for b in self.buttons:
+            b.deleteLater()
+        self.buttons = []
+        for label, fn in actions:
+            b = QPushButton(label)
+            b.clicked.connect(fn)
+            self.actions_box.addWidget(b)
+            self.buttons.append(b)
+        self.show()

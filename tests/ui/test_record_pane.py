@@ -1,5 +1,4 @@
 import subprocess
-import time
 from desktop.workers.submit import QueueJobs
 
 import pytest
@@ -15,10 +14,10 @@ from desktop.core.storage.db import open_db
 from desktop.core.errors import ModelMissing
 from desktop.ui.context import AppContext
 from desktop.ui.job_monitor import JobMonitor
-from desktop.ui.record_pane import RecordPane
+from desktop.ui.record import RecordPane
 from desktop.ui.theme import resource_text
 from tests.audio import lecture_wav, no_sound_system, virtual_mic  # noqa: F401 (fixtures)
-from tests.conftest import REPO
+from tests.conftest import REPO, wait_for
 from tests.core.test_recovery import start_cli_recording
 
 SHOTS = REPO / "shots"
@@ -32,7 +31,8 @@ def make_pane(qtbot, paths, services=None) -> RecordPane:
     ctx.monitor.start()
     pane = RecordPane(ctx)
     pane.setStyleSheet(resource_text("style.qss"))
-    qtbot.addWidget(pane)
+    # Closing the pane (pytest-qt does at teardown) shuts it down; the monitor is the test's.
+    qtbot.addWidget(pane, before_close_func=lambda _w: ctx.monitor.stop())
     pane.resize(1100, 820)
     pane.show()
     qtbot.waitExposed(pane)
@@ -55,10 +55,10 @@ def test_a_lecture_recorded_from_the_microphone_is_captioned_then_transcribed(
     settings.update(db, transcription_model="whisper-tiny.en", live_captions=True)
     subject = library.ensure_path(db, "Fall 2026", "Biology 101")
     pane = make_pane(qtbot, paths, services)
-    qtbot.waitUntil(pane.record_button.isEnabled, timeout=20000)  # the microphone was found
-    assert pane.device_combo.count() >= 1
-    pane.subject_combo.setCurrentIndex(pane.subject_combo.findData(subject))
-    pane.title_edit.setText("Lecture 3: Photosynthesis")
+    qtbot.waitUntil(pane.controller.record_button.isEnabled, timeout=20000)  # the microphone was found
+    assert pane.microphone.combo.count() >= 1
+    pane.details.subject_combo.setCurrentIndex(pane.details.subject_combo.findData(subject))
+    pane.details.title_edit.setText("Lecture 3: Photosynthesis")
 
     activate(qtbot, pane)
     QTest.keySequence(pane, QKeySequence("Ctrl+R"))
@@ -66,24 +66,24 @@ def test_a_lecture_recorded_from_the_microphone_is_captioned_then_transcribed(
     rec_id = pane.current_recording_id
     pane.setFocus()
     QTest.keyClick(pane, Qt.Key_Space)
-    assert pane.recorder.paused and pane.status.text() == "Paused"
+    assert pane.recorder.paused and pane.controller.status.text() == "Paused"
     QTest.keyClick(pane, Qt.Key_Space)
-    assert not pane.recorder.paused and "Recording" in pane.status.text()
+    assert not pane.recorder.paused and "Recording" in pane.controller.status.text()
 
     player = virtual_mic.play(lecture_wav)
     levels: list[float] = []
-    qtbot.waitUntil(lambda: levels.append(pane.meter.rms_db) or any(
+    qtbot.waitUntil(lambda: levels.append(pane.microphone.meter.rms_db) or any(
         w in pane.captions_text().lower() for w in KNOWN_WORDS), timeout=60000)
-    qtbot.waitUntil(lambda: levels.append(pane.meter.rms_db) or sum(
+    qtbot.waitUntil(lambda: levels.append(pane.microphone.meter.rms_db) or sum(
         w in pane.captions_text().lower() for w in KNOWN_WORDS) >= 2 or player.poll() is not None, timeout=60000)
     shot(pane, "record_pane_recording.png")   # mid-lecture: meter moving, captions showing
     qtbot.waitUntil(lambda: player.poll() is not None, timeout=60000)
     qtbot.waitUntil(lambda: "sugar" in pane.captions_text().lower() or pane.recorder.elapsed_s > 26, timeout=30000)
     assert max(levels) > -40, "the level meter moved with the speech"
-    assert pane.elapsed.text() != "0:00"
+    assert pane.controller.elapsed.text() != "0:00"
 
     QTest.keySequence(pane, QKeySequence("Ctrl+R"))
-    qtbot.waitUntil(lambda: not pane.is_recording and pane.status.text() == "Saved", timeout=20000)
+    qtbot.waitUntil(lambda: not pane.is_recording and pane.controller.status.text() == "Saved", timeout=20000)
     qtbot.waitUntil(lambda: pane.recent_status(rec_id) == "Transcribed", timeout=180000)
     text = lectures.transcript_text(db, rec_id).lower()
     heard = [w for w in KNOWN_WORDS if w in text]
@@ -105,35 +105,37 @@ def test_a_lecture_recorded_from_the_microphone_is_captioned_then_transcribed(
 def test_without_a_microphone_the_pane_says_so_and_still_works(qtbot, paths):
     with no_sound_system():
         pane = make_pane(qtbot, paths)
-        qtbot.waitUntil(pane.no_device.isVisible, timeout=20000)
-        assert "No microphone was found" in pane.no_device.text()
-        assert not pane.record_button.isEnabled()
+        qtbot.waitUntil(pane.microphone.no_device.isVisible, timeout=20000)
+        assert "No microphone was found" in pane.microphone.no_device.text()
+        assert not pane.controller.record_button.isEnabled()
         activate(qtbot, pane)
         QTest.keySequence(pane, QKeySequence("Ctrl+R"))   # nothing happens, nothing breaks
         pane.start_recording()
         assert pane.message_banner.isVisible() and "No microphone" in pane.message_banner.label.text()
         assert not pane.is_recording
-        assert pane.import_button.isEnabled(), "importing recordings still works"
-        assert pane.recent_empty.isVisible()
+        assert pane.importer.isEnabled(), "importing recordings still works"
+        assert pane.recent.empty.isVisible()
         shot(pane, "record_pane_no_microphone.png")
 
 
 def test_a_recording_cut_by_a_crash_is_offered_back_at_the_next_start(qtbot, paths, virtual_mic):
     proc, _ = start_cli_recording(paths)
-    time.sleep(2)
+    wav = wait_for(lambda: next(paths.recordings.glob("*.wav"), None), 10, what="the recording's file")
+    # 16 kHz mono from the virtual microphone; a header is well under 4 KiB whatever the format.
+    wait_for(lambda: wav.stat().st_size >= 4096 + 2.5 * 16000 * 2, 30, what="2.5 s of audio on disk")
     proc.kill()  # kill -9 in the middle of the lecture
     proc.wait(10)
     pane = make_pane(qtbot, paths)   # Lectern starts again
-    qtbot.waitUntil(pane.recovered_banner.isVisible, timeout=20000)
-    found = pane.recovered
+    qtbot.waitUntil(pane.recovery.isVisible, timeout=20000)
+    found = pane.recovery.recovered
     assert len(found) == 1 and found[0].ok and found[0].duration_s > 1.5
-    assert found[0].title in pane.recovered_banner.label.text()
-    assert "being transcribed" in pane.recovered_banner.label.text()
+    assert found[0].title in pane.recovery.label.text()
+    assert "being transcribed" in pane.recovery.label.text()
     db = open_db(paths.db)
     job = jobs.latest_for_target(db, lectures.job_target(found[0].recording_id))
     assert job is not None and job.kind == lectures.TRANSCRIBE_JOB
     assert "Recovered" in pane.recent_status(found[0].recording_id)
-    pane.recovered_banner._buttons[0].click()   # "Open"
+    pane.recovery.buttons[0].click()   # "Open"
     assert pane.transcript_viewer is not None and pane.transcript_viewer.recording_id == found[0].recording_id
     pane.transcript_viewer.close()
 
@@ -145,10 +147,10 @@ def test_an_imported_mp3_is_filed_and_transcribed(qtbot, paths, services, lectur
     mp3 = tmp_path / "recorded on my phone.mp3"
     subprocess.run(["ffmpeg", "-loglevel", "error", "-i", str(lecture_wav), "-b:a", "64k", str(mp3)], check=True)
     pane = make_pane(qtbot, paths, services)
-    pane.subject_combo.setCurrentIndex(pane.subject_combo.findData(subject))
+    pane.details.subject_combo.setCurrentIndex(pane.details.subject_combo.findData(subject))
     pane.import_files([mp3])
-    qtbot.waitUntil(lambda: pane.recent.topLevelItemCount() == 1 and pane.import_button.isEnabled(), timeout=30000)
-    rec_id = pane.recent.topLevelItem(0).data(0, Qt.UserRole)
+    qtbot.waitUntil(lambda: pane.recent.tree.topLevelItemCount() == 1 and pane.importer.isEnabled(), timeout=30000)
+    rec_id = pane.recent.tree.topLevelItem(0).data(0, Qt.UserRole)
     qtbot.waitUntil(lambda: pane.recent_status(rec_id) == "Transcribed", timeout=180000)
     rec = lectures.get_recording(db, rec_id)
     assert rec.title == "recorded on my phone" and rec.source == "import" and rec.node_id == subject
@@ -181,19 +183,19 @@ def test_a_lecture_can_be_renamed_and_filed_after_it_was_recorded(qtbot, paths, 
     rec_id = lectures.import_media(db, paths, lecture_wav, None, "Lecture 1", starter=QueueJobs(paths, db))
     physics = library.ensure_path(db, "Fall 2026", "Physics")
     pane = make_pane(qtbot, paths)
-    pane.recent.setCurrentItem(pane.recent.topLevelItem(0))   # pick it in "Recent lectures"
-    assert pane.current_recording_id == rec_id and pane.title_edit.text() == "Lecture 1"
-    assert "Lecture 1" in pane.details_caption.text() and pane.next_button.isVisible()
-    pane.title_edit.setText("Lecture 1: Optics")
-    pane.title_edit.editingFinished.emit()
-    pane.subject_combo.setCurrentIndex(pane.subject_combo.findData(physics))
+    pane.recent.tree.setCurrentItem(pane.recent.tree.topLevelItem(0))   # pick it in "Recent lectures"
+    assert pane.current_recording_id == rec_id and pane.details.title_edit.text() == "Lecture 1"
+    assert "Lecture 1" in pane.details.caption.text() and pane.details.next_button.isVisible()
+    pane.details.title_edit.setText("Lecture 1: Optics")
+    pane.details.title_edit.editingFinished.emit()
+    pane.details.subject_combo.setCurrentIndex(pane.details.subject_combo.findData(physics))
     rec = lectures.get_recording(db, rec_id)
     doc = library.get_document(db, rec.document_id)
     assert (rec.title, rec.node_id, doc.title, doc.node_id) == ("Lecture 1: Optics", physics, "Lecture 1: Optics",
                                                                 physics)
-    assert pane.recent.topLevelItem(0).text(1) == "Physics"
-    pane.next_button.click()   # now prepare the next recording; the last one is left alone
-    assert pane.current_recording_id is None and pane.title_edit.text() == ""
-    assert pane.title_edit.placeholderText() == "Lecture 2", "numbered after the lectures already in Physics"
-    pane.subject_combo.setCurrentIndex(0)
+    assert pane.recent.tree.topLevelItem(0).text(1) == "Physics"
+    pane.details.next_button.click()   # now prepare the next recording; the last one is left alone
+    assert pane.current_recording_id is None and pane.details.title_edit.text() == ""
+    assert pane.details.title_edit.placeholderText() == "Lecture 2", "numbered after the lectures already in Physics"
+    pane.details.subject_combo.setCurrentIndex(0)
     assert lectures.get_recording(db, rec_id).node_id == physics

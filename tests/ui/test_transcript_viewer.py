@@ -21,7 +21,8 @@ def ctx(paths):
     c = AppContext(paths=paths, db=db)
     c.monitor = JobMonitor(db)
     c.monitor.start()
-    return c
+    yield c
+    c.monitor.stop()
 
 
 def transcribed(ctx, wav, qtbot) -> int:
