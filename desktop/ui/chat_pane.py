@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (QApplication, QFrame, QHBoxLayout, QInputDialog, 
                                QStackedWidget, QVBoxLayout, QWidget)
 
 from ..core import chat
+from ..core import library
 from ..core import models
 from ..core.storage import settings as settings_mod
 from ..core.chat import ChatMessage, Finished, Retrieved, Source, Status, Token
@@ -361,9 +362,8 @@ class ChatPane(QWidget):
         if source.kind == "lecture" or source.start_s is not None:
             rec = source.recording_id
             if rec is None:
-                row = list(self.ctx.db.query("SELECT recording_id FROM documents WHERE id = ?",
-                                             [source.document_id]))
-                rec = row[0]["recording_id"] if row else None
+                doc = library.get_document(self.ctx.db, source.document_id)
+                rec = doc.recording_id if doc is not None else None
             if rec is None:
                 return
             events.open_recording_requested.emit(int(rec), float(source.start_s or 0.0))

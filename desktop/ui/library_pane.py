@@ -244,12 +244,7 @@ class LibraryPane(QWidget):
                     "Nothing here yet. Drop PDFs, notes or recordings onto this book, or use Add files… (Ctrl+O)."
                     if node.level == "book" else
                     f"No documents in this {node.level} yet. Add a book inside it, then drop files onto it.")
-        job_ids = [d.job_id for d in docs if d.job_id]
-        job_rows = {}
-        for start in range(0, len(job_ids), 500):     # one query per 500 documents
-            part = job_ids[start:start + 500]
-            for row in db.query(f"SELECT * FROM jobs WHERE id IN ({','.join('?' * len(part))})", part):
-                job_rows[row["id"]] = jobs.Job.from_row(row)
+        job_rows = jobs.get_jobs(db, [d.job_id for d in docs if d.job_id])
         selected = self.table.selected_ids()
         self.table.model_.set_documents(docs, books, job_rows)
         for doc_id in selected:

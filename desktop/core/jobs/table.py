@@ -121,6 +121,17 @@ def get_job(db: sqlite_utils.Database, job_id: int) -> Job | None:
     return Job.from_row(rows[0]) if rows else None
 
 
+def get_jobs(db: sqlite_utils.Database, job_ids: Iterable[int]) -> dict[int, Job]:
+    """Several jobs by id (one query per 500 ids, under SQLite's variable limit)."""
+    ids = list(job_ids)
+    found: dict[int, Job] = {}
+    for start in range(0, len(ids), 500):
+        part = ids[start:start + 500]
+        for row in db.query(f"SELECT * FROM jobs WHERE id IN ({','.join('?' * len(part))})", part):
+            found[row["id"]] = Job.from_row(row)
+    return found
+
+
 def list_jobs(db: sqlite_utils.Database, states: Iterable[str] | None = None, limit: int = 200) -> list[Job]:
     if states:
         st = list(states)
