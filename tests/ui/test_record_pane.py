@@ -1,3 +1,4 @@
+import sqlite3
 import subprocess
 from desktop.workers.submit import QueueJobs
 
@@ -199,3 +200,27 @@ def test_a_lecture_can_be_renamed_and_filed_after_it_was_recorded(qtbot, paths, 
     assert pane.details.title_edit.placeholderText() == "Lecture 2", "numbered after the lectures already in Physics"
     pane.details.subject_combo.setCurrentIndex(0)
     assert lectures.get_recording(db, rec_id).node_id == physics
+
+
+def test_a_recording_whose_row_cannot_be_saved_says_so_and_keeps_the_audio(qtbot, paths, virtual_mic):
+    pane = make_pane(qtbot, paths)
+    qtbot.waitUntil(pane.controller.record_button.isEnabled, timeout=20000)
+    pane.start_recording()
+    qtbot.waitUntil(lambda: pane.is_recording and pane.recorder.frames_written >= 16000, timeout=20000)
+    rec = pane.recorder
+    rec.save_row_for_s = 0.5
+    busy = sqlite3.connect(paths.db, timeout=0)   # another writer holds the library for a long time
+    busy.execute("BEGIN IMMEDIATE")
+    try:
+        pane.stop_recording()
+        qtbot.waitUntil(lambda: not pane.is_recording and "Saving" not in pane.controller.status.text(),
+                        timeout=20000)
+        assert pane.message_banner.isVisible()
+        assert "next time it starts" in pane.message_banner.label.text()
+        assert pane.controller.record_button.isEnabled(), "the student can record the next lecture"
+    finally:
+        busy.rollback()
+        busy.close()
+    assert rec.path.stat().st_size >= 16000 * 2, "the audio is on disk"
+    db = open_db(paths.db)
+    assert jobs.latest_for_target(db, lectures.job_target(rec.recording_id)) is None, "queued at the next start"

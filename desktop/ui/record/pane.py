@@ -14,6 +14,7 @@ main window on quit) stops every thread, stream, captioner and player it started
 from __future__ import annotations
 
 import logging
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -172,8 +173,8 @@ class RecordPane(QWidget):
         self.captions.end()
         if result.error is not None:
             self.message_banner.show_message(str(result.error))
-        if result.frames > 0:
-            self.transcribe(result.recording_id)
+        if result.frames > 0 and getattr(result, "filed", True):
+            self.transcribe(result.recording_id)   # else recovery files and queues it at next start
         self.details.recording = False
         self.details.describe(result.recording_id)
         self._library_changed()
@@ -191,7 +192,12 @@ class RecordPane(QWidget):
             return lectures.submit_transcription(self.ctx.db, self.ctx.paths, rec_id, self.ctx)
         except LecternError as exc:
             self.message_banner.show_message(str(exc))
-            return None
+        except sqlite3.Error as exc:   # e.g. the library stayed busy; the lecture itself is safe
+            log.error("could not queue the transcription of recording %s", rec_id, exc_info=exc)
+            self.message_banner.show_message(
+                "The lecture is saved, but its transcription could not be queued just now "
+                f"({exc}). Lectern queues it the next time it starts.")
+        return None
 
     def _retry(self, rec_id: int) -> None:
         if not self.controller.busy:

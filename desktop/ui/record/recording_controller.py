@@ -203,7 +203,8 @@ class RecordingController(QWidget):
         if self.recorder is not None and self.recorder.recording_id != result.recording_id:
             return
         self._end(self.recorder)
-        self._set_status("Saved")
+        # Not filed: the audio is complete but the library was busy; recovery files it at next start.
+        self._set_status("Saved" if getattr(result, "filed", True) else "Saved, not yet filed")
         self.elapsed.setText(format_duration(result.duration_s))
         self.finished.emit(result)
         self.state_changed.emit()
