@@ -1,4 +1,8 @@
-"""Chats: storage, citations, and answers from the student's own material."""
+"""Chats: storage, an unreadable scope, and answers from the student's own material.
+
+Citations, the prompt budget and contents detection are pure and tested on their own
+(test_citations.py, test_prompt_budget.py, test_contents_detection.py)."""
+import logging
 import threading
 
 import pytest
@@ -16,26 +20,10 @@ from tests.chat_material import add_course
 TINY = "smollm2-135m"
 
 
-# -- citations -------------------------------------------------------------------------------
-
-def test_an_invented_citation_number_is_dropped_and_real_ones_are_kept():
-    text, cited = chat.clean_citations("Mitochondria make ATP [1]. They have DNA [7]. Membranes [2, 9] too [1-2].", 2)
-    assert text == "Mitochondria make ATP [1]. They have DNA. Membranes [2] too [1][2]."
-    assert cited == [1, 2]
-    assert chat.clean_citations("Only invented [3][4].", 2) == ("Only invented.", [])
-    assert chat.clean_citations("See [Source 2] and [source 1; 2].", 2)[0] == "See [2] and [1][2]."
-
-
-def test_while_streaming_an_unfinished_citation_is_held_back():
-    assert chat.clean_citations("ATP is made here [1", 3, partial=True)[0] == "ATP is made here"
-    assert chat.clean_citations("ATP is made here [1]", 3, partial=True)[0] == "ATP is made here [1]"
-    assert chat.strip_citations("ATP [1] is made [2].") == "ATP is made."
-
-
 # -- storage ---------------------------------------------------------------------------------
 
 def test_chats_are_created_renamed_searched_and_deleted_and_survive_a_restart(paths, db):
-    biology = chat.create_chat(db, scope=Scope(semester="Fall 2025", subject="Biology"))
+    biology = chat.create_chat(db, scope=Scope(node_ids=(7,), document_ids=(12,)))
     chat.add_message(db, biology, chat.USER, "What do mitochondria produce?")
     source = chat.Source(1, 4, "pdf", "Cell Biology", "Mitochondria produce ATP.", page=3, cited=True)
     chat.add_message(db, biology, chat.ASSISTANT, "ATP [1].", [source], {"mode": chat.ANSWER})
@@ -50,7 +38,7 @@ def test_chats_are_created_renamed_searched_and_deleted_and_survive_a_restart(pa
 
     reopened = open_db(paths.db)  # a restart: a new connection to the same file
     again = chat.get_chat(reopened, biology)
-    assert again.scope == Scope(semester="Fall 2025", subject="Biology")
+    assert again.scope == Scope(node_ids=(7,), document_ids=(12,)) and not again.needs_scope
     msgs = chat.messages(reopened, biology)
     assert [m.role for m in msgs] == ["user", "assistant"]
     assert msgs[1].cited[0].page == 3 and msgs[1].cited[0].where == "page 3"
@@ -60,6 +48,46 @@ def test_chats_are_created_renamed_searched_and_deleted_and_survive_a_restart(pa
     assert chat.messages(reopened, biology) == []
     with pytest.raises(LecternError):
         chat.get_chat(reopened, biology)
+
+
+# Damaged on disk: cut short, not JSON at all, a list, ids that are not numbers, an unknown form.
+CORRUPT_SCOPES = ['{"node_ids": [3, 4', "Biology!", '["Biology"]', '{"node_ids": ["three"]}',
+                  '{"colour": "blue"}']
+
+
+@pytest.mark.parametrize("raw", CORRUPT_SCOPES)
+def test_a_scope_that_cannot_be_read_is_reported_never_read_as_everything(raw):
+    scope, problem = chat.parse_scope(raw)
+    assert problem, f"{raw!r} was read as {scope}"
+    assert chat.parse_scope('{"node_ids": [3], "document_ids": [7]}') == (Scope(node_ids=(3,), document_ids=(7,)), "")
+    assert chat.parse_scope("{}") == (Scope(), "")
+
+
+def test_a_chat_whose_scope_is_corrupt_is_kept_and_answers_wait_for_a_choice(paths, db, caplog):
+    chat_id = chat.create_chat(db, scope=Scope(node_ids=(3,)))
+    chat.add_message(db, chat_id, chat.USER, "What do mitochondria produce?")
+    chat.add_message(db, chat_id, chat.ASSISTANT, "ATP [1].", [], {"mode": chat.ANSWER})
+    db.execute("UPDATE chats SET scope = ? WHERE id = ?", ('{"node_ids": [3, 4', chat_id))
+
+    with caplog.at_level(logging.WARNING, logger="desktop.core.chat"):
+        damaged = chat.get_chat(db, chat_id)
+    assert damaged.needs_scope and damaged.title == "What do mitochondria produce?"
+    assert any(f"chat {chat_id}" in r.getMessage() and "could not be read" in r.getMessage()
+               for r in caplog.records), "the cause is logged"
+    assert [c.id for c in chat.list_chats(db)] == [chat_id]
+    assert [m.content for m in chat.messages(db, chat_id)] == ["What do mitochondria produce?", "ATP [1]."]
+
+    answerer = Answerer(db, store=None, use_llm=False)
+    for kw in ({}, {"scope": Scope()}, {"regenerate": True}):
+        with pytest.raises(chat.ChatScopeUnreadable) as refused:
+            list(answerer.ask(chat_id, "Where does photosynthesis happen?", **kw))
+        assert refused.value.message == "This chat's scope could not be read; choose what it should look at."
+    assert len(chat.messages(db, chat_id)) == 2, "nothing was asked or answered meanwhile"
+    assert db.execute("SELECT scope FROM chats WHERE id = ?", [chat_id]).fetchone()[0] == '{"node_ids": [3, 4'
+
+    chat.set_scope(db, chat_id, Scope(node_ids=(4,)))   # the student chooses
+    chosen = chat.get_chat(db, chat_id)
+    assert not chosen.needs_scope and chosen.scope == Scope(node_ids=(4,))
 
 
 def test_follow_up_questions_borrow_the_previous_question_without_a_model():
@@ -121,7 +149,7 @@ def test_an_answer_streams_and_cites_the_page_and_the_lecture_second(course, db)
 
 
 def test_a_question_outside_the_material_gets_not_in_your_material_and_can_widen(course, db):
-    (_, store) = course
+    (c, store) = course
     answerer = Answerer(db, store, model=TINY, max_answer_tokens=64)
     chat_id = chat.create_chat(db)
     _, msg, _ = _ask(answerer, chat_id, "Who won the football world cup in 1998?")
@@ -129,7 +157,9 @@ def test_a_question_outside_the_material_gets_not_in_your_material_and_can_widen
     assert msg.sources == [] and not msg.meta["can_widen"]
 
     # Scoped to Biology, the genetics lecture is out of reach: say so, and offer to widen.
-    biology = Scope(semester="Fall 2025", subject="Biology")
+    subject = db.execute("SELECT parent_id FROM nodes WHERE id = (SELECT node_id FROM documents WHERE id = ?)",
+                         [c.book_id]).fetchone()[0]
+    biology = Scope(node_ids=(subject,))
     _, narrow, _ = _ask(answerer, chat_id, "What does Mendel's law of segregation say?", scope=biology)
     assert narrow.mode == chat.NOT_FOUND and narrow.meta["can_widen"]
     assert "Fall 2025 / Biology" in narrow.content

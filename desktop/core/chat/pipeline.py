@@ -27,7 +27,7 @@ from ..errors import LecternError, ServiceUnavailable
 from ..models import llm
 from ..models.embeddings import get_embedder
 from ..search.retrieval import embeddings_choice, search
-from ..search.scope import Scope
+from ..search.scope import Scope, describe_scope
 from ..storage import settings as settings_mod
 from .budget import Budget, build_prompt, count_prompt, recent_turns, summarise
 from .citations import all_numbers, attribute, clean_citations, lecture_moment, strip_citations
@@ -216,7 +216,8 @@ class Answerer:
         if is_follow_up(question, bool(history)):
             yield Status("Understanding your follow-up…" if self._model else "Loading the chat model…")
         query = self.rewrite(question, history)
-        yield Status(f"Searching {chat.scope.describe()}…")
+        where = describe_scope(self.db, chat.scope)   # today's names of the chosen folders and items
+        yield Status(f"Searching {where}…")
         t_search = time.perf_counter()
         sources = self.retrieve(query, chat.scope)
         t_retrieved = time.perf_counter()
@@ -226,7 +227,7 @@ class Answerer:
 
         if not sources:
             yield Retrieved(query, [], retrieval_s, NOT_FOUND)
-            text = not_found_text(chat.scope)
+            text = not_found_text(chat.scope, where)
             meta = {"mode": NOT_FOUND, "query": query, "scope": chat.scope.to_dict(),
                     "can_widen": not chat.scope.is_everything}
             yield from self._finish(chat_id, text, [], meta, stats, t0)
