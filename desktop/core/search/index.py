@@ -28,6 +28,8 @@ VECTOR_OK = 1          # the vector is there with today's metadata
 VECTOR_STALE = 2       # a vector from an older release may be there, its metadata outdated
 
 REPAIR_BATCH = 64
+# Metadata keys of the older release (names); None in an update removes a key in Chroma.
+LEGACY_KEYS = ("semester", "subject", "book")
 
 
 @dataclass
@@ -185,7 +187,8 @@ def repair_vectors(db: sqlite_utils.Database, store: VectorStore, embed: Callabl
         to_update = [r for r in stale if vector_id(r["id"]) in present]
         to_embed = [r for r in rows if r not in to_update]
         if to_update:
-            store.update_metadata([vector_id(r["id"]) for r in to_update], [_meta(r) for r in to_update])
+            store.update_metadata([vector_id(r["id"]) for r in to_update],
+                                  [{**_meta(r), **dict.fromkeys(LEGACY_KEYS)} for r in to_update])
         if to_embed:
             vectors = embed([r["text"] for r in to_embed])
             store.upsert([vector_id(r["id"]) for r in to_embed], [list(map(float, v)) for v in vectors],

@@ -207,6 +207,7 @@ def backup(db: sqlite_utils.Database, version: int) -> Path | None:
     dest = sqlite3.connect(str(tmp))
     try:
         db.conn.backup(dest)
+        dest.execute("PRAGMA journal_mode=DELETE")   # one self-contained file, no -wal beside it
     finally:
         dest.close()
     os.replace(tmp, target)
