@@ -197,6 +197,7 @@ def test_a_database_busy_past_the_bound_still_ends_the_recording_and_recovery_fi
     found = recover(db, paths)   # the next start of Lectern
     assert [f.recording_id for f in found] == [rec_id] and found[0].ok
     assert found[0].duration_s == pytest.approx(result.duration_s)
+    assert "saved but not yet filed" in found[0].message, "not called an interrupted recording"
     row = lectures.get_recording(db, rec_id)
     assert row.state == "recovered" and row.document_id is not None
 

@@ -137,6 +137,7 @@ def test_a_crash_past_4_gib_is_recovered_as_rf64_with_every_frame(paths, db):
     found = recover(db, paths)
     frames = (total - HEADER_BYTES) // 4
     assert len(found) == 1 and found[0].ok and found[0].duration_s == pytest.approx(frames / 48000)
+    assert "interrupted" in found[0].message
     info = sf.info(str(path))
     assert (info.format, info.frames, info.samplerate, info.channels) == ("RF64", frames, 48000, 2)
     assert path.stat().st_size == HEADER_BYTES + frames * 4, "the torn frame is gone"

@@ -22,7 +22,7 @@ from ..timefmt import format_duration
 from .recording_lock import lock_is_held, recording_lock_path
 from .recording_row import RECOVERED, UNFINISHED_STATES
 from .recordings import ensure_document, get_recording
-from .wavfile import read_layout, repair
+from .wavfile import is_complete, read_layout, repair
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,7 @@ def recover(db: sqlite_utils.Database, paths: DataPaths) -> list[Recovered]:
     for rec_id in unfinished(db, paths):
         rec = get_recording(db, rec_id)
         path = paths.root / rec.path if rec.path else paths.recordings / f"{rec_id}.wav"
+        finished = path.exists() and is_complete(path)   # only its row was left behind
         frames = repair_wav(path, rec.samplerate or 16000, rec.channels or 1) if path.exists() else 0
         if frames == 0:
             db.execute("UPDATE recordings SET state='failed', error=? WHERE id=?",
@@ -79,8 +80,10 @@ def recover(db: sqlite_utils.Database, paths: DataPaths) -> list[Recovered]:
         except Exception:  # filing can be retried by the transcription job; the audio is safe
             log.exception("could not file recovered recording %s", rec_id)
         log.info("recovered recording %s (%.1f s)", rec_id, duration)
-        out.append(Recovered(rec_id, rec.title, duration, path, True,
-                             f"“{rec.title}” was interrupted; its {format_duration(duration)} of audio were recovered."))
+        message = (f"“{rec.title}” ({format_duration(duration)}) was saved but not yet filed; it is now in your library."
+                   if finished else
+                   f"“{rec.title}” was interrupted; its {format_duration(duration)} of audio were recovered.")
+        out.append(Recovered(rec_id, rec.title, duration, path, True, message))
     return out
 
 

@@ -90,6 +90,24 @@ def read_layout(head: bytes) -> Layout | None:
     return None
 
 
+def is_complete(path: Path) -> bool:
+    """True when the header already counts every whole frame in the file (it was
+    finished properly, as when only its database row could not be saved)."""
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        head = f.read(256)
+    layout = read_layout(head)
+    if layout is None:
+        return False
+    frame_bytes = 2 * layout.channels
+    data_bytes = (size - layout.data_offset) // frame_bytes * frame_bytes
+    if head[:4] == b"RF64":
+        declared = struct.unpack("<Q", head[28:36])[0] if head[12:16] == b"ds64" else -1
+    else:
+        declared = struct.unpack("<I", head[layout.data_offset - 4:layout.data_offset])[0]
+    return declared == data_bytes == size - layout.data_offset
+
+
 def repair(path: Path, samplerate: int, channels: int) -> int:
     """Rewrite the header of one of our PCM16 files from its size; returns the frame count.
 
