@@ -48,6 +48,8 @@ def cmd_ask(args: argparse.Namespace, paths: DataPaths) -> int:
             if args.chat:
                 current = chat.get_chat(db, args.chat)
                 chat_id = current.id
+                if current.needs_scope and not flags.is_everything:
+                    chat.set_scope(db, chat_id, flags)   # giving a scope chooses one for a damaged chat
                 scope = current.scope if flags.is_everything else flags
             else:
                 chat_id = chat.create_chat(db, scope=flags)
@@ -97,7 +99,8 @@ def cmd_chats(args: argparse.Namespace, paths: DataPaths) -> int:
     from ..core import chat
     from ..core.storage.db import open_db
 
-    rows = [{"id": c.id, "title": c.title, "scope": c.scope.to_dict(), "updated_at": c.updated_at}
+    rows = [{"id": c.id, "title": c.title, "scope": c.scope.to_dict(), "needs_scope": c.needs_scope,
+             "updated_at": c.updated_at}
             for c in chat.list_chats(open_db(paths.db), args.search)]
     emit(rows, args.json, "\n".join(f"{r['id']:>5}  {r['title']}" for r in rows) or "No chats yet.")
     return 0

@@ -67,3 +67,18 @@ def test_ask_without_a_usable_model_prints_the_passages_and_how_to_add_one(paths
     assert result.returncode == 0, result.stderr
     assert "No chat model is available" in result.stdout and "Settings → Chat" in result.stdout
     assert f"page {ANSWER_PAGE}" in result.stdout
+
+    # A chat whose saved scope is damaged is kept, refuses plainly, and answers again once given a scope.
+    (chat_row,) = _json(lectern("chats", "--json", data_dir=paths.root))
+    course["db"].execute("UPDATE chats SET scope = ? WHERE id = ?", ('{"node_ids": [1,', chat_row["id"]))
+    (damaged,) = _json(lectern("chats", "--json", data_dir=paths.root))
+    assert damaged["needs_scope"] and damaged["title"] == chat_row["title"]
+    refused = lectern("ask", "What protein carries oxygen?", "--chat", str(chat_row["id"]), "--passages-only",
+                      data_dir=paths.root)
+    assert refused.returncode != 0
+    assert "This chat's scope could not be read; choose what it should look at." in refused.stderr
+    out = _json(lectern("ask", "What protein carries oxygen?", "--chat", str(chat_row["id"]), "--subject",
+                        "Biology", "--passages-only", "--json", data_dir=paths.root))
+    assert out["mode"] == "passages" and out["citations"][0]["page"] == ANSWER_PAGE
+    (chosen,) = _json(lectern("chats", "--json", data_dir=paths.root))
+    assert not chosen["needs_scope"] and chosen["scope"]["node_ids"]
