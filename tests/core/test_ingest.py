@@ -43,9 +43,9 @@ def test_a_pdf_added_to_a_book_becomes_searchable_page_by_page(services, paths, 
     store = retrieval.open_store(paths, db)
     n, distinct, vectors = _counts(db, store, doc_id)
     assert n == distinct == vectors == job.result["chunks"] > 0
-    rows = list(db.query("SELECT page, semester, subject, book FROM chunks WHERE document_id=?", [doc_id]))
+    rows = list(db.query("SELECT * FROM chunks WHERE document_id=?", [doc_id]))
     assert {r["page"] for r in rows} == {1, 2, 3, 4, 5, 6}
-    assert {(r["semester"], r["subject"], r["book"]) for r in rows} == {("Fall 2024", "Biology", "Reader")}
+    assert not {"semester", "subject", "book"} & set(rows[0])    # provenance by id only; names live in nodes
     hit = retrieval.search(db, store, "Which enzyme fixes carbon dioxide in the Calvin cycle?", k=1)[0]
     assert (hit.document_id, hit.page, hit.title) == (doc_id, 3, "Cell biology")
 
