@@ -1,7 +1,6 @@
 """The documents filed in the library (books, notes, lectures), identified by id."""
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +10,10 @@ import sqlite_utils
 
 from ..errors import LecternError
 
+from .files import clean_text, file_at, file_sha256
 from .nodes import Node, _node, subtree_ids
+
+MAX_TITLE_CHARS = 200
 
 
 @dataclass
@@ -37,11 +39,13 @@ class Document:
 
 
 def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
+    return file_sha256(path)
+
+
+def clean_title(title: str) -> str:
+    """A document's title as stored and cited: any Unicode, control characters as spaces,
+    whitespace collapsed, at most 200 characters ('' when nothing is left)."""
+    return clean_text(title)[:MAX_TITLE_CHARS].rstrip()
 
 
 def find_by_sha(db: sqlite_utils.Database, sha: str) -> Document | None:
@@ -88,7 +92,12 @@ def documents_under(db: sqlite_utils.Database, node_id: int) -> list[Document]:
 
 
 def document_path(paths, doc: Document) -> Path:
-    return paths.root / doc.path
+    return file_at(paths, doc.path)
+
+
+def document_file(db: sqlite_utils.Database, paths, document_id: int) -> Path:
+    """Where a document's file is, from its id (a plain error if it is gone)."""
+    return document_path(paths, must_get_document(db, document_id))
 
 
 def extracted_text_file(paths, document_id: int) -> Path:

@@ -9,6 +9,7 @@ from typing import Any
 import sqlite_utils
 
 from ..errors import LecternError
+from .files import clean_text
 
 LEVELS = ("semester", "subject", "book")
 
@@ -49,11 +50,22 @@ def child_level(parent: Node | None) -> str:
     return LEVELS[i + 1]
 
 
+MAX_NAME_CHARS = 120
+
+
 def clean_name(name: str) -> str:
-    name = " ".join(name.replace("/", "-").replace("\\", "-").split())
+    """A semester, subject or book name as it is stored and shown.
+
+    Names never become paths, so any Unicode is kept, except: control characters and
+    unpaired surrogates become spaces, runs of whitespace become one space, the ends
+    are trimmed, ``/`` and ``\\`` become ``-`` (they separate levels in messages and
+    in sync keys), and the result is cut to 120 characters. A name left empty, or
+    only ``.`` or ``..``, is refused with a plain message.
+    """
+    name = clean_text(name.replace("/", "-").replace("\\", "-"))[:MAX_NAME_CHARS].rstrip()
     if not name or name in (".", ".."):
         raise LecternError("Please give it a name.")
-    return name[:120]
+    return name
 
 
 def create_node(db: sqlite_utils.Database, parent_id: int | None, name: str) -> int:
@@ -90,6 +102,10 @@ def lineage(db: sqlite_utils.Database, node_id: int) -> dict[str, str]:
 
 
 def node_folder(db: sqlite_utils.Database, library_root: Path, node_id: int) -> Path:
+    """The folder a node had in the old name-based layout (``<data>/library/<semester>/...``).
+
+    Only the upgrade of an old data folder reads it: files now live under their
+    document's id (see ``catalog.files``) and nothing may be created or deleted here."""
     lin = lineage(db, node_id)
     return library_root.joinpath(*[lin[lvl] for lvl in LEVELS if lin[lvl]])
 

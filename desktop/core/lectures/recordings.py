@@ -8,8 +8,7 @@ cite it). ``ensure_document`` keeps the two in step and is safe to call repeated
 from __future__ import annotations
 
 import hashlib
-import os
-import shutil
+import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +18,11 @@ import sqlite_utils
 
 from .. import catalog
 from ..catalog import MEDIA_EXTENSIONS
-from ..catalog.files import unique_target
 from ..jobs import JobStarter
+from ..search.index import delete_document_chunks
 from ..storage.config import DataPaths
-from ..errors import AudioError, DiskFull, DocumentError, LecternError
+from ..storage.db import write_transaction
+from ..errors import AudioError, DocumentError, LecternError
 
 UNFILED = ("Unfiled", "Lectures")   # semester/subject for lectures recorded before choosing a subject
 TRANSCRIBE_JOB = "transcribe_recording"
@@ -100,8 +100,8 @@ def audio_path(db: sqlite_utils.Database, paths: DataPaths, rec: Recording) -> P
     own = rec.abspath(paths)
     if rec.document_id and not own.exists():
         doc = catalog.get_document(db, rec.document_id)
-        if doc is not None and (paths.root / doc.path).exists():
-            return paths.root / doc.path
+        if doc is not None and doc.path and catalog.file_at(paths, doc.path).exists():
+            return catalog.file_at(paths, doc.path)
     return own
 
 
@@ -231,61 +231,62 @@ def probe_duration(path: Path) -> float:
                          "The file may be damaged or in a format Lectern does not know.") from exc
 
 
-def _sha256(path: Path) -> str:
-    return catalog.sha256_file(path)
-
-
 def import_media(db: sqlite_utils.Database, paths: DataPaths, source_path: Path | str, node_id: int | None,
                  title: str | None, *, starter: JobStarter | None, model: str | None = None,
                  language: str | None = None) -> int:
     """Copy an audio/video file into the library under ``node_id`` and start transcribing it.
 
-    Returns the new recording id. Raises DocumentError/AudioError with a plain message
-    for a missing, unsupported or soundless file, DuplicateMedia when the same file is
-    already there, DiskFull when it does not fit. The original file is never touched.
+    The copy goes to ``<data>/files/<document_id>/`` (the one file layer); the
+    recording's path and its document's path are that same file. Returns the new
+    recording id. Raises DocumentError/AudioError with a plain message for a missing,
+    unsupported or soundless file, DuplicateMedia when the same file is already there,
+    DiskFull when it does not fit. The original file is never touched.
     """
     src = Path(source_path).expanduser()
+    shown = catalog.clean_text(src.name) or str(src)
     if not src.is_file():
-        raise DocumentError(f"{src} does not exist or is not a file.")
+        raise DocumentError(f"{shown} does not exist or is not a file.")
     if src.suffix.lower() not in MEDIA_EXTENSIONS:
-        raise DocumentError(f"{src.name} is not an audio or video file Lectern can transcribe.",
+        raise DocumentError(f"{shown} is not an audio or video file Lectern can transcribe.",
                             "Supported: " + ", ".join(e.lstrip('.') for e in MEDIA_EXTENSIONS) + ".")
     duration = probe_duration(src)
     if duration <= 0.05:
-        raise AudioError(f"{src.name} contains no sound.")
-    sha = _sha256(src)
+        raise AudioError(f"{shown} contains no sound.")
+    catalog.check_room_for(paths, src)
+    try:
+        sha = catalog.file_sha256(src)
+    except OSError as exc:
+        raise DocumentError(f"{shown} could not be read ({exc.strerror or exc}).") from exc
     existing = catalog.find_by_sha(db, sha)
     if existing is not None:
         raise DuplicateMedia(existing.title, existing.recording_id)
     if node_id is None:
         node_id = unfiled_node(db)
-    folder = catalog.node_folder(db, paths.library, node_id)
-    folder.mkdir(parents=True, exist_ok=True)
-    size = src.stat().st_size
-    if shutil.disk_usage(folder).free < size + 50 * 1024 * 1024:
-        raise DiskFull(f"There is not enough free disk space to import {src.name}.", "Free some space, then retry.")
-    target = unique_target(folder, src.name)
-    tmp = target.with_name(target.name + ".part")
-    try:
-        shutil.copyfile(src, tmp)
-        os.replace(tmp, target)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise DocumentError(f"{src.name} could not be copied into the library ({exc.strerror or exc}).") from exc
-    title = " ".join((title or "").split()) or src.stem
-    rel = str(target.relative_to(paths.root))
-    cur = db.execute(
-        "INSERT INTO recordings (title, node_id, path, source, state, duration_s, samplerate, channels, created_at)"
-        " VALUES (?,?,?,?,?,?,?,?,?)", (title, node_id, rel, "import", "queued", duration, 0, 0, time.time()))
-    rec_id = int(cur.lastrowid)
-    try:
-        doc_id = catalog.add_document(db, node_id, "lecture", title, target.name, rel, sha, size,
+    title = catalog.clean_title(title or "") or catalog.clean_title(src.stem) or "Untitled lecture"
+    rec_ids: list[int] = []
+
+    def record(staged: catalog.StagedFile) -> int:
+        cur = db.execute(
+            "INSERT INTO recordings (title, node_id, path, source, state, duration_s, samplerate, channels,"
+            " created_at) VALUES (?,?,?,?,?,?,?,?,?)",
+            (title, node_id, "", "import", "queued", duration, 0, 0, time.time()))
+        rec_id = int(cur.lastrowid)
+        doc_id = catalog.add_document(db, node_id, "lecture", title, staged.name, "", staged.sha256, staged.size,
                                       recording_id=rec_id, state="queued")
-    except Exception:
-        db.execute("DELETE FROM recordings WHERE id=?", (rec_id,))
-        target.unlink(missing_ok=True)
-        raise
-    db.execute("UPDATE recordings SET document_id=? WHERE id=?", (doc_id, rec_id))
+        rel = staged.relpath(doc_id)
+        db.execute("UPDATE documents SET path=? WHERE id=?", (rel, doc_id))
+        db.execute("UPDATE recordings SET path=?, document_id=? WHERE id=?", (rel, doc_id, rec_id))
+        rec_ids.append(rec_id)
+        return doc_id
+
+    try:
+        catalog.copy_in(db, paths, src, record, sha256=sha)
+    except sqlite3.IntegrityError as exc:
+        existing = catalog.find_by_sha(db, sha)     # imported by another window or command a moment ago
+        if existing is not None:
+            raise DuplicateMedia(existing.title, existing.recording_id) from exc
+        raise DocumentError(f"{shown} could not be recorded in the library.") from exc
+    rec_id = rec_ids[-1]
     if starter is not None:
         submit_transcription(db, paths, rec_id, starter, model=model, language=language)
     return rec_id
@@ -317,15 +318,21 @@ def submit_transcription(db: sqlite_utils.Database, paths: DataPaths, recording_
 
 
 def delete_recording(db: sqlite_utils.Database, paths: DataPaths, recording_id: int, store: Any = None) -> None:
-    """Remove a lecture, its transcript, its index entries and its audio file."""
-    from ..search.index import delete_document_chunks
-
+    """Remove a lecture: its index entries, its rows and transcript, then its known audio file
+    (``files/<document_id>/`` for an imported one, ``recordings/<id>.wav`` for a microphone
+    one). No other file or folder is touched."""
     rec = get_recording(db, recording_id)
-    if rec.document_id:
-        delete_document_chunks(db, store, rec.document_id)
-        db.execute("UPDATE recordings SET document_id=NULL WHERE id=?", (recording_id,))
-        db.execute("DELETE FROM documents WHERE id=?", (rec.document_id,))
-    db.execute("DELETE FROM segments WHERE recording_id=?", (recording_id,))
-    db.execute("DELETE FROM recordings WHERE id=?", (recording_id,))
-    if rec.path:
-        rec.abspath(paths).unlink(missing_ok=True)
+    doc = catalog.get_document(db, rec.document_id) if rec.document_id else None
+    if doc is not None:
+        delete_document_chunks(db, store, doc.id)      # the vector store first: never inside a transaction
+    with write_transaction(db):
+        if doc is not None:
+            db.execute("UPDATE recordings SET document_id=NULL WHERE id=?", (recording_id,))
+            db.execute("DELETE FROM chunks WHERE document_id=?", (doc.id,))
+            db.execute("DELETE FROM documents WHERE id=?", (doc.id,))
+        db.execute("DELETE FROM segments WHERE recording_id=?", (recording_id,))
+        db.execute("DELETE FROM recordings WHERE id=?", (recording_id,))
+    if doc is not None:
+        catalog.remove_document_file(paths, doc.id, doc.path)
+    if rec.path and (doc is None or rec.path != doc.path):
+        catalog.remove_document_file(paths, rec.document_id or 0, rec.path)

@@ -1,17 +1,17 @@
 """Bringing files into the library: one file, many files, a folder tree, the sample course."""
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
-from ..catalog import (Document, add_document, child_named, ensure_path, find_by_sha, get_node, kind_for,
-                       node_folder, require_book, sha256_file, where_is)
-from ..catalog.files import unique_target
+from ..catalog import (Document, StagedFile, add_document, check_room_for, child_named, clean_text, clean_title, copy_in,
+                       ensure_path, find_by_sha, get_node, kind_for, require_book, sha256_file, where_is)
 from .. import lectures
-from ..errors import LecternError
+from ..errors import DiskFull, DocumentError, LecternError
 from ..jobs import JobStarter
 
 @dataclass
@@ -33,7 +33,7 @@ class ImportResult:
 
 def _duplicate(db: sqlite_utils.Database, source: Path, existing: Document, kind: str) -> ImportResult:
     return ImportResult(str(source), "duplicate",
-                        f"{source.name} is already there, in {where_is(db, existing.node_id)} "
+                        f"{clean_text(source.name)} is already there, in {where_is(db, existing.node_id)} "
                         f"(as '{existing.title}').", existing.id, existing.recording_id, kind)
 
 
@@ -41,67 +41,66 @@ def import_file(db: sqlite_utils.Database, paths, node_id: int, source: Path | s
                 title: str | None = None, *, starter: JobStarter | None) -> ImportResult:
     """Copy one file into a book (the original is never touched) and record it.
 
+    The copy goes to ``<data>/files/<document_id>/`` through the one file layer.
     PDFs and notes come back 'added' in state 'queued': the caller submits their
     ingestion job. Audio and video go to the lectures module, which starts the
     transcription itself. Nothing is copied for a duplicate.
     """
-    import os
-    import shutil
-
     source = Path(source).expanduser()
     require_book(db, node_id)
-    if not source.is_file():
-        return ImportResult(str(source), "failed", f"{source} does not exist or is not a file.")
-    kind = kind_for(source)
-    if kind is None:
-        return ImportResult(str(source), "unsupported",
-                            f"{source.name}: Lectern reads PDFs, text and Markdown notes, audio and video.")
-    if kind == "lecture":
-        return _import_lecture(db, paths, node_id, source, title, starter)
-    sha = sha256_file(source)
+    shown = clean_text(source.name) or str(source)
+    try:
+        if not source.is_file():
+            return ImportResult(str(source), "failed", f"{shown} does not exist or is not a file.")
+        kind = kind_for(source)
+        if kind is None:
+            return ImportResult(str(source), "unsupported",
+                                f"{shown}: Lectern reads PDFs, text and Markdown notes, audio and video.")
+        if kind == "lecture":
+            return _import_lecture(db, paths, node_id, source, title, starter)
+        check_room_for(paths, source)
+        sha = sha256_file(source)
+    except OSError as exc:
+        return ImportResult(str(source), "failed", f"{shown} could not be read ({exc.strerror or exc}).")
     existing = find_by_sha(db, sha)
     if existing is not None:
         return _duplicate(db, source, existing, kind)
-    folder = node_folder(db, paths.library, node_id)
-    folder.mkdir(parents=True, exist_ok=True)
-    size = source.stat().st_size
-    if shutil.disk_usage(folder).free < size + 20 * 1024 * 1024:
-        from ..errors import DiskFull
+    title = clean_title(title or "") or clean_title(source.stem) or "Untitled"
 
-        raise DiskFull(f"There is not enough free disk space to import {source.name}.", "Free some space, then retry.")
-    target = unique_target(folder, source.name)
-    tmp = target.with_name(target.name + ".part")
+    def record(staged: StagedFile) -> int:
+        doc_id = add_document(db, node_id, kind, title, staged.name, "", staged.sha256, staged.size)
+        db.execute("UPDATE documents SET path=? WHERE id=?", (staged.relpath(doc_id), doc_id))
+        return doc_id
+
     try:
-        shutil.copyfile(source, tmp)
-        os.replace(tmp, target)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        return ImportResult(str(source), "failed", f"{source.name} could not be copied ({exc.strerror or exc}).")
-    title = " ".join((title or "").split()) or source.stem
-    rel = str(target.relative_to(paths.root))
-    try:
-        doc_id = add_document(db, node_id, kind, title, target.name, rel, sha, size)
-    except Exception as exc:
-        target.unlink(missing_ok=True)
+        staged = copy_in(db, paths, source, record, sha256=sha)
+    except sqlite3.IntegrityError as exc:
         existing = find_by_sha(db, sha)   # imported by someone else a moment ago
         if existing is not None:
             return _duplicate(db, source, existing, kind)
-        raise LecternError(f"{source.name} could not be recorded in the library: {exc}") from exc
-    return ImportResult(str(source), "added", f"{source.name} added to {where_is(db, node_id)}.", doc_id, None, kind)
+        raise LecternError(f"{shown} could not be recorded in the library.") from exc
+    except DiskFull:
+        raise                             # the next files will not fit either: the caller stops
+    except DocumentError as exc:
+        return ImportResult(str(source), "failed", str(exc), kind=kind)
+    return ImportResult(str(source), "added", f"{shown} added to {where_is(db, node_id)}.",
+                        staged.document_id, None, kind)
 
 
 def _import_lecture(db: sqlite_utils.Database, paths, node_id: int, source: Path, title: str | None,
                     starter: JobStarter | None) -> ImportResult:
+    check_room_for(paths, source)
     existing = find_by_sha(db, sha256_file(source))
     if existing is not None:
         return _duplicate(db, source, existing, "lecture")
     try:
         rec_id = lectures.import_media(db, paths, source, node_id, title, starter=starter)
     except LecternError as exc:
-        return ImportResult(str(source), "failed", f"{source.name}: {exc}", kind="lecture")
+        return ImportResult(str(source), "failed", f"{clean_text(source.name)}: {exc}", kind="lecture")
     rows = list(db.query("SELECT id FROM documents WHERE recording_id = ?", [rec_id]))
     doc_id = rows[0]["id"] if rows else None
-    return ImportResult(str(source), "added", f"{source.name} added to {where_is(db, node_id)}; transcribing.",
+    return ImportResult(str(source), "added",
+                        f"{clean_text(source.name)} added to {where_is(db, node_id)}; transcribing.",
                         doc_id, rec_id, "lecture")
 
 

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import contextlib
 import time
-from typing import Iterator
+from typing import Any, Iterator
 
+import sqlite_utils
+
+from .. import jobs
 from ..jobs import JobStarter
 from ..library import upgrade
 from ..storage.config import DataPaths
@@ -19,12 +22,28 @@ from .supervisor import Supervisor, worker_healthy
 from ..search import vectorstore
 
 
+class JobsForTheNextWorker:
+    """A ``JobStarter`` for the moment before this command starts the worker: it records the
+    job as queued, and the worker queues every queued job when it starts."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+
+    def submit(self, kind: str, payload: dict[str, Any] | None = None, target: str = "", title: str = "") -> int:
+        return jobs.create_job(self.db, kind, payload, target=target, title=title)
+
+    def retry(self, job_id: int) -> bool:
+        return jobs.reset_for_retry(self.db, job_id)
+
+    def cancel(self, job_id: int) -> str:
+        return jobs.request_cancel(self.db, job_id)
+
+
 def _finish_upgrade(paths: DataPaths, starter: JobStarter | None) -> None:
-    """Move an older release's files into place before the worker starts (the re-index job
-    needs ``starter``; without one the window starts it next time)."""
+    """Move an older release's files into place and start the re-index job, before the worker starts."""
     db = open_db(paths.db)
     try:
-        upgrade.upgrade_data_folder(db, paths, starter)
+        upgrade.upgrade_data_folder(db, paths, starter or JobsForTheNextWorker(db))
     finally:
         db.conn.close()
 
