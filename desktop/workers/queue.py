@@ -3,6 +3,11 @@
 The queue carries job ids only; the jobs table says what each job is and how it
 ended. The enqueuing process and the consumer build the instance the same way, so
 task names match (``desktop.workers.queue.run_job``).
+
+Jobs on one target run one after the other: a job whose target is busy is not claimed
+and its queue message is dropped; the job stays ``queued`` in the table, and the job
+before it enqueues it again when it ends (no polling). A worker asked to quit sets
+``STOPPING``: running jobs stop at their next check and go back to ``queued``.
 """
 from __future__ import annotations
 
@@ -18,9 +23,15 @@ from ..core import jobs
 from ..core.storage.config import DataPaths
 from ..core.storage.db import open_db
 from ..core.errors import JobCancelled, LecternError
+from .handlers import HANDLERS
 
 log = logging.getLogger(__name__)
 _local = threading.local()
+
+# Set by the consumer when it is asked to quit; running jobs see it through their JobContext.
+STOPPING = threading.Event()
+_in_flight: set[int] = set()
+_in_flight_changed = threading.Condition()
 
 
 def _db(paths: DataPaths):
@@ -33,22 +44,51 @@ def _db(paths: DataPaths):
     return cache[key]
 
 
+def wait_idle(timeout: float) -> bool:
+    """Wait until no job runs in this process (after STOPPING is set). False on timeout."""
+    with _in_flight_changed:
+        return _in_flight_changed.wait_for(lambda: not _in_flight, timeout)
+
+
 def execute_job(paths: DataPaths, job_id: int) -> str:
     """Run one job to its end state (claim, handler, done/failed/cancelled). Returns the state."""
-    from .handlers import HANDLERS
-
+    if STOPPING.is_set():
+        return "skipped"   # quitting: the job stays queued and is enqueued again at the next start
     db = _db(paths)
     if not jobs.claim(db, job_id):
-        return "skipped"  # cancelled, already done, or someone else runs it
-    job = jobs.get_job(db, job_id)
-    assert job is not None
+        jobs.note_waiting(db, job_id)
+        return "skipped"   # cancelled, already done, someone else runs it, or its target is busy
+    with _in_flight_changed:
+        _in_flight.add(job_id)
+    try:
+        job = jobs.get_job(db, job_id)
+        assert job is not None
+        state = _run(db, paths, job)
+    finally:
+        with _in_flight_changed:
+            _in_flight.discard(job_id)
+            _in_flight_changed.notify_all()
+    if state != jobs.QUEUED:
+        # A job on the same target may have been left waiting for this one.
+        following = jobs.next_for_target(db, job.target)
+        if following is not None:
+            enqueue(paths, following)
+    return state
+
+
+def _run(db, paths: DataPaths, job: jobs.Job) -> str:
+    job_id = job.id
     handler = HANDLERS.get(job.kind)
     if handler is None:
         jobs.fail(db, job_id, f"Lectern does not know how to run a '{job.kind}' job.")
         return jobs.FAILED
-    ctx = jobs.JobContext(db, job, paths)
+    ctx = jobs.JobContext(db, job, paths, stopping=STOPPING)
     try:
         result = handler(ctx)
+    except jobs.WorkerStopping:
+        jobs.requeue_stopped(db, job_id)
+        log.info("job %s stopped with its worker; it continues at the next start", job_id)
+        return jobs.QUEUED
     except JobCancelled:
         jobs.mark_cancelled(db, job_id)
         return jobs.CANCELLED

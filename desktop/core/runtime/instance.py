@@ -1,9 +1,10 @@
-"""Single-instance lock per data folder (an flock that dies with its process)."""
+"""Single-instance lock per data folder (an OS file lock, via filelock, that dies with its process)."""
 from __future__ import annotations
 
-import fcntl
 import os
 from pathlib import Path
+
+from filelock import FileLock, Timeout
 
 from ..errors import AlreadyRunning
 
@@ -12,48 +13,41 @@ class InstanceLock:
     def __init__(self, path: Path, what: str = "Lectern") -> None:
         self.path = path
         self.what = what
-        self._fd: int | None = None
+        # thread_local=False: the window takes the lock on one thread and may release it on another.
+        self._lock = FileLock(str(path), timeout=0, thread_local=False)
 
     def acquire(self) -> "InstanceLock":
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            self._lock.acquire(timeout=0)
+        except Timeout:
             try:
-                other = os.read(fd, 32).decode().strip()
+                other = self.path.read_text().strip()
             except OSError:
-                other = "?"
-            os.close(fd)
+                other = ""
             raise AlreadyRunning(
                 f"{self.what} is already running on this data folder (process {other or '?'}).",
                 "Switch to the open window, or close it first.",
             ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
-        self._fd = fd
+        # The holder's pid, for the message above (the lock is on the file, not its content).
+        self.path.write_text(str(os.getpid()))
         return self
 
     def held_elsewhere(self) -> bool:
-        """True if another live process holds the lock (does not take it)."""
+        """True if another live process holds the lock (does not keep it)."""
+        probe = FileLock(str(self.path), timeout=0, thread_local=False)
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            probe.acquire(timeout=0)
+        except Timeout:
+            return True
         except OSError:
             return False
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            return False
-        except BlockingIOError:
-            return True
-        finally:
-            os.close(fd)
+        probe.release()
+        return False
 
     def release(self) -> None:
-        if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
-            self._fd = None
+        if self._lock.is_locked:
+            self._lock.release(force=True)
 
     def __enter__(self) -> "InstanceLock":
         return self.acquire()

@@ -6,7 +6,6 @@ its children. Otherwise become the supervisor for the duration of the command.
 from __future__ import annotations
 
 import contextlib
-import time
 from typing import Any, Iterator
 
 import sqlite_utils
@@ -18,7 +17,7 @@ from ..storage.config import DataPaths
 from ..storage.db import open_db
 from ..errors import ServiceUnavailable
 from .instance import InstanceLock
-from .supervisor import Supervisor, worker_healthy
+from .supervisor import HeartbeatWatch, Supervisor, wait_until, worker_heartbeat_file
 from ..search import vectorstore
 
 
@@ -58,13 +57,15 @@ def ensure_services(paths: DataPaths, timeout: float = 90.0,
     paths.ensure()
     lock = app_lock(paths)
     if lock.held_elsewhere():
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        worker = HeartbeatWatch(worker_heartbeat_file(paths))
+
+        def answering() -> bool:
             port = vectorstore.read_port(paths)
-            if port and vectorstore.heartbeat(port) and worker_healthy(paths):
-                break
-            time.sleep(0.2)
-        else:
+            # Both are checked every time: the heartbeat watch must see the file change.
+            alive = worker.alive()
+            return bool(port and vectorstore.heartbeat(port)) and alive
+
+        if not wait_until(answering, timeout):
             raise ServiceUnavailable("Lectern is open but its worker or vector store is not answering.",
                                      "Check the status bar of the open window, or restart Lectern.")
         yield None
