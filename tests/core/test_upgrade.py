@@ -28,7 +28,7 @@ from desktop.core.search.scope import Scope, resolve_document_ids
 from desktop.core.storage import db as dbmod
 from desktop.core.storage.config import DataPaths
 from desktop.workers.submit import QueueJobs
-from tests.conftest import REPO, wait_for
+from tests.conftest import REPO, lectern, wait_for
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "datafolder-8b4b6a6.tar.gz"
 EXPECTED = json.loads(FIXTURE.with_name("datafolder-8b4b6a6.json").read_text())
@@ -181,3 +181,18 @@ def test_an_upgrade_killed_midway_finishes_on_the_next_start_with_nothing_lost_o
         assert path.startswith(f"files/{doc_id}/") and _sha(old.root / path) == exp["sha256"]
     rec = recordings.get_recording(db, EXPECTED["lecture"]["recording_id"])
     assert (old.root / rec.path).exists()
+
+
+def test_the_command_line_upgrades_an_old_folder_and_searches_it_by_names_resolved_to_ids(old):
+    out = lectern("search", "how is a titration done", "--subject", "Chemistry", "--book", "Reader", "--json",
+                  data_dir=old.root)
+    assert out.returncode == 0, out.stderr
+    hits = json.loads(out.stdout)
+    assert hits and {h["document"] for h in hits} == {EXPECTED["books"]["chem"]}       # not Biology's "Reader"
+    db = dbmod.open_db(old.db)
+    assert db.execute("SELECT count(*) FROM file_moves WHERE state='done'").fetchone()[0] == 3
+    assert _files_under(old.root / "library") == []
+    job = jobs.latest_for_target(db, upgrade.REINDEX_TARGET)
+    assert job is not None and job.kind == upgrade.REINDEX_JOB       # started with the worker of that command
+    missing = lectern("search", "titration", "--subject", "History", "--json", data_dir=old.root)
+    assert missing.returncode != 0 and "no subject called 'History'" in missing.stdout + missing.stderr
