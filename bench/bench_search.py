@@ -48,7 +48,7 @@ def main() -> int:
     from desktop.core.search import retrieval
     from desktop.core.storage.db import open_db
     from desktop.core.models.embeddings import DIMENSIONS, get_embedder
-    from desktop.core.search.scope import Scope
+    from desktop.core.search.scope import Scope, scope_from_names
 
     rng = np.random.default_rng(7)
     words = np.array(vocabulary())
@@ -71,7 +71,7 @@ def main() -> int:
                 chunks.append(index.ChunkIn(" ".join(words[start:start + n]), page=i // 4 + 1))
             vecs = rng.normal(size=(len(chunks), DIMENSIONS)).astype(np.float32)
             vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-            scope = index.DocumentScope(doc_id, "pdf", sem, sub, book)
+            scope = index.DocumentScope(doc_id, "pdf")
             index.add_chunks(db, store, scope, chunks, 0, lambda _t, v=vecs: v)
             if (d + 1) % 10 == 0:
                 say(f"{(d + 1) * args.per_doc} chunks written ({time.monotonic() - t0:.0f} s)")
@@ -87,8 +87,8 @@ def main() -> int:
         out = {"benchmark": "search", "chunks": total, "vectors": store.count(), "build_s": round(build_s, 1),
                "queries": len(questions), "k": 5, "load_average_start": load_average()}
         cases = {"hybrid": ("hybrid", Scope()), "vector": ("vector", Scope()), "bm25": ("bm25", Scope()),
-                 "hybrid_scoped_semester": ("hybrid", Scope(semester="Semester 2")),
-                 "hybrid_scoped_book": ("hybrid", Scope(semester="Semester 2", books=("Book 6",)))}
+                 "hybrid_scoped_semester": ("hybrid", scope_from_names(db, "Semester 2")),
+                 "hybrid_scoped_book": ("hybrid", scope_from_names(db, "Semester 2", books=("Book 6",)))}
         for name, (mode, scope) in cases.items():
             times = []
             for q in questions:
