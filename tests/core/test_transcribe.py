@@ -11,7 +11,8 @@ from desktop.core import models
 from desktop.core.storage import settings
 from desktop.core.errors import AudioError, DocumentError
 from desktop.core.runtime.supervisor import WORKER
-from desktop.core.lectures.transcribe import CHUNK_MAX_S, CHUNK_MIN_S, SegmentOut, chunk_segments
+from desktop.core.lectures.chunking import CHUNK_MAX_S, CHUNK_MIN_S, chunk_segments
+from desktop.core.lectures.transcribe import SegmentOut
 from desktop.workers.submit import cancel, retry, submit
 from tests.audio import lecture_wav, silence_padded, speech_wav  # noqa: F401 (fixture)
 from tests.conftest import wait_for
@@ -54,7 +55,8 @@ def test_an_imported_lecture_is_transcribed_filed_and_indexed(services, paths, d
     node = library.ensure_path(db, "Fall 2026", "Biology 101")
     rec_id = lectures.import_media(db, paths, lecture_wav, node, "Lecture 1", starter=QueueJobs(paths, db))
     rec = lectures.get_recording(db, rec_id)
-    assert (paths.root / rec.path) == paths.library / "Fall 2026" / "Biology 101" / "lecture.wav"
+    # Stored by its document's id, never under folder names.
+    assert (paths.root / rec.path) == paths.root / "files" / str(rec.document_id) / "lecture.wav"
     assert lecture_wav.exists(), "the original file is untouched"
     job = wait_job(db, jobs.latest_for_target(db, lectures.job_target(rec_id)).id)
     assert job.state == jobs.DONE, job.error
@@ -72,7 +74,6 @@ def test_an_imported_lecture_is_transcribed_filed_and_indexed(services, paths, d
     assert all(0 <= s.start_s < s.end_s <= rec.duration_s + 0.01 for s in segs)
     chunks = list(db.query("SELECT * FROM chunks WHERE document_id=? ORDER BY ordinal", [doc.id]))
     assert chunks and chunks[0]["kind"] == "lecture"
-    assert (chunks[0]["semester"], chunks[0]["subject"]) == ("Fall 2026", "Biology 101")
     assert chunks[0]["start_s"] == segs[0].start_s and chunks[-1]["end_s"] == segs[-1].end_s
     hit = db.execute("SELECT c.start_s FROM chunks_fts f JOIN chunks c ON c.id=f.rowid "
                      "WHERE chunks_fts MATCH 'chlorophyll'").fetchone()
@@ -81,7 +82,7 @@ def test_an_imported_lecture_is_transcribed_filed_and_indexed(services, paths, d
     from desktop.core.search.vectorstore import VectorStore
 
     found = VectorStore(paths).query(get_embedder().embed_one("Which pigment absorbs red and blue light?"), 3,
-                                     where={"subject": "Biology 101"})
+                                     where={"document_id": doc.id})
     meta = found["metadatas"][0][0]
     assert meta["document_id"] == doc.id and meta["kind"] == "lecture" and "start_s" in meta
 
@@ -142,6 +143,37 @@ def test_a_corrected_line_is_saved_and_found_by_search(services, paths, db, lect
     assert "cannot be empty" in str(err.value)
 
 
+def test_transcribe_again_keeps_the_students_corrected_line_at_its_time_and_in_search(services, paths, db,
+                                                                                      lecture_wav):
+    settings.update(db, transcription_model="whisper-tiny.en")
+    rec_id = lectures.import_media(db, paths, lecture_wav, None, "Lecture 3", starter=QueueJobs(paths, db))
+    assert wait_job(db, jobs.latest_for_target(db, lectures.job_target(rec_id)).id).state == jobs.DONE
+    first = lectures.segments(db, rec_id)
+    seg = first[len(first) // 2]
+    corrected = f"{seg.text} (Professor Zanzibar's example.)"
+    lectures.edit_segment(db, seg.id, corrected)
+
+    # "Transcribe again", as the Record pane and the CLI start it: a new job.
+    job_id = lectures.submit_transcription(db, paths, rec_id, QueueJobs(paths, db))
+    job = wait_job(db, job_id)
+    assert job.state == jobs.DONE, job.error
+    assert job.result["corrections_kept"] == 1
+
+    segs = lectures.segments(db, rec_id)
+    kept = [s for s in segs if s.edited]
+    assert [(s.text, s.start_s, s.end_s) for s in kept] == [(corrected, seg.start_s, seg.end_s)]
+    assert [s.idx for s in segs] == list(range(len(segs))), "numbered in order again"
+    assert all(a.start_s <= b.start_s for a, b in zip(segs, segs[1:])), "in time order"
+    text = lectures.transcript_text(db, rec_id).lower()
+    assert text.count("zanzibar") == 1 and "good morning" in text and "sugar" in text, text
+    # New segments mostly inside the corrected line are left out, not doubled.
+    assert not any(not s.edited and max(0.0, min(s.end_s, seg.end_s) - max(s.start_s, seg.start_s))
+                   >= 0.5 * (s.end_s - s.start_s) for s in segs)
+    hits = db.execute("SELECT c.start_s, c.end_s FROM chunks_fts f JOIN chunks c ON c.id=f.rowid "
+                      "WHERE chunks_fts MATCH 'zanzibar'").fetchall()
+    assert len(hits) == 1 and hits[0][0] <= seg.start_s <= hits[0][1], "search finds it at its time"
+
+
 def test_transcripts_are_cut_into_windows_of_whole_segments():
     segs = [SegmentOut(i * 7.0, i * 7.0 + 6.5, f"sentence {i}") for i in range(40)]
     chunks = chunk_segments(segs)
@@ -162,8 +194,8 @@ def test_files_that_are_not_lectures_are_refused_plainly(paths, db, tmp_path, le
     with pytest.raises(AudioError) as err:
         lectures.import_media(db, paths, broken, None, None, starter=QueueJobs(paths, db))
     assert "could not be read" in err.value.message
-    rec_id = lectures.import_media(db, paths, lecture_wav, None, "Once", starter=None, starter=QueueJobs(paths, db))
+    rec_id = lectures.import_media(db, paths, lecture_wav, None, "Once", starter=None)
     with pytest.raises(lectures.DuplicateMedia) as dup:
-        lectures.import_media(db, paths, lecture_wav, None, "Twice", starter=None, starter=QueueJobs(paths, db))
+        lectures.import_media(db, paths, lecture_wav, None, "Twice", starter=None)
     assert dup.value.recording_id == rec_id and "already in your library" in dup.value.message
     assert db.execute("SELECT count(*) FROM recordings").fetchone()[0] == 1

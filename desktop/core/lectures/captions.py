@@ -20,6 +20,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import models
+from .transcribe import load_whisper
 
 log = logging.getLogger(__name__)
 
@@ -134,8 +135,6 @@ class LiveCaptioner:
         except (AttributeError, OSError):
             pass
         try:
-            from .transcribe import load_whisper
-
             model = load_whisper(models.resolve(models.TRANSCRIPTION, self.model_choice), threads=self.threads)
         except Exception as exc:
             self.failed = f"Live captions are off: {exc}"

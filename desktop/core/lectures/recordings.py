@@ -17,6 +17,7 @@ from typing import Any
 import sqlite_utils
 
 from .. import catalog
+from .chunking import chunk_segments
 from ..catalog import MEDIA_EXTENSIONS
 from ..jobs import JobStarter
 from ..search.index import delete_document_chunks
@@ -87,7 +88,7 @@ def recent(db: sqlite_utils.Database, limit: int = 30) -> list[Recording]:
 
 def segments(db: sqlite_utils.Database, recording_id: int) -> list[Segment]:
     return [Segment(r["id"], r["idx"], r["start_s"], r["end_s"], r["text"], bool(r["edited"])) for r in db.query(
-        "SELECT * FROM segments WHERE recording_id = ? ORDER BY idx", [recording_id])]
+        "SELECT * FROM segments WHERE recording_id = ? ORDER BY start_s, idx", [recording_id])]
 
 
 def transcript_text(db: sqlite_utils.Database, recording_id: int) -> str:
@@ -184,8 +185,6 @@ def edit_segment(db: sqlite_utils.Database, segment_id: int, text: str) -> int:
     seg = db.execute("SELECT start_s FROM segments WHERE id=?", (segment_id,)).fetchone()
     doc = db.execute("SELECT document_id FROM recordings WHERE id=?", (rec_id,)).fetchone()
     if doc and doc[0]:
-        from .transcribe import chunk_segments
-
         chunks = chunk_segments(segments(db, rec_id))
         for ordinal, c in enumerate(chunks):
             if c.start_s is not None and c.end_s is not None and c.start_s <= seg[0] <= c.end_s + 1e-6:

@@ -3,8 +3,10 @@
 The job ``transcribe_recording`` runs in the worker. Progress is the audio position
 reached over the lecture's duration. Segments are stored as they come, so a job
 interrupted by a killed worker resumes from the last stored segment (its attempt
-counter says so); a fresh job replaces every segment. Cancellation is checked
-between segments. The finished transcript is cut into windows of whole segments
+counter says so); a fresh job replaces every segment except the lines the student
+corrected: those stay as they are, and a new segment that mostly falls inside one is
+left out (the student's words already cover it). Cancellation is checked between
+segments. The finished transcript is cut into windows of whole segments
 (about 45-60 s each) and indexed like PDF pages, with start/end seconds.
 """
 from __future__ import annotations
@@ -15,27 +17,27 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import sqlite_utils
 
-from .. import catalog
 from .. import models
 from ..storage import settings as settings_mod
 from ..storage.config import DataPaths, apply_offline_env
 from ..errors import AudioError, JobCancelled, LecternError
-from ..search.index import ChunkIn, DocumentScope, add_chunks, delete_document_chunks
+from ..search.index import DocumentScope, add_chunks, delete_document_chunks
+from ..storage.db import write_transaction
+from .chunking import chunk_segments
 from ..jobs.table import JobContext
-from .recordings import Segment, audio_path, ensure_document, get_recording, segments as load_segments
+from .recordings import audio_path, ensure_document, get_recording, segments as load_segments
 from ..timefmt import format_duration
 
 log = logging.getLogger(__name__)
 
 SAMPLERATE = 16000
 BEAM_SIZE = 5
-CHUNK_MIN_S = 45.0
-CHUNK_MAX_S = 60.0
+COVERED_SHARE = 0.5          # a new segment this much inside corrected lines is left out
 TRANSCRIBE_SHARE = 0.92      # of the job's progress bar; the rest is indexing
 
 ALIASES = {"base": "whisper-base", "tiny.en": "whisper-tiny.en", "tiny": "whisper-tiny.en",
@@ -109,32 +111,33 @@ def transcribe_array(model: Any, audio: np.ndarray, language: str | None = None,
     return gen(), info
 
 
-# -- chunking and indexing ------------------------------------------------------------------------
-def chunk_segments(segs: Iterable[Segment | SegmentOut]) -> list[ChunkIn]:
-    """Windows of whole segments, each about CHUNK_MIN_S..CHUNK_MAX_S long."""
-    out: list[ChunkIn] = []
-    cur: list[tuple[float, float, str]] = []
-
-    def flush() -> None:
-        if cur:
-            out.append(ChunkIn(text=" ".join(t for _, _, t in cur), start_s=cur[0][0], end_s=cur[-1][1]))
-            cur.clear()
-
-    for s in segs:
-        start = float(getattr(s, "start_s", getattr(s, "start", 0.0)))
-        end = float(getattr(s, "end_s", getattr(s, "end", start)))
-        text = s.text.strip()
-        if not text:
-            continue
-        if cur and end - cur[0][0] > CHUNK_MAX_S:
-            flush()
-        cur.append((start, end, text))
-        if end - cur[0][0] >= CHUNK_MIN_S:
-            flush()
-    flush()
-    return out
+# -- the student's corrections -----------------------------------------------------------------
+def corrected_spans(db: sqlite_utils.Database, recording_id: int) -> list[tuple[float, float]]:
+    """(start, end) of every line the student corrected, in time order."""
+    return [(float(r[0]), float(r[1])) for r in db.execute(
+        "SELECT start_s, end_s FROM segments WHERE recording_id=? AND edited=1 ORDER BY start_s",
+        (recording_id,)).fetchall()]
 
 
+def covered_by_corrections(start: float, end: float, spans: list[tuple[float, float]]) -> bool:
+    """True when at least COVERED_SHARE of [start, end] lies inside corrected lines."""
+    if end <= start:
+        return any(a <= start <= b for a, b in spans)
+    inside = sum(max(0.0, min(end, b) - max(start, a)) for a, b in spans)
+    return inside >= COVERED_SHARE * (end - start)
+
+
+def renumber_segments(db: sqlite_utils.Database, recording_id: int) -> None:
+    """Make ``idx`` follow time again once new segments were added around kept corrections."""
+    with write_transaction(db) as conn:
+        ids = [r[0] for r in conn.execute("SELECT id FROM segments WHERE recording_id=? ORDER BY start_s, end_s, id",
+                                          (recording_id,)).fetchall()]
+        # Out of the way first: (recording_id, idx) is unique.
+        conn.execute("UPDATE segments SET idx = -1 - idx WHERE recording_id=?", (recording_id,))
+        conn.executemany("UPDATE segments SET idx=? WHERE id=?", [(i, sid) for i, sid in enumerate(ids)])
+
+
+# -- indexing ---------------------------------------------------------------------------------------
 def index_recording(db: sqlite_utils.Database, paths: DataPaths, recording_id: int, store: Any = None,
                     embed: Callable[[list[str]], Any] | None = None) -> int:
     """(Re)index a lecture's transcript in SQLite/FTS5 and the vector store. Returns the chunk count."""
@@ -232,13 +235,16 @@ def _transcribe(ctx: JobContext, rec_id: int, path: Path) -> dict[str, Any]:
                resolved.id != "custom" else str(resolved.path), rec_id))
 
     # A second attempt of the same job means the worker died under the first one:
-    # keep what it stored and go on from there. A new job starts over.
+    # keep what it stored and go on from there. A new job starts over, except for the
+    # student's corrected lines, which are never thrown away.
     resume_from = 0.0
     if ctx.job.attempts > 1:
-        row = db.execute("SELECT max(end_s), count(*) FROM segments WHERE recording_id=?", (rec_id,)).fetchone()
+        row = db.execute("SELECT max(end_s), count(*) FROM segments WHERE recording_id=? AND edited=0",
+                         (rec_id,)).fetchone()
         resume_from = float(row[0] or 0.0) if row[1] else 0.0
     else:
-        db.execute("DELETE FROM segments WHERE recording_id=?", (rec_id,))
+        db.execute("DELETE FROM segments WHERE recording_id=? AND edited=0", (rec_id,))
+    corrections = corrected_spans(db, rec_id)
     next_idx = int(db.execute("SELECT coalesce(max(idx) + 1, 0) FROM segments WHERE recording_id=?",
                               (rec_id,)).fetchone()[0])
     ctx.check_cancelled()
@@ -246,15 +252,23 @@ def _transcribe(ctx: JobContext, rec_id: int, path: Path) -> dict[str, Any]:
                  "Finding speech" if not resume_from else f"Resuming at {format_duration(resume_from)}", force=True)
     t0 = time.monotonic()
     segs, info = transcribe_array(model, audio[int(resume_from * SAMPLERATE):], language, offset_s=resume_from)
-    count = 0
-    for seg in segs:
-        db.execute("INSERT OR REPLACE INTO segments (recording_id, idx, start_s, end_s, text, edited)"
-                   " VALUES (?,?,?,?,?,0)", (rec_id, next_idx, seg.start, min(seg.end, duration), seg.text))
-        next_idx += 1
-        count += 1
-        ctx.progress(TRANSCRIBE_SHARE * min(seg.end, duration) / duration,
-                     f"Transcribing {format_duration(seg.end)} of {format_duration(duration)}")
-        ctx.check_cancelled()
+    count = kept_out = 0
+    try:
+        for seg in segs:
+            end = min(seg.end, duration)
+            if covered_by_corrections(seg.start, end, corrections):
+                kept_out += 1
+            else:
+                db.execute("INSERT INTO segments (recording_id, idx, start_s, end_s, text, edited)"
+                           " VALUES (?,?,?,?,?,0)", (rec_id, next_idx, seg.start, end, seg.text))
+                next_idx += 1
+                count += 1
+            ctx.progress(TRANSCRIBE_SHARE * end / duration,
+                         f"Transcribing {format_duration(seg.end)} of {format_duration(duration)}")
+            ctx.check_cancelled()
+    finally:
+        if corrections:   # also when cancelled: the transcript reads in time order
+            renumber_segments(db, rec_id)
     transcribe_s = time.monotonic() - t0
     db.execute("UPDATE recordings SET language=? WHERE id=?", (info.language or "", rec_id))
     ctx.progress(TRANSCRIBE_SHARE, "Indexing the transcript", force=True)
@@ -264,7 +278,8 @@ def _transcribe(ctx: JobContext, rec_id: int, path: Path) -> dict[str, Any]:
     _set_states(db, rec_id, "transcribed", "ready")
     total = db.execute("SELECT count(*) FROM segments WHERE recording_id=?", (rec_id,)).fetchone()[0]
     return {"recording_id": rec_id, "duration_s": round(duration, 3), "segments": int(total),
-            "new_segments": count, "resumed_from_s": resume_from, "chunks": n_chunks,
+            "new_segments": count, "corrections_kept": len(corrections), "covered_by_corrections": kept_out,
+            "resumed_from_s": resume_from, "chunks": n_chunks,
             "language": info.language, "model": resolved.id, "transcribe_s": round(transcribe_s, 3),
             **{k: round(v, 3) for k, v in timings.items()}}
 
