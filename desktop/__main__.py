@@ -38,7 +38,23 @@ def main(argv: list[str] | None = None) -> int:
         from .app import run_gui
 
         return run_gui(paths, startup_probe=args.startup_probe)
-    return int(args.func(args, paths) or 0)
+    try:
+        code = int(args.func(args, paths) or 0)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return _reader_went_away()
+    return code
+
+
+def _reader_went_away() -> int:
+    """The command's output was piped into a reader that stopped early (``lectern library --json | head``).
+
+    Not an error of ours: no traceback. Point stdout at devnull so the interpreter's
+    final flush does not fail again, and exit as a process killed by SIGPIPE would.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 141
 
 
 if __name__ == "__main__":

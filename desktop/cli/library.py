@@ -1,4 +1,4 @@
-"""ingest, search, library: the course library without the window (same data folder as the GUI)."""
+"""ingest, search (and ``library``, in ``catalog``): the course library without the window (same data folder as the GUI)."""
 from __future__ import annotations
 
 import argparse
@@ -10,6 +10,7 @@ from typing import Any
 from ..core.storage.config import DataPaths
 from ..workers.submit import QueueJobs
 from ..core.errors import LecternError
+from . import catalog
 from .common import emit, fail
 
 
@@ -35,9 +36,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_search)
 
-    p = sub.add_parser("library", help="list semesters, subjects, books and their documents")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_library)
+    catalog.add_parsers(sub)      # lectern library [rename|move-doc|delete|delete-doc]
 
 
 # -- ingest ------------------------------------------------------------------------------------------
@@ -229,39 +228,3 @@ def _mmss(seconds: float | None) -> str:
     from ..core.timefmt import format_duration
 
     return format_duration(seconds or 0)
-
-
-# -- library ------------------------------------------------------------------------------------------
-def cmd_library(args: argparse.Namespace, paths: DataPaths) -> int:
-    from ..core import library
-    from ..core.storage.db import open_db
-
-    paths.ensure()
-    db = open_db(paths.db)
-
-    def tree(parent: int | None) -> list[dict[str, Any]]:
-        out = []
-        for n in library.children(db, parent):
-            item: dict[str, Any] = {"id": n.id, "level": n.level, "name": n.name}
-            if n.level == "book":
-                item["documents"] = [{"id": d.id, "title": d.title, "kind": d.kind, "state": d.state,
-                                      "pages": d.pages, "size": d.size, "error": d.error}
-                                     for d in library.documents_in(db, n.id)]
-            else:
-                item["children"] = tree(n.id)
-            out.append(item)
-        return out
-
-    data = tree(None)
-    lines: list[str] = []
-
-    def show(items: list[dict[str, Any]], depth: int) -> None:
-        for it in items:
-            lines.append("  " * depth + it["name"])
-            for d in it.get("documents", []):
-                lines.append("  " * (depth + 1) + f"#{d['id']} {d['title']} [{d['state']}]")
-            show(it.get("children", []), depth + 1)
-
-    show(data, 0)
-    emit(data, args.json, "\n".join(lines) or "The library is empty.")
-    return 0

@@ -28,7 +28,7 @@ def test_transcribe_a_video_with_the_base_model_files_and_indexes_it(paths, tmp_
     db = open_db(paths.db)
     filed = db.execute("SELECT d.kind, d.state, d.path, n.name FROM documents d JOIN nodes n ON n.id=d.node_id "
                        "WHERE d.recording_id=?", (out["recording_id"],)).fetchone()
-    assert filed == ("lecture", "ready", "library/Fall 2026/Biology 101/Lecture 5 - photosynthesis.mp4",
+    assert filed == ("lecture", "ready", f"files/{out['document_id']}/Lecture 5 - photosynthesis.mp4",
                      "Biology 101")
     assert db.execute("SELECT count(*) FROM chunks WHERE document_id=? AND start_s IS NOT NULL",
                       (out["document_id"],)).fetchone()[0] >= 1

@@ -160,7 +160,7 @@ def test_renaming_with_f2_and_deleting_with_the_delete_key(qtbot, pane, db, path
     qtbot.waitUntil(lambda: library.get_node(db, subject).name == "Cell Biology" and not pane.is_busy(),
                     timeout=30000)
     doc = library.get_document(db, r.document_id)
-    assert doc.path == "library/Fall 2024/Cell Biology/Reader/reader.pdf" and (paths.root / doc.path).exists()
+    assert doc.path == f"files/{doc.id}/reader.pdf" and (paths.root / doc.path).exists(), "a rename moves no file"
     pane.tree.select_node(book)
     pane.table.setFocus()
     pane.table.select_document(r.document_id)
