@@ -1,4 +1,9 @@
-"""Job kind -> the core function that does the work. Add new kinds here."""
+"""Job kind -> the core function that does the work. Add new kinds here.
+
+Each handler imports its core module when a job of its kind first runs: the window
+imports this module too (``submit`` -> ``queue``) and must not load the transcription
+and ingestion code at start-up for it. (No import cycle is involved.)
+"""
 from __future__ import annotations
 
 from typing import Any, Callable

@@ -43,3 +43,18 @@ def test_a_second_instance_on_the_same_data_folder_is_refused(tmp_path):
         first.terminate()
         first.wait(30)
     assert not (data / "run" / "worker.pid").exists(), "children stopped with the window"
+
+
+def test_doctor_tells_of_settings_that_could_not_be_read(tmp_path):
+    from desktop.core.storage.config import DataPaths
+    from desktop.core.storage.db import open_db
+
+    data = tmp_path / "d"
+    db = open_db(DataPaths(data).ensure().db)
+    db.execute("INSERT INTO settings (key, value) VALUES ('settings', '{not json')")
+    report = json.loads(lectern("doctor", "--quick", "--json", data_dir=data).stdout)
+    check = report["checks"]["settings"]
+    assert not check["ok"] and "could not be read" in check["detail"]
+    assert not check["essential"] and report["ok"], "Lectern still works, with default settings"
+    kept = list(data.glob("settings.bad-*.json"))
+    assert len(kept) == 1 and kept[0].read_text() == "{not json"

@@ -7,8 +7,13 @@ import time
 from typing import Any
 
 from .. import models
+from ..models.embeddings import Embedder
+from ..search.vectorstore import read_port
+from ..storage import settings
 from ..storage.config import DataPaths
+from ..storage.db import open_db, schema_version
 from ..errors import LecternError
+from .services import ensure_services
 
 
 def _check(ok: bool, detail: str, essential: bool = True, **extra: Any) -> dict[str, Any]:
@@ -16,8 +21,6 @@ def _check(ok: bool, detail: str, essential: bool = True, **extra: Any) -> dict[
 
 
 def check_data_folder(paths: DataPaths) -> dict[str, Any]:
-    from ..storage.db import open_db, schema_version
-
     try:
         paths.ensure()
         probe = paths.run / ".write-test"
@@ -47,8 +50,6 @@ def load_model(resolved: models.ResolvedModel) -> None:
 
         Llama(model_path=str(resolved.path), vocab_only=True, verbose=False)
     else:
-        from ..models.embeddings import Embedder
-
         Embedder(resolved.path).embed(["doctor"])
 
 
@@ -87,10 +88,15 @@ def check_audio() -> dict[str, Any]:
     return _check(True, f"{len(names)} input device(s): {', '.join(names[:4])}", essential=False, devices=names)
 
 
-def check_services(paths: DataPaths) -> dict[str, dict[str, Any]]:
-    from .services import ensure_services
-    from ..search.vectorstore import read_port
+def check_settings(paths: DataPaths) -> dict[str, Any]:
+    """Settings that could not be read were kept aside; say so until the student has seen it."""
+    db = open_db(paths.db)
+    settings.load(db)   # notices a problem that happened since the last start
+    notice = settings.pending_notice(db)
+    return _check(not notice, notice or "readable", essential=False)
 
+
+def check_services(paths: DataPaths) -> dict[str, dict[str, Any]]:
     try:
         with ensure_services(paths, timeout=60) as sup:
             owner = "this check" if sup else "the open Lectern window"
@@ -109,6 +115,7 @@ def run_doctor(paths: DataPaths, load_models: bool = True) -> dict[str, Any]:
     checks: dict[str, dict[str, Any]] = {"data_folder": check_data_folder(paths)}
     if checks["data_folder"]["ok"]:
         checks["disk_space"] = check_disk_space(paths)
+        checks["settings"] = check_settings(paths)
         checks.update(check_services(paths))
     checks.update(check_models(load_models))
     checks["audio_input"] = check_audio()

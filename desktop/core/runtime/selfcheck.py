@@ -10,6 +10,8 @@ from typing import Any
 
 from .. import models
 from ..jobs.table import JobContext
+from ..models.embeddings import get_embedder
+from ..search.vectorstore import VectorStore
 
 SENTENCES = [
     "Photosynthesis turns light into chemical energy.",
@@ -27,8 +29,6 @@ def run(ctx: JobContext) -> dict[str, Any]:
         ctx.check_cancelled()
         report["models"][role] = str(models.resolve(role).path)
     ctx.progress(0.2, "Embedding sample sentences", force=True)
-    from ..models.embeddings import get_embedder
-
     vectors = get_embedder().embed(SENTENCES)
     report["embedding_dims"] = int(vectors.shape[1])
     # Extra paced steps make progress visible and give tests a window to interrupt.
@@ -38,8 +38,6 @@ def run(ctx: JobContext) -> dict[str, Any]:
         ctx.progress(0.2 + 0.6 * (i + 1) / max(steps, 1), f"Step {i + 1} of {steps}", force=True)
     if ctx.payload.get("vector_store", True):
         ctx.progress(0.85, "Querying the vector store", force=True)
-        from ..search.vectorstore import VectorStore
-
         vs = VectorStore(ctx.paths, "selfcheck")
         ids = [f"selfcheck-{i}" for i in range(len(SENTENCES))]
         vs.upsert(ids, vectors.tolist(), SENTENCES, [{"n": i} for i in range(len(SENTENCES))])
