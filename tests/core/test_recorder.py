@@ -246,3 +246,20 @@ def test_a_sound_system_that_fails_to_start_is_not_called_no_microphone(paths, t
         monkeypatch.delenv("ALSA_CONFIG_PATH")
         audio_devices.reinitialize()   # the sound system comes back
     audio_devices.list_inputs()
+
+
+def test_pause_and_resume_do_not_wait_on_a_busy_database(paths, db, virtual_mic):
+    rec = Recorder(paths)
+    rec_id = _start(rec)
+    other = _hold_write_lock(paths)
+    try:
+        began = time.monotonic()
+        rec.pause()
+        rec.resume()
+        assert time.monotonic() - began < 5, "the window's thread is not held up for the busy timeout"
+        assert rec.running and not rec.paused
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    result = rec.stop()
+    assert result.filed and lectures.get_recording(db, rec_id).state == "stopped"

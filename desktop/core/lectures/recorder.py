@@ -47,6 +47,7 @@ FLUSH_EVERY_S = 1.0
 DEVICE_SILENT_S = 4.0       # no callback at all for this long = the device is gone
 MIN_FREE_BYTES = 200 * 1024 * 1024          # refuse to start below this
 STOP_BELOW_FREE_BYTES = 50 * 1024 * 1024    # stop (and keep the audio) below this
+STATE_BUSY_TIMEOUT_MS = 500                 # pause/resume never wait longer for the database
 
 
 @dataclass
@@ -374,9 +375,15 @@ class Recorder:
             self._set_state(RECORDING)
 
     def _set_state(self, state: str) -> None:
+        # Called from the window's thread: a busy database must not freeze it, and the
+        # paused/recording mark is only informative (recovery treats both alike).
         if self._db is not None and self.recording_id is not None:
-            self._db.execute("UPDATE recordings SET state=? WHERE id=? AND state IN (?, ?)",
-                             (state, self.recording_id, RECORDING, PAUSED))
+            try:
+                self._db.execute(f"PRAGMA busy_timeout={STATE_BUSY_TIMEOUT_MS}")
+                self._db.execute("UPDATE recordings SET state=? WHERE id=? AND state IN (?, ?)",
+                                 (state, self.recording_id, RECORDING, PAUSED))
+            except sqlite3.OperationalError as exc:
+                log.warning("recording %s: could not mark it %s (%s)", self.recording_id, state, exc)
 
     def stop(self, wait: bool = True, timeout: float = 15.0) -> RecordingResult | None:
         """Stop and finish the file. With ``wait=False`` this returns at once and
