@@ -196,3 +196,37 @@ def test_the_command_line_upgrades_an_old_folder_and_searches_it_by_names_resolv
     assert job is not None and job.kind == upgrade.REINDEX_JOB       # started with the worker of that command
     missing = lectern("search", "titration", "--subject", "History", "--json", data_dir=old.root)
     assert missing.returncode != 0 and "no subject called 'History'" in missing.stdout + missing.stderr
+
+
+def test_without_the_old_vector_store_the_reindex_job_embeds_everything_again(old):
+    import shutil
+
+    shutil.rmtree(old.root / "chroma")       # e.g. the student copied the folder without it
+    db = dbmod.open_db(old.db)
+    report = upgrade.upgrade_data_folder(db, old, QueueJobs(old, db))
+    lock = app_lock(old).acquire()
+    sup = Supervisor(old)
+    try:
+        sup.start()
+        assert sup.wait_healthy(90), sup.status()
+        job = wait_for(lambda: (j := jobs.get_job(db, report["reindex_job"])).finished and j, 180, 0.1, "reindex")
+        assert job.state == jobs.DONE, job.error
+        assert job.progress == 1.0
+        assert job.result["embedded"] == sum(d["chunks"] for d in EXPECTED["documents"].values())
+        store = retrieval.open_store(old, db)
+        scoped = chat.get_chat(db, EXPECTED["chats"]["scoped"]).scope
+        hits = retrieval.search(db, store, "how is a titration done", scoped, k=3, mode="vector")
+        assert hits and {h.document_id for h in hits} == {EXPECTED["books"]["chem"]} and hits[0].page == 2
+    finally:
+        sup.stop()
+        lock.release()
+
+
+def test_a_file_missing_before_the_upgrade_is_reported_and_the_rest_still_moves(old):
+    lost = EXPECTED["documents"]["1"]["old_path"]
+    (old.root / lost).unlink()
+    db = dbmod.open_db(old.db)
+    assert upgrade.move_managed_files(db, old) == {"moved": 2, "missing": 1, "gone": 0}
+    assert db.execute("SELECT path FROM documents WHERE id=1").fetchone()[0] == lost     # row left as it was
+    assert db.execute("SELECT state FROM file_moves WHERE document_id=1").fetchone()[0] == "missing"
+    assert len(_files_under(old.root / "files")) == 2
