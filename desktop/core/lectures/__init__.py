@@ -1,7 +1,9 @@
 """Lectures: recordings and their transcripts.
 
-Modules: ``recordings`` (rows, segments, import), ``recorder`` (microphone to disk),
-``recovery``, ``captions`` (live), ``transcribe`` (the job), ``audio_devices``, ``transcript_export``."""
+Modules: ``recordings`` (rows, segments, import), ``recorder`` (microphone to disk) with
+``wavfile`` (WAV/RF64 file and header repair), ``recording_lock`` and ``recording_row``
+(states, the final save), ``recovery``, ``captions`` (live), ``transcribe`` (the job),
+``chunking`` (transcript passages), ``audio_devices``, ``transcript_export``."""
 from ..catalog import MEDIA_EXTENSIONS, VIDEO_EXTENSIONS
 from .recordings import (UNFILED, TRANSCRIBE_JOB, INDEX_JOB, DuplicateMedia, Recording, Segment,
                          get_recording, recent, segments, transcript_text, audio_path, default_title,
