@@ -74,8 +74,9 @@ def safe_name(name: str, default: str = "file") -> str:
 
     Any Unicode is kept except path separators, characters Windows refuses
     (``<>:"|?*``), control characters and unpaired surrogates (each becomes ``_``).
-    Leading and trailing spaces and dots go (Windows drops trailing ones), ``.`` and
-    ``..`` cannot result, a Windows reserved name (``CON``, ``NUL``, ``COM1``...) gets a
+    Leading and trailing spaces and dots of the name go (Windows drops trailing ones;
+    a leading dot would hide the copy), ``.`` and ``..`` cannot result (``.pdf`` becomes
+    ``file.pdf``), a Windows reserved name (``CON``, ``NUL``, ``COM1``...) gets a
     leading ``_``, and the result fits 255 bytes in UTF-8, cut in the name and not in
     its extension.
     """
@@ -83,11 +84,12 @@ def safe_name(name: str, default: str = "file") -> str:
     for ch in name:
         cat = unicodedata.category(ch)
         chars.append("_" if ch in _FORBIDDEN or cat in ("Cc", "Cs", "Zl", "Zp") else ch)
-    text = " ".join("".join(chars).split()).strip(" .")
+    text = " ".join("".join(chars).split())
     stem, dot, suffix = text.rpartition(".")
-    if not dot or not stem or len(suffix) > MAX_SUFFIX_CHARS or " " in suffix:
+    if not dot or not suffix or len(suffix) > MAX_SUFFIX_CHARS or " " in suffix:
         stem, suffix = text, ""
-    stem = stem.rstrip(" .") or default
+    # No leading dot either: a copy is never hidden, and never looks like our own temp names.
+    stem = stem.strip(" .") or default
     if stem.split(".")[0].strip().upper() in _RESERVED:
         stem = "_" + stem
     suffix = _fit("." + suffix, 32) if suffix else ""
