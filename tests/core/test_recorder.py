@@ -182,7 +182,7 @@ def test_a_database_busy_past_the_bound_still_ends_the_recording_and_recovery_fi
     other = _hold_write_lock(paths)
     try:
         with caplog.at_level(logging.ERROR, logger="desktop.core.lectures"):
-            result = rec.stop(wait=True, timeout=60)
+            result = rec.stop(wait=True)   # the default wait outlasts the bounded save
         # The Record pane gets its answer instead of "Saving…" forever.
         assert result is not None and finished == [result]
         assert not result.filed and "next time it starts" in result.error.message

@@ -385,9 +385,12 @@ class Recorder:
             except sqlite3.OperationalError as exc:
                 log.warning("recording %s: could not mark it %s (%s)", self.recording_id, state, exc)
 
-    def stop(self, wait: bool = True, timeout: float = 15.0) -> RecordingResult | None:
+    def stop(self, wait: bool = True, timeout: float | None = None) -> RecordingResult | None:
         """Stop and finish the file. With ``wait=False`` this returns at once and
-        ``on_finished`` reports the result (the UI's way: closing a stream can take a moment)."""
+        ``on_finished`` reports the result (the UI's way: closing a stream can take a moment).
+
+        The default wait covers closing the stream plus the bounded final save, so a
+        busy database still gets an answer (``result.filed`` False) rather than None."""
         with self._stop_lock:
             if self._writer is None:
                 return self.result
@@ -395,7 +398,7 @@ class Recorder:
                 self._stopping.set()
                 threading.Thread(target=self._shutdown, name="recorder-stop", daemon=True).start()
         if wait:
-            self._finished.wait(timeout)
+            self._finished.wait(timeout if timeout is not None else self.save_row_for_s + 15.0)
             return self.result
         return None
 
