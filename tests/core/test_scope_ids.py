@@ -180,3 +180,33 @@ def test_a_failed_upsert_is_repaired_and_orphan_vectors_removed(services, paths,
     # Running it again changes nothing.
     assert index.repair_vectors(db, good, embed) == {"chunks": 0, "embedded": 0, "metadata_updated": 0,
                                                      "orphans_removed": 0}
+
+
+def test_writing_a_document_again_never_leaves_it_without_passages(services, paths, db):
+    node = library.ensure_path(db, "Fall 2025", "Genetics")
+    doc = library.add_document(db, node, "lecture", "Lecture 3", "3.wav", "recordings/3.wav", "sha-l", 1,
+                               state="ready")
+    embed = get_embedder().embed
+    first = index.replace_document_chunks(db, retrieval.open_store(paths, db), DocumentScope(doc, "lecture"), [
+        ChunkIn("DNA replication is semi-conservative.", start_s=0, end_s=30),
+        ChunkIn("Polymerase adds nucleotides five prime to three prime.", start_s=30, end_s=60),
+        ChunkIn("Mendel's law of segregation.", start_s=60, end_s=90)], embed)
+    store = _BlockingStore(paths, retrieval.store_key(""))
+    result: list = []
+    worker = threading.Thread(target=lambda: result.append(index.replace_document_chunks(
+        db, store, DocumentScope(doc, "lecture"), [
+            ChunkIn("DNA replication is semi-conservative: one old strand, one new.", start_s=0, end_s=30),
+            ChunkIn("DNA polymerase adds nucleotides five prime to three prime.", start_s=30, end_s=90)], embed)))
+    worker.start()
+    try:
+        assert store.entered.wait(60)
+        # Mid-rewrite: the lecture is still searchable (an edit of one line never empties it).
+        assert retrieval.search(db, None, "polymerase nucleotides", mode="bm25", k=1)[0].document_id == doc
+    finally:
+        store.release.set()
+        worker.join(60)
+    assert result[0] == first[:2]                        # same chunk ids, so the same vector ids are overwritten
+    rows = [r[0] for r in db.execute("SELECT id FROM chunks WHERE document_id=? ORDER BY ordinal", (doc,))]
+    assert rows == first[:2]
+    assert sorted(store.ids({"document_id": doc})) == sorted(index.vector_id(i) for i in rows)
+    assert "one new" in db.execute("SELECT text FROM chunks WHERE id=?", (rows[0],)).fetchone()[0]

@@ -26,7 +26,7 @@ from .. import models
 from ..storage import settings as settings_mod
 from ..storage.config import DataPaths, apply_offline_env
 from ..errors import AudioError, JobCancelled, LecternError
-from ..search.index import DocumentScope, add_chunks, delete_document_chunks
+from ..search.index import DocumentScope, replace_document_chunks
 from ..storage.db import write_transaction
 from .chunking import chunk_segments
 from ..jobs.table import JobContext
@@ -148,9 +148,7 @@ def index_recording(db: sqlite_utils.Database, paths: DataPaths, recording_id: i
     chunks = chunk_segments(load_segments(db, recording_id))
     store = store or _store(paths)
     embed = embed or get_embedder().embed
-    delete_document_chunks(db, store, doc_id)
-    for first in range(0, len(chunks), 32):
-        add_chunks(db, store, scope, chunks[first:first + 32], first, embed)
+    replace_document_chunks(db, store, scope, chunks, embed)   # never briefly empty
     return len(chunks)
 
 

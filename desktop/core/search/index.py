@@ -128,6 +128,26 @@ def add_chunks(db: sqlite_utils.Database, store: VectorStore, scope: DocumentSco
     return ids
 
 
+def replace_document_chunks(db: sqlite_utils.Database, store: VectorStore, scope: DocumentScope,
+                            chunks: list[ChunkIn], embed: Callable[[list[str]], Any], batch: int = 32) -> list[int]:
+    """Write a document's passages anew with no moment where it has none.
+
+    Each ordinal is overwritten in place (same chunk id, same vector id), then the
+    ordinals past the new end are removed (vectors first). A search running meanwhile
+    sees the old text or the new, never an empty document.
+    """
+    ids: list[int] = []
+    for first in range(0, len(chunks), batch):
+        ids += add_chunks(db, store, scope, chunks[first:first + batch], first, embed)
+    extra = [int(r[0]) for r in db.execute("SELECT id FROM chunks WHERE document_id = ? AND ordinal >= ?",
+                                           (scope.document_id, len(chunks))).fetchall()]
+    if extra:
+        store.delete_ids([vector_id(i) for i in extra])
+        with write_transaction(db) as conn:
+            conn.execute(f"DELETE FROM chunks WHERE id IN ({','.join('?' * len(extra))})", extra)
+    return ids
+
+
 def _mark(db: sqlite_utils.Database, ids: list[int], state: int) -> None:
     if not ids:
         return
