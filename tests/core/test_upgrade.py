@@ -230,3 +230,15 @@ def test_a_file_missing_before_the_upgrade_is_reported_and_the_rest_still_moves(
     assert db.execute("SELECT path FROM documents WHERE id=1").fetchone()[0] == lost     # row left as it was
     assert db.execute("SELECT state FROM file_moves WHERE document_id=1").fetchone()[0] == "missing"
     assert len(_files_under(old.root / "files")) == 2
+
+
+def test_the_window_finishes_the_upgrade_before_it_starts_the_worker(old):
+    from desktop.app import upgrade_data_folder
+
+    upgrade_data_folder(old)          # what run_gui calls right after taking the data folder's lock
+    db = dbmod.open_db(old.db)
+    assert db.execute("SELECT count(*) FROM file_moves WHERE state='done'").fetchone()[0] == 3
+    job = jobs.latest_for_target(db, upgrade.REINDEX_TARGET)
+    assert job is not None and job.state == jobs.QUEUED and job.kind == upgrade.REINDEX_JOB
+    upgrade_data_folder(old)          # a second start: no second job
+    assert [j.id for j in jobs.list_jobs(db) if j.kind == upgrade.REINDEX_JOB] == [job.id]
