@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import sqlite_utils
@@ -100,14 +99,6 @@ def lineage(db: sqlite_utils.Database, node_id: int) -> dict[str, str]:
         current = n.parent_id
     return out
 
-
-def node_folder(db: sqlite_utils.Database, library_root: Path, node_id: int) -> Path:
-    """The folder a node had in the old name-based layout (``<data>/library/<semester>/...``).
-
-    Only the upgrade of an old data folder reads it: files now live under their
-    document's id (see ``catalog.files``) and nothing may be created or deleted here."""
-    lin = lineage(db, node_id)
-    return library_root.joinpath(*[lin[lvl] for lvl in LEVELS if lin[lvl]])
 
 # -- counts and listings ---------------------------------------------------------------------------
 def all_nodes(db: sqlite_utils.Database) -> list[Node]:
