@@ -112,6 +112,10 @@ def ingest_in_process(db: Any, paths: Any, document_id: int) -> dict[str, Any]:
     from desktop.core.library import ingest
     from desktop.core import jobs
 
+    # Jobs on one target never overlap: let the job the import started in the worker end first.
+    earlier = jobs.latest_for_target(db, ingest.job_target(document_id))
+    if earlier is not None:
+        wait_job(db, earlier.id)
     job_id = jobs.create_job(db, ingest.JOB_KIND, ingest.job_payload(document_id),
                              target=ingest.job_target(document_id))
     db.execute("UPDATE documents SET job_id=? WHERE id=?", (job_id, document_id))
