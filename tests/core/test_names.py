@@ -177,3 +177,30 @@ def test_the_same_file_imported_twice_at_once_is_added_once(paths, db, tmp_path)
     assert sorted(r.status for r in out) == ["added", "duplicate"]
     assert out[0].document_id == out[1].document_id
     assert os.listdir(paths.root / "files") == [str(out[0].document_id)]
+
+
+def test_two_writers_of_one_unlocked_text_sidecar_never_share_a_temp_name(tmp_path):
+    from desktop.core.library import pdftext
+    from tests import pdfs
+
+    locked = pdfs.make_course_pdf(tmp_path / "locked.pdf", n=6, password="pw")
+    side = tmp_path / "extracted" / "1.jsonl"
+    errors: list[BaseException] = []
+    for _ in range(5):
+        start = threading.Barrier(2)
+
+        def run() -> None:
+            try:
+                start.wait()
+                pdftext.write_pages_file(locked, "pw", side)
+            except BaseException as exc:    # reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=run) for _ in range(2)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join(60)
+    assert not errors, errors
+    assert [p.name for p in side.parent.iterdir()] == ["1.jsonl"]
+    assert [p.number for p in pdftext.iter_pages_file(side)] == [1, 2, 3, 4, 5, 6]

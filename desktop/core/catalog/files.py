@@ -112,6 +112,11 @@ def file_at(paths: DataPaths, relpath: str) -> Path:
     return paths.root / relpath
 
 
+def temp_path(folder: Path) -> Path:
+    """A temporary file name in ``folder`` that no other writer (thread or process) can pick."""
+    return folder / f"{TEMP_PREFIX}{uuid.uuid4().hex}.part"
+
+
 def file_sha256(path: Path) -> str:
     with open(path, "rb") as f:
         return hashlib.file_digest(f, "sha256").hexdigest()
@@ -210,7 +215,7 @@ def stage_copy(paths: DataPaths, source: Path, name: str | None = None, sha256: 
     staged = StagedFile(paths, folder, safe_name(name if name is not None else source.name), sha256 or "", size)
     try:
         folder.mkdir()
-        tmp = folder / f"{TEMP_PREFIX}{uuid.uuid4().hex}.part"
+        tmp = temp_path(folder)
         shutil.copyfile(source, tmp)
         os.replace(tmp, folder / staged.name)
         if not staged.sha256:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from ..catalog.files import temp_path
 from ..errors import DocumentError
 
 log = logging.getLogger(__name__)
@@ -243,8 +244,8 @@ def write_pages_file(path: Path, password: str | None, out: Path) -> ExtractRepo
     import os
 
     report = ExtractReport()
-    tmp = out.with_suffix(out.suffix + ".part")
     out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temp_path(out.parent)       # unique: the window and a command may unlock it at once
     try:
         with open(tmp, "w", encoding="utf-8") as f:
             for page in iter_pages(path, password, report=report):
