@@ -56,7 +56,12 @@ def execute_job(paths: DataPaths, job_id: int) -> str:
         return "skipped"   # quitting: the job stays queued and is enqueued again at the next start
     db = _db(paths)
     if not jobs.claim(db, job_id):
-        jobs.note_waiting(db, job_id)
+        if not jobs.note_waiting(db, job_id):
+            # Not queued any more (cancelled, done, or running): a job on its target may be
+            # waiting for this one, and this message may be the last chance to start it.
+            job = jobs.get_job(db, job_id)
+            if job is not None:
+                _start_following(paths, db, job.target)
         return "skipped"   # cancelled, already done, someone else runs it, or its target is busy
     with _in_flight_changed:
         _in_flight.add(job_id)
@@ -69,11 +74,14 @@ def execute_job(paths: DataPaths, job_id: int) -> str:
             _in_flight.discard(job_id)
             _in_flight_changed.notify_all()
     if state != jobs.QUEUED:
-        # A job on the same target may have been left waiting for this one.
-        following = jobs.next_for_target(db, job.target)
-        if following is not None:
-            enqueue(paths, following)
+        _start_following(paths, db, job.target)   # a job on the same target may wait for this one
     return state
+
+
+def _start_following(paths: DataPaths, db, target: str) -> None:
+    following = jobs.next_for_target(db, target)
+    if following is not None:
+        enqueue(paths, following)
 
 
 def _run(db, paths: DataPaths, job: jobs.Job) -> str:
