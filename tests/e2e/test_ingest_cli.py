@@ -31,8 +31,12 @@ def test_ingest_then_search_cites_the_page_and_a_second_import_says_where_it_is(
         top = json.loads(lectern("search", "rubisco carbon dioxide", "--mode", mode, "--k", "1", "--json",
                                  data_dir=data).stdout)
         assert top[0]["page"] == 3, mode
-    scoped = json.loads(lectern("search", "rubisco", "--semester", "Spring 2025", "--json", data_dir=data).stdout)
-    assert scoped == []
+    # A semester that is not in the library is a plain error, never a search of everything.
+    scoped = lectern("search", "rubisco", "--semester", "Spring 2025", "--json", data_dir=data)
+    assert scoped.returncode == 1 and "no semester called 'Spring 2025'" in json.loads(scoped.stdout)["error"]
+    inside = json.loads(lectern("search", "rubisco", "--semester", "fall 2024", "--book", "Reader", "--json",
+                                data_dir=data).stdout)
+    assert inside and inside[0]["title"] == "Cell biology" and inside[0]["page"] == 3
 
     again = lectern("ingest", str(reader), *where, "--json", data_dir=data)
     assert again.returncode == 0
