@@ -167,8 +167,25 @@ M2_JOB_CRASHES = """
         ALTER TABLE jobs ADD COLUMN crashes INTEGER NOT NULL DEFAULT 0;
 """
 
+# The sync manifest: what this data folder and one bucket (target) last agreed on, by key.
+# (The sync_state table of migration 1 was never used; it stays for old data folders.)
+M4_SYNC_MANIFEST = """
+        CREATE TABLE sync_manifest (
+            target TEXT NOT NULL,
+            key TEXT NOT NULL,
+            document_id INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            mtime REAL NOT NULL DEFAULT 0,
+            etag TEXT NOT NULL DEFAULT '',
+            synced_at REAL NOT NULL,
+            PRIMARY KEY (target, key)
+        );
+        CREATE INDEX sync_manifest_document ON sync_manifest(target, document_id);
+"""
+
 Migration = str | Callable[[sqlite3.Connection], None]
-MIGRATIONS: list[Migration] = [M1_INITIAL, M2_JOB_CRASHES, migrate_identity_by_id]
+MIGRATIONS: list[Migration] = [M1_INITIAL, M2_JOB_CRASHES, migrate_identity_by_id, M4_SYNC_MANIFEST]
 
 
 def connect(path: Path) -> sqlite3.Connection:

@@ -45,6 +45,7 @@ class Settings:
     sync_endpoint: str = ""
     sync_profile: str = ""
     sync_user: str = ""
+    sync_region: str = ""
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Settings":

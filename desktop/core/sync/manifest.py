@@ -1,0 +1,55 @@
+"""The local manifest: what this data folder and the bucket last agreed on, key by key.
+
+One row per (target, key): which document it is, and the sha256, size, mtime and
+ETag both sides had when an operation on it was confirmed. A row is written only
+after its operation succeeded, so an interrupted sync starts again from a true
+picture: it neither forgets a deletion nor brings back a deleted file.
+
+``target`` names the bucket (endpoint | bucket | user): the rows of another bucket
+never count as agreement, so switching buckets can never lead to deletions.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from ..storage.db import write_transaction
+
+# The table is made by migration 4 in storage/db.py (sync_manifest).
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: str
+    document_id: int
+    sha256: str
+    size: int
+    mtime: float = 0.0
+    etag: str = ""
+
+
+def load(db: sqlite_utils.Database, target: str) -> dict[str, Entry]:
+    """The last agreed state for ``target``, by key."""
+    return {r["key"]: Entry(r["key"], r["document_id"], r["sha256"], r["size"], r["mtime"], r["etag"])
+            for r in db.query("SELECT * FROM sync_manifest WHERE target = ?", [target])}
+
+
+def record(db: sqlite_utils.Database, target: str, entry: Entry, replaces: str = "") -> None:
+    """Note a confirmed agreement (and, for a move, drop the old key in the same transaction)."""
+    with write_transaction(db) as conn:
+        if replaces and replaces != entry.key:
+            conn.execute("DELETE FROM sync_manifest WHERE target=? AND key=?", (target, replaces))
+        conn.execute(
+            "INSERT OR REPLACE INTO sync_manifest (target, key, document_id, sha256, size, mtime, etag, synced_at)"
+            " VALUES (?,?,?,?,?,?,?,?)",
+            (target, entry.key, entry.document_id, entry.sha256, entry.size, entry.mtime, entry.etag, time.time()))
+
+
+def forget(db: sqlite_utils.Database, target: str, key: str) -> None:
+    db.execute("DELETE FROM sync_manifest WHERE target=? AND key=?", (target, key))
+
+
+def count(db: sqlite_utils.Database, target: str) -> int:
+    return int(db.execute("SELECT count(*) FROM sync_manifest WHERE target=?", (target,)).fetchone()[0])

@@ -1,0 +1,187 @@
+"""The bucket: settings, the boto3 client, plain messages for what goes wrong, listing.
+
+Credentials come only from the standard AWS chain (a named profile or the
+environment); Lectern never stores a secret. boto3 does not correct a skewed clock,
+so ``RequestTimeTooSkewed`` is turned into "your computer's clock is N minutes off".
+"""
+from __future__ import annotations
+
+import email.utils
+import time
+from datetime import datetime
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import sqlite_utils
+from botocore.config import Config
+from botocore.exceptions import (BotoCoreError, ClientError, ConnectionClosedError, ConnectTimeoutError,
+                                 EndpointConnectionError, NoCredentialsError, PartialCredentialsError,
+                                 ProfileNotFound, ReadTimeoutError)
+
+from ..errors import SyncError
+from ..storage import settings as settings_store
+from .keys import check_user, user_prefix
+
+
+@dataclass(frozen=True)
+class SyncConfig:
+    bucket: str
+    user: str
+    endpoint: str = ""
+    region: str = ""
+    profile: str = ""
+
+    @property
+    def target(self) -> str:
+        """Names the bucket in the manifest: agreement with one bucket never counts for another."""
+        return f"{self.endpoint.rstrip('/') or 's3'}|{self.bucket}|{self.user}"
+
+    @property
+    def where(self) -> str:
+        return self.endpoint or "AWS S3"
+
+    def as_dict(self) -> dict[str, str]:
+        return {"bucket": self.bucket, "user": self.user, "endpoint_url": self.endpoint, "region": self.region,
+                "profile": self.profile}
+
+
+def load_config(db: sqlite_utils.Database) -> SyncConfig:
+    s = settings_store.load(db)
+    if not s.sync_bucket:
+        raise SyncError("Sync is not set up.", "Choose a bucket first: lectern sync setup --bucket NAME.")
+    return SyncConfig(s.sync_bucket, check_user(s.sync_user), s.sync_endpoint, s.sync_region, s.sync_profile)
+
+
+def save_config(db: sqlite_utils.Database, config: SyncConfig) -> None:
+    """Store where to sync (no secret: credentials stay in the AWS profile or environment)."""
+    check_user(config.user)
+    if not config.bucket or "/" in config.bucket:
+        raise SyncError(f"'{config.bucket}' is not a bucket name.")
+    if config.endpoint and not config.endpoint.startswith(("http://", "https://")):
+        raise SyncError(f"The endpoint URL '{config.endpoint}' is not a web address.",
+                        "It starts with https:// (or http:// for a store on this computer).")
+    settings_store.update(db, sync_bucket=config.bucket, sync_user=config.user, sync_endpoint=config.endpoint,
+                          sync_region=config.region, sync_profile=config.profile)
+
+
+def make_client(config: SyncConfig) -> Any:
+    try:
+        session = boto3.Session(profile_name=config.profile or None)
+        return session.client(
+            "s3", endpoint_url=config.endpoint or None, region_name=config.region or "us-east-1",
+            config=Config(connect_timeout=5, read_timeout=60, retries={"max_attempts": 3, "mode": "standard"},
+                          s3={"addressing_style": "path"} if config.endpoint else {}))
+    except ProfileNotFound as exc:
+        raise SyncError(f"The AWS profile '{config.profile}' does not exist.",
+                        "Check the profile name in ~/.aws/config, or leave it empty to use the environment.") from exc
+    except ValueError as exc:          # a malformed endpoint URL
+        raise SyncError(f"The endpoint URL '{config.endpoint}' is not usable ({exc}).") from exc
+
+
+def explain(exc: Exception, config: SyncConfig) -> SyncError:
+    """The plain message for a failure talking to the bucket."""
+    if isinstance(exc, SyncError):
+        return exc
+    where = config.where
+    if isinstance(exc, (NoCredentialsError, PartialCredentialsError)):
+        return SyncError("No AWS credentials were found.",
+                         "Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or name a profile from ~/.aws "
+                         "(lectern sync setup --profile NAME).")
+    if isinstance(exc, ProfileNotFound):
+        return SyncError(f"The AWS profile '{config.profile}' does not exist.")
+    if isinstance(exc, (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError)):
+        return SyncError(f"Cannot reach {where}: you may be offline, or the endpoint address is wrong.",
+                         "Lectern works as usual; sync again when you are online.")
+    if isinstance(exc, ClientError):
+        err = exc.response.get("Error", {})
+        code = str(err.get("Code", ""))
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        if code == "RequestTimeTooSkewed":
+            minutes = clock_skew_minutes(exc.response)
+            off = f"{minutes} minutes off" if minutes is not None else "off"
+            return SyncError(f"Your computer's clock is {off}, so {where} refuses the requests.",
+                             "Set the date and time right (turn on automatic time), then try again.")
+        if code in ("NoSuchBucket", "404", "NotFound"):
+            return SyncError(f"There is no bucket called '{config.bucket}' at {where}.",
+                             "Check the bucket name (and the endpoint URL and region).")
+        if code in ("InvalidAccessKeyId", "InvalidClientTokenId"):
+            return SyncError(f"{where} does not know the access key in use.",
+                             "Check AWS_ACCESS_KEY_ID or the profile.")
+        if code == "SignatureDoesNotMatch":
+            return SyncError(f"{where} refused the secret key: it does not match the access key.",
+                             "Check AWS_SECRET_ACCESS_KEY or the profile.")
+        if code in ("AccessDenied", "403", "AllAccessDisabled", "Forbidden"):
+            return SyncError(f"Access to the bucket '{config.bucket}' was denied.",
+                             f"These credentials may not read or write under {user_prefix(config.user)}.")
+        if code in ("PermanentRedirect", "AuthorizationHeaderMalformed", "301", "IllegalLocationConstraintException"):
+            return SyncError(f"The bucket '{config.bucket}' is in another region.", "Set the right region.")
+        if code.isdigit() or not code:
+            return SyncError(f"{where} does not answer like an S3 store (HTTP {status or code}).",
+                             "Check the endpoint URL.")
+        return SyncError(f"{where} answered: {code} {err.get('Message', '')}".strip() + ".")
+    if isinstance(exc, BotoCoreError):
+        return SyncError(f"Talking to {where} failed: {exc}.", "Check the endpoint URL.")
+    if isinstance(exc, OSError):
+        return SyncError(f"Sync could not read or write a file here: {exc}.")
+    return SyncError(f"Sync failed: {type(exc).__name__}: {exc}.")
+
+
+def clock_skew_minutes(response: dict[str, Any]) -> int | None:
+    """How far this clock is from the server's, from a RequestTimeTooSkewed answer."""
+    err = response.get("Error", {})
+    server = err.get("ServerTime") or response.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date")
+    if not server:
+        return None
+    try:
+        if "," in server:                      # an HTTP date: "Wed, 02 Dec 2026 19:30:00 GMT"
+            when = email.utils.parsedate_to_datetime(server)
+        else:                                  # ISO 8601: "2026-12-02T19:30:00Z"
+            when = datetime.fromisoformat(server.replace("Z", "+00:00"))
+        return round(abs(time.time() - when.timestamp()) / 60)
+    except (TypeError, ValueError):
+        return None
+
+
+@contextmanager
+def talking_to(config: SyncConfig) -> Iterator[None]:
+    """Turn any failure in the block into a SyncError with a plain message."""
+    try:
+        yield
+    except SyncError:
+        raise
+    except (BotoCoreError, ClientError) as exc:
+        raise explain(exc, config) from exc
+
+
+@dataclass(frozen=True)
+class Listed:
+    key: str
+    size: int
+    etag: str
+    last_modified: float
+
+
+def list_user(client: Any, config: SyncConfig, prefix: str = "") -> Iterator[Listed]:
+    """Every object under ``users/<user>/`` (and ``prefix`` inside it)."""
+    with talking_to(config):
+        pages = client.get_paginator("list_objects_v2").paginate(Bucket=config.bucket,
+                                                                 Prefix=user_prefix(config.user) + prefix)
+        for page in pages:
+            for obj in page.get("Contents", []):
+                yield Listed(obj["Key"], int(obj["Size"]), obj.get("ETag", "").strip('"'),
+                             obj["LastModified"].timestamp())
+
+
+def check_connection(config: SyncConfig, client: Any | None = None,
+                     clock: Callable[[], float] = time.time) -> dict[str, Any]:
+    """"Test connection": the bucket answers, this user's prefix can be listed. Raises SyncError."""
+    client = client or make_client(config)
+    started = clock()
+    with talking_to(config):
+        client.head_bucket(Bucket=config.bucket)
+        listed = client.list_objects_v2(Bucket=config.bucket, Prefix=user_prefix(config.user), MaxKeys=1000)
+    return {"ok": True, **config.as_dict(), "objects": int(listed.get("KeyCount", 0)),
+            "truncated": bool(listed.get("IsTruncated")), "seconds": round(clock() - started, 3)}

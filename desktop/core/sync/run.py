@@ -1,0 +1,200 @@
+"""One sync: list, plan, carry out, writing the manifest after each confirmed operation.
+
+Used by the ``sync_storage`` job and by ``lectern sync``. An action that fails is
+reported and the others go on; an interrupted sync (cancel, a killed process, a lost
+connection) leaves the manifest true, so the next one completes it.
+"""
+from __future__ import annotations
+
+import logging
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from ..catalog import document_folder, get_document, kind_for
+from ..errors import SyncError
+from ..jobs import JobStarter
+from ..storage.config import DataPaths
+from . import apply, manifest, transfer
+from .keys import RAW_DATA, RefusedKey, parse_key, segment
+from .local import SYNCED_KINDS, LocalState, local_state
+from .manifest import Entry
+from .plan import (ADOPT, CONFLICT, DELETE_LOCAL, DELETE_REMOTE, DOWNLOAD, FORGET, MOVE_LOCAL, MOVE_REMOTE, SKIP,
+                   UPDATE_LOCAL, UPLOAD, Action, Plan, RemoteItem, make_plan)
+from .remote import SyncConfig, list_user, make_client
+
+log = logging.getLogger(__name__)
+Report = Callable[[float, str], None]        # (fraction done, what is happening)
+
+
+@dataclass
+class Summary:
+    dry_run: bool
+    counts: dict[str, int] = field(default_factory=dict)
+    actions: list[dict[str, Any]] = field(default_factory=list)
+    held: list[dict[str, Any]] = field(default_factory=list)
+    refused: list[dict[str, str]] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    errors: list[dict[str, str]] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    bytes_up: int = 0
+    bytes_down: int = 0
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class Remote:
+    items: list[RemoteItem]
+    refused: list[dict[str, str]]
+    skipped: list[dict[str, str]]
+
+
+def machine_name() -> str:
+    return segment(socket.gethostname().split(".")[0], "another computer")
+
+
+def read_remote(client: Any, config: SyncConfig, agreed: dict[str, Entry]) -> Remote:
+    """The bucket's side: every key checked; the sha256 of each object from the manifest
+    when its ETag is the agreed one, else from its metadata (one HEAD)."""
+    items: list[RemoteItem] = []
+    refused: list[dict[str, str]] = []
+    skipped: list[dict[str, str]] = []
+    for obj in list_user(client, config):
+        try:
+            parsed = parse_key(obj.key, config.user)
+        except RefusedKey as exc:
+            log.warning("refused bucket key %r: %s", obj.key, exc)
+            refused.append({"key": obj.key, "reason": str(exc)})
+            continue
+        if parsed.area != RAW_DATA or kind_for(Path(parsed.filename)) not in SYNCED_KINDS:
+            skipped.append({"key": obj.key, "reason": "not synced by this version of Lectern"})
+            continue
+        m = agreed.get(obj.key)
+        if m is not None and m.etag == obj.etag and m.size == obj.size:
+            items.append(RemoteItem(obj.key, obj.size, obj.etag, m.sha256, m.mtime))
+            continue
+        there = transfer.head(client, config, obj.key)
+        if there is not None:
+            items.append(there)
+    return Remote(items, refused, skipped)
+
+
+def sync(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, *, client: Any = None,
+         dry_run: bool = False, yes_delete: bool = False, starter: JobStarter | None = None, store: Any = None,
+         report: Report | None = None, check: Callable[[], None] | None = None) -> Summary:
+    """Bring this library and the bucket into agreement (see ``plan`` for the rules)."""
+    started = time.monotonic()
+    client = client or make_client(config)
+    say = report or (lambda _f, _s: None)
+    say(0.0, "Reading the bucket")
+    agreed = manifest.load(db, config.target)
+    remote = read_remote(client, config, agreed)
+    here = local_state(db, paths, config.user)
+    plan = make_plan(here.items, remote.items, agreed, machine=machine_name(), day=time.strftime("%Y-%m-%d"),
+                     yes_delete=yes_delete)
+    summary = Summary(dry_run, plan.counts(), [a.as_dict() for a in plan.actions], [a.as_dict() for a in plan.held],
+                      remote.refused, remote.skipped, notices=list(plan.notices))
+    if remote.refused:
+        summary.notices.append(f"{len(remote.refused)} key(s) in the bucket were refused and not written here.")
+    for doc in here.missing:
+        summary.skipped.append({"document_id": str(doc.id), "reason": f"the file of '{doc.title}' is missing here"})
+    if not dry_run:
+        _carry_out(db, paths, config, client, plan, here, remote, summary, starter, store, say, check)
+    summary.seconds = round(time.monotonic() - started, 3)
+    say(1.0, "Done")
+    return summary
+
+
+def _carry_out(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, client: Any, plan: Plan,
+               here: LocalState, remote: Remote, summary: Summary, starter: JobStarter | None, store: Any,
+               say: Report, check: Callable[[], None] | None) -> None:
+    there = {r.key: r for r in remote.items}
+    total = sum(a.size for a in plan.actions if a.op in (UPLOAD, CONFLICT, DOWNLOAD, UPDATE_LOCAL)) or 1
+    moved = 0
+
+    def progress(n: int) -> None:
+        nonlocal moved
+        moved += n
+        say(min(0.99, moved / total), stage)
+
+    for i, action in enumerate(plan.actions):
+        if check is not None:
+            check()
+        stage = f"{action.op.replace('_', ' ')} {action.key.rsplit('/', 1)[-1]} ({i + 1} of {len(plan.actions)})"
+        say(min(0.99, moved / total), stage)
+        try:
+            _one(db, paths, config, client, action, here, there, summary, starter, store, progress, check)
+        except SyncError as exc:
+            log.warning("sync %s %s failed: %s", action.op, action.key, exc)
+            summary.errors.append({"op": action.op, "key": action.key, "error": str(exc)})
+
+
+def _entry(key: str, document_id: int, item: RemoteItem, mtime: float = 0.0) -> Entry:
+    return Entry(key, document_id, item.sha256 or "", item.size, item.mtime or mtime, item.etag)
+
+
+def _one(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, client: Any, a: Action,
+         here: LocalState, there: dict[str, RemoteItem], summary: Summary, starter: JobStarter | None, store: Any,
+         progress: Callable[[int], None], check: Callable[[], None] | None) -> None:
+    target = config.target
+    doc = here.documents.get(a.document_id) if a.document_id is not None else None
+    if a.op == UPLOAD or a.op == CONFLICT:
+        assert doc is not None and a.sha256
+        sent = transfer.upload(client, config, here.path(paths, doc.id), a.key, a.sha256, progress=progress,
+                               check=check)
+        summary.bytes_up += sent.size
+        if a.op == CONFLICT:       # the copy from here now carries the conflict name, here and there
+            apply.rename_document(db, doc.id, parse_key(a.key, config.user).title)
+        elif a.source_key:         # moved and edited here: the old key goes (its bytes are older)
+            transfer.delete(client, config, a.source_key)
+        manifest.record(db, target, _entry(a.key, doc.id, sent), replaces=a.source_key)
+    elif a.op == ADOPT:
+        assert doc is not None
+        manifest.record(db, target, _entry(a.key, doc.id, there[a.key]))
+    elif a.op == MOVE_REMOTE:
+        assert doc is not None and a.sha256
+        moved_to = transfer.copy(client, config, a.source_key, a.key, a.sha256)
+        transfer.delete(client, config, a.source_key)
+        manifest.record(db, target, _entry(a.key, doc.id, moved_to), replaces=a.source_key)
+    elif a.op == MOVE_LOCAL:
+        assert doc is not None
+        apply.follow_move(db, paths, doc, parse_key(a.key, config.user))
+        manifest.record(db, target, _entry(a.key, doc.id, there[a.key]), replaces=a.source_key)
+    elif a.op == UPDATE_LOCAL:
+        assert doc is not None
+        fetched = transfer.download(client, config, a.key, document_folder(paths, doc.id), a.sha256,
+                                    progress=progress, check=check)
+        summary.bytes_down += fetched.size
+        apply.replace_content(db, paths, doc, fetched, starter)
+        manifest.record(db, target, _entry(a.key, doc.id, _with_sha(there[a.key], fetched.sha256)))
+    elif a.op == DOWNLOAD:
+        parsed = parse_key(a.key, config.user)
+        fetched = transfer.download(client, config, a.key, apply.staging_folder(paths), a.sha256,
+                                    progress=progress, check=check)
+        summary.bytes_down += fetched.size
+        doc_id = apply.file_downloaded(db, paths, parsed, fetched, starter)
+        manifest.record(db, target, _entry(a.key, doc_id, _with_sha(there[a.key], fetched.sha256)))
+    elif a.op == FORGET:
+        manifest.forget(db, target, a.key)
+    elif a.op == DELETE_REMOTE:
+        transfer.delete(client, config, a.key)
+        manifest.forget(db, target, a.key)
+    elif a.op == DELETE_LOCAL:
+        current = get_document(db, a.document_id) if a.document_id is not None else None
+        if current is not None:
+            apply.trash_document(db, paths, current, store)
+        manifest.forget(db, target, a.key)
+    elif a.op == SKIP:
+        summary.skipped.append({"key": a.key, "reason": a.reason})
+
+
+def _with_sha(item: RemoteItem, sha256: str) -> RemoteItem:
+    return RemoteItem(item.key, item.size, item.etag, sha256, item.mtime)

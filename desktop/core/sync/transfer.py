@@ -1,0 +1,133 @@
+"""Moving bytes between this computer and the bucket, checked at both ends.
+
+Uploads ask S3 for a SHA-256 checksum and carry the file's sha256 and its own mtime
+as metadata (S3's Last-Modified is the upload time, and a multipart ETag is not an
+MD5). Downloads go to a temporary unique name in the folder they end up in, are
+hashed, and only a file whose sha256 matches is handed on to be renamed into place.
+Large files go in parts (boto3's TransferConfig).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from boto3.s3.transfer import TransferConfig
+
+from ..errors import SyncError
+from .plan import RemoteItem
+from .remote import SyncConfig, talking_to
+
+MiB = 1024 * 1024
+TRANSFER = TransferConfig(multipart_threshold=16 * MiB, multipart_chunksize=16 * MiB, max_concurrency=4,
+                          use_threads=True)
+TEMP_PREFIX = ".lectern-"           # the file layer's prefix for temporary names in a folder we write to
+
+Progress = Callable[[int], None]    # bytes just moved
+
+
+@dataclass(frozen=True)
+class Fetched:
+    path: Path          # the verified temporary file, not yet in its place
+    sha256: str
+    size: int
+
+
+def file_sha256(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def head(client: Any, config: SyncConfig, key: str) -> RemoteItem | None:
+    """The object's size, ETag and the sha256/mtime Lectern put in its metadata (None if it is gone)."""
+    with talking_to(config):
+        try:
+            meta = client.head_object(Bucket=config.bucket, Key=key)
+        except client.exceptions.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+    user = meta.get("Metadata", {})
+    sha = user.get("sha256") or None
+    try:
+        mtime = float(user["mtime"]) if "mtime" in user else None
+    except ValueError:
+        mtime = None
+    return RemoteItem(key, int(meta["ContentLength"]), meta.get("ETag", "").strip('"'),
+                      sha if sha and len(sha) == 64 else None, mtime)
+
+
+def _callback(progress: Progress | None, check: Callable[[], None] | None) -> Callable[[int], None] | None:
+    if progress is None and check is None:
+        return None
+
+    def moved(n: int) -> None:
+        if check is not None:
+            check()                  # raises (cancelled): boto3 stops the transfer
+        if progress is not None:
+            progress(n)
+    return moved
+
+
+def upload(client: Any, config: SyncConfig, path: Path, key: str, sha256: str, *,
+           progress: Progress | None = None, check: Callable[[], None] | None = None) -> RemoteItem:
+    """Put ``path`` at ``key`` and confirm the bucket holds those bytes. Returns what is there."""
+    stat = path.stat()
+    extra = {"Metadata": {"sha256": sha256, "mtime": f"{stat.st_mtime:.3f}"}, "ChecksumAlgorithm": "SHA256"}
+    with talking_to(config):
+        client.upload_file(str(path), config.bucket, key, ExtraArgs=extra, Config=TRANSFER,
+                           Callback=_callback(progress, check))
+    there = head(client, config, key)
+    if there is None or there.size != stat.st_size or there.sha256 != sha256:
+        raise SyncError(f"The upload of {key.rsplit('/', 1)[-1]} could not be confirmed; it will be tried again.")
+    return there
+
+
+def download(client: Any, config: SyncConfig, key: str, folder: Path, expected_sha256: str | None, *,
+             progress: Progress | None = None, check: Callable[[], None] | None = None) -> Fetched:
+    """Fetch ``key`` into a temporary file in ``folder`` and verify it.
+
+    The caller renames it into place (or removes it). On any failure nothing is left behind.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f"{TEMP_PREFIX}{uuid.uuid4().hex}.part"
+    try:
+        with talking_to(config):
+            client.download_file(config.bucket, key, str(tmp), ExtraArgs={"ChecksumMode": "ENABLED"},
+                                 Config=TRANSFER, Callback=_callback(progress, check))
+        sha = file_sha256(tmp)
+        if expected_sha256 and sha != expected_sha256:
+            raise SyncError(f"{key.rsplit('/', 1)[-1]} arrived damaged (its checksum does not match); "
+                            "it was not kept and will be fetched again.")
+        return Fetched(tmp, sha, tmp.stat().st_size)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def copy(client: Any, config: SyncConfig, source_key: str, key: str, sha256: str) -> RemoteItem:
+    """Server-side copy (a rename or move in the bucket without sending the bytes again)."""
+    with talking_to(config):
+        client.copy({"Bucket": config.bucket, "Key": source_key}, config.bucket, key,
+                    ExtraArgs={"MetadataDirective": "COPY"}, Config=TRANSFER)
+    there = head(client, config, key)
+    if there is None or there.sha256 != sha256:
+        raise SyncError(f"Moving {source_key.rsplit('/', 1)[-1]} in the bucket could not be confirmed.")
+    return there
+
+
+def delete(client: Any, config: SyncConfig, key: str) -> None:
+    with talking_to(config):
+        client.delete_object(Bucket=config.bucket, Key=key)
+
+
+def remove_temp(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
