@@ -12,7 +12,7 @@ from desktop.core.storage import settings
 from desktop.core.errors import AudioError, DocumentError
 from desktop.core.runtime.supervisor import WORKER
 from desktop.core.lectures.chunking import CHUNK_MAX_S, CHUNK_MIN_S, chunk_segments
-from desktop.core.lectures.transcribe import SegmentOut
+from desktop.core.lectures.transcribe import SegmentOut, covered_by_corrections
 from desktop.workers.submit import cancel, retry, submit
 from tests.audio import lecture_wav, silence_padded, speech_wav  # noqa: F401 (fixture)
 from tests.conftest import wait_for
@@ -172,6 +172,16 @@ def test_transcribe_again_keeps_the_students_corrected_line_at_its_time_and_in_s
     hits = db.execute("SELECT c.start_s, c.end_s FROM chunks_fts f JOIN chunks c ON c.id=f.rowid "
                       "WHERE chunks_fts MATCH 'zanzibar'").fetchall()
     assert len(hits) == 1 and hits[0][0] <= seg.start_s <= hits[0][1], "search finds it at its time"
+
+
+def test_a_new_segment_is_left_out_only_when_mostly_inside_corrected_lines():
+    spans = [(10.0, 15.0), (20.0, 22.0)]
+    assert covered_by_corrections(10.5, 14.0, spans)            # inside one
+    assert covered_by_corrections(9.0, 13.0, spans)             # 3 of 4 s inside
+    assert not covered_by_corrections(13.0, 19.0, spans)        # 2 of 6 s inside
+    assert covered_by_corrections(14.0, 21.0, spans) is False   # 1 + 1 of 7 s
+    assert covered_by_corrections(12.0, 12.0, spans)            # a zero-length one inside
+    assert not covered_by_corrections(0.0, 9.0, spans) and not covered_by_corrections(1.0, 2.0, [])
 
 
 def test_transcripts_are_cut_into_windows_of_whole_segments():
