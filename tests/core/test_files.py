@@ -111,3 +111,22 @@ def test_safe_names_fit_any_file_system():
     long = files.safe_name("é" * 300 + ".pdf")
     assert long.endswith(".pdf") and len(long.encode("utf-8")) <= 255
     assert files.safe_name("ünïcødé 講義.mp3") == "ünïcødé 講義.mp3"
+
+
+def test_a_staging_folder_left_by_a_crash_is_swept_and_a_fresh_one_is_not(paths, db, tmp_path):
+    book = library.ensure_path(db, "Fall 2024", "Biology", "Reader")
+    root = paths.root / "files"
+    root.mkdir(exist_ok=True)
+    stale = root / ".incoming-crashed"
+    stale.mkdir()
+    (stale / ".lectern-1.part").write_bytes(b"half a copy")
+    day_ago = os.stat(stale).st_mtime - 2 * 24 * 3600
+    for p in (stale / ".lectern-1.part", stale):
+        os.utime(p, (day_ago, day_ago))
+    busy = root / ".incoming-still-copying"
+    busy.mkdir()
+    (busy / ".lectern-2.part").write_bytes(b"being written now")
+    r = library.import_file(db, paths, book, _note(tmp_path / "a.md", "alpha"), starter=None)
+    assert r.added
+    assert sorted(os.listdir(root)) == sorted([".incoming-still-copying", str(r.document_id)])
+    assert (busy / ".lectern-2.part").read_bytes() == b"being written now"

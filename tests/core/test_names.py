@@ -13,6 +13,7 @@ from desktop.core import library
 from desktop.core.catalog import files
 from desktop.core.errors import LecternError
 from desktop.core.storage.db import open_db
+from tests.audio import lecture_wav  # noqa: F401 (fixture)
 
 TRICKY = ["/", "\\", ".", "..", "\x00", "\n", "\t", "\x1b", "\x7f", "\u2028", ":", "*", "?", '"', "<", "|",
           "CON", "nul", "COM1", "lpt9", "ä", "é", "講", "𝄞", "\u0301", "\ufeff", "\u200b", " "]
@@ -157,10 +158,14 @@ def test_concurrent_imports_of_same_named_files_never_collide(paths, db, tmp_pat
     assert sorted(os.listdir(paths.root / "files")) == sorted(str(r.document_id) for r in got), "no staging left"
 
 
-def test_the_same_file_imported_twice_at_once_is_added_once(paths, db, tmp_path):
+@pytest.mark.parametrize("kind", ["note", "lecture"])
+def test_the_same_file_imported_twice_at_once_is_added_once(paths, db, tmp_path, lecture_wav, kind):
     book = library.ensure_path(db, "Fall 2024", "Biology", "Reader")
-    src = tmp_path / "same.md"
-    src.write_text("one text, two importers", encoding="utf-8")
+    if kind == "note":
+        src = tmp_path / "same.md"
+        src.write_text("one text, two importers", encoding="utf-8")
+    else:
+        src = lecture_wav
     start = threading.Barrier(2)
     out: list = []
 

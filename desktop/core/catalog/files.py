@@ -20,6 +20,7 @@ import errno
 import hashlib
 import os
 import shutil
+import time
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterator
@@ -40,6 +41,7 @@ TEMP_PREFIX = ".lectern-"          # temporary file names inside a folder we wri
 MAX_NAME_BYTES = 255               # the file-name limit of ext4, APFS, NTFS (in UTF-16 units, fewer)
 MAX_SUFFIX_CHARS = 16              # a longer "extension" is not one worth keeping
 FREE_SPACE_MARGIN = 50 * 1024 * 1024
+STALE_STAGING_S = 24 * 3600
 
 # Names Windows refuses whatever their extension ("nul.txt" too).
 _RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
@@ -211,6 +213,7 @@ def stage_copy(paths: DataPaths, source: Path, name: str | None = None, sha256: 
     except OSError as exc:
         raise _copy_failed(display, exc) from exc
     check_free_space(root, size, display)
+    sweep_stale_staging(paths)
     folder = root / f"{STAGING_PREFIX}{uuid.uuid4().hex}"
     staged = StagedFile(paths, folder, safe_name(name if name is not None else source.name), sha256 or "", size)
     try:
@@ -247,6 +250,32 @@ def copy_in(db: sqlite_utils.Database, paths: DataPaths, source: Path,
             document_id = record(staged)
             staged.place(document_id)
     return staged
+
+
+def sweep_stale_staging(paths: DataPaths, older_than_s: float = STALE_STAGING_S) -> int:
+    """Remove staging folders a crash left behind (untouched for a day: no copy is that slow).
+
+    A staging folder only ever holds the one copy it was made for, so its files go with
+    it; anything else in ``files/`` is left alone. Returns how many were removed."""
+    removed = 0
+    try:
+        candidates = [p for p in files_root(paths).iterdir() if p.name.startswith(STAGING_PREFIX) and p.is_dir()]
+    except OSError:
+        return 0
+    now = time.time()
+    for folder in candidates:
+        try:
+            entries = list(folder.iterdir())
+            newest = max([folder.stat().st_mtime, *(e.stat().st_mtime for e in entries)])
+            if now - newest < older_than_s or any(not e.is_file() or e.is_symlink() for e in entries):
+                continue
+            for e in entries:
+                e.unlink()
+            folder.rmdir()
+            removed += 1
+        except OSError:
+            continue          # another process is finishing it, or it is not ours to judge
+    return removed
 
 
 def _remove_own_folder(folder: Path, name: str) -> None:

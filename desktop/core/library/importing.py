@@ -95,6 +95,11 @@ def _import_lecture(db: sqlite_utils.Database, paths, node_id: int, source: Path
         return _duplicate(db, source, existing, "lecture")
     try:
         rec_id = lectures.import_media(db, paths, source, node_id, title, starter=starter)
+    except lectures.DuplicateMedia:
+        again = find_by_sha(db, sha256_file(source))     # imported elsewhere a moment ago
+        if again is None:
+            raise
+        return _duplicate(db, source, again, "lecture")
     except LecternError as exc:
         return ImportResult(str(source), "failed", f"{clean_text(source.name)}: {exc}", kind="lecture")
     rows = list(db.query("SELECT id FROM documents WHERE recording_id = ?", [rec_id]))
