@@ -28,6 +28,8 @@ VECTOR_OK = 1          # the vector is there with today's metadata
 VECTOR_STALE = 2       # a vector from an older release may be there, its metadata outdated
 
 REPAIR_BATCH = 64
+# Written as a literal so SQLite can use the partial index chunks_vector_pending.
+_PENDING = f"vector_state <> {VECTOR_OK}"
 # Metadata keys of the older release (names); None in an update removes a key in Chroma.
 LEGACY_KEYS = ("semester", "subject", "book")
 
@@ -171,9 +173,9 @@ def chunk_metadata(document_id: int, chunk_id: int, kind: str, page: int | None,
 def pending_vectors(db: sqlite_utils.Database, document_id: int | None = None) -> int:
     """How many chunks still wait for their vector (or for its metadata to be rewritten)."""
     if document_id is None:
-        return int(db.execute("SELECT count(*) FROM chunks WHERE vector_state <> ?", (VECTOR_OK,)).fetchone()[0])
-    return int(db.execute("SELECT count(*) FROM chunks WHERE document_id = ? AND vector_state <> ?",
-                          (document_id, VECTOR_OK)).fetchone()[0])
+        return int(db.execute(f"SELECT count(*) FROM chunks WHERE {_PENDING}").fetchone()[0])
+    return int(db.execute(f"SELECT count(*) FROM chunks WHERE document_id = ? AND {_PENDING}",
+                          (document_id,)).fetchone()[0])
 
 
 def repair_vectors(db: sqlite_utils.Database, store: VectorStore, embed: Callable[[list[str]], Any],
@@ -193,8 +195,8 @@ def repair_vectors(db: sqlite_utils.Database, store: VectorStore, embed: Callabl
         if check is not None:
             check()
         sql = ("SELECT id, document_id, kind, page, start_s, end_s, text, vector_state FROM chunks"
-               " WHERE vector_state <> ? AND id > ?")
-        params: list[Any] = [VECTOR_OK, last]
+               f" WHERE {_PENDING} AND id > ?")
+        params: list[Any] = [last]
         if document_id is not None:
             sql += " AND document_id = ?"
             params.append(document_id)
