@@ -9,14 +9,19 @@ mention this" search of the library pane, with a snippet per hit.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 import sqlite_utils
 
+from .. import models
+from ..models.embeddings import get_embedder
+from ..storage import settings
 from .index import Passage, vector_id
 from .scope import Scope, resolve_document_ids
 from .vectorstore import VectorStore
@@ -41,17 +46,11 @@ def embeddings_choice(db: sqlite_utils.Database | None) -> str:
     """The embedding model the student chose ("" = the default)."""
     if db is None:
         return ""
-    from ..storage import settings
-
     return settings.load(db).embeddings_model or ""
 
 
 def store_key(choice: str) -> str:
     """Vectors of different models never share a collection: one per model."""
-    import hashlib
-
-    from .. import models
-
     choice = choice or models.DEFAULTS[models.EMBEDDINGS]
     if choice in models.SPECS:
         return choice
@@ -64,8 +63,6 @@ def open_store(paths: Any, db: sqlite_utils.Database | None = None) -> VectorSto
 
 
 def query_embedder(db: sqlite_utils.Database | None = None) -> Callable[[str], list[float]]:
-    from ..models.embeddings import get_embedder
-
     return get_embedder(embeddings_choice(db) or None).embed_one
 
 
@@ -263,8 +260,6 @@ def _pool() -> Any:
     """One helper thread: the vector query (HTTP) runs while SQLite ranks BM25."""
     global _vector_pool
     if _vector_pool is None:
-        from concurrent.futures import ThreadPoolExecutor
-
         _vector_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="vector-query")
     return _vector_pool
 
