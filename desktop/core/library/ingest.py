@@ -12,10 +12,11 @@ queue keeps memory flat.
 Decisions, as the student sees them:
 - **Re-running replaces.** A fresh run first removes whatever the document had in
   the indexes, so running it twice never duplicates a passage.
-- **A killed worker resumes.** Batches are committed whole and in order, and
-  chunking is deterministic, so after a crash the job re-reads the file, skips the
-  chunks already committed (no re-embedding) and carries on; vectors of a batch
-  that never committed are removed first. No duplicates either way.
+- **A killed worker resumes.** Each batch's rows are committed in order (before
+  its vectors, which are upserted with no transaction open), and chunking is
+  deterministic, so after a crash the job re-reads the file, skips the chunks
+  already committed (no re-embedding) and carries on; at the end, rows whose
+  vectors never arrived get them (``index.repair_vectors``). No duplicates either way.
 - **Cancel removes.** A cancelled document is taken out of both indexes completely
   and marked 'cancelled' ("Cancelled — not searchable. Retry to read it again.");
   retry runs it from the start.
