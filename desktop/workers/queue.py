@@ -1,4 +1,4 @@
-"""The Huey instance and the single task it runs: ``run_job(job_id)``.
+"""The Huey instance, the single task it runs (``run_job(job_id)``), and starting jobs on it.
 
 The queue carries job ids only; the jobs table says what each job is and how it
 ended. The enqueuing process and the consumer build the instance the same way, so
@@ -16,6 +16,7 @@ import threading
 import traceback
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from huey import SqliteHuey
 
@@ -90,7 +91,7 @@ def _run(db, paths: DataPaths, job: jobs.Job) -> str:
     if handler is None:
         jobs.fail(db, job_id, f"Lectern does not know how to run a '{job.kind}' job.")
         return jobs.FAILED
-    ctx = jobs.JobContext(db, job, paths, stopping=STOPPING)
+    ctx = jobs.JobContext(db, job, paths, stopping=STOPPING, starter=QueueJobs(paths, db))
     try:
         result = handler(ctx)
     except jobs.WorkerStopping:
@@ -135,3 +136,42 @@ def huey_for(queue_db: Path) -> SqliteHuey:
 
 def enqueue(paths: DataPaths, job_id: int) -> None:
     huey_for(paths.queue_db)._lectern_run_job(str(paths.root), job_id)  # type: ignore[attr-defined]
+
+
+# -- starting jobs (``desktop.workers.submit`` is the face the window and the CLI use) --------
+def submit(paths: DataPaths, kind: str, payload: dict[str, Any] | None = None, target: str = "",
+           title: str = "", db: Any = None) -> int:
+    """Record a job, then enqueue it."""
+    db = db or open_db(paths.db)
+    job_id = jobs.create_job(db, kind, payload, target=target, title=title)
+    enqueue(paths, job_id)
+    return job_id
+
+
+def retry(paths: DataPaths, job_id: int, db: Any = None) -> bool:
+    db = db or open_db(paths.db)
+    if jobs.reset_for_retry(db, job_id):
+        enqueue(paths, job_id)
+        return True
+    return False
+
+
+def cancel(paths: DataPaths, job_id: int, db: Any = None) -> str:
+    return jobs.request_cancel(db or open_db(paths.db), job_id)
+
+
+class QueueJobs:
+    """A ``core.jobs.JobStarter`` backed by the Huey queue of one data folder."""
+
+    def __init__(self, paths: DataPaths, db: Any = None) -> None:
+        self.paths = paths
+        self.db = db or open_db(paths.db)
+
+    def submit(self, kind: str, payload: dict[str, Any] | None = None, target: str = "", title: str = "") -> int:
+        return submit(self.paths, kind, payload, target=target, title=title, db=self.db)
+
+    def retry(self, job_id: int) -> bool:
+        return retry(self.paths, job_id, db=self.db)
+
+    def cancel(self, job_id: int) -> str:
+        return cancel(self.paths, job_id, db=self.db)

@@ -27,3 +27,15 @@ def test_a_waiting_job_is_started_when_the_job_before_it_is_cancelled(paths, db)
     assert _pending(paths) == [newer]
     assert execute_job(paths, newer) == jobs.FAILED
     assert jobs.get_job(db, older).state == jobs.CANCELLED
+
+
+def test_a_running_job_starts_follow_up_jobs_through_its_context(paths, db, monkeypatch):
+    from desktop.workers.handlers import HANDLERS
+
+    monkeypatch.setitem(HANDLERS, "starts-another",
+                        lambda ctx: {"child": ctx.starter.submit("no-such-kind", target="document:9")})
+    parent = jobs.create_job(db, "starts-another")
+    assert execute_job(paths, parent) == jobs.DONE
+    child = jobs.get_job(db, parent).result["child"]
+    assert jobs.get_job(db, child).state == jobs.QUEUED
+    assert _pending(paths) == [child]

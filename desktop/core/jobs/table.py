@@ -31,6 +31,7 @@ import sqlite_utils
 from ..storage.config import DataPaths
 from ..storage.db import write_transaction
 from ..errors import JobCancelled
+from .starter import JobStarter
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
 TERMINAL = frozenset({DONE, FAILED, CANCELLED})
@@ -277,6 +278,7 @@ class JobContext:
     paths: DataPaths
     min_interval: float = 0.25
     stopping: threading.Event | None = None    # set when the worker is asked to quit
+    starter: JobStarter | None = None          # how this job starts follow-up jobs (the worker's queue)
     _last_write: float = field(default=0.0, init=False)
     _last_cancel_check: float = field(default=0.0, init=False)
     _cancelled: bool = field(default=False, init=False)
