@@ -210,3 +210,12 @@ def test_writing_a_document_again_never_leaves_it_without_passages(services, pat
     assert rows == first[:2]
     assert sorted(store.ids({"document_id": doc})) == sorted(index.vector_id(i) for i in rows)
     assert "one new" in db.execute("SELECT text FROM chunks WHERE id=?", (rows[0],)).fetchone()[0]
+
+
+def test_marking_a_vector_done_does_not_rewrite_the_full_text_index(db):
+    db.execute("INSERT INTO chunks (document_id, ordinal, kind, text) VALUES (1, 0, 'pdf', 'rubisco fixes carbon')")
+    before = db.conn.total_changes
+    db.execute("UPDATE chunks SET vector_state = 1")
+    assert db.conn.total_changes - before == 1          # the row only: no FTS delete + insert
+    db.execute("UPDATE chunks SET text = 'chlorophyll absorbs light'")
+    assert retrieval.text_hits(db, "chlorophyll") and not retrieval.text_hits(db, "rubisco")

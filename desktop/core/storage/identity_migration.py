@@ -1,5 +1,7 @@
 """Schema migration 3: identity by id (names leave the index, scopes and files go by id).
 
+- the full-text trigger fires on a change of ``text`` only (not of ``vector_state``).
+
 - ``chunks`` loses its semester/subject/book copies (names live only in ``nodes``) and
   gains ``vector_state``: vectors made by the older release are marked stale (2), so
   the ``reindex_vectors`` job rewrites their metadata (or re-embeds what is missing).
@@ -18,6 +20,12 @@ from pathlib import Path
 
 
 def migrate_identity_by_id(conn: sqlite3.Connection) -> None:
+    # The full-text mirror follows the text only: marking a vector done must not re-index it.
+    conn.execute("DROP TRIGGER chunks_au")
+    conn.execute("""CREATE TRIGGER chunks_au AFTER UPDATE OF text ON chunks BEGIN
+            INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.id, old.text);
+            INSERT INTO chunks_fts(rowid, text) VALUES (new.id, new.text);
+        END""")
     for col in ("semester", "subject", "book"):
         conn.execute(f"ALTER TABLE chunks DROP COLUMN {col}")
     conn.execute("ALTER TABLE chunks ADD COLUMN vector_state INTEGER NOT NULL DEFAULT 0")
