@@ -14,7 +14,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--startup-probe", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     system.add_parsers(sub)
-    for name in ("library", "lectures", "chat"):
+    for name in ("library", "lectures", "chat", "sync"):
         try:
             module = __import__(f"desktop.cli.{name}", fromlist=["add_parsers"])
         except ModuleNotFoundError:

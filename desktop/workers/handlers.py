@@ -43,7 +43,15 @@ def _reindex_vectors(ctx: JobContext) -> dict[str, Any] | None:
     return upgrade.run_reindex(ctx)
 
 
+def _sync_storage(ctx: JobContext) -> dict[str, Any] | None:
+    from ..core.sync import job
+    from .submit import QueueJobs
+
+    return job.run_job(ctx, QueueJobs(ctx.paths, ctx.db))
+
+
 HANDLERS: dict[str, Handler] = {
+    "sync_storage": _sync_storage,
     "reindex_vectors": _reindex_vectors,
     "selfcheck": _selfcheck,
     "transcribe_recording": _transcribe_recording,

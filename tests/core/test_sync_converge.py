@@ -102,6 +102,15 @@ def test_two_folders_converge_add_rename_conflict_delete(pair, tmp_path):
         path.write_text(text, encoding="utf-8")
         folder.db.execute("UPDATE documents SET sha256=?, size=? WHERE id=?",
                           (file_sha256(path), path.stat().st_size, doc.id))
+    # Edit on A only: B takes the new bytes and keeps its old file in the trash.
+    edit(a, "# Osmosis\nFirst edit on A.\n")
+    assert a.sync().counts == {"upload": 1}
+    assert b.sync().counts == {"update_local": 1}
+    assert b.docs() == a.docs()
+    replaced = [n for n in b.trash() if n.startswith("replaced-")]
+    assert len(replaced) == 1 and (b.paths.root / "trash" / replaced[0]).read_text().startswith("# Osmosis\nWater")
+    assert not list((b.paths.root / "files").glob(".incoming-*"))
+
     edit(a, "# Osmosis\nEdited on A.\n")
     edit(b, "# Osmosis\nEdited on B.\n")
     assert a.sync().counts == {"upload": 1}
@@ -124,7 +133,7 @@ def test_two_folders_converge_add_rename_conflict_delete(pair, tmp_path):
     assert not any(k.endswith("/week 2.md") for k in keys(server, bucket))
     assert b.sync().counts == {"delete_local": 1}
     assert b.docs() == a.docs()
-    trashed = b.trash()
+    trashed = [n for n in b.trash() if n.startswith("deleted-in-bucket-")]
     assert len(trashed) == 1 and trashed[0].endswith("week 2.md")
     assert (b.paths.root / "trash" / trashed[0]).read_text() == "# Diffusion\n"
 

@@ -5,11 +5,11 @@ last agreed state), ``plan`` (the pure decision), ``remote`` (settings, client, 
 messages), ``transfer`` (checked uploads and downloads), ``local`` (the library as
 sync sees it), ``apply`` (what a sync does to the library), ``run`` (one sync, and
 the job)."""
-from .keys import RefusedKey, check_user, document_key, parse_key, user_prefix
+from .keys import RefusedKey, check_user, document_key, key_problem, parse_key, user_prefix
 from .plan import Action, LocalItem, Plan, RemoteItem, make_plan
 from .remote import SyncConfig, check_connection, explain, list_user, load_config, make_client, save_config
 from .run import Summary, sync
 
-__all__ = ["RefusedKey", "check_user", "document_key", "parse_key", "user_prefix", "Action", "LocalItem", "Plan",
+__all__ = ["RefusedKey", "check_user", "document_key", "key_problem", "parse_key", "user_prefix", "Action", "LocalItem", "Plan",
            "RemoteItem", "make_plan", "SyncConfig", "check_connection", "explain", "list_user", "load_config",
            "make_client", "save_config", "Summary", "sync"]

@@ -30,13 +30,27 @@ from .keys import ParsedKey
 from .transfer import Fetched, remove_temp
 
 
+SYNC_STAGING = f"{STAGING_PREFIX}sync-"     # the file layer's staging name, marked as the sync's own
+
+
 def staging_folder(paths: DataPaths) -> Path:
-    """A fresh folder under ``files/`` for one download (the file layer's staging name)."""
-    return paths.root / FILES_DIR / f"{STAGING_PREFIX}{uuid.uuid4().hex}"
+    """A fresh folder under ``files/`` for one download (same file system as its final place,
+    so it is renamed into place, never copied)."""
+    return paths.root / FILES_DIR / f"{SYNC_STAGING}{uuid.uuid4().hex}"
+
+
+def clear_stale_staging(paths: DataPaths) -> int:
+    """Remove downloads left unfinished by a sync that was killed. Only the sync's own staging
+    folders (call it while holding the sync lock): a half-written download is never a document."""
+    root = paths.root / FILES_DIR
+    stale = list(root.glob(f"{SYNC_STAGING}*")) if root.exists() else []
+    for folder in stale:
+        shutil.rmtree(folder, ignore_errors=True)
+    return len(stale)
 
 
 def _remove_staging(folder: Path) -> None:
-    if folder.name.startswith(STAGING_PREFIX):
+    if folder.name.startswith(SYNC_STAGING):
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -50,9 +64,9 @@ def file_downloaded(db: sqlite_utils.Database, paths: DataPaths, parsed: ParsedK
         _remove_staging(folder)
         raise SyncError(f"{parsed.filename}: Lectern does not read this kind of file.")
     name = safe_name(parsed.filename)
+    staged = StagedFile(paths, folder, name, fetched.sha256, fetched.size)
     try:
         os.replace(fetched.path, folder / name)
-        staged = StagedFile(paths, folder, name, fetched.sha256, fetched.size)
         with write_transaction(db):
             book = ensure_path(db, parsed.semester, parsed.subject, parsed.book)
             doc_id = add_document(db, book, kind, clean_title(parsed.title) or "Untitled", name, "",
@@ -60,14 +74,27 @@ def file_downloaded(db: sqlite_utils.Database, paths: DataPaths, parsed: ParsedK
             db.execute("UPDATE documents SET path=? WHERE id=?", (staged.relpath(doc_id), doc_id))
             staged.place(doc_id)
     except sqlite3.IntegrityError as exc:
-        _remove_staging(folder)
+        _unplace(staged)
         raise SyncError(f"{parsed.filename} is already in the library under another name; not added twice.") from exc
     except BaseException:
-        _remove_staging(folder)
+        _unplace(staged)
         raise
     if starter is not None:
         submit_ingest(db, paths, doc_id, starter)
     return doc_id
+
+
+def _unplace(staged: StagedFile) -> None:
+    """Undo a download whose row was not committed: its staging folder, or the
+    ``files/<id>/`` folder it had just been renamed to (holding only this one file)."""
+    if staged.placed_at is None:
+        _remove_staging(staged.folder)
+        return
+    (staged.placed_at / staged.name).unlink(missing_ok=True)
+    try:
+        staged.placed_at.rmdir()
+    except OSError:
+        pass
 
 
 def keep_in_trash(paths: DataPaths, source: Path, document_id: int, why: str) -> Path:
@@ -86,9 +113,6 @@ def replace_content(db: sqlite_utils.Database, paths: DataPaths, doc: Document, 
                     starter: JobStarter | None) -> None:
     """The bucket's newer bytes become the document's file; the old file goes to the trash first."""
     path = file_at(paths, doc.path)
-    if fetched.path.parent != path.parent:
-        remove_temp(fetched.path)
-        raise SyncError("A download landed in the wrong folder; nothing was changed.")
     try:
         if path.exists():
             keep_in_trash(paths, path, doc.id, "replaced")
@@ -97,12 +121,13 @@ def replace_content(db: sqlite_utils.Database, paths: DataPaths, doc: Document, 
                        (fetched.sha256, fetched.size, doc.id))
             os.replace(fetched.path, path)
     except sqlite3.IntegrityError as exc:
-        remove_temp(fetched.path)
         raise SyncError(f"The new version of '{doc.title}' is the same file as another document here; "
                         "it was not taken.") from exc
     except BaseException:
         remove_temp(fetched.path)
         raise
+    finally:
+        _remove_staging(fetched.path.parent)
     if starter is not None:
         submit_ingest(db, paths, doc.id, starter)
 

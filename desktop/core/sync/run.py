@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import sqlite_utils
+from filelock import FileLock, Timeout
 
-from ..catalog import document_folder, get_document, kind_for
+from ..catalog import get_document, kind_for
 from ..errors import SyncError
 from ..jobs import JobStarter
+from ..library import rename_document
 from ..storage.config import DataPaths
 from . import apply, manifest, transfer
 from .keys import RAW_DATA, RefusedKey, parse_key, segment
@@ -42,6 +44,7 @@ class Summary:
     skipped: list[dict[str, str]] = field(default_factory=list)
     errors: list[dict[str, str]] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    arrived: list[int] = field(default_factory=list)   # documents downloaded or updated here (to ingest)
     bytes_up: int = 0
     bytes_down: int = 0
     seconds: float = 0.0
@@ -90,7 +93,25 @@ def read_remote(client: Any, config: SyncConfig, agreed: dict[str, Entry]) -> Re
 def sync(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, *, client: Any = None,
          dry_run: bool = False, yes_delete: bool = False, starter: JobStarter | None = None, store: Any = None,
          report: Report | None = None, check: Callable[[], None] | None = None) -> Summary:
-    """Bring this library and the bucket into agreement (see ``plan`` for the rules)."""
+    """Bring this library and the bucket into agreement (see ``plan`` for the rules).
+
+    One sync at a time per data folder (the job and the command line share a lock file)."""
+    paths.run.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(paths.run / "sync.lock"))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout as exc:
+        raise SyncError("A sync of this library is already running.", "Wait for it to finish.") from exc
+    try:
+        return _sync(db, paths, config, client=client, dry_run=dry_run, yes_delete=yes_delete, starter=starter,
+                     store=store, report=report, check=check)
+    finally:
+        lock.release()
+
+
+def _sync(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, *, client: Any, dry_run: bool,
+          yes_delete: bool, starter: JobStarter | None, store: Any, report: Report | None,
+          check: Callable[[], None] | None) -> Summary:
     started = time.monotonic()
     client = client or make_client(config)
     say = report or (lambda _f, _s: None)
@@ -107,6 +128,7 @@ def sync(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, *, cli
     for doc in here.missing:
         summary.skipped.append({"document_id": str(doc.id), "reason": f"the file of '{doc.title}' is missing here"})
     if not dry_run:
+        apply.clear_stale_staging(paths)
         _carry_out(db, paths, config, client, plan, here, remote, summary, starter, store, say, check)
     summary.seconds = round(time.monotonic() - started, 3)
     say(1.0, "Done")
@@ -152,7 +174,7 @@ def _one(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, client
                                check=check)
         summary.bytes_up += sent.size
         if a.op == CONFLICT:       # the copy from here now carries the conflict name, here and there
-            apply.rename_document(db, doc.id, parse_key(a.key, config.user).title)
+            rename_document(db, doc.id, parse_key(a.key, config.user).title)
         elif a.source_key:         # moved and edited here: the old key goes (its bytes are older)
             transfer.delete(client, config, a.source_key)
         manifest.record(db, target, _entry(a.key, doc.id, sent), replaces=a.source_key)
@@ -170,10 +192,11 @@ def _one(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, client
         manifest.record(db, target, _entry(a.key, doc.id, there[a.key]), replaces=a.source_key)
     elif a.op == UPDATE_LOCAL:
         assert doc is not None
-        fetched = transfer.download(client, config, a.key, document_folder(paths, doc.id), a.sha256,
+        fetched = transfer.download(client, config, a.key, apply.staging_folder(paths), a.sha256,
                                     progress=progress, check=check)
         summary.bytes_down += fetched.size
         apply.replace_content(db, paths, doc, fetched, starter)
+        summary.arrived.append(doc.id)
         manifest.record(db, target, _entry(a.key, doc.id, _with_sha(there[a.key], fetched.sha256)))
     elif a.op == DOWNLOAD:
         parsed = parse_key(a.key, config.user)
@@ -181,6 +204,7 @@ def _one(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, client
                                     progress=progress, check=check)
         summary.bytes_down += fetched.size
         doc_id = apply.file_downloaded(db, paths, parsed, fetched, starter)
+        summary.arrived.append(doc_id)
         manifest.record(db, target, _entry(a.key, doc_id, _with_sha(there[a.key], fetched.sha256)))
     elif a.op == FORGET:
         manifest.forget(db, target, a.key)

@@ -1,0 +1,147 @@
+"""lectern sync: set up, test, list and run the optional sync with an S3 bucket.
+
+Credentials come from the standard AWS chain only (AWS_ACCESS_KEY_ID /
+AWS_SECRET_ACCESS_KEY, or ``--profile``); nothing secret is ever stored.
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import time
+from typing import Any
+
+from ..core.errors import LecternError
+from ..core.storage.config import DataPaths
+from .common import emit, fail
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("sync", help="sync the library with an S3 bucket (setup, test, ls; no subcommand: sync now)")
+    p.add_argument("--dry-run", action="store_true", help="only say what a sync would do")
+    p.add_argument("--yes-delete", action="store_true",
+                   help="confirm deletions: remove from the bucket what was deleted here, and carry over "
+                        "many deletions from the bucket (into the trash)")
+    p.add_argument("--wait", action="store_true", help="start Lectern's services and wait until what arrived is indexed")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_sync)
+    steps = p.add_subparsers(dest="sync_command", metavar="STEP")
+
+    s = steps.add_parser("setup", help="choose the bucket (no secret is stored)")
+    s.add_argument("--bucket", required=True)
+    s.add_argument("--endpoint-url", default="", help="for an S3-compatible store (https://...)")
+    s.add_argument("--region", default="")
+    s.add_argument("--user", default="", help="your user id in the bucket (default: your login name)")
+    s.add_argument("--profile", default="", help="an AWS profile from ~/.aws (default: the environment)")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_setup)
+
+    s = steps.add_parser("test", help="test the connection and say plainly what is wrong")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_test)
+
+    s = steps.add_parser("ls", help="what is in the bucket for this user, and whether it is here too")
+    s.add_argument("prefix", nargs="?", default="", help="only keys under users/<user>/PREFIX")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_ls)
+
+
+def _db(paths: DataPaths) -> Any:
+    from ..core.storage.db import open_db
+
+    paths.ensure()
+    return open_db(paths.db)
+
+
+def cmd_setup(args: argparse.Namespace, paths: DataPaths) -> int:
+    from ..core import sync
+
+    try:
+        user = args.user or sync.check_user("".join(c for c in getpass.getuser() if c.isalnum() or c in "._-"))
+        config = sync.SyncConfig(args.bucket, user, args.endpoint_url, args.region, args.profile)
+        sync.save_config(_db(paths), config)
+    except LecternError as exc:
+        return fail(exc, args.json)
+    emit(config.as_dict(), args.json, f"Sync set up: bucket {config.bucket} at {config.where}, user {config.user}.")
+    return 0
+
+
+def cmd_test(args: argparse.Namespace, paths: DataPaths) -> int:
+    from ..core import sync
+
+    try:
+        result = sync.check_connection(sync.load_config(_db(paths)))
+    except LecternError as exc:
+        return fail(exc, args.json)
+    emit(result, args.json, f"The bucket {result['bucket']} answers; {result['objects']} object(s) for "
+                            f"{result['user']}.")
+    return 0
+
+
+def cmd_ls(args: argparse.Namespace, paths: DataPaths) -> int:
+    from ..core import sync
+    from ..core.sync import manifest
+    from ..core.sync.local import local_state
+
+    try:
+        db = _db(paths)
+        config = sync.load_config(db)
+        client = sync.make_client(config)
+        agreed = manifest.load(db, config.target)
+        here = {i.key: i for i in local_state(db, paths, config.user).items}
+        rows = []
+        for obj in sync.list_user(client, config, args.prefix):
+            problem = sync.key_problem(obj.key, config.user)
+            state = "refused" if problem else ("both" if obj.key in here else "remote")
+            rows.append({"key": obj.key, "size": obj.size, "state": state, "synced": obj.key in agreed,
+                         **({"reason": problem} if problem else {})})
+        listed = {r["key"] for r in rows}
+        prefix = sync.user_prefix(config.user) + args.prefix
+        rows += [{"key": k, "size": i.size, "state": "local", "synced": k in agreed}
+                 for k, i in sorted(here.items()) if k not in listed and k.startswith(prefix)]
+    except LecternError as exc:
+        return fail(exc, args.json)
+    emit(rows, args.json, "\n".join(f"{r['state']:<8} {r['size']:>12} {r['key']}" for r in rows) or "Nothing.")
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace, paths: DataPaths) -> int:
+    from ..core import sync
+    from ..workers.submit import QueueJobs
+
+    try:
+        db = _db(paths)
+        config = sync.load_config(db)
+        if args.wait and not args.dry_run:
+            summary = _sync_and_wait(db, paths, config, args)
+        else:
+            summary = sync.sync(db, paths, config, dry_run=args.dry_run, yes_delete=args.yes_delete,
+                                starter=QueueJobs(paths, db))
+    except LecternError as exc:
+        return fail(exc, args.json)
+    data = summary.as_dict()
+    counts = ", ".join(f"{n} {op.replace('_', ' ')}" for op, n in sorted(summary.counts.items())) or "nothing to do"
+    lines = [("Would do: " if args.dry_run else "Done: ") + counts]
+    lines += [f"  {a['op']:<13} {a['key']}" for a in summary.actions]
+    lines += [f"  held          {a['key']}" for a in summary.held]
+    lines += [f"refused: {r['reason']}" for r in summary.refused]
+    lines += [f"failed: {e['op']} {e['key']}: {e['error']}" for e in summary.errors]
+    lines += summary.notices
+    emit(data, args.json, "\n".join(lines))
+    return 1 if summary.errors else 0
+
+
+def _sync_and_wait(db: Any, paths: DataPaths, config: Any, args: argparse.Namespace) -> Any:
+    from ..core import sync
+    from ..core.runtime.services import ensure_services
+    from ..core.search.retrieval import open_store
+    from ..core import jobs
+    from ..workers.submit import QueueJobs
+
+    with ensure_services(paths):
+        summary = sync.sync(db, paths, config, yes_delete=args.yes_delete, starter=QueueJobs(paths, db),
+                            store=open_store(paths, db))
+        rows = [db.execute("SELECT job_id FROM documents WHERE id=?", (i,)).fetchone() for i in summary.arrived]
+        waiting = [r[0] for r in rows if r and r[0]]
+        while any(j is not None and not j.finished for j in (jobs.get_job(db, i) for i in waiting)):
+            time.sleep(0.3)          # the worker indexes what arrived; the jobs table says when it is done
+    return summary
