@@ -7,18 +7,13 @@ import sys
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .cli import system
+    from .cli import chat, lectures, library, sync, system
 
     parser = argparse.ArgumentParser(prog="lectern", description="Lectern: lectures, library and chat, offline.")
     parser.add_argument("--data-dir", help="data folder (default: the platform's user data folder)")
     parser.add_argument("--startup-probe", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    system.add_parsers(sub)
-    for name in ("library", "lectures", "chat", "sync"):
-        try:
-            module = __import__(f"desktop.cli.{name}", fromlist=["add_parsers"])
-        except ModuleNotFoundError:
-            continue
+    for module in (system, library, lectures, chat, sync):
         module.add_parsers(sub)
     return parser
 

