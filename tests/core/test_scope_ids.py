@@ -143,7 +143,9 @@ def test_no_write_lock_is_held_while_vectors_are_upserted(services, paths, db):
     worker.start()
     try:
         assert store.entered.wait(60)
-        other = sqlite3.connect(str(paths.db), timeout=0, isolation_level=None)   # no waiting at all
+        # 2 s at most: the blocked upsert holds on for as long as the test wants, so a lock held
+        # across it could never be had in time.
+        other = sqlite3.connect(str(paths.db), timeout=2, isolation_level=None)
         other.execute("BEGIN IMMEDIATE")
         other.execute("ROLLBACK")
         other.close()
