@@ -45,9 +45,9 @@ def _reindex_vectors(ctx: JobContext) -> dict[str, Any] | None:
 
 def _sync_storage(ctx: JobContext) -> dict[str, Any] | None:
     from ..core.sync import job
-    from .submit import QueueJobs
 
-    return job.run_job(ctx, QueueJobs(ctx.paths, ctx.db))
+    assert ctx.starter is not None, "the worker hands every job its queue"
+    return job.run_job(ctx, ctx.starter)
 
 
 HANDLERS: dict[str, Handler] = {
