@@ -41,3 +41,18 @@ def test_a_student_added_model_path_is_checked(tmp_path):
     txt.write_text("hi")
     with pytest.raises(ModelMissing, match="GGUF"):
         models.resolve(models.CHAT, str(txt))
+
+
+def test_two_processes_preparing_one_model_at_once_both_end_with_a_verified_copy(tmp_path):
+    import subprocess
+    import sys
+
+    code = ("import sys; from pathlib import Path; from desktop.core import models; "
+            "print(models.prepare(models.SPECS['minilm-l6'], cache=Path(sys.argv[1])))")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    folder = tmp_path / "minilm-l6"
+    assert sorted(p.name for p in folder.iterdir()) == [".verified.json", "model.onnx", "tokenizer.json"]
+    assert models.prepare(models.SPECS["minilm-l6"], cache=tmp_path) == folder   # verified, not rebuilt
