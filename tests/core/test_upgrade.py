@@ -82,7 +82,7 @@ def test_the_migration_backs_up_app_db_and_translates_scopes_to_ids(old):
 def test_an_upgraded_folder_keeps_every_document_lecture_correction_and_chat_and_answers(old):
     db = dbmod.open_db(old.db)
     report = upgrade.upgrade_data_folder(db, old, QueueJobs(old, db))
-    assert report["files"] == {"moved": 3, "missing": 0, "gone": 0} and report["reindex_job"]
+    assert report["files"] == {"moved": 3, "missing": 0, "gone": 0, "failed": 0} and report["reindex_job"]
 
     for doc_id, exp in EXPECTED["documents"].items():
         row = db.execute("SELECT title, kind, node_id, path FROM documents WHERE id=?", (int(doc_id),)).fetchone()
@@ -134,7 +134,7 @@ def test_an_upgraded_folder_keeps_every_document_lecture_correction_and_chat_and
             assert lecture[0].subject == "Genetics"
         # A second start finds nothing left to do.
         again = upgrade.upgrade_data_folder(db, old, QueueJobs(old, db))
-        assert again == {"files": {"moved": 0, "missing": 0, "gone": 0}, "reindex_job": None}
+        assert again == {"files": {"moved": 0, "missing": 0, "gone": 0, "failed": 0}, "reindex_job": None}
     finally:
         sup.stop()
         lock.release()
@@ -172,8 +172,8 @@ def test_an_upgrade_killed_midway_finishes_on_the_next_start_with_nothing_lost_o
     (old.root / pending[2]).parent.mkdir(parents=True)
     os.rename(old.root / pending[1], old.root / pending[2])
 
-    assert upgrade.move_managed_files(db, old) == {"moved": 2, "missing": 0, "gone": 0}
-    assert upgrade.move_managed_files(db, old) == {"moved": 0, "missing": 0, "gone": 0}
+    assert upgrade.move_managed_files(db, old) == {"moved": 2, "missing": 0, "gone": 0, "failed": 0}
+    assert upgrade.move_managed_files(db, old) == {"moved": 0, "missing": 0, "gone": 0, "failed": 0}
     files = _files_under(old.root / "files")
     assert len(files) == len(EXPECTED["documents"]) and _files_under(old.root / "library") == []
     for doc_id, exp in EXPECTED["documents"].items():
@@ -226,7 +226,7 @@ def test_a_file_missing_before_the_upgrade_is_reported_and_the_rest_still_moves(
     lost = EXPECTED["documents"]["1"]["old_path"]
     (old.root / lost).unlink()
     db = dbmod.open_db(old.db)
-    assert upgrade.move_managed_files(db, old) == {"moved": 2, "missing": 1, "gone": 0}
+    assert upgrade.move_managed_files(db, old) == {"moved": 2, "missing": 1, "gone": 0, "failed": 0}
     assert db.execute("SELECT path FROM documents WHERE id=1").fetchone()[0] == lost     # row left as it was
     assert db.execute("SELECT state FROM file_moves WHERE document_id=1").fetchone()[0] == "missing"
     assert len(_files_under(old.root / "files")) == 2
@@ -242,3 +242,16 @@ def test_the_window_finishes_the_upgrade_before_it_starts_the_worker(old):
     assert job is not None and job.state == jobs.QUEUED and job.kind == upgrade.REINDEX_JOB
     upgrade_data_folder(old)          # a second start: no second job
     assert [j.id for j in jobs.list_jobs(db) if j.kind == upgrade.REINDEX_JOB] == [job.id]
+
+
+def test_a_file_that_cannot_be_moved_now_stays_found_and_moves_at_the_next_start(old):
+    (old.root / "files").mkdir(exist_ok=True)
+    (old.root / "files" / "2").write_text("in the way")      # where document 2's folder must go
+    db = dbmod.open_db(old.db)
+    assert upgrade.move_managed_files(db, old) == {"moved": 2, "missing": 0, "gone": 0, "failed": 1}
+    row = db.execute("SELECT path FROM documents WHERE id=2").fetchone()[0]
+    assert row == EXPECTED["documents"]["2"]["old_path"] and (old.root / row).exists()
+    (old.root / "files" / "2").unlink()
+    assert upgrade.move_managed_files(db, old) == {"moved": 1, "missing": 0, "gone": 0, "failed": 0}
+    row = db.execute("SELECT path FROM documents WHERE id=2").fetchone()[0]
+    assert row.startswith("files/2/") and _sha(old.root / row) == EXPECTED["documents"]["2"]["sha256"]

@@ -57,10 +57,19 @@ def planned_moves(db: sqlite_utils.Database) -> list[dict[str, Any]]:
 
 
 def move_managed_files(db: sqlite_utils.Database, paths: DataPaths) -> dict[str, int]:
-    """Carry out the planned moves; returns {"moved", "missing", "gone"} counts of this run."""
-    counts = {"moved": 0, "missing": 0, "gone": 0}
+    """Carry out the planned moves; returns {"moved", "missing", "gone", "failed"} counts of this run.
+
+    A file that cannot be moved now (permissions, a full disk) stays where it is, still
+    found through its row, and is tried again at the next start; the others go on.
+    """
+    counts = {"moved": 0, "missing": 0, "gone": 0, "failed": 0}
     for n, plan in enumerate(planned_moves(db), start=1):
-        counts[_move_one(db, paths, plan)] += 1
+        try:
+            counts[_move_one(db, paths, plan)] += 1
+        except OSError as exc:
+            log.warning("document %s: could not move %s (%s); will try again at next start",
+                        plan["document_id"], plan["old_path"], exc)
+            counts["failed"] += 1
         _pause_for_test(n)
     if any(counts.values()):
         log.info("managed files moved to files/<id>/: %s", counts)
