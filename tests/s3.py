@@ -12,7 +12,10 @@ import socket
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import boto3
 import pytest
@@ -53,12 +56,13 @@ class S3Server:
         return name
 
 
-@pytest.fixture(scope="module")
-def s3_server(tmp_path_factory):
+@contextmanager
+def moto_server(log_dir: Path, **env: str) -> Iterator[S3Server]:
+    """moto in server mode as a subprocess on a free loopback port (``env``: moto settings)."""
     port = free_port()
-    log = open(tmp_path_factory.mktemp("moto") / "moto.log", "wb")
+    log = open(log_dir / f"moto-{port}.log", "wb")
     proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=log, stderr=subprocess.STDOUT)
+                            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **env})
     try:
         wait_for(lambda: proc.poll() is not None or _answers(port), timeout=60, what="moto server")
         assert proc.poll() is None, "moto server exited"
@@ -71,6 +75,12 @@ def s3_server(tmp_path_factory):
             proc.kill()
             proc.wait()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def s3_server(tmp_path_factory):
+    with moto_server(tmp_path_factory.mktemp("moto")) as server:
+        yield server
 
 
 @pytest.fixture

@@ -156,6 +156,15 @@ def talking_to(config: SyncConfig) -> Iterator[None]:
         raise explain(exc, config) from exc
 
 
+def _check_answer(listing: dict[str, Any], config: SyncConfig) -> None:
+    """A listing names its bucket. A web page at a wrong endpoint parses as an empty listing,
+    which must never pass for an emptied bucket."""
+    if listing.get("Name") != config.bucket:
+        status = listing.get("ResponseMetadata", {}).get("HTTPStatusCode", "?")
+        raise SyncError(f"{config.where} does not answer like an S3 store (HTTP {status}).",
+                        "Check the endpoint URL.")
+
+
 @dataclass(frozen=True)
 class Listed:
     key: str
@@ -170,6 +179,7 @@ def list_user(client: Any, config: SyncConfig, prefix: str = "") -> Iterator[Lis
         pages = client.get_paginator("list_objects_v2").paginate(Bucket=config.bucket,
                                                                  Prefix=user_prefix(config.user) + prefix)
         for page in pages:
+            _check_answer(page, config)
             for obj in page.get("Contents", []):
                 yield Listed(obj["Key"], int(obj["Size"]), obj.get("ETag", "").strip('"'),
                              obj["LastModified"].timestamp())
@@ -180,8 +190,8 @@ def check_connection(config: SyncConfig, client: Any | None = None,
     """"Test connection": the bucket answers, this user's prefix can be listed. Raises SyncError."""
     client = client or make_client(config)
     started = clock()
-    with talking_to(config):
-        client.head_bucket(Bucket=config.bucket)
+    with talking_to(config):       # a listing, not head_bucket: its errors have a body that says why
         listed = client.list_objects_v2(Bucket=config.bucket, Prefix=user_prefix(config.user), MaxKeys=1000)
+    _check_answer(listed, config)
     return {"ok": True, **config.as_dict(), "objects": int(listed.get("KeyCount", 0)),
             "truncated": bool(listed.get("IsTruncated")), "seconds": round(clock() - started, 3)}

@@ -1,0 +1,158 @@
+"""lectern sync from the command line against real S3 servers on loopback (moto server mode)."""
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from desktop.core.catalog import file_sha256
+from desktop.core.storage.db import open_db
+from tests.conftest import REPO, lectern, wait_for
+from tests.s3 import ACCESS_KEY, SECRET_KEY, free_port, moto_server, s3_env, s3_server  # noqa: F401
+
+DATA_ENV = "LECTERN_DATA_DIR"
+
+
+def run(data: Path, *args: str) -> tuple[int, dict | list, str]:
+    out = lectern(*args, "--json", data_dir=data, timeout=300)
+    try:
+        body = json.loads(out.stdout)
+    except ValueError:
+        body = {}
+    return out.returncode, body, out.stderr
+
+
+def setup(data: Path, bucket: str, endpoint: str, user: str = "ana") -> None:
+    code, body, err = run(data, "sync", "setup", "--bucket", bucket, "--endpoint-url", endpoint, "--user", user,
+                          "--region", "us-east-1")
+    assert code == 0, err
+    assert body == {"bucket": bucket, "user": user, "endpoint_url": endpoint, "region": "us-east-1", "profile": ""}
+
+
+def add_note(data: Path, path: Path, text: str) -> None:
+    """File a note without indexing it (the library layer, as the window's import does)."""
+    from desktop.core import library
+    from desktop.core.storage.config import DataPaths
+
+    path.write_text(text, encoding="utf-8")
+    paths = DataPaths(data).ensure()
+    db = open_db(paths.db)
+    node = library.ensure_path(db, "Fall 2026", "Biology", "Reader")
+    assert library.import_file(db, paths, node, path, starter=None).added
+
+
+def test_setup_test_dry_run_sync_and_ls_store_no_secret(tmp_path, s3_server, s3_env):  # noqa: F811
+    data = tmp_path / "data"
+    bucket = s3_server.new_bucket()
+    setup(data, bucket, s3_server.url)
+    code, body, err = run(data, "sync", "test")
+    assert code == 0, err
+    assert body["ok"] is True and body["objects"] == 0
+
+    add_note(data, tmp_path / "week 1.md", "# Osmosis\n")
+    code, body, err = run(data, "sync", "--dry-run")
+    assert code == 0, err
+    assert body["dry_run"] is True and body["counts"] == {"upload": 1}
+    assert body["actions"][0]["key"] == "users/ana/raw_data/Fall 2026/Biology/Reader/week 1.md"
+    code, body, _ = run(data, "sync", "ls")
+    assert [(r["state"], r["synced"]) for r in body] == [("local", False)]
+
+    code, body, err = run(data, "sync")
+    assert code == 0, err
+    assert body["counts"] == {"upload": 1} and body["errors"] == []
+    code, body, _ = run(data, "sync", "ls")
+    assert [(r["key"].rsplit("/", 1)[1], r["state"], r["synced"]) for r in body] == [("week 1.md", "both", True)]
+    s3_server.client().put_object(Bucket=bucket, Key="users/ana/raw_data/S/Sub/B/new.md", Body=b"x")
+    code, body, _ = run(data, "sync", "ls", "raw_data/S/")
+    assert [(r["key"], r["state"]) for r in body] == [("users/ana/raw_data/S/Sub/B/new.md", "remote")]
+
+    for f in data.rglob("*"):          # credentials stay in the environment: no trace in the data folder
+        if f.is_file():
+            assert SECRET_KEY.encode() not in f.read_bytes(), f
+
+
+class _NotS3(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = b"<html><body>Welcome to a web site</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_plain_messages_for_no_bucket_offline_and_a_wrong_endpoint(tmp_path, s3_server, s3_env):  # noqa: F811
+    data = tmp_path / "data"
+    setup(data, "no-such-bucket", s3_server.url)
+    code, body, err = run(data, "sync", "test")
+    assert code == 1 and body["error"] == f"There is no bucket called 'no-such-bucket' at {s3_server.url}."
+    assert "lectern: There is no bucket" in err
+
+    closed = f"http://127.0.0.1:{free_port()}"
+    setup(data, "b", closed)
+    code, body, _ = run(data, "sync")
+    assert code == 1 and body["error"].startswith(f"Cannot reach {closed}: you may be offline")
+
+    web = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NotS3)
+    threading.Thread(target=web.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{web.server_address[1]}"
+        setup(data, "b", url)
+        code, body, _ = run(data, "sync", "test")
+        assert code == 1 and body["error"].startswith(f"{url} does not answer like an S3 store")
+    finally:
+        web.shutdown()
+        web.server_close()
+
+    code, body, _ = run(data, "sync", "setup", "--bucket", "b", "--endpoint-url", "ftp://x", "--user", "ana")
+    assert code == 1 and "is not a web address" in body["error"]
+    code, body, _ = run(data, "sync", "setup", "--bucket", "b", "--user", "../bob")
+    assert code == 1 and "cannot be a sync user id" in body["error"]
+
+
+def test_plain_messages_for_unknown_key_wrong_secret_and_access_denied(tmp_path, s3_env):  # noqa: F811
+    # A moto server that checks credentials: the first 3 requests (make a user, its key, a bucket) are free.
+    with moto_server(tmp_path, INITIAL_NO_AUTH_ACTION_COUNT="3") as server:
+        iam = boto3.client("iam", endpoint_url=server.url, aws_access_key_id="x", aws_secret_access_key="y",
+                           region_name="us-east-1")
+        iam.create_user(UserName="student")
+        key = iam.create_access_key(UserName="student")["AccessKey"]
+        server.client().create_bucket(Bucket="course")
+        data = tmp_path / "data"
+        setup(data, "course", server.url)
+        env = dict(os.environ)
+
+        def test_with(access: str, secret: str) -> str:
+            os.environ.update(AWS_ACCESS_KEY_ID=access, AWS_SECRET_ACCESS_KEY=secret)
+            try:
+                code, body, _ = run(data, "sync", "test")
+            finally:
+                os.environ.clear()
+                os.environ.update(env)
+            assert code == 1
+            return body["error"]
+
+        assert test_with("AKIANOTKNOWN0000000", "x") == f"{server.url} does not know the access key in use."
+        assert test_with(key["AccessKeyId"], "wrong-secret").startswith(f"{server.url} refused the secret key")
+        assert test_with(key["AccessKeyId"], key["SecretAccessKey"]) == "Access to the bucket 'course' was denied."
+
+
+def test_no_credentials_at_all_says_so(tmp_path, s3_server, s3_env, monkeypatch):  # noqa: F811
+    data = tmp_path / "data"
+    setup(data, "b", s3_server.url)
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    code, body, _ = run(data, "sync", "test")
+    assert code == 1 and body["error"] == "No AWS credentials were found."
