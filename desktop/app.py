@@ -7,6 +7,8 @@ import logging
 import sys
 import time
 
+import psutil
+
 from .core.storage.config import DataPaths
 from .core.storage.db import open_db
 from .core.errors import AlreadyRunning
@@ -20,13 +22,9 @@ _T0 = time.perf_counter()
 
 def _process_age_s() -> float:
     """Seconds since this process started (includes interpreter start-up)."""
-    import os
-
     try:
-        ticks = int(open(f"/proc/{os.getpid()}/stat").read().rsplit(")", 1)[1].split()[19])
-        boot = float(open("/proc/uptime").read().split()[0])
-        return boot - ticks / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError):
+        return time.time() - psutil.Process().create_time()
+    except psutil.Error:
         return time.perf_counter() - _T0
 
 
@@ -94,7 +92,7 @@ def run_gui(paths: DataPaths, startup_probe: bool = False) -> int:
             app.quit()
         QTimer.singleShot(0, report)
 
-    app.aboutToQuit.connect(lambda: (window.save_state(), supervisor.stop()))
+    app.aboutToQuit.connect(lambda: (window.save_state(), window.shutdown(), supervisor.stop()))
     _quit_on_signals(app)
     try:
         with loop:  # closing the loop joins its executor threads before Qt goes away

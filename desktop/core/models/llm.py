@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+import psutil
+
 from . import registry as models
 from ..errors import LecternError, ModelCorrupt, ModelMissing
 
@@ -47,17 +49,10 @@ def default_threads() -> int:
 
 
 def available_memory() -> int | None:
-    """Bytes of memory the system could give us now (Linux), or None when unknown."""
+    """Bytes of memory the system could give us now, or None when unknown."""
     try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
+        return int(psutil.virtual_memory().available)
+    except (psutil.Error, OSError):
         return None
 
 
