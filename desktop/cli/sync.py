@@ -131,17 +131,30 @@ def cmd_sync(args: argparse.Namespace, paths: DataPaths) -> int:
 
 
 def _sync_and_wait(db: Any, paths: DataPaths, config: Any, args: argparse.Namespace) -> Any:
-    from ..core import sync
+    """The same sync as the window's "Sync now": the sync_storage job on Lectern's worker, then
+    the indexing of what arrived."""
+    from ..core import jobs, sync
     from ..core.runtime.services import ensure_services
-    from ..core.search.retrieval import open_store
-    from ..core import jobs
+    from ..core.sync.job import submit_sync
     from ..workers.submit import QueueJobs
 
     with ensure_services(paths):
-        summary = sync.sync(db, paths, config, yes_delete=args.yes_delete, starter=QueueJobs(paths, db),
-                            store=open_store(paths, db))
+        job_id = submit_sync(QueueJobs(paths, db), yes_delete=args.yes_delete)
+        job = _wait_job(db, job_id)
+        if job.state != jobs.DONE:
+            raise LecternError(job.error or f"The sync job ended {job.state}.")
+        summary = sync.Summary(**job.result)
         rows = [db.execute("SELECT job_id FROM documents WHERE id=?", (i,)).fetchone() for i in summary.arrived]
-        waiting = [r[0] for r in rows if r and r[0]]
-        while any(j is not None and not j.finished for j in (jobs.get_job(db, i) for i in waiting)):
-            time.sleep(0.3)          # the worker indexes what arrived; the jobs table says when it is done
+        for ingest_job in [r[0] for r in rows if r and r[0]]:
+            _wait_job(db, ingest_job)
     return summary
+
+
+def _wait_job(db: Any, job_id: int) -> Any:
+    from ..core import jobs
+
+    while True:
+        job = jobs.get_job(db, job_id)
+        if job is None or job.finished:
+            return job
+        time.sleep(0.3)              # the worker updates the jobs table; nothing else to wait on

@@ -156,3 +156,104 @@ def test_no_credentials_at_all_says_so(tmp_path, s3_server, s3_env, monkeypatch)
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
     code, body, _ = run(data, "sync", "test")
     assert code == 1 and body["error"] == "No AWS credentials were found."
+
+
+def _big_note(path: Path, mib: int) -> Path:
+    with open(path, "wb") as f:           # random bytes: no store can shortcut them
+        for _ in range(mib):
+            f.write(os.urandom(1 << 20))
+    return path
+
+
+def _start_sync(data: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "desktop", "sync", "--json"], cwd=str(REPO),
+                            env={**os.environ, DATA_ENV: str(data)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+
+
+def test_a_sync_killed_mid_upload_and_mid_download_is_completed_by_the_next(tmp_path, s3_server, s3_env):  # noqa: F811
+    bucket = s3_server.new_bucket()
+    client = s3_server.client()
+    a, b = tmp_path / "A", tmp_path / "B"
+    setup(a, bucket, s3_server.url)
+    setup(b, bucket, s3_server.url)
+    source = _big_note(tmp_path / "big.md", 96)
+    sha = file_sha256(source)
+    from desktop.core import library
+    from desktop.core.storage.config import DataPaths
+    paths_a = DataPaths(a)
+    db_a = open_db(paths_a.db)
+    assert library.import_file(db_a, paths_a, library.ensure_path(db_a, "S", "Sub", "Book"), source,
+                               starter=None).added
+    source.unlink()
+    key = "users/ana/raw_data/S/Sub/Book/big.md"
+
+    # Mid-upload: killed once the first part is in the bucket.
+    def parts_arrived() -> bool:
+        uploads = client.list_multipart_uploads(Bucket=bucket).get("Uploads", [])
+        return any(client.list_parts(Bucket=bucket, Key=u["Key"], UploadId=u["UploadId"]).get("Parts")
+                   for u in uploads)
+    proc = _start_sync(a)
+    wait_for(lambda: proc.poll() is not None or parts_arrived(), timeout=120, interval=0.01, what="a part uploaded")
+    assert proc.poll() is None, "the upload ended before it could be interrupted"
+    _kill(proc)
+    assert client.list_objects_v2(Bucket=bucket).get("KeyCount") == 0     # nothing half-written is visible
+    assert db_a.execute("SELECT count(*) FROM sync_manifest").fetchone()[0] == 0
+
+    code, body, err = run(a, "sync")
+    assert code == 0, err
+    assert body["counts"] == {"upload": 1} and body["bytes_up"] == 96 << 20
+    head = client.head_object(Bucket=bucket, Key=key)
+    assert head["Metadata"]["sha256"] == sha and head["ContentLength"] == 96 << 20
+
+    # Mid-download: killed while the temporary file grows.
+    def part_file_growing() -> bool:
+        return any(p.stat().st_size > 0 for p in (b / "files").glob(".incoming-sync-*/.lectern-*.part"))
+    proc = _start_sync(b)
+    wait_for(lambda: proc.poll() is not None or part_file_growing(), timeout=120, interval=0.01,
+             what="a download under way")
+    assert proc.poll() is None, "the download ended before it could be interrupted"
+    _kill(proc)
+    db_b = open_db(b / "app.db")
+    assert db_b.execute("SELECT count(*) FROM documents").fetchone()[0] == 0     # never a half-written document
+
+    code, body, err = run(b, "sync")
+    assert code == 0, err
+    assert body["counts"] == {"download": 1} and body["bytes_down"] == 96 << 20
+    rows = list(db_b.query("SELECT * FROM documents"))
+    assert len(rows) == 1 and rows[0]["sha256"] == sha and file_sha256(b / rows[0]["path"]) == sha
+    assert not list((b / "files").glob(".incoming-*"))                          # the killed download's leftovers
+    assert run(a, "sync")[1]["counts"] == {} and run(b, "sync")[1]["counts"] == {}
+
+
+def test_a_book_added_on_a_is_indexed_and_searchable_on_b_after_the_sync_job(tmp_path, s3_server, s3_env):  # noqa: F811
+    from tests import pdfs
+
+    bucket = s3_server.new_bucket()
+    a, b = tmp_path / "A", tmp_path / "B"
+    setup(a, bucket, s3_server.url)
+    setup(b, bucket, s3_server.url)
+    from desktop.core import library
+    from desktop.core.storage.config import DataPaths
+    paths_a = DataPaths(a)
+    db_a = open_db(paths_a.db)
+    reader = pdfs.make_course_pdf(tmp_path / "Cell biology.pdf", n=6)
+    assert library.import_file(db_a, paths_a, library.ensure_path(db_a, "Fall 2026", "Biology", "Reader"), reader,
+                               starter=None).added
+    assert run(a, "sync")[1]["counts"] == {"upload": 1}
+
+    code, body, err = run(b, "sync", "--wait")          # the sync_storage job on B's worker, then indexing
+    assert code == 0, err
+    assert body["counts"] == {"download": 1} and len(body["arrived"]) == 1
+    tree = run(b, "library")[1]
+    assert (tree[0]["name"], tree[0]["children"][0]["children"][0]["name"]) == ("Fall 2026", "Reader")
+    code, hits, err = run(b, "search", "Which enzyme fixes carbon dioxide?", "--k", "1")
+    assert code == 0, err
+    assert (hits[0]["title"], hits[0]["page"]) == ("Cell biology", 3) and "rubisco" in hits[0]["text"]
+    jobs = run(b, "jobs")[1]
+    assert {"sync_storage", "ingest_document"} <= {j["kind"] for j in jobs}

@@ -1,0 +1,105 @@
+"""The sync_storage job: progress in the jobs table, cancel (before and mid-transfer), one at a time."""
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+from filelock import FileLock
+
+from desktop.core import jobs, library
+from desktop.core.errors import JobCancelled, SyncError
+from desktop.core.storage.config import DataPaths
+from desktop.core.sync import SyncConfig, save_config, sync
+from desktop.core.sync.job import JOB_KIND, JOB_TARGET, run_job
+from tests.conftest import wait_for
+from tests.s3 import s3_env, s3_server  # noqa: F401  (fixtures)
+
+
+class Starter:
+    """Records follow-up jobs in the real jobs table (nothing runs them in these tests)."""
+
+    def __init__(self, db) -> None:
+        self.db = db
+
+    def submit(self, kind, payload=None, target="", title=""):
+        return jobs.create_job(self.db, kind, payload, target=target, title=title)
+
+    def retry(self, job_id):
+        return jobs.reset_for_retry(self.db, job_id)
+
+    def cancel(self, job_id):
+        return jobs.request_cancel(self.db, job_id)
+
+
+@pytest.fixture
+def bucket(s3_server, s3_env, db):  # noqa: F811
+    name = s3_server.new_bucket()
+    save_config(db, SyncConfig(name, "ana", s3_server.url, "us-east-1"))
+    return name
+
+
+def start(db, paths: DataPaths) -> jobs.JobContext:
+    job_id = jobs.create_job(db, JOB_KIND, {"yes_delete": False}, target=JOB_TARGET)
+    assert jobs.claim(db, job_id)
+    return jobs.JobContext(db, jobs.get_job(db, job_id), paths, min_interval=0.0, starter=Starter(db))
+
+
+def add(db, paths, path, data: bytes) -> int:
+    path.write_bytes(data)
+    result = library.import_file(db, paths, library.ensure_path(db, "S", "Sub", "Book"), path, starter=None)
+    assert result.added
+    return result.document_id
+
+
+def test_the_job_reports_progress_and_returns_the_summary(db, paths, bucket, s3_server, tmp_path):  # noqa: F811
+    add(db, paths, tmp_path / "a.md", b"alpha\n")
+    add(db, paths, tmp_path / "b.md", b"beta\n")
+    ctx = start(db, paths)
+    result = run_job(ctx, ctx.starter)
+    assert result["counts"] == {"upload": 2} and result["bytes_up"] == 11
+    row = jobs.get_job(db, ctx.job_id)
+    assert (row.progress, row.stage) == (1.0, "Done")
+    assert s3_server.client().list_objects_v2(Bucket=bucket)["KeyCount"] == 2
+
+
+def test_a_job_cancelled_before_it_starts_uploads_nothing(db, paths, bucket, s3_server, tmp_path):  # noqa: F811
+    add(db, paths, tmp_path / "a.md", b"alpha\n")
+    ctx = start(db, paths)
+    jobs.request_cancel(db, ctx.job_id)
+    with pytest.raises(JobCancelled):
+        run_job(ctx, ctx.starter)
+    assert s3_server.client().list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+    assert db.execute("SELECT count(*) FROM sync_manifest").fetchone()[0] == 0
+
+
+def test_a_job_cancelled_mid_upload_stops_and_leaves_no_object(db, paths, bucket, s3_server, tmp_path):  # noqa: F811
+    add(db, paths, tmp_path / "big.md", os.urandom(96 << 20))
+    (tmp_path / "big.md").unlink()
+    ctx = start(db, paths)
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            run_job(ctx, ctx.starter)
+        except BaseException as exc:      # noqa: BLE001 - handed to the test thread
+            failure.append(exc)
+    worker = threading.Thread(target=run)
+    worker.start()
+    watcher = jobs.JobContext(db, jobs.get_job(db, ctx.job_id), paths)
+    wait_for(lambda: not worker.is_alive() or (jobs.get_job(db, watcher.job_id).progress > 0),
+             timeout=60, interval=0.01, what="upload progress")
+    assert worker.is_alive(), "the upload ended before it could be cancelled"
+    jobs.request_cancel(db, ctx.job_id)
+    worker.join(60)
+    assert [type(e) for e in failure] == [JobCancelled]
+    client = s3_server.client()
+    assert client.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+    assert client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []     # its parts were given up
+    assert db.execute("SELECT count(*) FROM sync_manifest").fetchone()[0] == 0
+
+
+def test_only_one_sync_at_a_time_per_library(db, paths, bucket, s3_server):  # noqa: F811
+    with FileLock(str(paths.run / "sync.lock")):
+        with pytest.raises(SyncError, match="already running"):
+            sync(db, paths, SyncConfig(bucket, "ana", s3_server.url, "us-east-1"))
