@@ -12,6 +12,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_fixed
+
 from ..storage.config import DataPaths, apply_offline_env
 from ..errors import ServiceUnavailable
 
@@ -81,18 +83,17 @@ class VectorStore:
         return self._collection
 
     def _call(self, fn_name: str, **kwargs: Any) -> Any:
+        # A connection dropped while the supervisor restarts the server is tried again
+        # on a fresh client; any other error (bad arguments, server-side) is raised at once.
+        def forget_client(_state: RetryCallState) -> None:
+            self._collection = None
+
         with self._lock:
-            for attempt in range(3):
-                try:
-                    coll = self._connect()
-                    return getattr(coll, fn_name)(**kwargs)
-                except ServiceUnavailable:
-                    raise
-                except Exception as exc:  # connection reset while the server restarts
-                    if attempt == 2 or not _is_connection_error(exc):
-                        raise
-                    self._collection = None
-                    time.sleep(0.5)
+            for attempt in Retrying(retry=retry_if_exception(_dropped_connection),
+                                    stop=stop_after_attempt(3), wait=wait_fixed(0.5), before_sleep=forget_client,
+                                    reraise=True):
+                with attempt:
+                    return getattr(self._connect(), fn_name)(**kwargs)
 
     def upsert(self, ids: list[str], embeddings: list[list[float]], documents: list[str],
                metadatas: list[dict[str, Any]]) -> None:
@@ -147,6 +148,8 @@ class VectorStore:
             self._call("update", ids=ids, metadatas=metadatas)
 
 
-def _is_connection_error(exc: Exception) -> bool:
-    text = f"{type(exc).__name__} {exc}".lower()
-    return any(w in text for w in ("connect", "reset", "refused", "timeout", "remoteprotocol", "closed"))
+def _dropped_connection(exc: BaseException) -> bool:
+    """True for a transport failure (refused, reset, timed out), as opposed to an error the server answered."""
+    import httpx  # already loaded with chromadb by now; kept off the window's start-up path
+
+    return isinstance(exc, (httpx.TransportError, ConnectionError))
