@@ -53,3 +53,7 @@ class DiskFull(LecternError):
 
 class SyncError(LecternError):
     pass
+
+
+class StudyError(LecternError):
+    """Summaries, cards, reviews and exports: an unknown card, a bad page range, an empty source..."""

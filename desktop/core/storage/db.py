@@ -184,8 +184,65 @@ M4_SYNC_MANIFEST = """
         CREATE INDEX sync_manifest_document ON sync_manifest(target, document_id);
 """
 
+# Study: decks and cards (drafts until the student accepts them; ``edited`` cards are never
+# overwritten by a regeneration), each review (FSRS state after it), and saved summaries.
+M5_STUDY = """
+        CREATE TABLE decks (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            node_id INTEGER,
+            anki_id INTEGER NOT NULL,          -- stable deck id in Anki
+            created_at REAL NOT NULL
+        );
+        CREATE UNIQUE INDEX decks_name ON decks(name);
+        CREATE TABLE cards (
+            id INTEGER PRIMARY KEY,
+            deck_id INTEGER NOT NULL REFERENCES decks(id),
+            guid TEXT NOT NULL,                -- stable Anki note guid
+            kind TEXT NOT NULL CHECK (kind IN ('qa', 'cloze')),
+            front TEXT NOT NULL,
+            back TEXT NOT NULL DEFAULT '',
+            document_id INTEGER,
+            page INTEGER,
+            start_s REAL,
+            support REAL NOT NULL DEFAULT 0,   -- share of the card's words found at its source
+            status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'active', 'discarded')),
+            edited INTEGER NOT NULL DEFAULT 0,
+            fsrs TEXT NOT NULL DEFAULT '',     -- fsrs.Card as JSON
+            due REAL,
+            job_id INTEGER,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        );
+        CREATE UNIQUE INDEX cards_guid ON cards(guid);
+        CREATE INDEX cards_deck ON cards(deck_id, status);
+        CREATE INDEX cards_due ON cards(status, due);
+        CREATE INDEX cards_document ON cards(document_id);
+        CREATE TABLE reviews (
+            id INTEGER PRIMARY KEY,
+            card_id INTEGER NOT NULL REFERENCES cards(id),
+            rating INTEGER NOT NULL,
+            reviewed_at REAL NOT NULL,
+            due_after REAL NOT NULL,
+            duration_ms INTEGER
+        );
+        CREATE INDEX reviews_time ON reviews(reviewed_at);
+        CREATE TABLE summaries (
+            id INTEGER PRIMARY KEY,
+            document_id INTEGER NOT NULL,
+            page_from INTEGER,
+            page_to INTEGER,
+            points TEXT NOT NULL DEFAULT '[]', -- key points with their citations, as JSON
+            grounded_share REAL NOT NULL DEFAULT 0,
+            model TEXT NOT NULL DEFAULT '',
+            job_id INTEGER,
+            created_at REAL NOT NULL
+        );
+        CREATE INDEX summaries_document ON summaries(document_id, id);
+"""
+
 Migration = str | Callable[[sqlite3.Connection], None]
-MIGRATIONS: list[Migration] = [M1_INITIAL, M2_JOB_CRASHES, migrate_identity_by_id, M4_SYNC_MANIFEST]
+MIGRATIONS: list[Migration] = [M1_INITIAL, M2_JOB_CRASHES, migrate_identity_by_id, M4_SYNC_MANIFEST, M5_STUDY]
 
 
 def connect(path: Path) -> sqlite3.Connection:

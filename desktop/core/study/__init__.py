@@ -1,0 +1,12 @@
+"""Study tools: flashcards with spaced repetition and Anki export, summaries, statistics.
+
+material      the pages or lecture moments a summary or cards are made from
+grounding     does a cited page/second hold a claim's words (overlap share)
+store         decks and cards (drafts until accepted; the student's edits are kept)
+cloze         cloze cards from the source's own sentences (no model)
+review        FSRS scheduling and the reviews table
+anki_export   .apkg (stable note guids, tags, source link) and CSV/TSV with Anki's header lines
+"""
+from . import anki_export, cloze, grounding, material, review, store
+
+__all__ = ["anki_export", "cloze", "grounding", "material", "review", "store"]
