@@ -23,15 +23,18 @@ import numpy as np
 import sqlite_utils
 
 from .. import models
+from ..errors import AudioError, JobCancelled, LecternError
+from ..jobs.table import JobContext
+from ..models.embeddings import get_embedder
+from ..search.index import DocumentScope, replace_document_chunks
+from ..search.vectorstore import VectorStore
 from ..storage import settings as settings_mod
 from ..storage.config import DataPaths, apply_offline_env
-from ..errors import AudioError, JobCancelled, LecternError
-from ..search.index import DocumentScope, replace_document_chunks
 from ..storage.db import write_transaction
-from .chunking import chunk_segments
-from ..jobs.table import JobContext
-from .recordings import audio_path, ensure_document, get_recording, segments as load_segments
 from ..timefmt import format_duration
+from .chunking import chunk_segments
+from .recordings import audio_path, ensure_document, get_recording
+from .recordings import segments as load_segments
 
 log = logging.getLogger(__name__)
 
@@ -141,8 +144,6 @@ def renumber_segments(db: sqlite_utils.Database, recording_id: int) -> None:
 def index_recording(db: sqlite_utils.Database, paths: DataPaths, recording_id: int, store: Any = None,
                     embed: Callable[[list[str]], Any] | None = None) -> int:
     """(Re)index a lecture's transcript in SQLite/FTS5 and the vector store. Returns the chunk count."""
-    from ..models.embeddings import get_embedder
-
     doc_id = ensure_document(db, paths, recording_id)
     scope = DocumentScope(doc_id, "lecture")
     chunks = chunk_segments(load_segments(db, recording_id))
@@ -158,8 +159,6 @@ _stores_lock = threading.Lock()
 
 def _store(paths: DataPaths) -> Any:
     """One vector-store client per data folder and process (it reconnects by itself)."""
-    from ..search.vectorstore import VectorStore
-
     with _stores_lock:
         key = str(paths.root)
         if key not in _stores:
@@ -169,8 +168,6 @@ def _store(paths: DataPaths) -> Any:
 
 def _prepare_indexing(paths: DataPaths) -> None:
     try:
-        from ..models.embeddings import get_embedder
-
         get_embedder()
         _store(paths)._call("count")  # imports chromadb and opens the collection
     except Exception:  # indexing will try again (and report) when it is really needed

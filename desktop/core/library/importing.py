@@ -8,11 +8,28 @@ from typing import Any
 
 import sqlite_utils
 
-from ..catalog import (Document, StagedFile, add_document, check_room_for, child_named, clean_text, clean_title, copy_in,
-                       ensure_path, find_by_sha, get_node, kind_for, require_book, sha256_file, where_is)
 from .. import lectures
+from ..catalog import (
+    Document,
+    StagedFile,
+    add_document,
+    check_room_for,
+    child_named,
+    clean_text,
+    clean_title,
+    copy_in,
+    ensure_path,
+    find_by_sha,
+    get_node,
+    kind_for,
+    require_book,
+    sha256_file,
+    where_is,
+)
 from ..errors import DiskFull, DocumentError, LecternError
 from ..jobs import JobStarter
+from ..storage.resources import resource_path
+
 
 @dataclass
 class ImportResult:
@@ -180,8 +197,6 @@ SAMPLE_SEMESTER, SAMPLE_SUBJECT, SAMPLE_BOOK, SAMPLE_LECTURES = (
 
 def sample_files() -> tuple[Path, Path]:
     """(sample reader PDF, sample lecture audio) shipped in resources/sample."""
-    from ..storage.resources import resource_path
-
     folder = resource_path("sample")
     return folder / "cell-biology-primer.pdf", folder / "lecture-photosynthesis.ogg"
 

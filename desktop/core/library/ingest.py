@@ -35,12 +35,29 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from .. import catalog, jobs
-from ..jobs import JobStarter
-from .chunking import TextChunk, chunk_pages, note_pages
 from ..errors import DocumentError, JobCancelled, LecternError
-from ..search.index import ChunkIn, DocumentScope, add_chunks, delete_document_chunks, repair_vectors
+from ..jobs import JobStarter
 from ..jobs.table import JobContext
-from .pdftext import ExtractReport, PasswordRequired, PageText, iter_pages, iter_pages_file
+from ..models.embeddings import get_embedder
+from ..search.index import (
+    ChunkIn,
+    DocumentScope,
+    add_chunks,
+    delete_document_chunks,
+    repair_vectors,
+)
+from ..search.retrieval import embeddings_choice, open_store
+from .chunking import TextChunk, chunk_pages, note_pages
+from .pdftext import (
+    EmptyFile,
+    ExtractReport,
+    NoTextFound,
+    PageText,
+    PasswordRequired,
+    iter_pages,
+    iter_pages_file,
+    write_pages_file,
+)
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +88,6 @@ def job_title(title: str) -> str:
 # -- reading --------------------------------------------------------------------------------------
 def note_text(path: Path) -> str:
     """A text note's content; binary files renamed .txt are refused."""
-    from .pdftext import EmptyFile
-
     data = path.read_bytes()
     if not data:
         raise EmptyFile()
@@ -200,9 +215,6 @@ def _doc_scope(doc: catalog.Document) -> DocumentScope:
 
 def run(ctx: JobContext) -> dict[str, Any]:
     """Handler of the ``ingest_document`` job (payload: ``{"document_id": N}``)."""
-    from ..models.embeddings import get_embedder
-    from ..search.retrieval import embeddings_choice, open_store
-
     db = ctx.db
     document_id = int(ctx.payload["document_id"])
     doc = catalog.get_document(db, document_id)
@@ -311,8 +323,6 @@ def _ingest(ctx: JobContext, doc: catalog.Document, store: Any, embedder: Any,
         raise _CannotResume()
     chunks = db.execute("SELECT count(*) FROM chunks WHERE document_id=?", (doc.id,)).fetchone()[0]
     if chunks == 0:
-        from .pdftext import NoTextFound
-
         raise NoTextFound() if doc.kind == "pdf" else DocumentError("This note has no text to read.")
     # A worker killed between a batch's rows and its vectors left rows without vectors:
     # give them theirs (a rename or move meanwhile needs nothing: the index holds ids only).
@@ -347,8 +357,6 @@ def unlock_document(db: Any, paths: Any, document_id: int, password: str) -> Ext
     password). The password is used here and forgotten; only the text is kept, as
     the index keeps it anyway. Raises PasswordRequired(wrong=True) on a bad password.
     """
-    from .pdftext import write_pages_file
-
     doc = catalog.get_document(db, document_id)
     if doc is None:
         raise DocumentError("That document is not in the library any more.")
