@@ -195,3 +195,17 @@ def test_a_dry_run_changes_nothing(pair, tmp_path):
     summary = a.sync(dry_run=True)
     assert summary.dry_run and summary.counts == {"upload": 1} and summary.actions[0]["op"] == "upload"
     assert keys(server, bucket) == [] and a.sync().counts == {"upload": 1}
+
+
+def test_a_damaged_download_is_not_kept_and_the_rest_goes_on(pair):
+    a, _b, server, bucket = pair
+    client = server.client()
+    client.put_object(Bucket=bucket, Key="users/ana/raw_data/S/Sub/Book/liar.md", Body=b"not what it says\n",
+                      Metadata={"sha256": "0" * 64})
+    client.put_object(Bucket=bucket, Key="users/ana/raw_data/S/Sub/Book/fine.md", Body=b"fine\n")
+    summary = sync(a.db, a.paths, a.config)
+    assert [(e["op"], e["key"].rsplit("/", 1)[1]) for e in summary.errors] == [("download", "liar.md")]
+    assert "arrived damaged" in summary.errors[0]["error"]
+    assert list(a.docs()) == ["S / Sub / Book / fine"]
+    assert not list((a.paths.root / "files").glob(".incoming-*"))
+    assert a.db.execute("SELECT count(*) FROM sync_manifest").fetchone()[0] == 1     # only what was confirmed

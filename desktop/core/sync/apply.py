@@ -49,7 +49,8 @@ def clear_stale_staging(paths: DataPaths) -> int:
     return len(stale)
 
 
-def _remove_staging(folder: Path) -> None:
+def remove_staging(folder: Path) -> None:
+    """Remove one of the sync's own staging folders (never anything else)."""
     if folder.name.startswith(SYNC_STAGING):
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -61,7 +62,7 @@ def file_downloaded(db: sqlite_utils.Database, paths: DataPaths, parsed: ParsedK
     folder = fetched.path.parent
     kind = kind_for(Path(parsed.filename))
     if kind is None:
-        _remove_staging(folder)
+        remove_staging(folder)
         raise SyncError(f"{parsed.filename}: Lectern does not read this kind of file.")
     name = safe_name(parsed.filename)
     staged = StagedFile(paths, folder, name, fetched.sha256, fetched.size)
@@ -88,7 +89,7 @@ def _unplace(staged: StagedFile) -> None:
     """Undo a download whose row was not committed: its staging folder, or the
     ``files/<id>/`` folder it had just been renamed to (holding only this one file)."""
     if staged.placed_at is None:
-        _remove_staging(staged.folder)
+        remove_staging(staged.folder)
         return
     (staged.placed_at / staged.name).unlink(missing_ok=True)
     try:
@@ -127,7 +128,7 @@ def replace_content(db: sqlite_utils.Database, paths: DataPaths, doc: Document, 
         remove_temp(fetched.path)
         raise
     finally:
-        _remove_staging(fetched.path.parent)
+        remove_staging(fetched.path.parent)
     if starter is not None:
         submit_ingest(db, paths, doc.id, starter)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ import sqlite_utils
 from filelock import FileLock, Timeout
 
 from ..catalog import get_document, kind_for
-from ..errors import SyncError
+from ..errors import JobCancelled, LecternError, SyncError
 from ..jobs import JobStarter
 from ..library import rename_document
 from ..storage.config import DataPaths
@@ -28,7 +29,7 @@ from .local import SYNCED_KINDS, LocalState, local_state
 from .manifest import Entry
 from .plan import (ADOPT, CONFLICT, DELETE_LOCAL, DELETE_REMOTE, DOWNLOAD, FORGET, MOVE_LOCAL, MOVE_REMOTE, SKIP,
                    UPDATE_LOCAL, UPLOAD, Action, Plan, RemoteItem, make_plan)
-from .remote import SyncConfig, list_user, make_client
+from .remote import SyncConfig, explain, list_user, make_client
 
 log = logging.getLogger(__name__)
 Report = Callable[[float, str], None]        # (fraction done, what is happening)
@@ -141,22 +142,39 @@ def _carry_out(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, 
     there = {r.key: r for r in remote.items}
     total = sum(a.size for a in plan.actions if a.op in (UPLOAD, CONFLICT, DOWNLOAD, UPDATE_LOCAL)) or 1
     moved = 0
+    failed_conflicts: set[str] = set()
+    # boto3 calls back from its transfer threads; the database connection is used by one at a time.
+    guard = threading.Lock()
 
     def progress(n: int) -> None:
         nonlocal moved
-        moved += n
-        say(min(0.99, moved / total), stage)
+        with guard:
+            moved += n
+            say(min(0.99, moved / total), stage)
+
+    def guarded_check() -> None:
+        if check is not None:
+            with guard:
+                check()
 
     for i, action in enumerate(plan.actions):
-        if check is not None:
-            check()
+        guarded_check()
         stage = f"{action.op.replace('_', ' ')} {action.key.rsplit('/', 1)[-1]} ({i + 1} of {len(plan.actions)})"
         say(min(0.99, moved / total), stage)
+        if action.op == DOWNLOAD and action.key in failed_conflicts:
+            summary.skipped.append({"key": action.key, "reason": "its conflict copy could not be kept first; "
+                                                                 "it is tried again at the next sync"})
+            continue
         try:
-            _one(db, paths, config, client, action, here, there, summary, starter, store, progress, check)
-        except SyncError as exc:
-            log.warning("sync %s %s failed: %s", action.op, action.key, exc)
-            summary.errors.append({"op": action.op, "key": action.key, "error": str(exc)})
+            _one(db, paths, config, client, action, here, there, summary, starter, store, progress, guarded_check)
+        except JobCancelled:
+            raise
+        except (LecternError, OSError) as exc:     # this one action failed; the others go on
+            error = exc if isinstance(exc, LecternError) else explain(exc, config)
+            log.warning("sync %s %s failed: %s", action.op, action.key, error)
+            summary.errors.append({"op": action.op, "key": action.key, "error": str(error)})
+            if action.op == CONFLICT:
+                failed_conflicts.add(action.source_key)
 
 
 def _entry(key: str, document_id: int, item: RemoteItem, mtime: float = 0.0) -> Entry:
@@ -192,16 +210,14 @@ def _one(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, client
         manifest.record(db, target, _entry(a.key, doc.id, there[a.key]), replaces=a.source_key)
     elif a.op == UPDATE_LOCAL:
         assert doc is not None
-        fetched = transfer.download(client, config, a.key, apply.staging_folder(paths), a.sha256,
-                                    progress=progress, check=check)
+        fetched = _fetch(client, config, a, paths, progress, check)
         summary.bytes_down += fetched.size
         apply.replace_content(db, paths, doc, fetched, starter)
         summary.arrived.append(doc.id)
         manifest.record(db, target, _entry(a.key, doc.id, _with_sha(there[a.key], fetched.sha256)))
     elif a.op == DOWNLOAD:
         parsed = parse_key(a.key, config.user)
-        fetched = transfer.download(client, config, a.key, apply.staging_folder(paths), a.sha256,
-                                    progress=progress, check=check)
+        fetched = _fetch(client, config, a, paths, progress, check)
         summary.bytes_down += fetched.size
         doc_id = apply.file_downloaded(db, paths, parsed, fetched, starter)
         summary.arrived.append(doc_id)
@@ -218,6 +234,17 @@ def _one(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, client
         manifest.forget(db, target, a.key)
     elif a.op == SKIP:
         summary.skipped.append({"key": a.key, "reason": a.reason})
+
+
+def _fetch(client: Any, config: SyncConfig, a: Action, paths: DataPaths, progress: Callable[[int], None],
+           check: Callable[[], None] | None) -> transfer.Fetched:
+    """Download ``a.key`` into a fresh staging folder of its own (removed again if it fails)."""
+    folder = apply.staging_folder(paths)
+    try:
+        return transfer.download(client, config, a.key, folder, a.sha256, progress=progress, check=check)
+    except BaseException:
+        apply.remove_staging(folder)
+        raise
 
 
 def _with_sha(item: RemoteItem, sha256: str) -> RemoteItem:
