@@ -1,6 +1,7 @@
 """lectern sync from the command line against real S3 servers on loopback (moto server mode)."""
 from __future__ import annotations
 
+import datetime as dt
 import http.server
 import json
 import os
@@ -257,3 +258,43 @@ def test_a_book_added_on_a_is_indexed_and_searchable_on_b_after_the_sync_job(tmp
     assert (hits[0]["title"], hits[0]["page"]) == ("Cell biology", 3) and "rubisco" in hits[0]["text"]
     jobs = run(b, "jobs")[1]
     assert {"sync_storage", "ingest_document"} <= {j["kind"] for j in jobs}
+
+
+class _ClockAhead(http.server.BaseHTTPRequestHandler):
+    """An S3 endpoint whose clock is 23 minutes ahead of this computer's: like S3, it refuses a
+    request signed more than 15 minutes away from its own time, with RequestTimeTooSkewed."""
+
+    AHEAD_S = 23 * 60
+
+    def do_GET(self):
+        signed = dt.datetime.strptime(self.headers["X-Amz-Date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.timezone.utc)
+        now = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=self.AHEAD_S)
+        assert abs((now - signed).total_seconds()) > 15 * 60
+        body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>RequestTimeTooSkewed</Code>"
+                "<Message>The difference between the request time and the current time is too large.</Message>"
+                f"<RequestTime>{signed:%Y%m%dT%H%M%SZ}</RequestTime><ServerTime>{now:%Y-%m-%dT%H:%M:%SZ}</ServerTime>"
+                "<MaxAllowedSkewMilliseconds>900000</MaxAllowedSkewMilliseconds></Error>").encode()
+        self.send_response(403)
+        self.send_header("Content-Type", "application/xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_skewed_clock_is_named_in_minutes(tmp_path, s3_env):  # noqa: F811
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _ClockAhead)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        data = tmp_path / "data"
+        setup(data, "course", url)
+        code, body, _ = run(data, "sync", "test")
+        assert code == 1
+        assert body["error"] == f"Your computer's clock is 23 minutes off, so {url} refuses the requests."
+        assert "automatic time" in body["hint"]
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import email.utils
 import time
-from datetime import datetime
+from datetime import datetime, timezone
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -130,17 +130,27 @@ def explain(exc: Exception, config: SyncConfig) -> SyncError:
 
 
 def clock_skew_minutes(response: dict[str, Any]) -> int | None:
-    """How far this clock is from the server's, from a RequestTimeTooSkewed answer."""
+    """How far this clock is from the server's, from a RequestTimeTooSkewed answer: the
+    server's time against the time this request was signed with (both in the answer), or
+    else against this clock now."""
     err = response.get("Error", {})
-    server = err.get("ServerTime") or response.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date")
-    if not server:
+    server = _when(err.get("ServerTime") or response.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date"))
+    if server is None:
+        return None
+    ours = _when(err.get("RequestTime")) or time.time()
+    return round(abs(server - ours) / 60)
+
+
+def _when(text: str | None) -> float | None:
+    """A time as S3 writes it: "20261202T193000Z", "2026-12-02T19:30:00Z" or an HTTP date."""
+    if not text:
         return None
     try:
-        if "," in server:                      # an HTTP date: "Wed, 02 Dec 2026 19:30:00 GMT"
-            when = email.utils.parsedate_to_datetime(server)
-        else:                                  # ISO 8601: "2026-12-02T19:30:00Z"
-            when = datetime.fromisoformat(server.replace("Z", "+00:00"))
-        return round(abs(time.time() - when.timestamp()) / 60)
+        if "," in text:
+            return email.utils.parsedate_to_datetime(text).timestamp()
+        if len(text) == 16 and text[8] == "T":
+            return datetime.strptime(text, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc).timestamp()
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
     except (TypeError, ValueError):
         return None
 
