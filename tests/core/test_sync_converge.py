@@ -83,6 +83,9 @@ def test_two_folders_converge_add_rename_conflict_delete(pair, tmp_path):
 
     assert b.sync().counts == {"download": 3}
     assert b.docs() == a.docs()
+    mtimes = [sorted(round(file_at(f.paths, d.path).stat().st_mtime, 3) for d in library.documents_under(f.db, 1))
+              for f in (a, b)]
+    assert mtimes[0] == mtimes[1]                       # each file keeps its own mtime, not the download time
     assert a.sync().counts == {} and b.sync().counts == {}            # in agreement: nothing to do
 
     # Rename a book on A: the keys move in the bucket (no upload), and B follows.

@@ -7,6 +7,7 @@ connection) leaves the manifest true, so the next one completes it.
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import threading
 import time
@@ -210,14 +211,14 @@ def _one(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, client
         manifest.record(db, target, _entry(a.key, doc.id, there[a.key]), replaces=a.source_key)
     elif a.op == UPDATE_LOCAL:
         assert doc is not None
-        fetched = _fetch(client, config, a, paths, progress, check)
+        fetched = _fetch(client, config, a, paths, there[a.key].mtime, progress, check)
         summary.bytes_down += fetched.size
         apply.replace_content(db, paths, doc, fetched, starter)
         summary.arrived.append(doc.id)
         manifest.record(db, target, _entry(a.key, doc.id, _with_sha(there[a.key], fetched.sha256)))
     elif a.op == DOWNLOAD:
         parsed = parse_key(a.key, config.user)
-        fetched = _fetch(client, config, a, paths, progress, check)
+        fetched = _fetch(client, config, a, paths, there[a.key].mtime, progress, check)
         summary.bytes_down += fetched.size
         doc_id = apply.file_downloaded(db, paths, parsed, fetched, starter)
         summary.arrived.append(doc_id)
@@ -236,12 +237,16 @@ def _one(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, client
         summary.skipped.append({"key": a.key, "reason": a.reason})
 
 
-def _fetch(client: Any, config: SyncConfig, a: Action, paths: DataPaths, progress: Callable[[int], None],
-           check: Callable[[], None] | None) -> transfer.Fetched:
-    """Download ``a.key`` into a fresh staging folder of its own (removed again if it fails)."""
+def _fetch(client: Any, config: SyncConfig, a: Action, paths: DataPaths, mtime: float | None,
+           progress: Callable[[int], None], check: Callable[[], None] | None) -> transfer.Fetched:
+    """Download ``a.key`` into a fresh staging folder of its own (removed again if it fails).
+    The file gets back its own mtime from the metadata (S3's Last-Modified is the upload time)."""
     folder = apply.staging_folder(paths)
     try:
-        return transfer.download(client, config, a.key, folder, a.sha256, progress=progress, check=check)
+        fetched = transfer.download(client, config, a.key, folder, a.sha256, progress=progress, check=check)
+        if mtime:
+            os.utime(fetched.path, (mtime, mtime))
+        return fetched
     except BaseException:
         apply.remove_staging(folder)
         raise
