@@ -34,7 +34,7 @@ def main() -> int:
     from desktop.ui.background import wait_idle
     from desktop.ui.context import AppContext
     from desktop.ui.job_monitor import JobMonitor
-    from desktop.ui.library_pane import LibraryPane
+    from desktop.ui.library import LibraryPane
     from desktop.ui.theme import apply_theme
 
     app = QApplication([])

@@ -8,11 +8,12 @@ from PySide6.QtWidgets import (QDockWidget, QLabel, QListWidget, QListWidgetItem
 
 from ..core import models
 from ..core.runtime.supervisor import HEALTHY, VECTOR_STORE, WORKER
+from .background import wait_idle
 from .chat_pane import ChatPane
 from .context import AppContext
 from .health_bar import HealthLight
 from .jobs_drawer import JobsDrawer
-from .library_pane import LibraryPane
+from .library import LibraryPane
 from .record import RecordPane
 from .theme import icon as theme_icon
 
@@ -26,6 +27,7 @@ class MainWindow(QMainWindow):
     def __init__(self, ctx: AppContext) -> None:
         super().__init__()
         self.ctx = ctx
+        ctx.adopt(self)
         self.setWindowTitle("Lectern")
         self.setWindowIcon(theme_icon("lectern"))
         self.setMinimumSize(960, 620)
@@ -213,10 +215,13 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop what the panes started (recording, players, threads); safe to call twice."""
         self._health_timer.stop()
+        if self.ctx.monitor is not None:
+            self.ctx.monitor.stop()
         for pane in self.panes.values():
             stop = getattr(pane, "shutdown", None)
             if stop is not None:
                 stop()
+        wait_idle(10000)   # a library change in progress lands whole
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
         self.save_state()

@@ -7,12 +7,12 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from desktop.workers.submit import QueueJobs
 
 from desktop.core import library
-from desktop.ui import library_pane as pane_mod
+from desktop.ui.library import folder_actions
 from desktop.ui.document_table import PAGES
 from desktop.ui.background import wait_idle
 from desktop.ui.context import AppContext
 from desktop.ui.job_monitor import JobMonitor
-from desktop.ui.library_pane import LibraryPane
+from desktop.ui.library import LibraryPane
 from tests import pdfs
 
 
@@ -21,6 +21,7 @@ def pane(qtbot, paths, db, services):
     ctx = AppContext(paths=paths, db=db, supervisor=services)
     ctx.monitor = JobMonitor(db, interval_ms=100)
     p = LibraryPane(ctx)
+    ctx.adopt(p)
     qtbot.addWidget(p)
     p.resize(1100, 700)
     p.show()
@@ -126,7 +127,7 @@ def test_searching_shows_the_page_and_opening_a_hit_shows_that_page_highlighted(
 
 def test_a_citation_from_another_pane_opens_the_viewer_at_its_page(qtbot, pane, db, paths, tmp_path):
     book = library.ensure_path(db, "Fall 2024", "Biology", "Reader")
-    r = library.import_file(db, paths, book, pdfs.make_course_pdf(tmp_path / "reader.pdf", n=6, starter=QueueJobs(paths, db)))
+    r = library.import_file(db, paths, book, pdfs.make_course_pdf(tmp_path / "reader.pdf", n=6), starter=QueueJobs(paths, db))
     pane.ctx.events.open_document_requested.emit(r.document_id, 5, "Enzymes lower the activation energy")
     assert pane.viewer.current_page() == 5
     assert pane.viewer.highlighted.startswith("Enzymes lower the activation")
@@ -150,12 +151,12 @@ def test_opening_a_lecture_asks_the_transcript_viewer(qtbot, pane, db):
 
 def test_renaming_with_f2_and_deleting_with_the_delete_key(qtbot, pane, db, paths, tmp_path, monkeypatch):
     book = library.ensure_path(db, "Fall 2024", "Biology", "Reader")
-    r = library.import_file(db, paths, book, pdfs.make_course_pdf(tmp_path / "reader.pdf", n=2, starter=QueueJobs(paths, db)))
+    r = library.import_file(db, paths, book, pdfs.make_course_pdf(tmp_path / "reader.pdf", n=2), starter=QueueJobs(paths, db))
     pane.refresh()
     subject = library.get_node(db, book).parent_id
     pane.tree.select_node(subject)
     pane.tree.setFocus()
-    monkeypatch.setattr(pane_mod, "ask_name", lambda *a, **k: "Cell Biology")
+    monkeypatch.setattr(folder_actions, "ask_name", lambda *a, **k: "Cell Biology")
     QTest.keyClick(pane.tree, Qt.Key_F2)
     qtbot.waitUntil(lambda: library.get_node(db, subject).name == "Cell Biology" and not pane.is_busy(),
                     timeout=30000)
