@@ -8,7 +8,6 @@ loop, so tokens appear as they are written and the window never freezes.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import logging
 import threading
 import time
@@ -28,6 +27,7 @@ from ..core.storage import settings as settings_mod
 from ..core.chat import ChatMessage, Finished, Retrieved, Source, Status, Token
 from ..core.errors import LecternError
 from ..core.search.scope import Scope
+from .background import CHAT, Task, run_in_background, thread_db
 from .chat_view import STYLE, AnswerWidget, ChatView
 from .scope_picker import ScopeButton
 from .widgets import EmptyState
@@ -69,7 +69,8 @@ class ChatPane(QWidget):
         self._cancel: threading.Event | None = None
         self._task: asyncio.Future | None = None
         self._store: Any = None
-        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
+        self._answering: Task | None = None           # the answer being written, on the chat lane
+        self._ended: asyncio.Future | None = None
         self.current_answer: AnswerWidget | None = None
 
         # -- left: conversations -------------------------------------------------------------
@@ -466,58 +467,56 @@ class ChatPane(QWidget):
                 "answer": answer, "cancel": self._cancel}
 
     async def _run(self, job: dict[str, Any]) -> ChatMessage | None:
+        """Write the answer on the ``chat`` lane; its events are shown as they arrive."""
         chat_id, scope, question, regenerate = job["chat_id"], job["scope"], job["question"], job["regenerate"]
         answer: AnswerWidget = job["answer"]
         cancel: threading.Event = job["cancel"]
-        loop = asyncio.get_running_loop()
-        queue: asyncio.Queue = asyncio.Queue()
         paths, store = self.ctx.paths, self._vector_store()
+        ended: asyncio.Future = asyncio.get_running_loop().create_future()
+        self._ended = ended
+        outcome: dict[str, ChatMessage] = {}
 
-        def work() -> None:
-            from ..core.storage.db import open_db
+        def work(report: Any) -> None:
+            answerer = chat.Answerer(thread_db(paths), store)
+            for ev in answerer.ask(chat_id, question, cancel=cancel, regenerate=regenerate, scope=scope,
+                                   temperature=job.get("temperature", 0.0)):
+                report(ev)
 
-            db = open_db(paths.db, migrate_schema=False)
-            try:
-                answerer = chat.Answerer(db, store)
-                for ev in answerer.ask(chat_id, question, cancel=cancel, regenerate=regenerate, scope=scope,
-                                       temperature=job.get("temperature", 0.0)):
-                    loop.call_soon_threadsafe(queue.put_nowait, ev)
-            except LecternError as exc:
-                loop.call_soon_threadsafe(queue.put_nowait, exc)
-            except Exception as exc:  # never leave the pane waiting
-                log.exception("answer failed")
-                loop.call_soon_threadsafe(queue.put_nowait, LecternError(f"Something went wrong: {exc}"))
-            finally:
-                db.conn.close()
-                loop.call_soon_threadsafe(queue.put_nowait, None)
+        def show(ev: Any) -> None:
+            if isinstance(ev, Token):
+                answer.append(ev.text)
+            elif isinstance(ev, Status):
+                answer.set_status(ev.text)
+            elif isinstance(ev, Retrieved):
+                answer.set_sources(ev.sources)
+                if ev.sources:
+                    answer.set_status(f"Found {len(ev.sources)} passage(s)…")
+            elif isinstance(ev, Finished):
+                outcome["message"] = ev.message
+                answer.show_message(ev.message)
 
-        result: ChatMessage | None = None
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, LecternError):
+                answer.show_error(str(exc))
+            else:  # never leave the pane waiting, and keep the cause
+                log.error("answer failed", exc_info=exc)
+                answer.show_error(f"Something went wrong: {exc}")
+            end()
+
+        def end(_result: Any = None) -> None:
+            if not ended.done():
+                ended.set_result(None)
+
+        self._answering = run_in_background(work, end, failed, lane=CHAT, owner=self, on_progress=show,
+                                            name="chat-answer")
         try:
-            if self._executor is None:  # one thread: llama.cpp answers one question at a time
-                self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="chat")
-            fut = loop.run_in_executor(self._executor, work)
-            while True:
-                ev = await queue.get()
-                if ev is None:
-                    break
-                if isinstance(ev, Token):
-                    answer.append(ev.text)
-                elif isinstance(ev, Status):
-                    answer.set_status(ev.text)
-                elif isinstance(ev, Retrieved):
-                    answer.set_sources(ev.sources)
-                    if ev.sources:
-                        answer.set_status(f"Found {len(ev.sources)} passage(s)…")
-                elif isinstance(ev, Finished):
-                    result = ev.message
-                    answer.show_message(ev.message)
-                elif isinstance(ev, LecternError):
-                    answer.show_error(str(ev))
-            await fut
+            await ended
         finally:
             self._cancel = None
             self.current_answer = None
             self._set_busy(False)
+            self._answering = None
+        result = outcome.get("message")
         if result is not None:
             if result.mode == chat.PASSAGES:
                 self.refresh_model_state(str(result.meta.get("reason", "")))
@@ -529,10 +528,15 @@ class ChatPane(QWidget):
             self.answer_finished.emit(result)
         return result
 
-    def shutdown(self) -> None:
-        """Stop any answer and let the chat thread end (on quit)."""
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self, timeout_s: float = 10.0) -> None:
+        """Stop any answer and let the chat thread end (on quit, or when the pane closes)."""
         if self._cancel is not None:
             self._cancel.set()
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = None
+        if self._answering is not None:
+            self._answering.wait(timeout_s)   # the model stops at its next token
+        if self._ended is not None and not self._ended.done():
+            self._ended.set_result(None)

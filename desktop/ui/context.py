@@ -27,6 +27,16 @@ class AppContext:
     monitor: Any = None          # ui.job_monitor.JobMonitor
     events: AppEvents = field(default_factory=AppEvents)
 
+    def adopt(self, owner: QObject) -> None:
+        """Make the window (or a pane shown alone) the Qt parent of the monitor and the events.
+
+        They are QObjects with timers and connections; a Python-owned one is destroyed
+        wherever its last reference drops, which may be a worker thread, and Qt then fires a
+        timer of a deleted object. Owned by a widget, they are deleted with it, on the UI thread."""
+        for obj in (self.monitor, self.events):
+            if obj is not None and obj.parent() is None:
+                obj.setParent(owner)
+
     def submit(self, kind: str, payload: dict[str, Any] | None = None, target: str = "", title: str = "") -> int:
         job_id = submit_mod.submit(self.paths, kind, payload, target=target, title=title, db=self.db)
         if self.monitor:

@@ -8,13 +8,12 @@ use stays.
 """
 from __future__ import annotations
 
+import logging
 import os
-import threading
 from pathlib import Path
 from typing import Any
 
-import shiboken6
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QFileDialog, QFormLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
@@ -24,15 +23,11 @@ from ..core import models
 from ..core.storage import settings as settings_mod
 from ..core.errors import LecternError, ModelMissing
 from ..core.timefmt import format_size
+from .background import LONG, run_in_background
+
+log = logging.getLogger(__name__)
 
 CHECKING, LOADS, FAILS = "checking", "loads", "fails"
-
-
-class _Relay(QObject):
-    """Carries results from the checking thread to the UI thread (queued signals)."""
-
-    found = Signal(object)      # list[FoundModel]
-    checked = Signal(str, object)  # path, info dict
 
 
 class ChatSettingsTab(QWidget):
@@ -43,9 +38,6 @@ class ChatSettingsTab(QWidget):
         self.ctx = ctx
         self.stored = settings_mod.load(ctx.db)
         self.status: dict[str, tuple[str, str]] = {}   # path -> (state, error)
-        self._relay = _Relay()
-        self._relay.found.connect(self._on_found)
-        self._relay.checked.connect(self._on_checked)
         self.discovery_done = False
 
         lay = QVBoxLayout(self)
@@ -94,7 +86,7 @@ class ChatSettingsTab(QWidget):
 
         self._fill_known()
         self._select(self.stored.chat_model or models.DEFAULTS[models.CHAT])
-        threading.Thread(target=self._discover, args=(home,), daemon=True, name="model-discovery").start()
+        run_in_background(lambda: _discover(home), self._on_found, owner=self, name="model-discovery")
 
     # -- the list -----------------------------------------------------------------------------
     def _add_item(self, key: str, text: str, tooltip: str = "") -> QListWidgetItem:
@@ -132,7 +124,9 @@ class ChatSettingsTab(QWidget):
         item = self._add_item(str(p), f"{p.stem} · {origin} · {size}", str(p))
         if str(p) not in self.status:
             self.status[str(p)] = (CHECKING, "")
-            threading.Thread(target=self._check, args=(str(p),), daemon=True, name="model-check").start()
+            key = str(p)
+            run_in_background(lambda: _check(key), lambda info: self._on_checked(key, info), lane=LONG,
+                              owner=self, name="model-check")
         self._refresh_item(item)
         return item
 
@@ -182,33 +176,15 @@ class ChatSettingsTab(QWidget):
         else:
             self.detail.setText(key)
 
-    # -- discovery and checks (threads) -------------------------------------------------------------
-    def _discover(self, home: Path | None) -> None:
-        try:
-            found = model_discovery.discover(home)
-        except Exception:  # discovery is a convenience: never break the dialog
-            found = []
-        self._relay.found.emit(found)
-
+    # -- discovery and checks (results of background work, on the UI thread) --------------------------
     def _on_found(self, found: list) -> None:
-        if not shiboken6.isValid(self.list):  # the dialog closed before discovery finished
-            return
         for m in found:
             self._add_file(str(m.path), f"{m.app} · {m.name}" if m.app == "Ollama" else m.app)
         self.discovery_done = True
         self.searching.setText(f"Found {len(found)} model file(s) from other apps." if found else
                                "No models of LM Studio, GPT4All, Jan or Ollama on this computer.")
 
-    def _check(self, path: str) -> None:
-        try:
-            info = llm.check_loads(Path(path))
-        except Exception as exc:  # noqa: BLE001 - reported as "does not load"
-            info = {"loads": False, "chat": False, "error": str(exc)}
-        self._relay.checked.emit(path, info)
-
     def _on_checked(self, path: str, info: dict[str, Any]) -> None:
-        if not shiboken6.isValid(self.list):
-            return
         ok = bool(info.get("loads")) and bool(info.get("chat"))
         self.status[path] = (LOADS if ok else FAILS, info.get("error") or "")
         for i in range(self.list.count()):
@@ -249,3 +225,20 @@ class ChatSettingsTab(QWidget):
         default = models.DEFAULTS[models.CHAT]
         self.stored = settings_mod.update(self.ctx.db, chat_model="" if choice == default else choice,
                                           chat_context=n_ctx, chat_threads=threads, extra_models=extras)
+
+
+def _discover(home: Path | None) -> list:
+    """GGUF files of other local-AI apps (background thread)."""
+    try:
+        return model_discovery.discover(home)
+    except Exception:  # discovery is a convenience: never break the dialog
+        log.exception("looking for other apps' models failed")
+        return []
+
+
+def _check(path: str) -> dict[str, Any]:
+    """Whether a GGUF file loads, by a vocabulary-only load (background thread)."""
+    try:
+        return llm.check_loads(Path(path))
+    except Exception as exc:  # noqa: BLE001 - reported as "does not load"
+        return {"loads": False, "chat": False, "error": str(exc)}

@@ -39,6 +39,7 @@ def course(paths, services, db):
 def _pane(qtbot, paths, db=None) -> ChatPane:
     ctx = AppContext(paths=paths, db=db or open_db(paths.db))
     pane = ChatPane(ctx)
+    ctx.adopt(pane)
     qtbot.addWidget(pane)
     pane.resize(1100, 760)
     pane.show()
@@ -142,7 +143,7 @@ def test_out_of_scope_says_not_in_your_material_and_search_everything_finds_it(q
     pane = _pane(qtbot, paths)
     labels = [label for label, _ in pane.scope_button.choices()]
     assert labels == ["Everything", "Fall 2025", "    Biology", "    Genetics"]
-    pane.set_scope(Scope(semester="Fall 2025", subject="Biology"))
+    pane.set_scope(dict(pane.scope_button.choices())["    Biology"])
 
     async def scenario():
         await pane.ask("What does Mendel's law of segregation say?")
@@ -161,15 +162,17 @@ def test_out_of_scope_says_not_in_your_material_and_search_everything_finds_it(q
     assert chat.get_chat(pane.ctx.db, pane.chat_id).scope.is_everything
 
     # "Choose books and lectures…": tick a book and a lecture.
-    from desktop.ui.scope_picker import ScopeDialog
+    from desktop.core import library
+    from desktop.ui.scope_picker import BOOK, LECTURE, ScopeDialog
 
     dlg = ScopeDialog(pane.ctx.db, Scope())
     qtbot.addWidget(dlg)
     assert [item.text(0) for item in dlg.items] == ["Cell Biology", "▶ Genetics lecture 3"]
-    dlg.set_checked("Cell Biology")
-    dlg.set_checked(course.lecture_id)
+    book_node = library.ensure_path(pane.ctx.db, "Fall 2025", "Biology", "Cell Biology")
+    dlg.set_checked(BOOK, book_node)
+    dlg.set_checked(LECTURE, course.lecture_id)
     chosen = dlg.scope()
-    assert chosen == Scope(books=("Cell Biology",), document_ids=(course.lecture_id,))
+    assert chosen == Scope(node_ids=(book_node,), document_ids=(course.lecture_id,))
     pane.set_scope(chosen)
     assert chat.get_chat(pane.ctx.db, pane.chat_id).scope == chosen
     assert "Cell Biology" in pane.scope_button.text()
@@ -179,7 +182,8 @@ def test_chats_survive_a_restart_and_can_be_renamed_searched_and_deleted(qtbot, 
     pane = _pane(qtbot, paths)
     qloop.run_until_complete(pane.ask("Where does photosynthesis happen?"))
     pane.new_chat()
-    pane.set_scope(Scope(semester="Fall 2025", subject="Genetics"))
+    genetics_scope = dict(pane.scope_button.choices())["    Genetics"]
+    pane.set_scope(genetics_scope)
     qloop.run_until_complete(pane.ask("Is DNA replication conservative?"))
     genetics = pane.chat_id
     pane.rename_chat(genetics, "Genetics revision")
@@ -188,7 +192,7 @@ def test_chats_survive_a_restart_and_can_be_renamed_searched_and_deleted(qtbot, 
     again = _pane(qtbot, paths, open_db(paths.db))  # a restart: new connection, new pane
     assert again.chat_titles() == ["Genetics revision", "Where does photosynthesis happen?"]
     again.chat_list.setCurrentRow(0)
-    assert again.chat_id == genetics and again.scope.subject == "Genetics"
+    assert again.chat_id == genetics and again.scope == genetics_scope
     answer = again.view.answers()[0]
     assert answer.message.sources and answer.sources[0].start_s == 65.0
     assert 'href="cite:' in answer.source_labels[0].text()

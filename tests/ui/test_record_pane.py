@@ -31,6 +31,7 @@ def make_pane(qtbot, paths, services=None) -> RecordPane:
     ctx.monitor = JobMonitor(db)
     ctx.monitor.start()
     pane = RecordPane(ctx)
+    ctx.adopt(pane)
     pane.setStyleSheet(resource_text("style.qss"))
     # Closing the pane (pytest-qt does at teardown) shuts it down; the monitor is the test's.
     qtbot.addWidget(pane, before_close_func=lambda _w: ctx.monitor.stop())
@@ -224,3 +225,30 @@ def test_a_recording_whose_row_cannot_be_saved_says_so_and_keeps_the_audio(qtbot
     assert rec.path.stat().st_size >= 16000 * 2, "the audio is on disk"
     db = open_db(paths.db)
     assert jobs.latest_for_target(db, lectures.job_target(rec.recording_id)) is None, "queued at the next start"
+
+
+def test_closing_the_pane_finishes_the_recording_and_releases_player_and_microphone(qtbot, paths, virtual_mic):
+    import shiboken6
+
+    db = open_db(paths.db)
+    pane = make_pane(qtbot, paths)
+    qtbot.waitUntil(pane.controller.record_button.isEnabled, timeout=20000)
+    pane.start_recording()
+    qtbot.waitUntil(lambda: pane.is_recording and pane.recorder.frames_written >= 16000, timeout=20000)
+    pane.stop_recording()
+    qtbot.waitUntil(lambda: pane.controller.status.text() == "Saved", timeout=20000)
+    first = pane.current_recording_id
+    viewer = pane.open_recording(first, 0.0)
+    qtbot.waitUntil(viewer.is_playing, timeout=15000)
+    player = viewer.player
+
+    pane.start_recording()   # a second lecture is being recorded when the window goes
+    qtbot.waitUntil(lambda: pane.is_recording and pane.recorder.frames_written >= 16000, timeout=20000)
+    rec = pane.recorder
+    pane.close()
+    assert not rec.running and rec.result is not None and rec.result.frames >= 16000, "the file was finished"
+    assert lectures.get_recording(db, rec.recording_id).state == "stopped"
+    assert jobs.latest_for_target(db, lectures.job_target(rec.recording_id)) is not None, "queued for later"
+    assert not shiboken6.isValid(player), "the player was released, not left for later"
+    assert not pane.microphone.timer.isActive() and not pane.controller.meter_timer.isActive()
+    assert pane.transcript_viewer is None

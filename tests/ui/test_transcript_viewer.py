@@ -23,6 +23,7 @@ def ctx(paths):
     c.monitor.start()
     yield c
     c.monitor.stop()
+    c.monitor.deleteLater()   # deleted on the UI thread, not wherever its last reference drops
 
 
 def transcribed(ctx, wav, qtbot) -> int:
