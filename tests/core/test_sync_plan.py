@@ -141,3 +141,10 @@ def test_the_same_bytes_under_a_second_name_in_the_bucket_are_not_downloaded_twi
 def test_a_new_etag_with_the_same_checksum_only_refreshes_the_agreement():
     p = plan([L(1, "a.pdf", "x")], [R("a.pdf", "x", etag="other")], [M(1, "a.pdf", "x")])
     assert ops(p) == [("adopt", "a.pdf", 1)]
+
+
+def test_an_upload_never_overwrites_another_files_newer_bytes_in_the_bucket():
+    # Doc 1 was b.pdf, is now a.pdf here and edited; b.pdf went from the bucket. a.pdf belonged to doc 2,
+    # deleted here but changed in the bucket since: its bytes must come here, not be overwritten.
+    p = plan([L(1, "a.pdf", "mine")], [R("a.pdf", "theirs")], [M(1, "b.pdf", "old1"), M(2, "a.pdf", "old2")])
+    assert ops(p) == [("conflict", "a (conflict from laptop 2026-12-02).pdf", 1), ("download", "a.pdf", None)]

@@ -91,142 +91,162 @@ def conflict_suffix(machine: str, day: str) -> str:
 def make_plan(local: list[LocalItem], remote: list[RemoteItem], agreed: dict[str, Entry], *,
               machine: str, day: str, yes_delete: bool = False, mass_fraction: float = 0.2) -> Plan:
     """Decide every action. ``agreed`` is the manifest of this bucket, by key."""
-    plan = Plan()
-    out = plan.actions
-    here = {item.document_id: item for item in local}
-    there = {item.key: item for item in remote}
-    claimed: set[str] = set()           # remote keys already accounted for
-    seen_docs: set[int] = set()
-    suffix = conflict_suffix(machine, day)
+    planner = _Planner(local, remote, agreed, conflict_suffix(machine, day))
+    planner.run()
+    _fail_safe(planner.plan, agreed, remote, yes_delete, mass_fraction)
+    planner.plan.actions.sort(key=lambda a: (ORDER.index(a.op), a.key))
+    return planner.plan
 
-    def conflict(item: LocalItem, remote_key: str) -> None:
-        new_key = _free_key(with_suffix(item.key, suffix), there, here)
-        out.append(Action(CONFLICT, new_key, item.document_id, remote_key, item.sha256, item.size,
-                          "changed on both sides: both copies are kept"))
-        r = there.get(remote_key)
-        out.append(Action(DOWNLOAD, remote_key, None, "", r.sha256 if r else None, r.size if r else 0,
-                          "the bucket's side of a conflict"))
-        claimed.update((remote_key, new_key))
 
-    # Sort for a stable plan; for a document with several old keys the one it still has comes first.
-    entries = sorted(agreed.values(), key=lambda e: (e.document_id, here.get(e.document_id) is None
-                                                     or here[e.document_id].key != e.key, e.key))
-    for m in entries:
-        item = here.get(m.document_id)
-        if item is not None and m.document_id in seen_docs:
-            # An older key of a document already handled under its current one: only the row goes.
-            out.append(Action(FORGET, m.key, m.document_id, reason="an older name of a document"))
-            claimed.add(m.key)
-            continue
-        r = there.get(m.key)
-        claimed.add(m.key)
-        if item is not None:
-            seen_docs.add(m.document_id)
-        r_changed = r is not None and r.sha256 != m.sha256
-        if item is None and r is None:
-            out.append(Action(FORGET, m.key, m.document_id, reason="gone on both sides"))
-        elif item is None:
-            if r_changed:
-                out.append(Action(DOWNLOAD, m.key, None, "", r.sha256, r.size,
-                                  "deleted here but changed in the bucket since: kept"))
+class _Planner:
+    def __init__(self, local: list[LocalItem], remote: list[RemoteItem], agreed: dict[str, Entry],
+                 suffix: str) -> None:
+        self.local, self.remote, self.agreed, self.suffix = local, remote, agreed, suffix
+        self.here = {item.document_id: item for item in local}
+        self.there = {item.key: item for item in remote}
+        self.claimed: set[str] = set()          # keys something in this plan already writes, reads or keeps
+        self.plan = Plan()
+        self.out = self.plan.actions
+
+    def run(self) -> None:
+        seen_docs: set[int] = set()
+        # Stable order; for a document with several old keys the one it still has comes first.
+        entries = sorted(self.agreed.values(), key=lambda e: (
+            e.document_id, self.here.get(e.document_id) is None or self.here[e.document_id].key != e.key, e.key))
+        for m in entries:
+            item = self.here.get(m.document_id)
+            self.claimed.add(m.key)
+            if item is not None and m.document_id in seen_docs:
+                # An older key of a document already handled under its current one: only the row goes.
+                self.out.append(Action(FORGET, m.key, m.document_id, reason="an older name of a document"))
+                continue
+            if item is not None:
+                seen_docs.add(m.document_id)
+            r = self.there.get(m.key)
+            if item is None and r is None:
+                self.out.append(Action(FORGET, m.key, m.document_id, reason="gone on both sides"))
+            elif item is None and r is not None and r.sha256 != m.sha256:
+                self.out.append(Action(DOWNLOAD, m.key, None, "", r.sha256, r.size,
+                                       "deleted here but changed in the bucket since: kept"))
+            elif item is None:
+                self.out.append(Action(DELETE_REMOTE, m.key, m.document_id, sha256=m.sha256, size=m.size,
+                                       reason="deleted here"))
+            elif r is None:
+                self.remote_gone(m, item)
             else:
-                out.append(Action(DELETE_REMOTE, m.key, m.document_id, sha256=m.sha256, size=m.size,
-                                  reason="deleted here"))
-        elif r is None:
-            _remote_gone(plan, m, item, there, agreed, claimed)
-        else:
-            _both_present(plan, m, item, r, there, claimed, conflict)
+                self.both_present(m, item, r)
+        for item in sorted(self.local, key=lambda i: i.document_id):
+            if item.document_id not in seen_docs:
+                self.new_here(item)
+        self.new_there()
 
-    for item in sorted(local, key=lambda i: i.document_id):
-        if item.document_id in seen_docs:
-            continue
-        r = there.get(item.key)
-        if item.key in claimed:
-            out.append(Action(SKIP, item.key, item.document_id,
-                              reason="another file already has this name in the bucket; rename one of them"))
+    # -- helpers ---------------------------------------------------------------------------------------
+    def taken(self, key: str, item: LocalItem) -> bool:
+        """Would writing ``item`` at ``key`` (not its agreed key) overwrite something else?"""
+        if key in self.claimed:
+            return True
+        m = self.agreed.get(key)
+        if m is not None and m.document_id != item.document_id:
+            return True
+        r = self.there.get(key)
+        return r is not None and r.sha256 != item.sha256
+
+    def free_key(self, key: str) -> str:
+        used = set(self.there) | set(self.agreed) | self.claimed | {i.key for i in self.local}
+        candidate, n = key, 2
+        while candidate in used:
+            candidate = with_suffix(key, f" {n}")
+            n += 1
+        return candidate
+
+    def divert(self, item: LocalItem, old_key: str, reason: str) -> None:
+        """Keep the copy from here under a conflict name (its place is taken by other bytes)."""
+        new_key = self.free_key(with_suffix(item.key, self.suffix))
+        self.claimed.add(new_key)
+        self.out.append(Action(CONFLICT, new_key, item.document_id, old_key, item.sha256, item.size, reason))
+
+    def conflict(self, item: LocalItem, remote_key: str) -> None:
+        """Both sides changed: the copy from here takes a conflict name, the bucket's comes here too."""
+        self.divert(item, remote_key, "changed on both sides: both copies are kept")
+        r = self.there.get(remote_key)
+        self.claimed.add(remote_key)
+        self.out.append(Action(DOWNLOAD, remote_key, None, "", r.sha256 if r else None, r.size if r else 0,
+                               "the bucket's side of a conflict"))
+
+    def upload(self, item: LocalItem, m: Entry | None, reason: str, drop_old: bool = False) -> None:
+        old = m.key if m is not None else ""
+        if item.key != old and self.taken(item.key, item):
+            self.divert(item, old, reason + "; its name is taken in the bucket, so it is kept under another")
+            return
+        self.claimed.add(item.key)
+        self.out.append(Action(UPLOAD, item.key, item.document_id, old if drop_old and old != item.key else "",
+                               item.sha256, item.size, reason))
+
+    # -- the cases ---------------------------------------------------------------------------------------
+    def remote_gone(self, m: Entry, item: LocalItem) -> None:
+        """Agreed before, still here, gone from its key in the bucket: moved there, or deleted there."""
+        changed_here = item.sha256 != m.sha256
+        if not changed_here:
+            moved_to = [r for r in self.there.values()
+                        if r.key not in self.claimed and r.key not in self.agreed and r.sha256 == m.sha256]
+            if moved_to:
+                target = min(moved_to, key=lambda r: (r.key != item.key, r.key))
+                self.claimed.add(target.key)
+                self.out.append(Action(MOVE_LOCAL, target.key, item.document_id, m.key, m.sha256, m.size,
+                                       "renamed or moved in the bucket"))
+                return
+        if changed_here or item.key != m.key:
+            self.upload(item, m, "deleted in the bucket but changed here since: kept")
+            return
+        self.out.append(Action(DELETE_LOCAL, m.key, item.document_id, sha256=m.sha256, size=m.size,
+                               reason="deleted in the bucket"))
+
+    def both_present(self, m: Entry, item: LocalItem, r: RemoteItem) -> None:
+        changed_here = item.sha256 != m.sha256
+        changed_there = r.sha256 != m.sha256
+        if changed_here and changed_there and item.sha256 != r.sha256:
+            self.conflict(item, m.key)
+        elif changed_here and not changed_there:
+            self.upload(item, m, "changed here", drop_old=True)
+        elif changed_there and item.sha256 != r.sha256:
+            self.out.append(Action(UPDATE_LOCAL, m.key, item.document_id, "", r.sha256, r.size,
+                                   "changed in the bucket"))
+        elif item.key != m.key:          # same bytes on both sides, renamed or moved here
+            if self.taken(item.key, item):
+                self.out.append(Action(SKIP, item.key, item.document_id,
+                                       reason="renamed here, but the new name is taken in the bucket by another file"))
+                return
+            self.claimed.add(item.key)
+            self.out.append(Action(MOVE_REMOTE, item.key, item.document_id, m.key, item.sha256, item.size,
+                                   "renamed or moved here"))
+        elif changed_there or r.etag != m.etag:
+            self.out.append(Action(ADOPT, m.key, item.document_id, "", item.sha256, item.size,
+                                   "same file on both sides"))
+
+    def new_here(self, item: LocalItem) -> None:
+        r = self.there.get(item.key)
+        if item.key in self.claimed:
+            self.out.append(Action(SKIP, item.key, item.document_id,
+                                   reason="another file already has this name in the bucket; rename one of them"))
         elif r is None:
-            out.append(Action(UPLOAD, item.key, item.document_id, "", item.sha256, item.size, "new here"))
-            claimed.add(item.key)
+            self.upload(item, None, "new here")
         elif r.sha256 == item.sha256:
-            out.append(Action(ADOPT, item.key, item.document_id, "", item.sha256, item.size, "same file on both sides"))
-            claimed.add(item.key)
+            self.claimed.add(item.key)
+            self.out.append(Action(ADOPT, item.key, item.document_id, "", item.sha256, item.size,
+                                   "same file on both sides"))
         else:
-            conflict(item, item.key)
+            self.conflict(item, item.key)
 
-    shas_here = {i.sha256: i for i in local}
-    for r in sorted(remote, key=lambda r: r.key):
-        if r.key in claimed:
-            continue
-        if r.sha256 is not None and r.sha256 in shas_here:
-            out.append(Action(SKIP, r.key, shas_here[r.sha256].document_id, reason="the same file is already here"))
-        else:
-            out.append(Action(DOWNLOAD, r.key, None, "", r.sha256, r.size, "new in the bucket"))
-
-    _fail_safe(plan, agreed, remote, yes_delete, mass_fraction)
-    plan.actions.sort(key=lambda a: (ORDER.index(a.op), a.key))
-    return plan
-
-
-def _remote_gone(plan: Plan, m: Entry, item: LocalItem, there: dict[str, RemoteItem], agreed: dict[str, Entry],
-                 claimed: set[str]) -> None:
-    """Agreed before, still here, gone from its key in the bucket: moved there, or deleted there."""
-    out = plan.actions
-    changed_here = item.sha256 != m.sha256
-    if not changed_here:
-        moved_to = [r for r in there.values()
-                    if r.key not in claimed and r.key not in agreed and r.sha256 == m.sha256]
-        if moved_to:
-            target = min(moved_to, key=lambda r: (r.key != item.key, r.key))
-            claimed.add(target.key)
-            out.append(Action(MOVE_LOCAL, target.key, item.document_id, m.key, m.sha256, m.size,
-                              "renamed or moved in the bucket"))
-            return
-    if changed_here or item.key != m.key:
-        claimed.add(item.key)
-        out.append(Action(UPLOAD, item.key, item.document_id, "", item.sha256, item.size,
-                          "deleted in the bucket but changed here since: kept"))
-        return
-    out.append(Action(DELETE_LOCAL, m.key, item.document_id, sha256=m.sha256, size=m.size,
-                      reason="deleted in the bucket"))
-
-
-def _both_present(plan: Plan, m: Entry, item: LocalItem, r: RemoteItem, there: dict[str, RemoteItem],
-                  claimed: set[str], conflict) -> None:
-    out = plan.actions
-    changed_here = item.sha256 != m.sha256
-    changed_there = r.sha256 != m.sha256
-    moved = item.key != m.key
-    if changed_here and changed_there and item.sha256 != r.sha256:
-        conflict(item, m.key)
-        return
-    if changed_here and not changed_there:
-        claimed.add(item.key)
-        out.append(Action(UPLOAD, item.key, item.document_id, m.key if moved else "", item.sha256, item.size,
-                          "changed here"))
-        return
-    if changed_there and item.sha256 != r.sha256:
-        out.append(Action(UPDATE_LOCAL, m.key, item.document_id, "", r.sha256, r.size, "changed in the bucket"))
-        return
-    # Same bytes on both sides (unchanged, or changed the same way).
-    if moved:
-        occupant = there.get(item.key)
-        if occupant is not None and occupant.sha256 != item.sha256:
-            out.append(Action(SKIP, item.key, item.document_id,
-                              reason="renamed here, but the new name is taken in the bucket by another file"))
-            return
-        claimed.add(item.key)
-        out.append(Action(MOVE_REMOTE, item.key, item.document_id, m.key, item.sha256, item.size, "renamed or moved here"))
-    elif changed_there or r.etag != m.etag:
-        out.append(Action(ADOPT, m.key, item.document_id, "", item.sha256, item.size, "same file on both sides"))
-
-
-def _free_key(key: str, there: dict[str, RemoteItem], here: dict[int, LocalItem]) -> str:
-    taken = set(there) | {i.key for i in here.values()}
-    candidate, n = key, 2
-    while candidate in taken:
-        candidate = with_suffix(key, f" {n}")
-        n += 1
-    return candidate
+    def new_there(self) -> None:
+        shas_here = {i.sha256: i for i in self.local}
+        for r in sorted(self.remote, key=lambda r: r.key):
+            if r.key in self.claimed:
+                continue
+            if r.sha256 is not None and r.sha256 in shas_here:
+                self.out.append(Action(SKIP, r.key, shas_here[r.sha256].document_id,
+                                       reason="the same file is already here"))
+            else:
+                self.out.append(Action(DOWNLOAD, r.key, None, "", r.sha256, r.size, "new in the bucket"))
 
 
 def _fail_safe(plan: Plan, agreed: dict[str, Entry], remote: list[RemoteItem], yes_delete: bool,
