@@ -50,7 +50,21 @@ def _sync_storage(ctx: JobContext) -> dict[str, Any] | None:
     return job.run_job(ctx, ctx.starter)
 
 
+def _study_cards(ctx: JobContext) -> dict[str, Any] | None:
+    from ..core.study import cards
+
+    return cards.run(ctx)
+
+
+def _study_summary(ctx: JobContext) -> dict[str, Any] | None:
+    from ..core.study import summaries
+
+    return summaries.run(ctx)
+
+
 HANDLERS: dict[str, Handler] = {
+    "study_cards": _study_cards,
+    "study_summary": _study_summary,
     "sync_storage": _sync_storage,
     "reindex_vectors": _reindex_vectors,
     "selfcheck": _selfcheck,

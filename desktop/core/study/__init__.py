@@ -6,7 +6,10 @@ store         decks and cards (drafts until accepted; the student's edits are ke
 cloze         cloze cards from the source's own sentences (no model)
 review        FSRS scheduling and the reviews table
 anki_export   .apkg (stable note guids, tags, source link) and CSV/TSV with Anki's header lines
+writer        the local chat model asked one short question at a time, timed
+cards         the card-making job (model Q/A cards and cloze cards, grounded, stored as drafts)
+summaries     the summary job (map-reduce, key points with citations, Markdown)
 """
-from . import anki_export, cloze, grounding, material, review, store
+from . import anki_export, cards, cloze, grounding, material, review, store, summaries, writer
 
-__all__ = ["anki_export", "cloze", "grounding", "material", "review", "store"]
+__all__ = ["anki_export", "cards", "cloze", "grounding", "material", "review", "store", "summaries", "writer"]

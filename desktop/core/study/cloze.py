@@ -49,8 +49,8 @@ def pick_term(sentence: str, counts: Counter[str]) -> str:
     return max(words, key=lambda w: (counts.get(stem(w), 0), len(w)))
 
 
-def cloze_candidates(text: str, counts: Counter[str], limit: int = 2) -> list[str]:
-    """Up to ``limit`` cloze fronts from a passage, the sentences richest in key terms first."""
+def key_sentences(text: str, counts: Counter[str]) -> list[str]:
+    """The passage's sentences of reasonable length, the richest in key terms first."""
     scored: list[tuple[float, int, str]] = []
     for i, s in enumerate(sentences(text)):
         n = len(s.split())
@@ -58,8 +58,13 @@ def cloze_candidates(text: str, counts: Counter[str], limit: int = 2) -> list[st
             continue
         score = sum(counts.get(w, 0) for w in content_words(s)) / n
         scored.append((score, -i, s))
+    return [s for _, _, s in sorted(scored, reverse=True)]
+
+
+def cloze_candidates(text: str, counts: Counter[str], limit: int = 2) -> list[str]:
+    """Up to ``limit`` cloze fronts from a passage, the sentences richest in key terms first."""
     out: list[str] = []
-    for _, _, s in sorted(scored, reverse=True):
+    for s in key_sentences(text, counts):
         term = pick_term(s, counts)
         front = make_cloze(s, term) if term else ""
         if front:

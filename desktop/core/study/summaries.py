@@ -1,0 +1,202 @@
+"""Summaries of a lecture or a page range: map-reduce over parts, key points with citations.
+
+Map: each part of the material (``writer.WINDOW_CHARS`` of text) gives a few key points.
+Reduce: while there are more points than a summary should hold, groups of them are merged
+by the model, so no prompt ever holds more than one part's worth of text, however long the
+lecture or book. Each final point cites the page or second whose text holds most of its
+words (for a lecture, a segment read with the next one, as sentences run over segments);
+the share of points whose citation really holds their words is measured and stored.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import sqlite_utils
+
+from .. import catalog
+from ..errors import StudyError
+from ..jobs import JobContext, JobStarter
+from . import cloze, grounding, material
+from .material import Piece
+from .writer import WINDOW_CHARS, Writer, bullet_lines, open_writer
+
+JOB_KIND = "study_summary"
+MAX_POINTS = 10
+POINTS_PER_PART = 3
+MERGE_GROUP = 12
+SYSTEM = "You summarise course material for a student. Use only what the text says."
+MAP_PROMPT = ("Text:\n{text}\n\nWrite the {n} most important key points of this text, "
+              "one per line, each starting with '- '. Reuse the text's own words.")
+REDUCE_PROMPT = ("Key points:\n{points}\n\nMerge these into at most {n} key points, one per line, "
+                 "each starting with '- '. Keep their wording; drop repeats.")
+
+
+@dataclass
+class KeyPoint:
+    text: str
+    document_id: int
+    page: int | None
+    start_s: float | None
+    support: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "support": round(self.support, 3),
+                "citation": {"document_id": self.document_id, "page": self.page, "start_s": self.start_s}}
+
+
+@dataclass
+class Summary:
+    id: int
+    document_id: int
+    pages: tuple[int, int] | None
+    points: list[KeyPoint]
+    grounded_share: float
+    model: str
+    created_at: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "document_id": self.document_id, "pages": list(self.pages) if self.pages else None,
+                "grounded_share": round(self.grounded_share, 3), "model": self.model,
+                "key_points": [p.as_dict() for p in self.points]}
+
+
+def cite_texts(pieces: list[Piece]) -> list[str]:
+    """What each piece's citation covers: a page, or a lecture segment with the one after it."""
+    if not pieces or pieces[0].start_s is None:
+        return [p.text for p in pieces]
+    return [p.text + (" " + pieces[i + 1].text if i + 1 < len(pieces) else "") for i, p in enumerate(pieces)]
+
+
+def cite(point: str, pieces: list[Piece], texts: list[str]) -> KeyPoint:
+    best, score = grounding.best_piece(point, texts)
+    p = pieces[max(best, 0)]
+    return KeyPoint(point, p.document_id, p.page, p.start_s, score if best >= 0 else 0.0)
+
+
+def dedupe(points: list[str]) -> list[str]:
+    out: list[str] = []
+    for p in points:
+        if all(grounding.support(p, q) < 0.8 for q in out):
+            out.append(p)
+    return out
+
+
+def groups_of(points: list[str], size: int = MERGE_GROUP) -> list[list[str]]:
+    """Points in consecutive groups of about ``size`` (the last group is never a lone point)."""
+    groups = [points[i:i + size] for i in range(0, len(points), size)]
+    if len(groups) > 1 and len(groups[-1]) == 1:
+        last = groups.pop()
+        groups[-1] = groups[-1] + last
+    return groups
+
+
+def map_reduce(writer: Writer, pieces: list[Piece], progress: Any = None,
+               check: Any = None) -> tuple[list[str], dict[str, int]]:
+    """Key points of the whole material; ``stats`` says how many parts and merge rounds it took."""
+    windows = material.windows(pieces, WINDOW_CHARS)
+    counts = cloze.term_counts(p.text for p in pieces)
+    points: list[str] = []
+    for i, window in enumerate(windows):
+        if check:
+            check()
+        if progress:
+            progress(0.8 * i / len(windows), f"Reading part {i + 1} of {len(windows)}")
+        text = " ".join(p.text for p in window)[:WINDOW_CHARS]
+        said = bullet_lines(writer.ask(SYSTEM, MAP_PROMPT.format(text=text, n=POINTS_PER_PART),
+                                       max_tokens=60 * POINTS_PER_PART))[:POINTS_PER_PART]
+        # A part the model says nothing usable about still counts: its most telling sentence.
+        points += said or cloze.key_sentences(text, counts)[:1]
+    points = dedupe(points)
+    rounds = 0
+    while len(points) > MAX_POINTS:
+        rounds += 1
+        merged: list[str] = []
+        groups = groups_of(points)
+        for j, group in enumerate(groups):
+            if check:
+                check()
+            if progress:
+                progress(0.8 + 0.15 * j / len(groups), f"Merging key points (round {rounds})")
+            keep = max(2, MAX_POINTS // len(groups)) if len(groups) > 1 else MAX_POINTS
+            lines = bullet_lines(writer.ask(SYSTEM, REDUCE_PROMPT.format(
+                points="\n".join(f"- {p}" for p in group), n=keep), max_tokens=50 * keep))[:keep]
+            # A merge that says nothing usable keeps the group's first points instead.
+            merged += lines or group[:keep]
+        points = dedupe(merged)
+        if rounds >= 4:          # each round shrinks the list; never loop on a stubborn model
+            points = points[:MAX_POINTS]
+    return points, {"parts": len(windows), "reduce_rounds": rounds}
+
+
+def summarise(db: sqlite_utils.Database, writer: Writer, document_id: int, pages: tuple[int, int] | None = None,
+              job_id: int | None = None, progress: Any = None, check: Any = None) -> tuple[Summary, dict[str, Any]]:
+    pieces = material.load(db, document_id, pages)
+    texts, stats = map_reduce(writer, pieces, progress, check)
+    if not texts:
+        raise StudyError("The model wrote no key points for this material.", "Try again, or a longer page range.")
+    if check:
+        check()   # cancelled during the last answer: store nothing half-made
+    all_texts = cite_texts(pieces)
+    points = [cite(t, pieces, all_texts) for t in texts]
+    share = grounding.report([p.support for p in points]).share
+    cur = db.execute("INSERT INTO summaries (document_id, page_from, page_to, points, grounded_share, model, job_id,"
+                     " created_at) VALUES (?,?,?,?,?,?,?,?)",
+                     (document_id, pages[0] if pages else None, pages[1] if pages else None,
+                      json.dumps([asdict(p) for p in points]), share, writer.label, job_id, time.time()))
+    return get_summary(db, int(cur.lastrowid)), stats
+
+
+def get_summary(db: sqlite_utils.Database, summary_id: int) -> Summary:
+    rows = list(db.query("SELECT * FROM summaries WHERE id = ?", [summary_id]))
+    if not rows:
+        raise StudyError(f"There is no summary {summary_id}.")
+    r = rows[0]
+    pages = (r["page_from"], r["page_to"]) if r["page_from"] is not None else None
+    return Summary(r["id"], r["document_id"], pages, [KeyPoint(**p) for p in json.loads(r["points"])],
+                   r["grounded_share"], r["model"], r["created_at"])
+
+
+def latest(db: sqlite_utils.Database, document_id: int) -> Summary | None:
+    row = db.execute("SELECT max(id) FROM summaries WHERE document_id = ?", (document_id,)).fetchone()
+    return get_summary(db, int(row[0])) if row and row[0] is not None else None
+
+
+def to_markdown(db: sqlite_utils.Database, summary: Summary) -> str:
+    """The summary as Markdown: one bullet per key point, its citation as a link."""
+    doc = catalog.get_document(db, summary.document_id)
+    title = doc.title if doc is not None else f"Document {summary.document_id}"
+    where = f" (pages {summary.pages[0]}–{summary.pages[1]})" if summary.pages else ""
+    lines = [f"# {title}{where}", ""]
+    for p in summary.points:
+        piece = Piece(p.document_id, p.text, p.page, p.start_s)
+        query = f"page={p.page}" if p.page is not None else f"t={p.start_s:.1f}" if p.start_s is not None else ""
+        lines.append(f"- {p.text} ([{piece.where}](lectern://document/{p.document_id}?{query}))")
+    lines += ["", f"*{round(summary.grounded_share * 100)} % of the key points were found on the page or at "
+                  f"the moment they cite. Written by {summary.model}.*", ""]
+    return "\n".join(lines)
+
+
+def submit(db: sqlite_utils.Database, starter: JobStarter, document_id: int, pages: tuple[int, int] | None = None,
+           model: str = "") -> int:
+    material.load(db, document_id, pages)  # a bad request fails here, not in the job
+    where = f" pages {pages[0]}–{pages[1]}" if pages else ""
+    return starter.submit(JOB_KIND, {"document_id": document_id, "pages": list(pages) if pages else None,
+                                     "model": model}, target=f"document:{document_id}", title=f"Summarising{where}")
+
+
+def run(ctx: JobContext) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    p = ctx.payload
+    pages = tuple(p["pages"]) if p.get("pages") else None
+    ctx.progress(0.0, "Loading the model", force=True)
+    writer = open_writer(ctx.db, p.get("model", ""), ctx.cancelled)
+    summary, stats = summarise(ctx.db, writer, int(p["document_id"]), pages, ctx.job_id,  # type: ignore[arg-type]
+                               lambda f, s: ctx.progress(f, s, force=True), ctx.check_cancelled)
+    elapsed = time.perf_counter() - t0
+    return {"summary_id": summary.id, "key_points": len(summary.points),
+            "grounded_share": round(summary.grounded_share, 3), **stats, "model_calls": writer.calls,
+            "elapsed_s": round(elapsed, 2), "model_s": round(writer.model_s, 2),
+            "model_share": round(writer.model_s / elapsed, 3) if elapsed else 0.0}
