@@ -241,8 +241,23 @@ M5_STUDY = """
         CREATE INDEX summaries_document ON summaries(document_id, id);
 """
 
+# Multipart uploads a sync started and has not finished: resumed (only the missing parts are
+# sent) by the next sync after an interruption, aborted when the file no longer needs them.
+M6_SYNC_UPLOADS = """
+        CREATE TABLE sync_uploads (
+            target TEXT NOT NULL,
+            key TEXT NOT NULL,
+            upload_id TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            part_size INTEGER NOT NULL,
+            started_at REAL NOT NULL,
+            PRIMARY KEY (target, key)
+        );
+"""
+
 Migration = str | Callable[[sqlite3.Connection], None]
-MIGRATIONS: list[Migration] = [M1_INITIAL, M2_JOB_CRASHES, migrate_identity_by_id, M4_SYNC_MANIFEST, M5_STUDY]
+MIGRATIONS: list[Migration] = [M1_INITIAL, M2_JOB_CRASHES, migrate_identity_by_id, M4_SYNC_MANIFEST, M5_STUDY,
+                               M6_SYNC_UPLOADS]
 
 
 def connect(path: Path) -> sqlite3.Connection:
