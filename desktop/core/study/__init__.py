@@ -9,7 +9,9 @@ anki_export   .apkg (stable note guids, tags, source link) and CSV/TSV with Anki
 writer        the local chat model asked one short question at a time, timed
 cards         the card-making job (model Q/A cards and cloze cards, grounded, stored as drafts)
 summaries     the summary job (map-reduce, key points with citations, Markdown)
+stats         hours, pages, questions, reviews; per subject, per week; the streak
 """
-from . import anki_export, cards, cloze, grounding, material, review, store, summaries, writer
+from . import anki_export, cards, cloze, grounding, material, review, stats, store, summaries, writer
 
-__all__ = ["anki_export", "cards", "cloze", "grounding", "material", "review", "store", "summaries", "writer"]
+__all__ = ["anki_export", "cards", "cloze", "grounding", "material", "review", "stats", "store", "summaries",
+           "writer"]

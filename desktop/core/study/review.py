@@ -84,14 +84,18 @@ def due_cards(db: sqlite_utils.Database, at: float | None = None, deck_id: int |
     return [Card.from_row(r) for r in db.query(sql + " ORDER BY due, id LIMIT ?", [*args, limit])]
 
 
-def interval_days(card: Card) -> float:
+def interval_of(fsrs_json: str, due: float | None) -> float:
     """Days between the last review and the next due date (0 for a card never reviewed)."""
-    if not card.fsrs or card.due is None:
+    if not fsrs_json or due is None:
         return 0.0
-    last = json.loads(card.fsrs).get("last_review")
+    last = json.loads(fsrs_json).get("last_review")
     if not last:
         return 0.0
-    return (card.due - datetime.fromisoformat(last).timestamp()) / 86400
+    return (due - datetime.fromisoformat(last).timestamp()) / 86400
+
+
+def interval_days(card: Card) -> float:
+    return interval_of(card.fsrs, card.due)
 
 
 def is_mature(card: Card) -> bool:
