@@ -8,6 +8,7 @@ model in place and the student gets a plain message.
 """
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import threading
@@ -328,6 +329,8 @@ class ModelHost:
 
 
 _host = ModelHost()
+# Free the model before the interpreter tears llama_cpp down (its __del__ would fail then).
+atexit.register(_host.unload)
 
 
 def host() -> ModelHost:
