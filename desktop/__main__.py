@@ -7,13 +7,13 @@ import sys
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .cli import chat, lectures, library, sync, system
+    from .cli import chat, lectures, library, study, sync, system
 
     parser = argparse.ArgumentParser(prog="lectern", description="Lectern: lectures, library and chat, offline.")
     parser.add_argument("--data-dir", help="data folder (default: the platform's user data folder)")
     parser.add_argument("--startup-probe", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (system, library, lectures, chat, sync):
+    for module in (system, library, lectures, chat, sync, study):
         module.add_parsers(sub)
     return parser
 

@@ -1,0 +1,166 @@
+"""summarize, cards, review, stats: the study tools from the command line.
+
+Summaries and cards are background jobs; the command records the job and runs it here
+(progress on stderr, Ctrl+C cancels it), so no window or worker needs to be running.
+With ``--json`` the result is one JSON document on stdout.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from ..core import jobs
+from ..core.errors import LecternError, StudyError
+from ..core.runtime.services import JobsForTheNextWorker
+from ..core.storage.config import DataPaths
+from ..core.storage.db import open_db
+from ..core.study import anki_export, cards, material, review, stats, store, summaries
+from ..workers.queue import execute_job
+from .common import emit, fail
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("summarize", help="key points of a lecture or a page range, each with its citation")
+    p.add_argument("document_id", type=int, metavar="DOC_ID")
+    p.add_argument("--pages", default="", help="a page range such as 12-30 (books only)")
+    p.add_argument("--model", default="", help="a chat model id (see `lectern models`) or a GGUF file")
+    p.add_argument("--markdown", default="", metavar="FILE", help="also write the summary as Markdown")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_summarize)
+
+    p = sub.add_parser("cards", help="make flashcards from a lecture or a page range, and export them")
+    p.add_argument("document_id", type=int, metavar="DOC_ID")
+    p.add_argument("--pages", default="", help="a page range such as 12-30 (books only)")
+    p.add_argument("--model", default="", help="a chat model id or a GGUF file")
+    p.add_argument("--existing", action="store_true", help="make no new cards: list (and export) the deck's")
+    p.add_argument("--accept", action="store_true", help="accept the new drafts into the deck")
+    p.add_argument("--export", default="", metavar="DECK_FILE", help="write the deck as .apkg, .csv or .tsv")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_cards)
+
+    p = sub.add_parser("review", help="cards due for review, or record an answer")
+    p.add_argument("--due", action="store_true", help="list the cards due now (the default)")
+    p.add_argument("--card", type=int, help="the card answered")
+    p.add_argument("--answer", default="", help="again, hard, good or easy (1-4)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_review)
+
+    p = sub.add_parser("stats", help="study statistics: hours, pages, questions, cards; per subject and week")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_stats)
+
+
+def run_job(paths: DataPaths, db: Any, submit: Callable[[JobsForTheNextWorker], int], quiet: bool) -> jobs.Job:
+    """Record a job and run it in this process, showing its progress on stderr."""
+    job_id = submit(JobsForTheNextWorker(db))
+    runner = threading.Thread(target=execute_job, args=(paths, job_id), daemon=True)
+    runner.start()
+    shown = ""
+    try:
+        while runner.is_alive():
+            job = jobs.get_job(db, job_id)
+            line = f"{job.stage} ({job.progress * 100:.0f}%)" if job else ""
+            if line != shown:
+                print(f"\rlectern: {line}   ", end="", file=sys.stderr, flush=True)
+                shown = line
+            runner.join(0.2)
+    except KeyboardInterrupt:
+        jobs.request_cancel(db, job_id)
+        print("\nlectern: cancelling…", file=sys.stderr, flush=True)
+        runner.join()
+    print(file=sys.stderr)
+    job = jobs.get_job(db, job_id)
+    assert job is not None
+    if job.state != jobs.DONE:
+        raise LecternError(job.error or f"The job was {job.state}.")
+    return job
+
+
+def _figures(job: jobs.Job) -> dict[str, Any]:
+    keep = ("parts", "reduce_rounds", "model_calls", "elapsed_s", "model_s", "model_share", "model",
+            "dropped_ungrounded")
+    return {"job_id": job.id, **{k: job.result[k] for k in keep if k in job.result}}
+
+
+def cmd_summarize(args: argparse.Namespace, paths: DataPaths) -> int:
+    paths.ensure()
+    db = open_db(paths.db)
+    try:
+        pages = material.parse_pages(args.pages)
+        job = run_job(paths, db, lambda s: summaries.submit(db, s, args.document_id, pages, args.model), args.json)
+        summary = summaries.get_summary(db, int(job.result["summary_id"]))
+        markdown = summaries.to_markdown(db, summary)
+        if args.markdown:
+            Path(args.markdown).write_text(markdown, encoding="utf-8")
+    except (LecternError, OSError) as exc:
+        return fail(exc if isinstance(exc, LecternError) else StudyError(f"Could not write the file: {exc}"), args.json)
+    emit({**summary.as_dict(), **_figures(job)}, args.json, markdown)
+    return 0
+
+
+def cmd_cards(args: argparse.Namespace, paths: DataPaths) -> int:
+    paths.ensure()
+    db = open_db(paths.db)
+    try:
+        pages = material.parse_pages(args.pages)
+        deck = store.deck_for_document(db, args.document_id)
+        figures: dict[str, Any] = {}
+        if args.existing:
+            chosen = [c for c in store.cards(db, document_id=args.document_id) if c.status != store.DISCARDED]
+        else:
+            job = run_job(paths, db, lambda s: cards.submit(db, s, args.document_id, pages, args.model), args.json)
+            figures = _figures(job)
+            new_ids = [int(i) for i in job.result["card_ids"]]
+            if args.accept:
+                store.accept(db, new_ids)
+            chosen = [store.get_card(db, i) for i in new_ids]
+        exported = anki_export.export(db, deck, Path(args.export)) if args.export else None
+    except LecternError as exc:
+        if args.export and "no accepted cards" in exc.message:
+            exc = StudyError(exc.message, "Add --accept to accept the new cards, then export.")
+        return fail(exc, args.json)
+    if pages is not None:
+        chosen = [c for c in chosen if c.page is None or pages[0] <= c.page <= pages[1]]
+    out = {"deck_id": deck, "deck": store.get_deck(db, deck).name, "cards": [c.as_dict() for c in chosen],
+           "exported": {"file": args.export, "notes": exported} if args.export else None, **figures}
+    text = "\n".join(f"[{c.status}] {c.front}  ->  {c.back}  ({_where(c)})" for c in chosen)
+    emit(out, args.json, text or "No cards.")
+    return 0
+
+
+def _where(card: store.Card) -> str:
+    return material.Piece(card.document_id or 0, "", card.page, card.start_s).where
+
+
+def cmd_review(args: argparse.Namespace, paths: DataPaths) -> int:
+    paths.ensure()
+    db = open_db(paths.db)
+    try:
+        if args.card is not None or args.answer:
+            if args.card is None or not args.answer:
+                raise StudyError("Give both the card and the answer.", "For example: --card 12 --answer good")
+            card = review.review(db, args.card, args.answer)
+            emit(card.as_dict(), args.json, f"card {card.id}: next review {time.ctime(card.due or 0)}")
+            return 0
+    except LecternError as exc:
+        return fail(exc, args.json)
+    due = review.due_cards(db)
+    emit({"due": len(due), "cards": [c.as_dict() for c in due]}, args.json,
+         "\n".join(f"{c.id}: {c.front}" for c in due) or "Nothing is due. Well done!")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace, paths: DataPaths) -> int:
+    paths.ensure()
+    db = open_db(paths.db)
+    s = stats.collect(db)
+    text = (f"{s['hours_recorded']} h recorded, {s['hours_transcribed']} h transcribed; {s['pages_indexed']} pages "
+            f"and {s['lectures_indexed']} lectures indexed; {s['questions_asked']} questions asked; "
+            f"{s['cards_reviewed']} reviews, {s['cards_due']} cards due, {s['cards_mature']} mature; "
+            f"streak {s['streak_days']} days")
+    emit(s, args.json, text)
+    return 0
