@@ -70,7 +70,7 @@ class DetailsForm(QFrame):
         self.subject_combo.setAccessibleName("Subject")
         dl.addWidget(self.subject_combo, 1, 3)
         self.new_subject_button = QToolButton()
-        self.new_subject_button.setText("＋")
+        self.new_subject_button.setText("+")   # the full-width plus is missing from common fonts
         self.new_subject_button.setToolTip("New subject…")
         dl.addWidget(self.new_subject_button, 1, 4)
         dl.addWidget(QLabel("Book"), 1, 5)

@@ -4,8 +4,8 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QPushButton, QTreeWidget, QTreeWidgetItem,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QPushButton, QSizePolicy, QTreeWidget,
+                               QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from ...core import jobs, lectures, library
 from ...core.timefmt import format_duration
@@ -53,6 +53,7 @@ class RecentLectures(QWidget):
         self.empty.setObjectName("Hint")
         lay.addWidget(self.tree, 1)
         lay.addWidget(self.empty)
+        lay.addStretch(0)   # with no lectures the hint stays under the title
 
         self.tree.itemActivated.connect(lambda item, _c: self.open_requested.emit(item.data(0, Qt.UserRole)))
         self.tree.currentItemChanged.connect(self._on_current)
@@ -154,6 +155,8 @@ class RecentLectures(QWidget):
         count = self.tree.topLevelItemCount()
         self.tree.setVisible(count > 0)
         self.empty.setVisible(count == 0)
+        # Empty, it takes only the room it needs; the captions get the rest.
+        self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Expanding if count else QSizePolicy.Maximum)
 
     def shutdown(self) -> None:
         if self.ctx.monitor is not None:
