@@ -73,7 +73,8 @@ def test_a_job_cancelled_before_it_starts_uploads_nothing(db, paths, bucket, s3_
     assert db.execute("SELECT count(*) FROM sync_manifest").fetchone()[0] == 0
 
 
-def test_a_job_cancelled_mid_upload_stops_and_leaves_no_object(db, paths, bucket, s3_server, tmp_path):  # noqa: F811
+def test_a_job_cancelled_mid_upload_stops_and_the_next_sends_only_the_missing_parts(db, paths, bucket, s3_server,  # noqa: F811
+                                                                                      tmp_path):
     add(db, paths, tmp_path / "big.md", os.urandom(96 << 20))
     (tmp_path / "big.md").unlink()
     ctx = start(db, paths)
@@ -94,12 +95,37 @@ def test_a_job_cancelled_mid_upload_stops_and_leaves_no_object(db, paths, bucket
     worker.join(60)
     assert [type(e) for e in failure] == [JobCancelled]
     client = s3_server.client()
-    assert client.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
-    assert client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []     # its parts were given up
+    assert client.list_objects_v2(Bucket=bucket)["KeyCount"] == 0                    # nothing half-written shows
     assert db.execute("SELECT count(*) FROM sync_manifest").fetchone()[0] == 0
+    uploads = client.list_multipart_uploads(Bucket=bucket).get("Uploads", [])
+    assert len(uploads) == 1                                                           # kept for resuming
+    held = client.list_parts(Bucket=bucket, Key=uploads[0]["Key"], UploadId=uploads[0]["UploadId"]).get("Parts", [])
+    assert held and sum(p["Size"] for p in held) < 96 << 20
+    jobs.mark_cancelled(db, ctx.job_id)                                                # as the worker does
+
+    again = start(db, paths)
+    result = run_job(again, again.starter)
+    assert result["counts"] == {"upload": 1}
+    assert result["bytes_up"] == (96 << 20) - sum(p["Size"] for p in held)           # only the missing parts
+    assert client.head_object(Bucket=bucket, Key=uploads[0]["Key"])["ContentLength"] == 96 << 20
+    assert client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    assert db.execute("SELECT count(*) FROM sync_uploads").fetchone()[0] == 0
 
 
 def test_only_one_sync_at_a_time_per_library(db, paths, bucket, s3_server):  # noqa: F811
     with FileLock(str(paths.run / "sync.lock")):
         with pytest.raises(SyncError, match="already running"):
             sync(db, paths, SyncConfig(bucket, "ana", s3_server.url, "us-east-1"))
+
+
+def test_an_unfinished_upload_no_longer_needed_is_given_up(db, paths, bucket, s3_server):  # noqa: F811
+    from desktop.core.sync.manifest import Pending, PendingUploads
+
+    client = s3_server.client()
+    config = SyncConfig(bucket, "ana", s3_server.url, "us-east-1")
+    key = "users/ana/raw_data/S/Sub/Book/deleted since.md"
+    upload_id = client.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+    PendingUploads(db, config.target).save(Pending(key, upload_id, "0" * 64, 16 << 20))
+    assert sync(db, paths, config).counts == {}
+    assert client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    assert db.execute("SELECT count(*) FROM sync_uploads").fetchone()[0] == 0

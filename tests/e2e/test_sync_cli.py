@@ -177,7 +177,7 @@ def _kill(proc: subprocess.Popen) -> None:
     assert proc.returncode == -signal.SIGKILL
 
 
-def test_a_sync_killed_mid_upload_and_mid_download_is_completed_by_the_next(tmp_path, s3_server, s3_env):  # noqa: F811
+def test_a_sync_killed_mid_upload_resumes_and_one_killed_mid_download_is_completed_by_the_next(tmp_path, s3_server, s3_env):  # noqa: F811
     bucket = s3_server.new_bucket()
     client = s3_server.client()
     a, b = tmp_path / "A", tmp_path / "B"
@@ -205,10 +205,14 @@ def test_a_sync_killed_mid_upload_and_mid_download_is_completed_by_the_next(tmp_
     _kill(proc)
     assert client.list_objects_v2(Bucket=bucket).get("KeyCount") == 0     # nothing half-written is visible
     assert db_a.execute("SELECT count(*) FROM sync_manifest").fetchone()[0] == 0
+    upload = client.list_multipart_uploads(Bucket=bucket)["Uploads"][0]
+    held = sum(p["Size"] for p in client.list_parts(Bucket=bucket, Key=key, UploadId=upload["UploadId"])["Parts"])
+    assert 0 < held < 96 << 20
 
     code, body, err = run(a, "sync")
     assert code == 0, err
-    assert body["counts"] == {"upload": 1} and body["bytes_up"] == 96 << 20
+    assert body["counts"] == {"upload": 1} and body["bytes_up"] == (96 << 20) - held      # resumed, not restarted
+    assert client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
     head = client.head_object(Bucket=bucket, Key=key)
     assert head["Metadata"]["sha256"] == sha and head["ContentLength"] == 96 << 20
 

@@ -53,3 +53,34 @@ def forget(db: sqlite_utils.Database, target: str, key: str) -> None:
 
 def count(db: sqlite_utils.Database, target: str) -> int:
     return int(db.execute("SELECT count(*) FROM sync_manifest WHERE target=?", (target,)).fetchone()[0])
+
+
+# -- unfinished multipart uploads (table sync_uploads, migration 6) ------------------------------------
+@dataclass(frozen=True)
+class Pending:
+    key: str
+    upload_id: str
+    sha256: str
+    part_size: int
+
+
+class PendingUploads:
+    """The multipart uploads of one target that were started and not finished."""
+
+    def __init__(self, db: sqlite_utils.Database, target: str) -> None:
+        self.db, self.target = db, target
+
+    def all(self) -> dict[str, Pending]:
+        return {r["key"]: Pending(r["key"], r["upload_id"], r["sha256"], r["part_size"])
+                for r in self.db.query("SELECT * FROM sync_uploads WHERE target=?", [self.target])}
+
+    def get(self, key: str) -> Pending | None:
+        return self.all().get(key)
+
+    def save(self, pending: Pending) -> None:
+        self.db.execute("INSERT OR REPLACE INTO sync_uploads (target, key, upload_id, sha256, part_size, started_at)"
+                        " VALUES (?,?,?,?,?,?)", (self.target, pending.key, pending.upload_id, pending.sha256,
+                                                  pending.part_size, time.time()))
+
+    def forget(self, key: str) -> None:
+        self.db.execute("DELETE FROM sync_uploads WHERE target=? AND key=?", (self.target, key))

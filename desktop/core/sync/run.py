@@ -24,7 +24,7 @@ from ..errors import JobCancelled, LecternError, SyncError
 from ..jobs import JobStarter
 from ..library import rename_document
 from ..storage.config import DataPaths
-from . import apply, manifest, transfer
+from . import apply, manifest, multipart, transfer
 from .keys import RAW_DATA, RefusedKey, parse_key, segment
 from .local import SYNCED_KINDS, LocalState, local_state
 from .manifest import Entry
@@ -176,6 +176,17 @@ def _carry_out(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, 
             summary.errors.append({"op": action.op, "key": action.key, "error": str(error)})
             if action.op == CONFLICT:
                 failed_conflicts.add(action.source_key)
+    _abort_stale_uploads(db, config, client, plan)
+
+
+def _abort_stale_uploads(db: sqlite_utils.Database, config: SyncConfig, client: Any, plan: Plan) -> None:
+    """Unfinished uploads this plan no longer needs (the file was deleted, renamed or sent
+    whole) are given up, so their parts do not linger in the bucket."""
+    writing = {a.key for a in plan.actions if a.op in (UPLOAD, CONFLICT, MOVE_REMOTE)}
+    pending = manifest.PendingUploads(db, config.target)
+    for key, record in pending.all().items():
+        if key not in writing:
+            multipart.abort(client, config, record, pending)
 
 
 def _entry(key: str, document_id: int, item: RemoteItem, mtime: float = 0.0) -> Entry:
@@ -186,12 +197,13 @@ def _one(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, client
          here: LocalState, there: dict[str, RemoteItem], summary: Summary, starter: JobStarter | None, store: Any,
          progress: Callable[[int], None], check: Callable[[], None] | None) -> None:
     target = config.target
+    pending = manifest.PendingUploads(db, target)
     doc = here.documents.get(a.document_id) if a.document_id is not None else None
     if a.op == UPLOAD or a.op == CONFLICT:
         assert doc is not None and a.sha256
-        sent = transfer.upload(client, config, here.path(paths, doc.id), a.key, a.sha256, progress=progress,
-                               check=check)
-        summary.bytes_up += sent.size
+        sent, n = transfer.upload(client, config, here.path(paths, doc.id), a.key, a.sha256, pending=pending,
+                                  progress=progress, check=check)
+        summary.bytes_up += n
         if a.op == CONFLICT:       # the copy from here now carries the conflict name, here and there
             rename_document(db, doc.id, parse_key(a.key, config.user).title)
         elif a.source_key:         # moved and edited here: the old key goes (its bytes are older)
@@ -206,9 +218,9 @@ def _one(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, client
             moved_to = transfer.copy(client, config, a.source_key, a.key, a.sha256, a.size)
         except SyncError as exc:       # a store that cannot copy on its side: send the bytes again
             log.info("server-side copy of %s failed (%s); uploading instead", a.source_key, exc)
-            moved_to = transfer.upload(client, config, here.path(paths, doc.id), a.key, a.sha256,
-                                       progress=progress, check=check)
-            summary.bytes_up += moved_to.size
+            moved_to, n = transfer.upload(client, config, here.path(paths, doc.id), a.key, a.sha256,
+                                          pending=pending, progress=progress, check=check)
+            summary.bytes_up += n
         transfer.delete(client, config, a.source_key)
         manifest.record(db, target, _entry(a.key, doc.id, moved_to), replaces=a.source_key)
     elif a.op == MOVE_LOCAL:

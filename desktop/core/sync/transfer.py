@@ -19,6 +19,8 @@ from typing import Any
 from boto3.s3.transfer import TransferConfig
 
 from ..errors import SyncError
+from . import multipart
+from .manifest import PendingUploads
 from .plan import RemoteItem
 from .remote import SyncConfig, talking_to
 
@@ -75,17 +77,25 @@ def _callback(progress: Progress | None, check: Callable[[], None] | None) -> Ca
 
 
 def upload(client: Any, config: SyncConfig, path: Path, key: str, sha256: str, *,
-           progress: Progress | None = None, check: Callable[[], None] | None = None) -> RemoteItem:
-    """Put ``path`` at ``key`` and confirm the bucket holds those bytes. Returns what is there."""
+           pending: PendingUploads | None = None, progress: Progress | None = None,
+           check: Callable[[], None] | None = None) -> tuple[RemoteItem, int]:
+    """Put ``path`` at ``key`` and confirm the bucket holds those bytes.
+
+    A file larger than one part goes in resumable parts when ``pending`` is given.
+    Returns what is there now and how many bytes were sent."""
     stat = path.stat()
-    extra = {"Metadata": {"sha256": sha256, "mtime": f"{stat.st_mtime:.3f}"}, "ChecksumAlgorithm": "SHA256"}
-    with talking_to(config):
-        client.upload_file(str(path), config.bucket, key, ExtraArgs=extra, Config=TRANSFER,
-                           Callback=_callback(progress, check))
+    metadata = {"sha256": sha256, "mtime": f"{stat.st_mtime:.3f}"}
+    if pending is not None and stat.st_size > multipart.PART_SIZE:
+        sent = multipart.upload_in_parts(client, config, path, key, sha256, metadata, pending, progress, check)
+    else:
+        with talking_to(config):
+            client.upload_file(str(path), config.bucket, key, Config=TRANSFER, Callback=_callback(progress, check),
+                               ExtraArgs={"Metadata": metadata, "ChecksumAlgorithm": "SHA256"})
+        sent = stat.st_size
     there = head(client, config, key)
     if there is None or there.size != stat.st_size or there.sha256 != sha256:
         raise SyncError(f"The upload of {key.rsplit('/', 1)[-1]} could not be confirmed; it will be tried again.")
-    return there
+    return there, sent
 
 
 def download(client: Any, config: SyncConfig, key: str, folder: Path, expected_sha256: str | None, *,

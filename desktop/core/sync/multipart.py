@@ -1,0 +1,107 @@
+"""Large uploads in parts that survive an interruption.
+
+The upload id is written down (``manifest.PendingUploads``) as soon as S3 hands it out.
+After a cancel, a lost connection or a killed process, the next sync asks the bucket
+which parts it already holds and sends only the others, then completes the upload.
+Each part carries its own SHA-256 checksum, which S3 checks on arrival and which is
+compared with the local bytes before a part is counted as already there.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from .manifest import Pending, PendingUploads
+from .remote import SyncConfig, talking_to
+
+log = logging.getLogger(__name__)
+MiB = 1024 * 1024
+PART_SIZE = 16 * MiB
+THREADS = 4
+
+
+def upload_in_parts(client: Any, config: SyncConfig, path: Path, key: str, sha256: str, metadata: dict[str, str],
+                    pending: PendingUploads, progress: Callable[[int], None] | None = None,
+                    check: Callable[[], None] | None = None) -> int:
+    """Upload ``path`` to ``key`` in parts, resuming an upload of the same bytes left unfinished.
+    Returns the bytes actually sent."""
+    size = path.stat().st_size
+    record, held = _resume(client, config, key, sha256, pending)
+    if record is None:
+        with talking_to(config):
+            answer = client.create_multipart_upload(Bucket=config.bucket, Key=key, Metadata=metadata,
+                                                    ChecksumAlgorithm="SHA256")
+        record = Pending(key, answer["UploadId"], sha256, PART_SIZE)
+        pending.save(record)
+    count = max(1, -(-size // PART_SIZE))
+
+    def one(number: int) -> tuple[dict[str, Any], int]:
+        if check is not None:
+            check()
+        with open(path, "rb") as f:
+            f.seek((number - 1) * PART_SIZE)
+            data = f.read(PART_SIZE)
+        digest = base64.b64encode(hashlib.sha256(data).digest()).decode()
+        have = held.get(number)
+        if have is not None and have.get("Size") == len(data) and have.get("ChecksumSHA256", digest) == digest:
+            if progress is not None:
+                progress(len(data))
+            return _part(number, have["ETag"], have.get("ChecksumSHA256")), 0
+        with talking_to(config):
+            answer = client.upload_part(Bucket=config.bucket, Key=key, UploadId=record.upload_id, PartNumber=number,
+                                        Body=data, ChecksumSHA256=digest)
+        if progress is not None:
+            progress(len(data))
+        return _part(number, answer["ETag"], answer.get("ChecksumSHA256", digest)), len(data)
+
+    with ThreadPoolExecutor(THREADS, thread_name_prefix="sync-part") as pool:
+        done = list(pool.map(one, range(1, count + 1)))
+    with talking_to(config):
+        client.complete_multipart_upload(Bucket=config.bucket, Key=key, UploadId=record.upload_id,
+                                         MultipartUpload={"Parts": [part for part, _ in done]})
+    pending.forget(key)
+    return sum(sent for _, sent in done)
+
+
+def _part(number: int, etag: str, checksum: str | None) -> dict[str, Any]:
+    return {"PartNumber": number, "ETag": etag, **({"ChecksumSHA256": checksum} if checksum else {})}
+
+
+def _resume(client: Any, config: SyncConfig, key: str, sha256: str,
+            pending: PendingUploads) -> tuple[Pending | None, dict[int, dict[str, Any]]]:
+    """The unfinished upload of these same bytes and the parts the bucket holds, or (None, {})."""
+    record = pending.get(key)
+    if record is None:
+        return None, {}
+    if record.sha256 != sha256 or record.part_size != PART_SIZE:
+        abort(client, config, record, pending)            # other bytes now: start again
+        return None, {}
+    held: dict[int, dict[str, Any]] = {}
+    try:
+        with talking_to(config):
+            pages = client.get_paginator("list_parts").paginate(Bucket=config.bucket, Key=key,
+                                                                UploadId=record.upload_id)
+            for page in pages:
+                for part in page.get("Parts", []):
+                    held[int(part["PartNumber"])] = part
+    except Exception as exc:    # noqa: BLE001 - the upload is gone (NoSuchUpload) or unreadable: start again
+        log.info("cannot resume the upload of %s (%s); starting again", key, exc)
+        pending.forget(key)
+        return None, {}
+    return record, held
+
+
+def abort(client: Any, config: SyncConfig, record: Pending, pending: PendingUploads) -> None:
+    """Give up an unfinished upload (its parts are freed in the bucket)."""
+    try:
+        client.abort_multipart_upload(Bucket=config.bucket, Key=record.key, UploadId=record.upload_id)
+    except ClientError as exc:
+        log.info("abort of the upload of %s: %s", record.key, exc)
+    pending.forget(record.key)
