@@ -23,6 +23,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--wait", action="store_true", help="wait until every document is indexed (or failed)")
     p.add_argument("--password-stdin", action="store_true",
                    help="read the password of protected PDFs from the first line of stdin (never stored)")
+    p.add_argument("--ocr", choices=("auto", "always", "never"), default="auto",
+                   help="text recognition: auto = only pages without text (scans, photos); always; never")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_ingest)
 
@@ -96,7 +98,7 @@ def cmd_ingest(args: argparse.Namespace, paths: DataPaths) -> int:
             pw_cache: dict[str, str] = {}
             touched: set[int] = set()
             for r in results:
-                if r.kind not in ("pdf", "note") or r.document_id is None:
+                if r.kind not in library.READ_KINDS or r.document_id is None:
                     continue
                 doc = library.get_document(db, r.document_id)
                 assert doc is not None
@@ -113,7 +115,7 @@ def cmd_ingest(args: argparse.Namespace, paths: DataPaths) -> int:
                 if doc.kind == "pdf" and pdftext.needs_password(paths.root / doc.path):
                     if not _unlock(db, paths, doc, args, pw_cache, r):
                         continue
-                submitted[r.document_id] = ingest.submit_ingest(db, paths, r.document_id, starter)
+                submitted[r.document_id] = ingest.submit_ingest(db, paths, r.document_id, starter, args.ocr)
             for r in results:   # lectures: their transcription job was started by the import
                 if r.added and r.kind == "lecture" and r.document_id is not None:
                     doc = library.get_document(db, r.document_id)
@@ -196,6 +198,7 @@ def _ingest_report(db: Any, results: list, submitted: dict[int, int], touched: s
 def cmd_search(args: argparse.Namespace, paths: DataPaths) -> int:
     import contextlib
 
+    from ..core import library
     from ..core.search import retrieval
     from ..core.storage.db import open_db
     from ..core.search.scope import scope_from_names
@@ -212,11 +215,13 @@ def cmd_search(args: argparse.Namespace, paths: DataPaths) -> int:
     except LecternError as exc:
         return fail(exc, args.json)
     rows = [{"document": p.document_id, "title": p.title, "page": p.page, "text": p.text,
-             "score": round(p.score, 6), "kind": p.kind, "start_s": p.start_s, "end_s": p.end_s,
+             "score": round(p.score, 6), "kind": p.kind, "unit": library.place_word(p.kind),
+             "where": library.place_label(p.kind, p.page) if p.start_s is None else _mmss(p.start_s),
+             "start_s": p.start_s, "end_s": p.end_s,
              "recording_id": p.recording_id, "semester": p.semester, "subject": p.subject, "book": p.book}
             for p in hits]
     text = "\n\n".join(
-        f"[{i}] {r['title']}, " + (f"page {r['page']}" if r["page"] is not None else
+        f"[{i}] {r['title']}, " + (r["where"] if r["page"] is not None else
                                    f"at {_mmss(r['start_s'])}") + f"  (score {r['score']:.4f})\n    "
         + " ".join(r["text"].split())[:300]
         for i, r in enumerate(rows, start=1)) or "No passage found."

@@ -75,7 +75,7 @@ def test_bad_files_fail_with_their_own_message_and_damage_nothing_else(services,
         "This file is empty (0 bytes).": empty,
         "This file is not a PDF, although its name ends in .pdf.": notpdf,
         "This PDF is damaged and cannot be read.": pdfs.make_corrupt_pdf(tmp_path / "broken.pdf"),
-        "No text found — OCR is not supported yet.": pdfs.make_scanned_pdf(tmp_path / "scan.pdf"),
+        # A scanned PDF is read by OCR now: tests/core/test_ocr.py
     }
     submitted = {msg: _add(db, paths, book, path) for msg, path in cases.items()}
     for msg, (doc_id, job_id) in submitted.items():

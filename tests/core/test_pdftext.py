@@ -43,11 +43,12 @@ def test_a_truncated_download_says_it_is_damaged(tmp_path):
         pdftext.read_pages(cut)
 
 
-def test_a_scanned_pdf_says_no_text_and_that_ocr_is_not_supported(tmp_path):
+def test_a_scanned_pdf_says_it_has_no_text_layer_and_how_to_read_it(tmp_path):
     path = pdfs.make_scanned_pdf(tmp_path / "scan.pdf")
     with pytest.raises(pdftext.NoTextFound) as err:
-        pdftext.read_pages(path)
-    assert err.value.message == "No text found — OCR is not supported yet."
+        pdftext.read_pages(path)      # the text layer only; OCR is documents.scanned
+    assert err.value.message == "No text found: this looks like a scanned PDF (pictures of pages)."
+    assert "OCR" in err.value.hint
 
 
 def test_a_protected_pdf_asks_for_its_password_and_opens_with_it(tmp_path):

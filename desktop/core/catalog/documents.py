@@ -110,14 +110,44 @@ MEDIA_EXTENSIONS = (".wav", ".mp3", ".m4a", ".ogg", ".flac", ".mp4", ".mkv", ".w
 VIDEO_EXTENSIONS = (".mp4", ".mkv", ".webm")
 
 
+SLIDES_EXTENSIONS = (".pptx", ".pptm", ".ppsx", ".odp", ".ppt", ".pps")
+WORDPROC_EXTENSIONS = (".docx", ".docm", ".odt", ".doc")
+EBOOK_EXTENSIONS = (".epub",)
+HTML_NOTE_EXTENSIONS = (".html", ".htm", ".xhtml")
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".heic", ".heif")
+
+# Kinds whose text the ingestion job reads (lectures are transcribed instead).
+READ_KINDS = ("pdf", "note", "slides", "document", "ebook", "image")
+
+_KIND_BY_EXT = {
+    ".pdf": "pdf",
+    **{e: "note" for e in NOTE_EXTENSIONS + HTML_NOTE_EXTENSIONS},
+    **{e: "slides" for e in SLIDES_EXTENSIONS},
+    **{e: "document" for e in WORDPROC_EXTENSIONS},
+    **{e: "ebook" for e in EBOOK_EXTENSIONS},
+    **{e: "image" for e in IMAGE_EXTENSIONS},
+    **{e: "lecture" for e in MEDIA_EXTENSIONS},
+}
+
+
 def kind_for(path: Path) -> str | None:
-    """'pdf', 'note', 'lecture' (audio/video), or None when Lectern cannot use the file."""
-    ext = path.suffix.lower()
-    if ext == ".pdf":
-        return "pdf"
-    if ext in NOTE_EXTENSIONS:
-        return "note"
-    return "lecture" if ext in MEDIA_EXTENSIONS else None
+    """'pdf', 'note', 'slides', 'document' (Word, Writer), 'ebook', 'image' (a photo or
+    scan), 'lecture' (audio/video), or None when Lectern cannot use the file."""
+    return _KIND_BY_EXT.get(path.suffix.lower())
+
+
+# What one "page" of each kind is, as citations and search results say it.
+_PLACE_WORD = {"slides": "slide", "document": "section", "ebook": "chapter"}
+
+
+def place_word(kind: str) -> str:
+    """'slide', 'section', 'chapter' or 'page': what a chunk's ``page`` counts."""
+    return _PLACE_WORD.get(kind, "page")
+
+
+def place_label(kind: str, page: int | None) -> str:
+    """Where a passage is in its document: "slide 7", "chapter 3", "page 12" ('' if unknown)."""
+    return f"{place_word(kind)} {page}" if page is not None else ""
 
 
 def must_get_document(db: sqlite_utils.Database, document_id: int) -> Document:

@@ -38,6 +38,7 @@ FILES_DIR = "files"
 TRASH_DIR = "trash"
 STAGING_PREFIX = ".incoming-"      # staging folders under files/: never a document id
 TEMP_PREFIX = ".lectern-"          # temporary file names inside a folder we write to
+WORDS_SIDECAR = ".ocr-words.jsonl"  # OCR word boxes kept beside a document's file (library.documents.words)
 MAX_NAME_BYTES = 255               # the file-name limit of ext4, APFS, NTFS (in UTF-16 units, fewer)
 MAX_SUFFIX_CHARS = 16              # a longer "extension" is not one worth keeping
 FREE_SPACE_MARGIN = 50 * 1024 * 1024
@@ -286,7 +287,7 @@ def _remove_own_folder(folder: Path, name: str) -> None:
     except OSError:
         return
     for entry in entries:
-        if entry.name == name or entry.name.startswith(TEMP_PREFIX):
+        if entry.name in (name, WORDS_SIDECAR) or entry.name.startswith(TEMP_PREFIX):
             try:
                 entry.unlink()
             except OSError:

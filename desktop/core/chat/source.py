@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ..catalog import place_label
 from ..timefmt import format_duration
 
 
@@ -27,12 +28,10 @@ class Source:
 
     @property
     def where(self) -> str:
-        """"page 12" or "12:34" (lecture time)."""
+        """"page 12", "slide 7", "chapter 3" or "12:34" (lecture time)."""
         if self.start_s is not None:
             return format_duration(self.start_s)
-        if self.page is not None:
-            return f"page {self.page}"
-        return ""
+        return place_label(self.kind, self.page)
 
     def label(self) -> str:
         return f"{self.title}, {self.where}" if self.where else self.title

@@ -72,7 +72,8 @@ def import_file(db: sqlite_utils.Database, paths, node_id: int, source: Path | s
         kind = kind_for(source)
         if kind is None:
             return ImportResult(str(source), "unsupported",
-                                f"{shown}: Lectern reads PDFs, text and Markdown notes, audio and video.")
+                                f"{shown}: Lectern reads PDFs, slides (.pptx, .odp), documents (.docx, .odt), "
+                                "EPUB books, notes (.txt, .md, .html), photos (.png, .jpg), audio and video.")
         if kind == "lecture":
             return _import_lecture(db, paths, node_id, source, title, starter)
         check_room_for(paths, source)

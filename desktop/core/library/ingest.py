@@ -47,6 +47,7 @@ from ..search.index import (
     repair_vectors,
 )
 from ..search.retrieval import embeddings_choice, open_store
+from . import documents
 from .chunking import TextChunk, chunk_pages, note_pages
 from .pdftext import (
     EmptyFile,
@@ -54,7 +55,6 @@ from .pdftext import (
     NoTextFound,
     PageText,
     PasswordRequired,
-    iter_pages,
     iter_pages_file,
     write_pages_file,
 )
@@ -77,8 +77,9 @@ def job_target(document_id: int) -> str:
     return f"document:{document_id}"
 
 
-def job_payload(document_id: int) -> dict[str, Any]:
-    return {"document_id": document_id}
+def job_payload(document_id: int, ocr: str = "auto") -> dict[str, Any]:
+    # ``ocr``: auto (pages without a text layer), always, never — see documents.scanned
+    return {"document_id": document_id, "ocr": ocr}
 
 
 def job_title(title: str) -> str:
@@ -102,14 +103,16 @@ def note_text(path: Path) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-def document_pages(paths: Any, doc: catalog.Document, report: ExtractReport) -> Iterator[PageText]:
-    """The pages of a document as the job reads them."""
+def document_pages(paths: Any, doc: catalog.Document, report: ExtractReport,
+                   ocr: str = "auto") -> Iterator[PageText]:
+    """The pages of a document as the job reads them (slides, sections, chapters count as pages)."""
     file = paths.root / doc.path
     if doc.kind == "pdf":
         sidecar = catalog.extracted_text_file(paths, doc.id)
         if sidecar.exists():   # a password-protected PDF the student unlocked in the app
             return iter_pages_file(sidecar, report=report)
-        return iter_pages(file, report=report)
+    if doc.kind != "note" or file.suffix.lower() in documents.HTML_EXTENSIONS:
+        return documents.read_pages(file, doc.kind, report, ocr, documents.words_file(paths, doc.id))
     if doc.kind == "note":
         if not file.exists():
             raise DocumentError("The file is missing from the library folder.",
@@ -282,7 +285,7 @@ def _ingest(ctx: JobContext, doc: catalog.Document, store: Any, embedder: Any,
     scope = _doc_scope(doc)
     report = ExtractReport()
     ctx.progress(0.0, "Opening the file", force=True)
-    reader = _Reader(document_pages(ctx.paths, doc, report), report)
+    reader = _Reader(document_pages(ctx.paths, doc, report, str(ctx.payload.get("ocr") or "auto")), report)
     reader.start()
     embed_sorted = _sorted_embed(embedder, EMBED_TOKENS)
     ordinal = 0
@@ -315,7 +318,8 @@ def _ingest(ctx: JobContext, doc: catalog.Document, store: Any, embedder: Any,
             written += len(batch)
             page = batch[-1].page
             total = max(report.pages, 1)
-            ctx.progress(min(page / total, 0.99), f"Indexed page {page} of {report.pages}")
+            ctx.progress(min(page / total, 0.99),
+                         report.stage or f"Indexed {report.unit.lower()} {page} of {report.pages}")
     finally:
         reader.stop.set()
         reader.join(timeout=5)
@@ -323,7 +327,7 @@ def _ingest(ctx: JobContext, doc: catalog.Document, store: Any, embedder: Any,
         raise _CannotResume()
     chunks = db.execute("SELECT count(*) FROM chunks WHERE document_id=?", (doc.id,)).fetchone()[0]
     if chunks == 0:
-        raise NoTextFound() if doc.kind == "pdf" else DocumentError("This note has no text to read.")
+        raise NoTextFound() if doc.kind == "pdf" else DocumentError("This document has no text to read.")
     # A worker killed between a batch's rows and its vectors left rows without vectors:
     # give them theirs (a rename or move meanwhile needs nothing: the index holds ids only).
     repair_vectors(db, store, embed_sorted, document_id=doc.id)
@@ -344,9 +348,10 @@ def _next(reader: _Reader, ctx: JobContext) -> tuple[str, Any]:
             ctx.check_cancelled()
             if not reader.is_alive() and reader.out.empty():
                 return "error", LecternError("Reading the file stopped unexpectedly.")
-            if reader.page_seen and reader.report.pages:
-                ctx.progress(min(reader.page_seen / reader.report.pages, 0.99) * 0.999,
-                             f"Reading page {reader.page_seen} of {reader.report.pages}")
+            rep = reader.report
+            if reader.page_seen and rep.pages:
+                ctx.progress(min(reader.page_seen / rep.pages, 0.99) * 0.999,
+                             rep.stage or f"Reading {rep.unit.lower()} {reader.page_seen} of {rep.pages}")
 
 
 # -- unlocking password-protected PDFs ----------------------------------------------------------------
@@ -367,13 +372,13 @@ def unlock_document(db: Any, paths: Any, document_id: int, password: str) -> Ext
 
 
 # -- starting the job --------------------------------------------------------------------------------
-def submit_ingest(db: Any, paths: Any, document_id: int, starter: JobStarter) -> int:
+def submit_ingest(db: Any, paths: Any, document_id: int, starter: JobStarter, ocr: str = "auto") -> int:
     """Queue the ingestion of a document and link the job to it; returns the job id."""
     doc = catalog.get_document(db, document_id)
     if doc is None:
         raise DocumentError("That document is not in the library any more.")
     catalog.set_document_state(db, document_id, QUEUED, "")
-    job_id = starter.submit(JOB_KIND, job_payload(document_id), target=job_target(document_id),
+    job_id = starter.submit(JOB_KIND, job_payload(document_id, ocr), target=job_target(document_id),
                             title=job_title(doc.title))
     db.execute("UPDATE documents SET job_id=? WHERE id=?", (job_id, document_id))
     return job_id

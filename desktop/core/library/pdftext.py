@@ -56,9 +56,13 @@ class PasswordRequired(DocumentError):
 
 
 class NoTextFound(DocumentError):
-    def __init__(self) -> None:
-        super().__init__("No text found — OCR is not supported yet.",
-                         "This looks like a scanned PDF (pictures of pages). A PDF with a text layer works.")
+    def __init__(self, ocr_tried: bool = False) -> None:
+        if ocr_tried:
+            super().__init__("No text found, not even by text recognition (OCR).",
+                             "The pages may be blank, or photos too blurred to read.")
+        else:
+            super().__init__("No text found: this looks like a scanned PDF (pictures of pages).",
+                             "Read it again with text recognition (OCR) turned on.")
 
 
 @dataclass
@@ -82,15 +86,27 @@ class ExtractReport:
     pages: int = 0
     pages_with_text: int = 0
     bad_pages: list[int] = field(default_factory=list)
+    slow_pages: list[int] = field(default_factory=list)   # text recognition ran out of time
+    ocr_pages: int = 0                                    # pages whose text came from OCR
+    notes: list[str] = field(default_factory=list)        # anything else the student should know
+    stage: str = ""        # what the reader is doing now ("Recognising text, page 3 of 40")
+    unit: str = "Page"     # what a page is called in messages (Page, Slide, Section, Chapter)
+
+    def _pages_sentence(self, numbers: list[int], what: str) -> str:
+        shown = ", ".join(str(p) for p in numbers[:12])
+        more = f" and {len(numbers) - 12} more" if len(numbers) > 12 else ""
+        word = self.unit if len(numbers) == 1 else self.unit + "s"
+        verb = "was" if len(numbers) == 1 else "were"
+        return f"{word} {shown}{more} {what} and {verb} skipped."
 
     def bad_pages_text(self) -> str:
-        if not self.bad_pages:
-            return ""
-        shown = ", ".join(str(p) for p in self.bad_pages[:12])
-        more = f" and {len(self.bad_pages) - 12} more" if len(self.bad_pages) > 12 else ""
-        word = "Page" if len(self.bad_pages) == 1 else "Pages"
-        verb = "was" if len(self.bad_pages) == 1 else "were"
-        return f"{word} {shown}{more} could not be read and {verb} skipped."
+        """Everything the student should know about a document that was read (may be "")."""
+        out = []
+        if self.bad_pages:
+            out.append(self._pages_sentence(self.bad_pages, "could not be read"))
+        if self.slow_pages:
+            out.append(self._pages_sentence(self.slow_pages, "took too long to recognise"))
+        return " ".join(out + self.notes)
 
 
 def check_file(path: Path) -> None:

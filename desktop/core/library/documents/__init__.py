@@ -1,0 +1,73 @@
+"""Readers for every kind of course file the library takes, each giving numbered pages.
+
+``read_pages`` picks the reader from the file's extension. Whatever the kind, a
+document comes out as ``PageText`` pages numbered from 1 — PDF pages, slides,
+sections of a Word file or a note, chapters of an EPUB, or the one page of a photo —
+so chunking, indexing and citing work the same for all. The original file is only
+ever read.
+
+Modules: ``slides`` (.pptx, .odp), ``wordproc`` (.docx, .odt), ``epub``, ``html_notes``,
+``legacy`` (.ppt/.doc through LibreOffice), ``images`` (photos), ``scanned`` (OCR of PDF
+pages without text), ``ocr`` (Tesseract), ``words`` (the word-box sidecar).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+from ...errors import DocumentError
+from ..pdftext import ExtractReport, PageText, iter_pages
+from .epub import read_epub
+from .html_notes import read_html
+from .images import read_image
+from .legacy import converted, libreoffice
+from .ocr import OcrUnavailable, tesseract
+from .scanned import with_ocr
+from .slides import MAX_SLIDES, read_odp, read_pptx
+from .wordproc import read_docx, read_odt
+from .words import WordBoxes, read_word_boxes, words_file
+
+OCR_MODES = ("auto", "always", "never")
+HTML_EXTENSIONS = (".html", ".htm", ".xhtml")
+
+# What a "page" is called in messages, by document kind.
+_UNITS = {"slides": "Slide", "document": "Section", "ebook": "Chapter"}
+
+
+def read_pages(file: Path, kind: str, report: ExtractReport, ocr: str = "auto",
+               words_out: Path | None = None) -> Iterator[PageText]:
+    """The pages of one file, read by the reader of its kind (a generator: reading is lazy)."""
+    if ocr not in OCR_MODES:
+        raise DocumentError(f"Unknown OCR setting '{ocr}'.", "Use auto, always or never.")
+    report.unit = _UNITS.get(kind, "Page")
+    ext = file.suffix.lower()
+    boxes = WordBoxes(words_out)
+    if kind == "pdf":
+        return with_ocr(file, iter_pages(file, report=report), report, ocr, boxes)
+    if kind == "image":
+        return read_image(file, report, ocr, boxes)
+    if ext in (".pptx", ".pptm", ".ppsx"):
+        return read_pptx(file, report)
+    if ext == ".odp":
+        return read_odp(file, report)
+    if ext in (".docx", ".docm"):
+        return read_docx(file, report)
+    if ext == ".odt":
+        return read_odt(file, report)
+    if ext == ".epub":
+        return read_epub(file, report)
+    if ext in HTML_EXTENSIONS:
+        return read_html(file, report)
+    if ext in (".ppt", ".pps", ".doc"):
+        return _legacy(file, report)
+    raise DocumentError(f"Lectern cannot read a '{kind}' document this way.")
+
+
+def _legacy(file: Path, report: ExtractReport) -> Iterator[PageText]:
+    with converted(file) as modern:
+        reader = read_pptx if modern.suffix == ".pptx" else read_docx
+        yield from reader(modern, report)
+
+
+__all__ = ["OCR_MODES", "HTML_EXTENSIONS", "MAX_SLIDES", "read_pages", "read_word_boxes", "words_file",
+           "libreoffice", "tesseract", "OcrUnavailable"]

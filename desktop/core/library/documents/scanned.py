@@ -1,0 +1,107 @@
+"""Scanned PDFs: pages without a text layer (or with garbage text) are rendered to an
+image and read by OCR; pages with real text are never touched.
+
+``--ocr auto`` (the default) recognises only those pages; ``always`` recognises every
+page (for a scan whose hidden text layer is wrong); ``never`` reads text layers only.
+Pages are rendered with poppler's ``pdftoppm`` at 300 dpi in grey, one at a time,
+under a time limit like the recognition itself.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+import unicodedata
+from pathlib import Path
+from typing import Iterator
+
+from ...errors import DocumentError
+from ..pdftext import ExtractReport, NoTextFound, PageText
+from .ocr import PAGE_TIMEOUT_S, OcrTimeout, recognise
+from .words import WordBoxes
+
+RENDER_DPI = 300
+MIN_TEXT_CHARS = 25          # fewer characters than this on a page: no real text layer
+
+
+def is_garbage(text: str) -> bool:
+    """True for a page with no usable text layer: (almost) empty, or mostly characters
+    that are not letters or digits (broken font encodings give runs of symbols, boxes,
+    private-use and replacement characters)."""
+    chars = [c for c in text if not c.isspace()]
+    if len(chars) < MIN_TEXT_CHARS:
+        return True
+    good = sum(1 for c in chars if c.isalnum() and unicodedata.category(c) not in ("Co", "Cn"))
+    punct = sum(1 for c in chars if c in ".,;:!?()[]-–—'\"%/+=*&")
+    return (good + punct * 0.5) / len(chars) < 0.6
+
+
+def render_page(pdf: Path, number: int, dpi: int = RENDER_DPI, timeout_s: float | None = None):
+    """One page as a grey PIL image."""
+    from PIL import Image
+
+    exe = shutil.which("pdftoppm")
+    if exe is None:
+        raise DocumentError("Scanned pages cannot be read: poppler's pdftoppm is not installed.",
+                            "Install poppler-utils (Debian/Ubuntu: apt install poppler-utils) and retry.")
+    with tempfile.TemporaryDirectory(prefix="lectern-render-") as tmp:
+        out = Path(tmp) / "page"
+        try:
+            subprocess.run([exe, "-r", str(dpi), "-f", str(number), "-l", str(number), "-gray", "-png",
+                            "-singlefile", str(pdf), str(out)], capture_output=True, check=False,
+                           timeout=PAGE_TIMEOUT_S if timeout_s is None else timeout_s)
+        except subprocess.TimeoutExpired:
+            raise OcrTimeout() from None
+        png = out.with_suffix(".png")
+        if not png.exists():
+            raise OSError("the page could not be rendered")
+        img = Image.open(png)
+        img.load()
+        return img
+
+
+def with_ocr(pdf: Path, pages: Iterator[PageText], report: ExtractReport, ocr: str,
+             boxes: WordBoxes | None) -> Iterator[PageText]:
+    """``pages`` (from ``pdftext.iter_pages``) with scanned pages replaced by their OCR text."""
+    if ocr == "never":
+        yield from pages
+        return
+    try:
+        for page in pages:
+            wanted = ocr == "always" or bool(page.error) or is_garbage(page.text)
+            if not wanted:
+                yield page
+                continue
+            yield _recognised(pdf, page, report, boxes, ocr)
+    except NoTextFound:
+        if report.ocr_pages == 0:
+            raise NoTextFound(ocr_tried=True) from None
+    finally:
+        report.stage = ""
+        if boxes is not None:
+            boxes.save()
+
+
+def _recognised(pdf: Path, page: PageText, report: ExtractReport, boxes: WordBoxes | None,
+                ocr: str) -> PageText:
+    report.stage = f"Recognising text, page {page.number} of {report.pages}"
+    had_text = bool(page.text.strip()) and not page.error
+    try:
+        result = recognise(render_page(pdf, page.number))
+    except OcrTimeout:
+        report.slow_pages.append(page.number)
+        return page
+    except OSError:
+        return page
+    if not result.text.strip():
+        return page
+    if ocr == "always" and had_text and not is_garbage(page.text) and len(page.text) > len(result.text):
+        return page           # the text layer says more than the picture: keep it
+    if page.error and page.number in report.bad_pages:
+        report.bad_pages.remove(page.number)
+    if not had_text:
+        report.pages_with_text += 1
+    report.ocr_pages += 1
+    if boxes is not None:
+        boxes.add(page.number, result, dpi=RENDER_DPI)
+    return PageText(page.number, result.text)
