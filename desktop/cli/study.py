@@ -18,7 +18,7 @@ from ..core.errors import LecternError, StudyError
 from ..core.runtime.services import JobsForTheNextWorker
 from ..core.storage.config import DataPaths
 from ..core.storage.db import open_db
-from ..core.study import anki_export, cards, material, review, stats, store, summaries
+from ..core.study import anki_export, cards, glossary, material, review, stats, store, summaries
 from ..workers.queue import execute_job
 from .common import emit, fail
 
@@ -48,6 +48,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--answer", default="", help="again, hard, good or easy (1-4)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_review)
+
+    p = sub.add_parser("glossary", help="the course glossary: key terms with a definition and its source")
+    p.add_argument("--subject", default="", help="a subject's name or id (default: every subject)")
+    p.add_argument("--build", action="store_true", help="find the subject's terms in its material first")
+    p.add_argument("--unknown", action="store_true", help="leave out the terms marked known")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_glossary)
 
     p = sub.add_parser("stats", help="study statistics: hours, pages, questions, cards; per subject and week")
     p.add_argument("--json", action="store_true")
@@ -151,6 +158,26 @@ def cmd_review(args: argparse.Namespace, paths: DataPaths) -> int:
     due = review.due_cards(db)
     emit({"due": len(due), "cards": [c.as_dict() for c in due]}, args.json,
          "\n".join(f"{c.id}: {c.front}" for c in due) or "Nothing is due. Well done!")
+    return 0
+
+
+def cmd_glossary(args: argparse.Namespace, paths: DataPaths) -> int:
+    paths.ensure()
+    db = open_db(paths.db)
+    try:
+        node = glossary.subject_node(db, args.subject) if args.subject else None
+        built: dict[str, Any] = {}
+        if args.build:
+            if node is None:
+                raise StudyError("Building a glossary needs a subject.", "Add --subject NAME.")
+            job = run_job(paths, db, lambda s: glossary.submit(db, s, node), args.json)
+            built = {"built": job.result}
+    except LecternError as exc:
+        return fail(exc, args.json)
+    found = glossary.terms(db, node, include_known=not args.unknown)
+    text = "\n".join(f"{t.term}: {t.definition}" for t in found) or \
+        "No glossary yet. Build one with: lectern glossary --subject NAME --build"
+    emit({"subject_id": node, "terms": [t.as_dict() for t in found], **built}, args.json, text)
     return 0
 
 

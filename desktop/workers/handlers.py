@@ -62,7 +62,14 @@ def _study_summary(ctx: JobContext) -> dict[str, Any] | None:
     return summaries.run(ctx)
 
 
+def _study_glossary(ctx: JobContext) -> dict[str, Any] | None:
+    from ..core.study import glossary
+
+    return glossary.run(ctx)
+
+
 HANDLERS: dict[str, Handler] = {
+    "study_glossary": _study_glossary,
     "study_cards": _study_cards,
     "study_summary": _study_summary,
     "sync_storage": _sync_storage,

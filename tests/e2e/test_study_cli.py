@@ -49,6 +49,10 @@ def test_summary_cards_export_review_and_stats_from_the_command_line(paths, tmp_
     assert answered["due"] > 0
     assert _json(lectern("review", "--due", "--json", data_dir=paths.root))["due"] == len(out["cards"]) - 1
 
+    terms = _json(lectern("glossary", "--subject", "biology", "--build", "--json", data_dir=paths.root))
+    assert terms["built"]["terms"] == len(terms["terms"]) >= 3
+    assert all(t["definition"] and t["citation"]["document_id"] == book for t in terms["terms"])
+
     stats = _json(lectern("stats", "--json", data_dir=paths.root))
     assert stats["cards_reviewed"] == 1 and stats["pages_indexed"] == 6 and stats["streak_days"] == 1
     assert stats["per_subject"]["Biology"]["cards"] == len(out["cards"])
@@ -59,6 +63,7 @@ def test_bad_requests_get_a_plain_message_and_a_non_zero_exit(paths, tmp_path):
     for args, words in [(("cards", "999"), "no document 999"), (("summarize", str(book), "--pages", "x"), "page range"),
                         (("summarize", str(book), "--pages", "40-50"), "no readable text"),
                         (("review", "--card", "5"), "both the card and the answer"),
+                        (("glossary", "--subject", "Astrology"), "no subject called"),
                         (("cards", str(book), "--existing", "--export", str(tmp_path / "d.apkg")), "--accept")]:
         result = lectern(*args, "--json", data_dir=paths.root)
         assert result.returncode == 1, (args, result.stdout)

@@ -255,9 +255,35 @@ M6_SYNC_UPLOADS = """
         );
 """
 
+# The course glossary: key terms per subject with a grounded definition and its citation.
+# ``key`` is the term's stemmed form (one term per subject); ``edited`` terms keep the student's
+# wording through a rebuild; ``deleted`` ones stay hidden so a rebuild does not bring them back.
+M7_GLOSSARY = """
+        CREATE TABLE glossary_terms (
+            id INTEGER PRIMARY KEY,
+            node_id INTEGER NOT NULL,
+            term TEXT NOT NULL,
+            key TEXT NOT NULL,
+            definition TEXT NOT NULL DEFAULT '',
+            document_id INTEGER,
+            page INTEGER,
+            start_s REAL,
+            support REAL NOT NULL DEFAULT 0,
+            category TEXT NOT NULL DEFAULT '',
+            related TEXT NOT NULL DEFAULT '[]',
+            frequency INTEGER NOT NULL DEFAULT 0,
+            known INTEGER NOT NULL DEFAULT 0,
+            edited INTEGER NOT NULL DEFAULT 0,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        );
+        CREATE UNIQUE INDEX glossary_terms_key ON glossary_terms(node_id, key);
+"""
+
 Migration = str | Callable[[sqlite3.Connection], None]
 MIGRATIONS: list[Migration] = [M1_INITIAL, M2_JOB_CRASHES, migrate_identity_by_id, M4_SYNC_MANIFEST, M5_STUDY,
-                               M6_SYNC_UPLOADS]
+                               M6_SYNC_UPLOADS, M7_GLOSSARY]
 
 
 def connect(path: Path) -> sqlite3.Connection:

@@ -10,8 +10,9 @@ writer        the local chat model asked one short question at a time, timed
 cards         the card-making job (model Q/A cards and cloze cards, grounded, stored as drafts)
 summaries     the summary job (map-reduce, key points with citations, Markdown)
 stats         hours, pages, questions, reviews; per subject, per week; the streak
+glossary      key terms per subject: grounded definition, citation, related terms; editable; hotwords
 """
-from . import anki_export, cards, cloze, grounding, material, review, stats, store, summaries, writer
+from . import anki_export, cards, cloze, glossary, grounding, material, review, stats, store, summaries, writer
 
-__all__ = ["anki_export", "cards", "cloze", "grounding", "material", "review", "stats", "store", "summaries",
+__all__ = ["anki_export", "cards", "cloze", "glossary", "grounding", "material", "review", "stats", "store", "summaries",
            "writer"]
