@@ -71,4 +71,5 @@ def read_image(path: Path, report: ExtractReport, ocr: str, boxes: WordBoxes | N
     report.pages_with_text = report.ocr_pages = 1
     if boxes is not None:
         boxes.add(1, page, dpi=None)
+        boxes.save()
     yield PageText(1, page.text)

@@ -92,7 +92,10 @@ def recognise(image: Any, timeout_s: float | None = None, langs: str | None = No
     timeout_s = PAGE_TIMEOUT_S if timeout_s is None else timeout_s
     env = dict(os.environ, OMP_THREAD_LIMIT="1")
     with tempfile.TemporaryDirectory(prefix="lectern-ocr-") as tmp:
-        src = Path(tmp) / "page.png"
+        # Uncompressed (PGM/PPM): writing a 300-dpi page as PNG costs a second of deflate.
+        if image.mode not in ("L", "RGB"):
+            image = image.convert("RGB")
+        src = Path(tmp) / ("page.pgm" if image.mode == "L" else "page.ppm")
         image.save(src)
         try:
             done = subprocess.run([exe, str(src), "stdout", "-l", langs or languages(), "--psm", "3", "tsv"],

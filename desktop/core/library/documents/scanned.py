@@ -47,15 +47,15 @@ def render_page(pdf: Path, number: int, dpi: int = RENDER_DPI, timeout_s: float 
     with tempfile.TemporaryDirectory(prefix="lectern-render-") as tmp:
         out = Path(tmp) / "page"
         try:
-            subprocess.run([exe, "-r", str(dpi), "-f", str(number), "-l", str(number), "-gray", "-png",
+            subprocess.run([exe, "-r", str(dpi), "-f", str(number), "-l", str(number), "-gray",
                             "-singlefile", str(pdf), str(out)], capture_output=True, check=False,
                            timeout=PAGE_TIMEOUT_S if timeout_s is None else timeout_s)
         except subprocess.TimeoutExpired:
             raise OcrTimeout() from None
-        png = out.with_suffix(".png")
-        if not png.exists():
+        pgm = out.with_suffix(".pgm")      # uncompressed grey: no time spent on PNG deflate
+        if not pgm.exists():
             raise OSError("the page could not be rendered")
-        img = Image.open(png)
+        img = Image.open(pgm)
         img.load()
         return img
 

@@ -1,0 +1,135 @@
+"""OCR with the real engine (Tesseract) on pages of a real manual rendered as scans:
+scanned PDFs (whole or some pages), photos, word boxes, time limits, bad pictures."""
+import json
+
+import pypdf
+import pytest
+
+from desktop.core.errors import DocumentError
+from desktop.core.library import documents
+from desktop.core.library.documents import ocr, scanned
+from desktop.core.library.pdftext import ExtractReport, NoTextFound
+from tests import pdfs, scans
+
+pytestmark = pytest.mark.skipif(not scans.R_FAQ.exists(), reason="r-doc-pdf is installed by scripts/bootstrap.sh")
+
+PAGE = 5          # a page of running prose in the R FAQ
+
+
+@pytest.fixture(scope="module")
+def scan(tmp_path_factory):
+    """Page 5 of the R FAQ rendered at 200 dpi, skewed 1.5° and speckled."""
+    return scans.scanned_page(scans.R_FAQ, PAGE, tmp_path_factory.mktemp("scan"))
+
+
+def _read(path, kind, ocr_mode="auto", words=None):
+    report = ExtractReport()
+    return list(documents.read_pages(path, kind, report, ocr_mode, words)), report
+
+
+def test_a_skewed_noisy_scan_of_a_real_page_is_read_accurately(scan):
+    page = ocr.recognise(scan)
+    assert scans.char_accuracy(scans.truth(scans.R_FAQ, PAGE), page.text) > 0.93
+    assert page.words and all(w.width > 0 and w.height > 0 for w in page.words)
+
+
+def test_only_the_scanned_page_of_a_mixed_pdf_is_recognised_and_keeps_its_number(scan, tmp_path):
+    text_pdf = pdfs.make_course_pdf(tmp_path / "text.pdf", n=2)
+    scan_pdf = scans.image_pdf([scan], tmp_path / "scan.pdf")
+    mixed = tmp_path / "mixed.pdf"
+    writer = pypdf.PdfWriter()
+    for src in (text_pdf, scan_pdf):
+        writer.append(str(src))
+    writer.write(str(mixed))
+    words = tmp_path / "words.jsonl"
+    pages, report = _read(mixed, "pdf", words=words)
+    layer = [p.extract_text() for p in pypdf.PdfReader(str(text_pdf)).pages]
+    assert [p.number for p in pages] == [1, 2, 3]
+    assert [p.text for p in pages[:2]] == layer, "text pages are never OCR'd"
+    assert report.ocr_pages == 1 and report.pages_with_text == 3
+    assert scans.char_accuracy(scans.truth(scans.R_FAQ, PAGE), pages[2].text) > 0.93
+    [boxes] = [json.loads(line) for line in words.read_text().splitlines()]
+    assert boxes["page"] == 3 and boxes["dpi"] == scanned.RENDER_DPI
+    texts = [w[0] for w in boxes["words"]]
+    assert "FAQ" in " ".join(texts) or len(texts) > 100
+    x, y, w, h = boxes["words"][0][1:5]
+    assert 0 <= x < boxes["width"] and 0 <= y < boxes["height"] and w > 0 and h > 0
+
+
+def test_ocr_never_leaves_a_scan_unread_with_a_plain_message(scan, tmp_path):
+    pdf = scans.image_pdf([scan], tmp_path / "scan.pdf")
+    with pytest.raises(NoTextFound) as err:
+        _read(pdf, "pdf", "never")
+    assert err.value.message == "No text found: this looks like a scanned PDF (pictures of pages)."
+
+
+def test_a_blank_scan_says_even_ocr_found_nothing(tmp_path):
+    from PIL import Image
+
+    pdf = scans.image_pdf([scans.degrade(Image.new("L", (600, 800), 255), noise=6)], tmp_path / "blank.pdf")
+    with pytest.raises(NoTextFound) as err:
+        _read(pdf, "pdf")
+    assert err.value.message == "No text found, not even by text recognition (OCR)."
+
+
+def test_garbage_text_layers_are_recognised_and_real_text_is_not():
+    assert scanned.is_garbage("")
+    assert scanned.is_garbage("\ufffd\ufffd\ufffd \ue000\ue001\ue002 ■■■■ ◆◆◆◆ ▯▯▯▯ \ufffd\ufffd\ufffd\ufffd\ufffd\ufffd")
+    assert not scanned.is_garbage("Photosynthesis turns light into chemical energy in the chloroplast.")
+
+
+def test_a_page_that_takes_too_long_is_skipped_and_reported(scan, tmp_path, monkeypatch):
+    text_pdf = pdfs.make_course_pdf(tmp_path / "text.pdf", n=1)
+    mixed = tmp_path / "mixed.pdf"
+    writer = pypdf.PdfWriter()
+    for src in (text_pdf, scans.image_pdf([scan], tmp_path / "scan.pdf")):
+        writer.append(str(src))
+    writer.write(str(mixed))
+    monkeypatch.setattr(ocr, "PAGE_TIMEOUT_S", 0.05)
+    pages, report = _read(mixed, "pdf")
+    assert report.slow_pages == [2] and report.ocr_pages == 0
+    assert pages[0].text.strip() and not pages[1].text.strip()
+    assert report.bad_pages_text() == "Page 2 took too long to recognise and was skipped."
+
+
+def test_a_photo_is_a_one_page_document_with_its_word_boxes(scan, tmp_path):
+    photo = tmp_path / "handout.jpg"
+    scan.save(photo, quality=80)
+    before = photo.read_bytes()
+    words = tmp_path / "words.jsonl"
+    pages, report = _read(photo, "image", words=words)
+    assert [p.number for p in pages] == [1] and report.pages == 1 and report.ocr_pages == 1
+    assert scans.char_accuracy(scans.truth(scans.R_FAQ, PAGE), pages[0].text) > 0.9
+    assert json.loads(words.read_text())["dpi"] is None
+    assert photo.read_bytes() == before
+
+
+def test_a_sideways_phone_photo_is_turned_upright_from_its_exif(scan, tmp_path):
+    from PIL import Image
+
+    photo = tmp_path / "sideways.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 6        # "rotate 90° clockwise to view": what a phone held sideways writes
+    scan.rotate(90, expand=True).save(photo, quality=85, exif=exif)
+    pages, _ = _read(photo, "image")
+    assert scans.char_accuracy(scans.truth(scans.R_FAQ, PAGE), pages[0].text) > 0.9
+
+
+def test_bad_pictures_say_so_plainly(tmp_path):
+    from PIL import Image
+
+    broken = tmp_path / "broken.png"
+    good = tmp_path / "good.png"
+    Image.new("L", (400, 300), 255).save(good)
+    broken.write_bytes(good.read_bytes()[:60])
+    blank = tmp_path / "wall.jpg"
+    scans.degrade(Image.new("L", (800, 600), 200), noise=15).save(blank)
+    expected = {broken: "This picture is damaged or in a format Lectern cannot open.",
+                blank: "No text was found in this picture."}
+    for path, message in expected.items():
+        with pytest.raises(DocumentError) as err:
+            _read(path, "image")
+        assert err.value.message == message
+    with pytest.raises(DocumentError) as err:
+        _read(good, "image", "never")
+    assert "turned off" in err.value.message
