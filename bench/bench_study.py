@@ -1,0 +1,101 @@
+"""Study tools on a real book: time to summarise a page range and to make its cards with the
+default model, the share of that time spent in the model, and how many citations hold their
+claim's words (summary key points, cards, glossary definitions).
+
+    python -m bench.bench_study [--pdf R-intro.pdf] [--pages 10-19] [--model qwen2.5-0.5b] [--threads 2]
+
+The book is a Debian R manual (r-doc-pdf; written by the R Core Team, not by us), read and
+chunked by Lectern's own code into a fresh data folder (no vector store is needed: the study
+tools read SQLite). Prints one JSON object; progress goes to stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import emit, real_pdf, say  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--pdf", default="R-intro.pdf")
+    ap.add_argument("--pages", default="10-19")
+    ap.add_argument("--model", default="")
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+
+    import tempfile
+
+    from desktop.core import catalog
+    from desktop.core.library.chunking import chunk_pages
+    from desktop.core.library.pdftext import read_pages
+    from desktop.core.storage import settings
+    from desktop.core.storage.db import open_db
+    from desktop.core.study import cards, glossary, grounding, material, summaries
+    from desktop.core.study.writer import open_writer
+
+    pdf = real_pdf(args.pdf)
+    db = open_db(Path(tempfile.mkdtemp(prefix="bench-study-")) / "app.db")
+    settings.update(db, chat_threads=args.threads)
+    node = catalog.ensure_path(db, "Bench", "Statistics", pdf.stem)
+    doc = catalog.add_document(db, node, "pdf", pdf.stem, pdf.name, f"files/1/{pdf.name}", "sha", 1, state="ready")
+    t0 = time.perf_counter()
+    pages, _ = read_pages(pdf)
+    for i, chunk in enumerate(chunk_pages(pages)):
+        db.execute("INSERT INTO chunks (document_id, ordinal, kind, page, text) VALUES (?,?,?,?,?)",
+                   (doc, i, "pdf", chunk.page, chunk.text))
+    say(f"read {len(pages)} pages in {time.perf_counter() - t0:.1f} s")
+    rng = material.parse_pages(args.pages)
+    pieces = material.load(db, doc, rng)
+
+    t_load = time.perf_counter()
+    writer = open_writer(db, args.model)
+    load_s = time.perf_counter() - t_load
+    say(f"model {writer.label} loaded in {load_s:.1f} s; summarising pages {args.pages}")
+
+    t1 = time.perf_counter()
+    summary, stats = summaries.summarise(db, writer, doc, rng, progress=lambda f, s: say(s))
+    summary_s = time.perf_counter() - t1
+    summary_model_s = writer.model_s
+    for p in summary.points:
+        say(f"  - {p.text}  (page {p.page}, support {p.support:.2f})")
+
+    t2 = time.perf_counter()
+    before = writer.model_s
+    counts = cards.cloze.term_counts(p.text for p in pieces)
+    made, dropped = [], 0
+    for window in material.windows(pieces, summaries.WINDOW_CHARS):
+        new, lost = cards.cards_for(writer, window, counts)
+        made += new
+        dropped += lost
+    cards_s = time.perf_counter() - t2
+    cards_model_s = writer.model_s - before
+    by_page = {p.page: p.text for p in pieces}
+    card_support = [grounding.support(f"{cards.cloze.reveal(c.front)} {c.back}", by_page[c.page]) for c in made]
+    qa = [c for c in made if c.kind == "qa"]
+
+    t3 = time.perf_counter()
+    gl = glossary.build(db, glossary.subject_node(db, "Statistics"))
+    glossary_s = time.perf_counter() - t3
+
+    emit({
+        "book": pdf.name, "pages": args.pages, "pieces": len(pieces), "model": writer.label, "threads": args.threads,
+        "model_load_s": round(load_s, 2),
+        "summary": {"seconds": round(summary_s, 1), "model_s": round(summary_model_s, 1),
+                    "model_share": round(summary_model_s / summary_s, 3), **stats,
+                    "key_points": len(summary.points),
+                    "grounded": grounding.report([p.support for p in summary.points]).as_dict()},
+        "cards": {"seconds": round(cards_s, 1), "model_s": round(cards_model_s, 1),
+                  "model_share": round(cards_model_s / cards_s, 3) if cards_s else 0,
+                  "qa": len(qa), "cloze": len(made) - len(qa), "qa_dropped_ungrounded": dropped,
+                  "grounded": grounding.report(card_support).as_dict()},
+        "glossary": {"seconds": round(glossary_s, 2), "terms": gl["terms"], "grounded": gl["grounding"]},
+    })
+
+
+if __name__ == "__main__":
+    main()
