@@ -281,9 +281,16 @@ M7_GLOSSARY = """
         CREATE UNIQUE INDEX glossary_terms_key ON glossary_terms(node_id, key);
 """
 
+# Transcription while recording: the audio position (seconds into the file) up to which the
+# segments are final, and the model that made them; a later job resumes from there.
+M8_LIVE_TRANSCRIPT = """
+        ALTER TABLE recordings ADD COLUMN live_until_s REAL NOT NULL DEFAULT 0;
+        ALTER TABLE recordings ADD COLUMN live_model TEXT NOT NULL DEFAULT '';
+"""
+
 Migration = str | Callable[[sqlite3.Connection], None]
 MIGRATIONS: list[Migration] = [M1_INITIAL, M2_JOB_CRASHES, migrate_identity_by_id, M4_SYNC_MANIFEST, M5_STUDY,
-                               M6_SYNC_UPLOADS, M7_GLOSSARY]
+                               M6_SYNC_UPLOADS, M7_GLOSSARY, M8_LIVE_TRANSCRIPT]
 
 
 def connect(path: Path) -> sqlite3.Connection:
