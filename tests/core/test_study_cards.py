@@ -10,6 +10,7 @@ from collections import Counter
 
 import pytest
 from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
+from anki.import_export_pb2 import ImportCsvRequest
 
 from desktop.core.errors import StudyError
 from desktop.core.study import anki_export, cloze, review, store
@@ -175,3 +176,24 @@ def test_an_empty_deck_is_not_exported(db, tmp_path):
     with pytest.raises(StudyError, match="no accepted cards"):
         anki_export.export(db, deck, tmp_path / "deck.apkg")
     assert not (tmp_path / "deck.apkg").exists()
+
+
+@pytest.mark.parametrize("name", ["deck.tsv", "deck.csv"])
+def test_csv_and_tsv_import_into_anki_by_their_header_lines(db, tmp_path, name):
+    deck, _ = _deck_with_cards(db, tmp_path)
+    target = tmp_path / name
+    anki_export.export(db, deck, target)
+    (tmp_path / "anki").mkdir()
+    col = Collection(str(tmp_path / "anki" / "collection.anki2"))
+    try:
+        for _ in range(2):   # the second import matches the guids: no copies
+            metadata = col.get_csv_metadata(str(target), None)   # read from the file's header lines
+            col.import_csv(ImportCsvRequest(path=str(target), metadata=metadata))
+        notes = [col.get_note(i) for i in col.find_notes("")]
+        assert len(notes) == 3
+        assert Counter(n.note_type()["name"] for n in notes) == {"Basic": 2, "Cloze": 1}
+        qa = next(n for n in notes if n.fields[0] == "What do mitochondria produce?")
+        assert qa.fields[1].startswith("Most of the cell's ATP.") and "page 2" in qa.fields[1]
+        assert "subject::Biology" in qa.tags
+    finally:
+        col.close()
