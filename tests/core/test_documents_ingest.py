@@ -1,0 +1,63 @@
+"""The ingestion job on the new kinds, through the real worker and vector store: progress
+while recognising text, word boxes kept beside the file, a slide cited as a slide."""
+import json
+
+import pytest
+
+from desktop.core import jobs, library
+from desktop.core.chat.source import Source
+from desktop.core.library import documents, ingest
+from desktop.core.search import retrieval
+from desktop.workers.submit import QueueJobs
+from tests import documents_made as made
+from tests import scans
+from tests.conftest import wait_for
+
+
+def _book(db):
+    return library.ensure_path(db, "Fall 2024", "Biology", "Reader")
+
+
+def _ingest(db, paths, path, ocr="auto"):
+    r = library.import_file(db, paths, _book(db), path, starter=QueueJobs(paths, db))
+    assert r.added, r.message
+    return r.document_id, ingest.submit_ingest(db, paths, r.document_id, QueueJobs(paths, db), ocr)
+
+
+@pytest.mark.skipif(not scans.R_FAQ.exists(), reason="r-doc-pdf is installed by scripts/bootstrap.sh")
+def test_a_scanned_pdf_shows_recognising_progress_and_keeps_word_boxes(services, paths, db, tmp_path):
+    pages = [scans.scanned_page(scans.R_FAQ, n, tmp_path, seed=n) for n in (5, 6, 7)]
+    doc_id, job_id = _ingest(db, paths, scans.image_pdf(pages, tmp_path / "scan.pdf"))
+    stages = set()
+
+    def finished():
+        job = jobs.get_job(db, job_id)
+        stages.add(job.stage)
+        return job.finished and job
+
+    job = wait_for(finished, 240, 0.05, "the OCR job to end")
+    assert job.state == jobs.DONE, job.error
+    assert any(s.startswith("Recognising text, page ") and s.endswith(" of 3") for s in stages), stages
+    doc = library.get_document(db, doc_id)
+    assert (doc.state, doc.pages, doc.error) == ("ready", 3, "")
+    assert {r["page"] for r in db.query("SELECT page FROM chunks WHERE document_id=?", [doc_id])} == {1, 2, 3}
+    boxes = [json.loads(line) for line in documents.words_file(paths, doc_id).read_text().splitlines()]
+    assert [b["page"] for b in boxes] == [1, 2, 3] and all(len(b["words"]) > 20 for b in boxes)
+    assert list(documents.read_word_boxes(paths, doc_id)) == boxes
+    # Deleting the document takes its word boxes and its folder with it.
+    folder = documents.words_file(paths, doc_id).parent
+    library.delete_document(db, paths, doc_id, retrieval.open_store(paths, db))
+    assert not folder.exists()
+
+
+def test_a_deck_read_without_ocr_is_cited_by_slide(services, paths, db, tmp_path):
+    deck = made.make_pptx(tmp_path / "Lecture 5.pptx", [
+        ("Genetics", "Mendel's peas", ""), ("Linkage", "Genes close together are inherited together",
+                                            "Morgan's fruit flies showed linkage")])
+    doc_id, job_id = _ingest(db, paths, deck, ocr="never")
+    job = wait_for(lambda: (j := jobs.get_job(db, job_id)).finished and j, 120, 0.1, "the job")
+    assert job.state == jobs.DONE, job.error
+    hit = retrieval.search(db, retrieval.open_store(paths, db), "Morgan fruit flies linkage", k=1)[0]
+    assert (hit.document_id, hit.kind, hit.page) == (doc_id, "slides", 2)
+    source = Source(1, hit.document_id, hit.kind, hit.title, hit.text, page=hit.page)
+    assert source.label() == "Lecture 5, slide 2"
