@@ -18,7 +18,7 @@ from ..core.errors import LecternError, StudyError
 from ..core.runtime.services import JobsForTheNextWorker
 from ..core.storage.config import DataPaths
 from ..core.storage.db import open_db
-from ..core.study import anki_export, cards, glossary, material, review, stats, store, summaries
+from ..core.study import anki_export, cards, glossary, material, quiz, review, stats, store, summaries
 from ..workers.queue import execute_job
 from .common import emit, fail
 
@@ -55,6 +55,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--unknown", action="store_true", help="leave out the terms marked known")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_glossary)
+
+    p = sub.add_parser("quiz", help="multiple-choice questions from your accepted cards")
+    p.add_argument("--subject", default="", help="a subject's name or id (default: every subject)")
+    p.add_argument("-n", type=int, default=10, help="how many questions (default 10)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_quiz)
 
     p = sub.add_parser("stats", help="study statistics: hours, pages, questions, cards; per subject and week")
     p.add_argument("--json", action="store_true")
@@ -178,6 +184,19 @@ def cmd_glossary(args: argparse.Namespace, paths: DataPaths) -> int:
     text = "\n".join(f"{t.term}: {t.definition}" for t in found) or \
         "No glossary yet. Build one with: lectern glossary --subject NAME --build"
     emit({"subject_id": node, "terms": [t.as_dict() for t in found], **built}, args.json, text)
+    return 0
+
+
+def cmd_quiz(args: argparse.Namespace, paths: DataPaths) -> int:
+    paths.ensure()
+    db = open_db(paths.db)
+    try:
+        questions = quiz.quiz(db, args.subject or None, max(1, args.n))
+    except LecternError as exc:
+        return fail(exc, args.json)
+    text = "\n\n".join(q.question + "".join(f"\n  {'abcd'[i]}) {c}" for i, c in enumerate(q.choices))
+                         for q in questions)
+    emit({"questions": [q.as_dict() for q in questions]}, args.json, text)
     return 0
 
 

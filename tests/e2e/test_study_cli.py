@@ -53,6 +53,9 @@ def test_summary_cards_export_review_and_stats_from_the_command_line(paths, tmp_
     assert terms["built"]["terms"] == len(terms["terms"]) >= 3
     assert all(t["definition"] and t["citation"]["document_id"] == book for t in terms["terms"])
 
+    questions = _json(lectern("quiz", "--subject", "Biology", "--json", data_dir=paths.root))["questions"]
+    assert questions and all(0 <= q["answer"] < len(q["choices"]) for q in questions)
+
     stats = _json(lectern("stats", "--json", data_dir=paths.root))
     assert stats["cards_reviewed"] == 1 and stats["pages_indexed"] == 6 and stats["streak_days"] == 1
     assert stats["per_subject"]["Biology"]["cards"] == len(out["cards"])

@@ -11,8 +11,11 @@ cards         the card-making job (model Q/A cards and cloze cards, grounded, st
 summaries     the summary job (map-reduce, key points with citations, Markdown)
 stats         hours, pages, questions, reviews; per subject, per week; the streak
 glossary      key terms per subject: grounded definition, citation, related terms; editable; hotwords
+cards_from    cards from the glossary and from a summary (no model)
+quiz          multiple-choice questions from accepted cards, wrong choices from the same subject
 """
-from . import anki_export, cards, cloze, glossary, grounding, material, review, stats, store, summaries, writer
+from . import (anki_export, cards, cards_from, cloze, glossary, grounding, material, quiz, review, stats, store,
+               summaries, writer)
 
-__all__ = ["anki_export", "cards", "cloze", "glossary", "grounding", "material", "review", "stats", "store", "summaries",
-           "writer"]
+__all__ = ["anki_export", "cards", "cards_from", "cloze", "glossary", "grounding", "material", "quiz", "review",
+           "stats", "store", "summaries", "writer"]

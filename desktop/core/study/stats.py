@@ -17,18 +17,24 @@ from .store import ACTIVE, DRAFT
 UNFILED = "(no subject)"
 
 
-def _subjects(db: sqlite_utils.Database) -> dict[int, str]:
-    """node id -> the name of the subject it is in (semester nodes map to nothing)."""
-    nodes = {r["id"]: r for r in db.query("SELECT id, parent_id, level, name FROM nodes")}
-    out: dict[int, str] = {}
+def subject_ids(db: sqlite_utils.Database) -> dict[int, int]:
+    """node id -> the id of the subject it is in (semester nodes map to nothing)."""
+    nodes = {r["id"]: r for r in db.query("SELECT id, parent_id, level FROM nodes")}
+    out: dict[int, int] = {}
     for node_id in nodes:
         current: int | None = node_id
         while current is not None and current in nodes:
             if nodes[current]["level"] == "subject":
-                out[node_id] = nodes[current]["name"]
+                out[node_id] = current
                 break
             current = nodes[current]["parent_id"]
     return out
+
+
+def _subjects(db: sqlite_utils.Database) -> dict[int, str]:
+    """node id -> the name of the subject it is in."""
+    names = {r["id"]: r["name"] for r in db.query("SELECT id, name FROM nodes WHERE level = 'subject'")}
+    return {node: names[subject] for node, subject in subject_ids(db).items()}
 
 
 def _week(ts: float) -> str:
