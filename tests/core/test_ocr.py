@@ -133,3 +133,26 @@ def test_bad_pictures_say_so_plainly(tmp_path):
     with pytest.raises(DocumentError) as err:
         _read(good, "image", "never")
     assert "turned off" in err.value.message
+
+
+def test_an_iphone_heic_photo_is_read(scan, tmp_path):
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    photo = tmp_path / "IMG_0042.HEIC"
+    scan.convert("RGB").save(photo, quality=70)
+    pages, _ = _read(photo, "image")
+    assert scans.char_accuracy(scans.truth(scans.R_FAQ, PAGE), pages[0].text) > 0.9
+
+
+def test_a_cancelled_reading_kills_the_recognition_at_once(scan):
+    import threading
+    import time
+
+    cancel = threading.Event()
+    threading.Timer(0.3, cancel.set).start()
+    big = scan.resize((scan.width * 2, scan.height * 2))
+    t0 = time.monotonic()
+    with pytest.raises(ocr.OcrStopped):
+        ocr.recognise(big, timeout_s=60, cancel=cancel)
+    assert time.monotonic() - t0 < 3

@@ -134,7 +134,7 @@ class _Reader(threading.Thread):
         self.pages = pages
         self.report = report
         self.out: queue.Queue = queue.Queue(maxsize=READ_AHEAD)
-        self.stop = threading.Event()
+        self.stop = report.cancel = threading.Event()
         self.page_seen = 0
 
     def _put(self, item: Any) -> bool:

@@ -91,6 +91,7 @@ class ExtractReport:
     notes: list[str] = field(default_factory=list)        # anything else the student should know
     stage: str = ""        # what the reader is doing now ("Recognising text, page 3 of 40")
     unit: str = "Page"     # what a page is called in messages (Page, Slide, Section, Chapter)
+    cancel: threading.Event | None = None   # set when the reading must stop (OCR children are killed)
 
     def _pages_sentence(self, numbers: list[int], what: str) -> str:
         shown = ", ".join(str(p) for p in numbers[:12])

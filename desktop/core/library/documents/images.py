@@ -61,7 +61,7 @@ def read_image(path: Path, report: ExtractReport, ocr: str, boxes: WordBoxes | N
     report.pages = 1
     report.stage = "Recognising text, page 1 of 1"
     try:
-        page = recognise(img)
+        page = recognise(img, cancel=report.cancel)
     except OcrTimeout:
         raise DocumentError("Recognising the text of this picture took too long and was stopped.",
                             "Crop the photo to the page, or take a sharper one.") from None

@@ -19,6 +19,8 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -39,6 +41,28 @@ class OcrUnavailable(DocumentError):
 
 class OcrTimeout(Exception):
     """One page took longer than its time limit (the caller skips it and says so)."""
+
+
+class OcrStopped(Exception):
+    """The reading was stopped (cancel, quit) while a page was being recognised."""
+
+
+def run_limited(args: list[str], timeout_s: float, cancel: threading.Event | None = None,
+                env: dict[str, str] | None = None) -> tuple[int, bytes, bytes]:
+    """Run a child to the end, killing it past ``timeout_s`` (OcrTimeout) or when ``cancel``
+    is set (OcrStopped), so a cancelled job never leaves an OCR process behind."""
+    deadline = time.monotonic() + timeout_s
+    with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) as proc:
+        while True:
+            try:
+                out, err = proc.communicate(timeout=max(0.0, min(0.25, deadline - time.monotonic())))
+                return proc.returncode, out, err
+            except subprocess.TimeoutExpired:
+                stopped = cancel is not None and cancel.is_set()
+                if stopped or time.monotonic() >= deadline:
+                    proc.kill()
+                    proc.communicate()
+                    raise (OcrStopped() if stopped else OcrTimeout()) from None
 
 
 @dataclass
@@ -84,7 +108,8 @@ def languages(wanted: tuple[str, ...] = DEFAULT_LANGUAGES) -> str:
     return "+".join(chosen)
 
 
-def recognise(image: Any, timeout_s: float | None = None, langs: str | None = None) -> OcrPage:
+def recognise(image: Any, timeout_s: float | None = None, langs: str | None = None,
+              cancel: threading.Event | None = None) -> OcrPage:
     """Text and word boxes of one page image (a PIL image). Raises OcrTimeout, OcrUnavailable."""
     exe = tesseract()
     if exe is None:
@@ -97,16 +122,12 @@ def recognise(image: Any, timeout_s: float | None = None, langs: str | None = No
             image = image.convert("RGB")
         src = Path(tmp) / ("page.pgm" if image.mode == "L" else "page.ppm")
         image.save(src)
-        try:
-            done = subprocess.run([exe, str(src), "stdout", "-l", langs or languages(), "--psm", "3", "tsv"],
-                                  capture_output=True, timeout=timeout_s, env=env)
-        except subprocess.TimeoutExpired:
-            raise OcrTimeout() from None
-    if done.returncode != 0:
-        raise DocumentError("Text recognition could not read this image.",
-                            done.stderr.decode(errors="replace").strip().splitlines()[-1:][0][:120]
-                            if done.stderr.strip() else "")
-    return parse_tsv(done.stdout.decode("utf-8", errors="replace"), image.width, image.height)
+        code, out, err = run_limited([exe, str(src), "stdout", "-l", langs or languages(), "--psm", "3", "tsv"],
+                                     timeout_s, cancel, env)
+    if code != 0:
+        last = err.decode(errors="replace").strip().splitlines()[-1:]
+        raise DocumentError("Text recognition could not read this image.", last[0][:120] if last else "")
+    return parse_tsv(out.decode("utf-8", errors="replace"), image.width, image.height)
 
 
 def parse_tsv(tsv: str, width: int, height: int) -> OcrPage:

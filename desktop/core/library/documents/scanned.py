@@ -9,15 +9,16 @@ under a time limit like the recognition itself.
 from __future__ import annotations
 
 import shutil
-import subprocess
 import tempfile
+import threading
 import unicodedata
 from pathlib import Path
 from typing import Iterator
 
 from ...errors import DocumentError
 from ..pdftext import ExtractReport, NoTextFound, PageText
-from .ocr import PAGE_TIMEOUT_S, OcrTimeout, recognise
+from . import ocr as engine
+from .ocr import OcrTimeout, recognise, run_limited
 from .words import WordBoxes
 
 RENDER_DPI = 300
@@ -36,7 +37,8 @@ def is_garbage(text: str) -> bool:
     return (good + punct * 0.5) / len(chars) < 0.6
 
 
-def render_page(pdf: Path, number: int, dpi: int = RENDER_DPI, timeout_s: float | None = None):
+def render_page(pdf: Path, number: int, dpi: int = RENDER_DPI, timeout_s: float | None = None,
+                cancel: threading.Event | None = None):
     """One page as a grey PIL image."""
     from PIL import Image
 
@@ -46,12 +48,8 @@ def render_page(pdf: Path, number: int, dpi: int = RENDER_DPI, timeout_s: float 
                             "Install poppler-utils (Debian/Ubuntu: apt install poppler-utils) and retry.")
     with tempfile.TemporaryDirectory(prefix="lectern-render-") as tmp:
         out = Path(tmp) / "page"
-        try:
-            subprocess.run([exe, "-r", str(dpi), "-f", str(number), "-l", str(number), "-gray",
-                            "-singlefile", str(pdf), str(out)], capture_output=True, check=False,
-                           timeout=PAGE_TIMEOUT_S if timeout_s is None else timeout_s)
-        except subprocess.TimeoutExpired:
-            raise OcrTimeout() from None
+        run_limited([exe, "-r", str(dpi), "-f", str(number), "-l", str(number), "-gray", "-singlefile",
+                     str(pdf), str(out)], engine.PAGE_TIMEOUT_S if timeout_s is None else timeout_s, cancel)
         pgm = out.with_suffix(".pgm")      # uncompressed grey: no time spent on PNG deflate
         if not pgm.exists():
             raise OSError("the page could not be rendered")
@@ -87,7 +85,7 @@ def _recognised(pdf: Path, page: PageText, report: ExtractReport, boxes: WordBox
     report.stage = f"Recognising text, page {page.number} of {report.pages}"
     had_text = bool(page.text.strip()) and not page.error
     try:
-        result = recognise(render_page(pdf, page.number))
+        result = recognise(render_page(pdf, page.number, cancel=report.cancel), cancel=report.cancel)
     except OcrTimeout:
         report.slow_pages.append(page.number)
         return page
