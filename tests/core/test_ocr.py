@@ -124,8 +124,12 @@ def test_bad_pictures_say_so_plainly(tmp_path):
     broken.write_bytes(good.read_bytes()[:60])
     blank = tmp_path / "wall.jpg"
     scans.degrade(Image.new("L", (800, 600), 200), noise=15).save(blank)
+    huge = tmp_path / "panorama.png"
+    Image.new("1", (12000, 9000), 1).save(huge)          # 108 megapixels, a small file
     expected = {broken: "This picture is damaged or in a format Lectern cannot open.",
-                blank: "No text was found in this picture."}
+                blank: "No text was found in this picture.",
+                huge: "This picture is too large to read (over 100 megapixels).",
+                tmp_path / "missing.png": "The file is missing from the library folder."}
     for path, message in expected.items():
         with pytest.raises(DocumentError) as err:
             _read(path, "image")

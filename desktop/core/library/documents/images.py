@@ -2,6 +2,7 @@
 one picture is a one-page document whose text comes from OCR."""
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -26,16 +27,21 @@ def open_image(path: Path) -> Any:
         pillow_heif.register_heif_opener()
     except ImportError:       # HEIC photos then say plainly that they cannot be opened
         pass
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    too_large = DocumentError("This picture is too large to read (over 100 megapixels).",
+                              "Scale it down or crop it to the page, then import it again.")
     try:
-        with Image.open(path) as probe:
+        with warnings.catch_warnings():   # our own limit below decides, with a plain message
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            probe = Image.open(path)
+        with probe:                          # reads the header only: the size is known before decoding
+            if probe.width * probe.height > MAX_PIXELS:
+                raise too_large
             probe.verify()    # catches truncated and damaged files before decoding them
         img = Image.open(path)
         img.load()
         img = ImageOps.exif_transpose(img)
     except Image.DecompressionBombError:
-        raise DocumentError("This picture is too large to read (over 100 megapixels).",
-                            "Scale it down or crop it to the page, then import it again.") from None
+        raise too_large from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise DocumentError("This picture is damaged or in a format Lectern cannot open.",
                             "Open it in a photo viewer and save it again as PNG or JPEG."
