@@ -85,3 +85,15 @@ def test_windows_keep_pieces_in_order_and_under_the_size():
     groups = material.windows(pieces, 1000)
     assert [p.page for g in groups for p in g] == list(range(1, 8))
     assert all(sum(len(p.text) for p in g) <= 1000 for g in groups) and len(groups) == 3
+
+
+def test_a_long_page_is_split_between_sentences_and_nothing_is_lost():
+    text = " ".join(f"Sentence number {i} says something about enzymes." for i in range(100))
+    parts = material.split_long(material.Piece(3, text, page=9), 500)
+    assert len(parts) > 1 and all(len(p.text) <= 500 and p.page == 9 for p in parts)
+    assert " ".join(p.text for p in parts) == text
+    assert all(p.text.endswith(".") for p in parts)
+    groups = material.windows([material.Piece(3, text, page=9)], 500)
+    assert sum(len(g) for g in groups) == len(parts)
+    blob = material.split_long(material.Piece(3, "x" * 1200, page=1), 500)
+    assert "".join(p.text for p in blob) == "x" * 1200

@@ -51,7 +51,7 @@ def cards_for(writer: Writer | None, window: list[Piece], counts: Any, per_windo
     out: list[NewCard] = []
     dropped = 0
     if writer is not None:
-        text = " ".join(p.text for p in window)[:WINDOW_CHARS]
+        text = writer.fit(" ".join(p.text for p in window), 80 * per_window)
         answer = writer.ask(SYSTEM, PROMPT.format(text=text, n=per_window), max_tokens=80 * per_window)
         for q, a in parse_qa(answer)[:per_window]:
             found = ground(q, a, window, threshold)

@@ -17,6 +17,7 @@ from ..errors import StudyError
 from ..timefmt import format_duration
 
 _RANGE = re.compile(r"^\s*(\d+)\s*(?:[-–:]\s*(\d+))?\s*$")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 @dataclass(frozen=True)
@@ -90,12 +91,27 @@ def _join(texts: Iterable[str]) -> str:
     return " ".join(seen)
 
 
+def split_long(piece: Piece, max_chars: int) -> list[Piece]:
+    """A piece longer than ``max_chars`` as several (same page or second), cut between sentences."""
+    if len(piece.text) <= max_chars:
+        return [piece]
+    parts: list[str] = [""]
+    for sentence in _SENTENCE_END.split(piece.text):
+        while len(sentence) > max_chars:          # one huge "sentence" (a table, a listing)
+            parts += [sentence[:max_chars], ""]
+            sentence = sentence[max_chars:]
+        if parts[-1] and len(parts[-1]) + 1 + len(sentence) > max_chars:
+            parts.append("")
+        parts[-1] = f"{parts[-1]} {sentence}".strip()
+    return [Piece(piece.document_id, t, piece.page, piece.start_s) for t in parts if t]
+
+
 def windows(pieces: list[Piece], max_chars: int) -> list[list[Piece]]:
     """Consecutive pieces grouped so each group's text stays under ``max_chars`` (a long
-    piece is a group of its own, cut later by the prompt builder)."""
+    page is split between sentences first: nothing of it is left out)."""
     groups: list[list[Piece]] = []
     size = 0
-    for p in pieces:
+    for p in (part for piece in pieces for part in split_long(piece, max_chars)):
         if groups and size + len(p.text) <= max_chars:
             groups[-1].append(p)
             size += len(p.text) + 1

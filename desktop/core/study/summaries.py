@@ -104,7 +104,7 @@ def map_reduce(writer: Writer, pieces: list[Piece], progress: Any = None,
             check()
         if progress:
             progress(0.8 * i / len(windows), f"Reading part {i + 1} of {len(windows)}")
-        text = " ".join(p.text for p in window)[:WINDOW_CHARS]
+        text = writer.fit(" ".join(p.text for p in window), 60 * POINTS_PER_PART)
         said = bullet_lines(writer.ask(SYSTEM, MAP_PROMPT.format(text=text, n=POINTS_PER_PART),
                                        max_tokens=60 * POINTS_PER_PART))[:POINTS_PER_PART]
         # A part the model says nothing usable about still counts: its most telling sentence.

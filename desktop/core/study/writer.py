@@ -19,6 +19,8 @@ from ..storage import settings as settings_mod
 # Source text per model call: about 700 tokens, which a 0.5B model reads in a few seconds
 # on 2 cores and which leaves room for the instructions and the answer in a 2048 context.
 WINDOW_CHARS = 2400
+# Tokens kept for the instructions and the chat template around the source text.
+PROMPT_RESERVE = 160
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 
 
@@ -32,6 +34,12 @@ class Writer:
     @property
     def label(self) -> str:
         return self.model.label
+
+    def fit(self, text: str, max_tokens: int) -> str:
+        """``text`` cut (at a word) so that it, the instructions and an answer of ``max_tokens``
+        fit the model's context, whatever context size the student chose."""
+        budget = self.model.n_ctx - max_tokens - PROMPT_RESERVE
+        return self.model.truncate(text, max(64, budget))
 
     def ask(self, system: str, user: str, max_tokens: int = 256) -> str:
         t0 = time.perf_counter()
