@@ -62,6 +62,11 @@ def language_from(text: str | None) -> str | None:
     return text.strip().lower()
 
 
+def model_key(resolved: models.ResolvedModel) -> str:
+    """What ``recordings.model`` / ``live_model`` store: the registry id, or the folder of a custom model."""
+    return resolved.id if resolved.id != "custom" else str(resolved.path)
+
+
 _models: dict[str, Any] = {}
 _models_lock = threading.Lock()
 
@@ -166,6 +171,9 @@ def _store(paths: DataPaths) -> Any:
         return _stores[key]
 
 
+store_for = _store
+
+
 def _prepare_indexing(paths: DataPaths) -> None:
     try:
         get_embedder()
@@ -226,17 +234,24 @@ def _transcribe(ctx: JobContext, rec_id: int, path: Path) -> dict[str, Any]:
     duration = len(audio) / SAMPLERATE
     if duration <= 0:
         raise AudioError("This lecture contains no sound.")
-    db.execute("UPDATE recordings SET duration_s=?, model=? WHERE id=?", (duration, resolved.id if
-               resolved.id != "custom" else str(resolved.path), rec_id))
+    key = model_key(resolved)
+    live_until, live_model = db.execute("SELECT live_until_s, live_model FROM recordings WHERE id=?",
+                                        (rec_id,)).fetchone()
+    db.execute("UPDATE recordings SET duration_s=?, model=? WHERE id=?", (duration, key, rec_id))
 
     # A second attempt of the same job means the worker died under the first one:
-    # keep what it stored and go on from there. A new job starts over, except for the
-    # student's corrected lines, which are never thrown away.
+    # keep what it stored and go on from there. So does a lecture transcribed while it
+    # was recorded (cut short by a crash, or left to this job at Stop): its windows up
+    # to live_until_s are final when they came from the same model. Otherwise a job
+    # starts over, except for the student's corrected lines, which are never thrown away.
     resume_from = 0.0
     if ctx.job.attempts > 1:
         row = db.execute("SELECT max(end_s), count(*) FROM segments WHERE recording_id=? AND edited=0",
                          (rec_id,)).fetchone()
         resume_from = float(row[0] or 0.0) if row[1] else 0.0
+    elif live_until and live_model == key:
+        resume_from = min(float(live_until), duration)
+        db.execute("DELETE FROM segments WHERE recording_id=? AND edited=0 AND start_s >= ?", (rec_id, resume_from))
     else:
         db.execute("DELETE FROM segments WHERE recording_id=? AND edited=0", (rec_id,))
     corrections = corrected_spans(db, rec_id)
@@ -271,6 +286,7 @@ def _transcribe(ctx: JobContext, rec_id: int, path: Path) -> dict[str, Any]:
     n_chunks = index_recording(db, ctx.paths, rec_id)
     timings["index_s"] = time.monotonic() - t
     _set_states(db, rec_id, "transcribed", "ready")
+    db.execute("UPDATE recordings SET live_until_s=0 WHERE id=?", (rec_id,))   # whole now: a re-run starts afresh
     total = db.execute("SELECT count(*) FROM segments WHERE recording_id=?", (rec_id,)).fetchone()[0]
     return {"recording_id": rec_id, "duration_s": round(duration, 3), "segments": int(total),
             "new_segments": count, "corrections_kept": len(corrections), "covered_by_corrections": kept_out,

@@ -40,6 +40,7 @@ class Settings:
     # Recording
     input_device: str = ""               # "" = system default
     live_captions: bool = True
+    transcribe_while_recording: bool = True   # False: wait until Stop (saves battery)
     # Sync (optional)
     sync_bucket: str = ""
     sync_endpoint: str = ""

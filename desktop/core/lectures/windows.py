@@ -1,0 +1,129 @@
+"""Windows of a recording that is still being written, cut at pauses.
+
+Transcribing while recording works on the file on disk, a window at a time. A window
+ends in a pause (Silero VAD, the detector Whisper's own ``vad_filter`` uses), so no
+word is ever split between two windows; a window's segments are stored with the
+window's end as one unit, so a window is either all there or not there at all.
+
+``GrowingWav`` reads the samples a ``WavWriter`` has appended so far (the header's
+sizes lag by up to a second, so the file size is what counts). ``find_cut`` picks
+where the next window ends.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .wavfile import HEADER_BYTES, read_layout
+
+RATE = 16000               # windows are handled at Whisper's rate
+MIN_WINDOW_S = 20.0        # shorter windows give Whisper too little context (and cost more per second)
+MAX_WINDOW_S = 60.0        # past this a window is cut at the quietest moment, pause or not
+MIN_PAUSE_S = 0.3          # a gap between speech this long is a place to cut
+TRAILING_PAUSE_S = 1.0     # silence this long at the live end is a pause too
+
+
+def to_16k_mono(samples: np.ndarray, rate: int, channels: int) -> np.ndarray:
+    """PCM16 frames (interleaved) as 16 kHz mono float32, the way Whisper reads a file."""
+    x = samples.astype(np.float32) * (1.0 / 32768.0)
+    if channels > 1:
+        x = x.reshape(-1, channels).mean(axis=1)
+    if rate != RATE and len(x):
+        n = int(round(len(x) * RATE / rate))
+        x = np.interp(np.linspace(0, len(x) - 1, n), np.arange(len(x)), x).astype(np.float32)
+    return x
+
+
+@dataclass
+class GrowingWav:
+    """One of our PCM16 recordings, read while the recorder still appends to it."""
+    path: Path
+    samplerate: int = RATE
+    channels: int = 1
+    data_offset: int = HEADER_BYTES
+
+    def open(self) -> "GrowingWav":
+        with open(self.path, "rb") as f:
+            layout = read_layout(f.read(256))
+        if layout is not None:
+            self.data_offset, self.samplerate, self.channels = layout.data_offset, layout.samplerate, layout.channels
+        return self
+
+    @property
+    def frame_bytes(self) -> int:
+        return 2 * self.channels
+
+    def frames_on_disk(self) -> int:
+        try:
+            size = self.path.stat().st_size
+        except OSError:
+            return 0
+        return max(0, (size - self.data_offset) // self.frame_bytes)
+
+    def seconds_on_disk(self) -> float:
+        return self.frames_on_disk() / self.samplerate
+
+    def read(self, start_s: float, end_s: float | None = None) -> np.ndarray:
+        """16 kHz mono float32 audio of [start_s, end_s) (to what is on disk when end_s is None)."""
+        first = int(round(start_s * self.samplerate))
+        last = self.frames_on_disk() if end_s is None else min(self.frames_on_disk(),
+                                                               int(round(end_s * self.samplerate)))
+        if last <= first:
+            return np.zeros(0, dtype=np.float32)
+        with open(self.path, "rb") as f:
+            f.seek(self.data_offset + first * self.frame_bytes)
+            raw = f.read((last - first) * self.frame_bytes)
+        raw = raw[: len(raw) // self.frame_bytes * self.frame_bytes]
+        return to_16k_mono(np.frombuffer(raw, dtype="<i2"), self.samplerate, self.channels)
+
+
+def speech_spans(audio: np.ndarray) -> list[tuple[int, int]]:
+    """(start, end) samples of speech, with short pauses kept apart (unlike transcription's VAD)."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    opts = VadOptions(min_silence_duration_ms=int(MIN_PAUSE_S * 1000), speech_pad_ms=0)
+    return [(int(s["start"]), int(s["end"])) for s in get_speech_timestamps(audio, opts)]
+
+
+def find_cut(audio: np.ndarray, min_s: float = MIN_WINDOW_S, max_s: float = MAX_WINDOW_S,
+             final: bool = False) -> int | None:
+    """Where the next window should end (a sample index into ``audio``), or None to wait.
+
+    ``audio`` starts where the last window ended and reaches the live end. The cut is
+    the middle of the latest pause between ``min_s`` and ``max_s``; silence already
+    reaching the live end counts as a pause. With ``final`` the whole rest is one window.
+    """
+    n = len(audio)
+    if final:
+        return n if n else None
+    if n < int(min_s * RATE):
+        return None
+    limit = min(n, int(max_s * RATE))
+    spans = speech_spans(audio[:limit])   # a backlog is taken a window at a time
+    if not spans:  # nothing said yet: the silence so far is a window of its own (Whisper skips it)
+        return limit
+    cuts: list[int] = []
+    for (_, end), (start, _) in zip(spans, spans[1:]):
+        if start - end >= int(MIN_PAUSE_S * RATE):
+            cuts.append((end + start) // 2)
+    last_end = spans[-1][1]
+    if limit - last_end >= int(TRAILING_PAUSE_S * RATE):
+        cuts.append(last_end + int(TRAILING_PAUSE_S * RATE) // 2)
+    good = [c for c in cuts if int(min_s * RATE) <= c <= limit]
+    if good:
+        return max(good)
+    if n < int(max_s * RATE):
+        return None   # wait for a pause
+    # Speech without a pause for max_s: cut at the quietest 50 ms of the window's second half.
+    return quietest(audio, limit // 2, limit)
+
+
+def quietest(audio: np.ndarray, lo: int, hi: int, frame: int = RATE // 20) -> int:
+    seg = audio[lo:hi]
+    if len(seg) < frame:
+        return hi
+    k = len(seg) // frame
+    energy = (seg[: k * frame].reshape(k, frame) ** 2).mean(axis=1)
+    return lo + int(np.argmin(energy)) * frame + frame // 2
