@@ -8,9 +8,10 @@ import pytest
 
 from desktop.core import jobs
 from desktop.core.runtime.services import JobsForTheNextWorker
-from desktop.core.study import cards, grounding, material, store, summaries
+from desktop.core.study import cards, glossary, grounding, material, store, summaries
 from desktop.core.study.writer import bullet_lines, open_writer
 from desktop.workers.queue import execute_job
+from desktop.workers.submit import QueueJobs
 from tests.conftest import wait_for
 from tests.core.test_study_material import add_book, add_lecture
 from tests.pdfs import TOPICS
@@ -123,3 +124,27 @@ def test_the_corrected_transcript_is_what_the_model_reads(db):
     db.execute("UPDATE segments SET text = 'Glycolysis splits glucose into two pyruvate molecules.', edited = 1 "
                "WHERE recording_id = ?", (rec,))
     assert "Glycolysis" in material.load(db, lecture)[0].text
+
+
+def test_a_summary_can_be_cancelled_and_stores_nothing(paths, db):
+    lecture = add_lecture(db, segments=long_lecture())
+    job_id = summaries.submit(db, JobsForTheNextWorker(db), lecture, model=TINY)
+    runner = threading.Thread(target=execute_job, args=(paths, job_id))
+    runner.start()
+    wait_for(lambda: "part 2 of" in (jobs.get_job(db, job_id).stage or ""), 120, what="the second part")
+    jobs.request_cancel(db, job_id)
+    runner.join(60)
+    assert jobs.get_job(db, job_id).state == jobs.CANCELLED
+    assert summaries.latest(db, lecture) is None
+
+
+def test_the_real_worker_runs_the_study_jobs(paths, db, tmp_path, services):
+    book = add_book(db, tmp_path)
+    starter = QueueJobs(paths, db)
+    made = cards.submit(db, starter, book, (1, 3), use_model=False)
+    terms = glossary.submit(db, starter, glossary.subject_node(db, "Biology"))
+    done = wait_for(lambda: all(jobs.get_job(db, j).finished for j in (made, terms)) and [made, terms], 120,
+                    what="the study jobs")
+    assert [jobs.get_job(db, j).state for j in done] == [jobs.DONE, jobs.DONE], [jobs.get_job(db, j).error
+                                                                                  for j in done]
+    assert store.cards(db, document_id=book) and glossary.terms(db)
