@@ -3,6 +3,8 @@
 Layout (the prototype's)::
 
     users/<user>/raw_data/<semester>/<subject>/<book>/<file>
+    users/<user>/lectures/<semester>/<subject>/<book>/<title>.<audio ext>
+    users/<user>/lectures/<semester>/<subject>/<book>/<title>.<audio ext>.lecture.json   (transcript)
 
 Names appear only in keys: locally everything is identified by id and the manifest
 maps ids to keys. A key read from the bucket is checked before any part of it can
@@ -68,11 +70,11 @@ def split_name(filename: str) -> tuple[str, str]:
     return stem, "." + ext
 
 
-def document_key(user: str, semester: str, subject: str, book: str, title: str, ext: str) -> str:
-    """The key of a book or note: the file part is its title (what the student sees and
-    renames) with the extension of its file."""
+def document_key(user: str, semester: str, subject: str, book: str, title: str, ext: str, area: str = RAW_DATA) -> str:
+    """The key of a book or note (``raw_data``) or of a lecture's audio (``lectures``): the
+    file part is its title (what the student sees and renames) with the extension of its file."""
     file = segment(title, "Untitled") + ext.lower()
-    return raw_prefix(user) + "/".join((segment(semester), segment(subject), segment(book), file))
+    return f"{user_prefix(user)}{area}/" + "/".join((segment(semester), segment(subject), segment(book), file))
 
 
 def with_suffix(key: str, suffix: str) -> str:
@@ -148,8 +150,8 @@ def parse_key(key: str, user: str) -> ParsedKey:
         raise RefusedKey(f"The bucket key {key!r} was refused: {problem}.")
     rest = key[len(user_prefix(user)):].split("/")
     area, parts = rest[0], tuple(rest[1:])
-    if area == RAW_DATA:
+    if area in (RAW_DATA, LECTURES):
         if len(parts) != 4:
             raise RefusedKey(f"The bucket key {key!r} was refused: it is not semester/subject/book/file.")
-        return ParsedKey(key, RAW_DATA, parts)
-    return ParsedKey(key, area if area == LECTURES else "other", parts)
+        return ParsedKey(key, area, parts)
+    return ParsedKey(key, "other", parts)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -23,7 +24,7 @@ from .remote import SyncConfig, talking_to
 
 log = logging.getLogger(__name__)
 MiB = 1024 * 1024
-PART_SIZE = 16 * MiB
+PART_SIZE = 8 * MiB             # as the AWS CLI: a cancel is noticed within a part or two
 THREADS = 4
 
 
@@ -56,7 +57,7 @@ def upload_in_parts(client: Any, config: SyncConfig, path: Path, key: str, sha25
             return _part(number, have["ETag"], have.get("ChecksumSHA256")), 0
         with talking_to(config):
             answer = client.upload_part(Bucket=config.bucket, Key=key, UploadId=record.upload_id, PartNumber=number,
-                                        Body=data, ChecksumSHA256=digest)
+                                        Body=_CheckedBody(data, check), ChecksumSHA256=digest)
         if progress is not None:
             progress(len(data))
         return _part(number, answer["ETag"], answer.get("ChecksumSHA256", digest)), len(data)
@@ -68,6 +69,19 @@ def upload_in_parts(client: Any, config: SyncConfig, path: Path, key: str, sha25
                                          MultipartUpload={"Parts": [part for part, _ in done]})
     pending.forget(key)
     return sum(sent for _, sent in done)
+
+
+class _CheckedBody(io.BytesIO):
+    """A part's bytes that notice a cancel while they are being sent, not only between parts."""
+
+    def __init__(self, data: bytes, check: Callable[[], None] | None) -> None:
+        super().__init__(data)
+        self._check = check
+
+    def read(self, size: int | None = -1) -> bytes:
+        if self._check is not None:
+            self._check()
+        return super().read(size)
 
 
 def _part(number: int, etag: str, checksum: str | None) -> dict[str, Any]:

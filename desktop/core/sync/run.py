@@ -7,7 +7,6 @@ connection) leaves the manifest true, so the next one completes it.
 from __future__ import annotations
 
 import logging
-import os
 import socket
 import threading
 import time
@@ -19,18 +18,17 @@ from typing import Any
 import sqlite_utils
 from filelock import FileLock, Timeout
 
-from ..catalog import get_document, kind_for
+from ..catalog import MEDIA_EXTENSIONS, kind_for
 from ..errors import JobCancelled, LecternError, SyncError
 from ..jobs import JobStarter
-from ..library import rename_document
 from ..storage.config import DataPaths
-from . import apply, manifest, multipart, transfer
-from .keys import RAW_DATA, RefusedKey, parse_key, segment
+from . import apply, lectures, manifest, multipart, steps, transfer
+from .keys import LECTURES, RAW_DATA, RefusedKey, parse_key, segment
 from .local import SYNCED_KINDS, LocalState, local_state
 from .manifest import Entry
-from .plan import (ADOPT, CONFLICT, DELETE_LOCAL, DELETE_REMOTE, DOWNLOAD, FORGET, MOVE_LOCAL, MOVE_REMOTE, SKIP,
-                   UPDATE_LOCAL, UPLOAD, Action, Plan, RemoteItem, make_plan)
+from .plan import CONFLICT, DOWNLOAD, MOVE_REMOTE, UPDATE_LOCAL, UPLOAD, Action, Plan, RemoteItem, make_plan
 from .remote import SyncConfig, explain, list_user, make_client
+from .steps import AUDIO, BOOKS, TRANSCRIPTS
 
 log = logging.getLogger(__name__)
 Report = Callable[[float, str], None]        # (fraction done, what is happening)
@@ -79,7 +77,7 @@ def read_remote(client: Any, config: SyncConfig, agreed: dict[str, Entry]) -> Re
             log.warning("refused bucket key %r: %s", obj.key, exc)
             refused.append({"key": obj.key, "reason": str(exc)})
             continue
-        if parsed.area != RAW_DATA or kind_for(Path(parsed.filename)) not in SYNCED_KINDS:
+        if stream_of(obj.key, parsed) is None:
             skipped.append({"key": obj.key, "reason": "not synced by this version of Lectern"})
             continue
         m = agreed.get(obj.key)
@@ -90,6 +88,29 @@ def read_remote(client: Any, config: SyncConfig, agreed: dict[str, Entry]) -> Re
         if there is not None:
             items.append(there)
     return Remote(items, refused, skipped)
+
+
+def stream_of(key: str, parsed: Any = None) -> str | None:
+    """books | audio | transcripts for a key this version syncs, else None."""
+    parsed = parsed or _parsed(key)
+    if parsed is None:
+        return None
+    if parsed.area == RAW_DATA:
+        return BOOKS if kind_for(Path(parsed.filename)) in SYNCED_KINDS else None
+    if parsed.area == LECTURES:
+        if lectures.is_sidecar(key):
+            return TRANSCRIPTS if lectures.audio_ext(parsed.filename[:-len(lectures.SIDECAR)]) in MEDIA_EXTENSIONS \
+                else None
+        return AUDIO if lectures.is_audio(parsed) else None
+    return None
+
+
+def _parsed(key: str) -> Any:
+    user = key.split("/")[1] if key.count("/") > 2 else ""
+    try:
+        return parse_key(key, user)
+    except (RefusedKey, SyncError):
+        return None
 
 
 def sync(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, *, client: Any = None,
@@ -120,29 +141,73 @@ def _sync(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, *, cl
     say(0.0, "Reading the bucket")
     agreed = manifest.load(db, config.target)
     remote = read_remote(client, config, agreed)
-    here = local_state(db, paths, config.user)
-    plan = make_plan(here.items, remote.items, agreed, machine=machine_name(), day=time.strftime("%Y-%m-%d"),
-                     yes_delete=yes_delete)
-    summary = Summary(dry_run, plan.counts(), [a.as_dict() for a in plan.actions], [a.as_dict() for a in plan.held],
-                      remote.refused, remote.skipped, notices=list(plan.notices))
+    summary = Summary(dry_run, refused=remote.refused, skipped=remote.skipped)
     if remote.refused:
         summary.notices.append(f"{len(remote.refused)} key(s) in the bucket were refused and not written here.")
-    for doc in here.missing:
+    run = steps.Run(db, paths, config, client, summary, starter, store, {r.key: r for r in remote.items})
+    day, machine = time.strftime("%Y-%m-%d"), machine_name()
+
+    def planned(stream: str, local: list[Any], agreed_now: dict[str, Entry], keep: Callable[[str], bool] = bool
+                ) -> Plan:
+        return make_plan([i for i in local if keep(i.key)], [r for r in remote.items if _in(r.key, stream, keep)],
+                         {k: e for k, e in agreed_now.items() if _in(k, stream, keep)}, machine=machine, day=day,
+                         yes_delete=yes_delete)
+
+    books = local_state(db, paths, config.user)
+    lect = lectures.lecture_state(db, paths, config.user, agreed)
+    for doc in books.missing + lect.audio.missing:
         summary.skipped.append({"document_id": str(doc.id), "reason": f"the file of '{doc.title}' is missing here"})
+    plans = [(BOOKS, planned(BOOKS, books.items, agreed), books),
+             (AUDIO, planned(AUDIO, lect.audio.items, agreed), lect.audio)]
     if not dry_run:
         apply.clear_stale_staging(paths)
-        _carry_out(db, paths, config, client, plan, here, remote, summary, starter, store, say, check)
+        for stream, plan, here in plans:
+            _carry_out(run, plan, here, stream, say, check)
+        # Transcripts are planned once the audio is in place (a new lecture has its id now).
+        agreed = manifest.load(db, config.target)
+        lect = lectures.lecture_state(db, paths, config.user, agreed)
+    keep = _transcript_filter(lect, agreed)
+    transcripts = (TRANSCRIPTS, _merges(planned(TRANSCRIPTS, lect.transcripts.items, agreed, keep)), lect.transcripts)
+    if not dry_run:
+        _carry_out(run, transcripts[1], transcripts[2], TRANSCRIPTS, say, check)
+        _abort_stale_uploads(db, config, client, [p for _, p, _ in plans] + [transcripts[1]])
+    for _, plan, _ in plans + [transcripts]:
+        for op, n in plan.counts().items():
+            summary.counts[op] = summary.counts.get(op, 0) + n
+        summary.actions += [a.as_dict() for a in plan.actions]
+        summary.held += [a.as_dict() for a in plan.held]
+        summary.notices += plan.notices
     summary.seconds = round(time.monotonic() - started, 3)
     say(1.0, "Done")
     return summary
 
 
-def _carry_out(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, client: Any, plan: Plan,
-               here: LocalState, remote: Remote, summary: Summary, starter: JobStarter | None, store: Any,
-               say: Report, check: Callable[[], None] | None) -> None:
-    there = {r.key: r for r in remote.items}
+def _in(key: str, stream: str, keep: Callable[[str], bool]) -> bool:
+    return stream_of(key) == stream and keep(key)
+
+
+def _transcript_filter(lect: lectures.LectureState, agreed: dict[str, Entry]) -> Callable[[str], bool]:
+    """Transcripts of lectures being transcribed here wait for the next sync."""
+    owner = {i.key: i.document_id for i in lect.audio.items}
+    owner.update({k: e.document_id for k, e in agreed.items() if stream_of(k) == AUDIO})
+    return lambda key: owner.get(lectures.audio_key_of(key)) not in lect.busy
+
+
+def _merges(plan: Plan) -> Plan:
+    """A transcript changed on both sides is merged at its own key: no conflict copy, and
+    its download is part of the merge."""
+    merged = {a.source_key for a in plan.actions if a.op == CONFLICT}
+    plan.actions[:] = [Action(steps.MERGE, a.source_key, a.document_id, reason="changed on both sides: merged")
+                       if a.op == CONFLICT else a
+                       for a in plan.actions if not (a.op == DOWNLOAD and a.key in merged)]
+    return plan
+
+
+def _carry_out(run: steps.Run, plan: Plan, here: LocalState, stream: str, say: Report,
+               check: Callable[[], None] | None) -> None:
     total = sum(a.size for a in plan.actions if a.op in (UPLOAD, CONFLICT, DOWNLOAD, UPDATE_LOCAL)) or 1
     moved = 0
+    stage = ""
     failed_conflicts: set[str] = set()
     # boto3 calls back from its transfer threads; the database connection is used by one at a time.
     guard = threading.Lock()
@@ -158,117 +223,32 @@ def _carry_out(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, 
             with guard:
                 check()
 
+    run.progress, run.check = progress, guarded_check
     for i, action in enumerate(plan.actions):
         guarded_check()
         stage = f"{action.op.replace('_', ' ')} {action.key.rsplit('/', 1)[-1]} ({i + 1} of {len(plan.actions)})"
         say(min(0.99, moved / total), stage)
         if action.op == DOWNLOAD and action.key in failed_conflicts:
-            summary.skipped.append({"key": action.key, "reason": "its conflict copy could not be kept first; "
-                                                                 "it is tried again at the next sync"})
+            run.summary.skipped.append({"key": action.key, "reason": "its conflict copy could not be kept first; "
+                                                                     "it is tried again at the next sync"})
             continue
         try:
-            _one(db, paths, config, client, action, here, there, summary, starter, store, progress, guarded_check)
+            steps.one(run, action, here, stream)
         except JobCancelled:
             raise
         except (LecternError, OSError) as exc:     # this one action failed; the others go on
-            error = exc if isinstance(exc, LecternError) else explain(exc, config)
+            error = exc if isinstance(exc, LecternError) else explain(exc, run.config)
             log.warning("sync %s %s failed: %s", action.op, action.key, error)
-            summary.errors.append({"op": action.op, "key": action.key, "error": str(error)})
+            run.summary.errors.append({"op": action.op, "key": action.key, "error": str(error)})
             if action.op == CONFLICT:
                 failed_conflicts.add(action.source_key)
-    _abort_stale_uploads(db, config, client, plan)
 
 
-def _abort_stale_uploads(db: sqlite_utils.Database, config: SyncConfig, client: Any, plan: Plan) -> None:
-    """Unfinished uploads this plan no longer needs (the file was deleted, renamed or sent
-    whole) are given up, so their parts do not linger in the bucket."""
-    writing = {a.key for a in plan.actions if a.op in (UPLOAD, CONFLICT, MOVE_REMOTE)}
+def _abort_stale_uploads(db: sqlite_utils.Database, config: SyncConfig, client: Any, plans: list[Plan]) -> None:
+    """Unfinished uploads no plan of this sync still needs (the file was deleted, renamed or
+    sent whole) are given up, so their parts do not linger in the bucket."""
+    writing = {a.key for plan in plans for a in plan.actions if a.op in (UPLOAD, CONFLICT, MOVE_REMOTE)}
     pending = manifest.PendingUploads(db, config.target)
     for key, record in pending.all().items():
         if key not in writing:
             multipart.abort(client, config, record, pending)
-
-
-def _entry(key: str, document_id: int, item: RemoteItem, mtime: float = 0.0) -> Entry:
-    return Entry(key, document_id, item.sha256 or "", item.size, item.mtime or mtime, item.etag)
-
-
-def _one(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, client: Any, a: Action,
-         here: LocalState, there: dict[str, RemoteItem], summary: Summary, starter: JobStarter | None, store: Any,
-         progress: Callable[[int], None], check: Callable[[], None] | None) -> None:
-    target = config.target
-    pending = manifest.PendingUploads(db, target)
-    doc = here.documents.get(a.document_id) if a.document_id is not None else None
-    if a.op == UPLOAD or a.op == CONFLICT:
-        assert doc is not None and a.sha256
-        sent, n = transfer.upload(client, config, here.path(paths, doc.id), a.key, a.sha256, pending=pending,
-                                  progress=progress, check=check)
-        summary.bytes_up += n
-        if a.op == CONFLICT:       # the copy from here now carries the conflict name, here and there
-            rename_document(db, doc.id, parse_key(a.key, config.user).title)
-        elif a.source_key:         # moved and edited here: the old key goes (its bytes are older)
-            transfer.delete(client, config, a.source_key)
-        manifest.record(db, target, _entry(a.key, doc.id, sent), replaces=a.source_key)
-    elif a.op == ADOPT:
-        assert doc is not None
-        manifest.record(db, target, _entry(a.key, doc.id, there[a.key]))
-    elif a.op == MOVE_REMOTE:
-        assert doc is not None and a.sha256
-        try:
-            moved_to = transfer.copy(client, config, a.source_key, a.key, a.sha256, a.size)
-        except SyncError as exc:       # a store that cannot copy on its side: send the bytes again
-            log.info("server-side copy of %s failed (%s); uploading instead", a.source_key, exc)
-            moved_to, n = transfer.upload(client, config, here.path(paths, doc.id), a.key, a.sha256,
-                                          pending=pending, progress=progress, check=check)
-            summary.bytes_up += n
-        transfer.delete(client, config, a.source_key)
-        manifest.record(db, target, _entry(a.key, doc.id, moved_to), replaces=a.source_key)
-    elif a.op == MOVE_LOCAL:
-        assert doc is not None
-        apply.follow_move(db, paths, doc, parse_key(a.key, config.user))
-        manifest.record(db, target, _entry(a.key, doc.id, there[a.key]), replaces=a.source_key)
-    elif a.op == UPDATE_LOCAL:
-        assert doc is not None
-        fetched = _fetch(client, config, a, paths, there[a.key].mtime, progress, check)
-        summary.bytes_down += fetched.size
-        apply.replace_content(db, paths, doc, fetched, starter)
-        summary.arrived.append(doc.id)
-        manifest.record(db, target, _entry(a.key, doc.id, _with_sha(there[a.key], fetched.sha256)))
-    elif a.op == DOWNLOAD:
-        parsed = parse_key(a.key, config.user)
-        fetched = _fetch(client, config, a, paths, there[a.key].mtime, progress, check)
-        summary.bytes_down += fetched.size
-        doc_id = apply.file_downloaded(db, paths, parsed, fetched, starter)
-        summary.arrived.append(doc_id)
-        manifest.record(db, target, _entry(a.key, doc_id, _with_sha(there[a.key], fetched.sha256)))
-    elif a.op == FORGET:
-        manifest.forget(db, target, a.key)
-    elif a.op == DELETE_REMOTE:
-        transfer.delete(client, config, a.key)
-        manifest.forget(db, target, a.key)
-    elif a.op == DELETE_LOCAL:
-        current = get_document(db, a.document_id) if a.document_id is not None else None
-        if current is not None:
-            apply.trash_document(db, paths, current, store)
-        manifest.forget(db, target, a.key)
-    elif a.op == SKIP:
-        summary.skipped.append({"key": a.key, "reason": a.reason})
-
-
-def _fetch(client: Any, config: SyncConfig, a: Action, paths: DataPaths, mtime: float | None,
-           progress: Callable[[int], None], check: Callable[[], None] | None) -> transfer.Fetched:
-    """Download ``a.key`` into a fresh staging folder of its own (removed again if it fails).
-    The file gets back its own mtime from the metadata (S3's Last-Modified is the upload time)."""
-    folder = apply.staging_folder(paths)
-    try:
-        fetched = transfer.download(client, config, a.key, folder, a.sha256, progress=progress, check=check)
-        if mtime:
-            os.utime(fetched.path, (mtime, mtime))
-        return fetched
-    except BaseException:
-        apply.remove_staging(folder)
-        raise
-
-
-def _with_sha(item: RemoteItem, sha256: str) -> RemoteItem:
-    return RemoteItem(item.key, item.size, item.etag, sha256, item.mtime)

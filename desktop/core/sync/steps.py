@@ -1,0 +1,208 @@
+"""Carrying out one planned action, for each stream: books and notes, lecture audio,
+lecture transcripts. The manifest is written only after the action is confirmed."""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlite_utils
+
+from ..catalog import get_document
+from ..errors import SyncError
+from ..jobs import JobStarter
+from ..library import rename_document
+from ..storage.config import DataPaths
+from . import apply, lectures, manifest, transfer
+from .keys import parse_key
+from .local import LocalState
+from .manifest import Entry
+from .plan import (ADOPT, CONFLICT, DELETE_LOCAL, DELETE_REMOTE, DOWNLOAD, FORGET, MOVE_LOCAL, MOVE_REMOTE, SKIP,
+                   UPDATE_LOCAL, UPLOAD, Action, RemoteItem)
+from .remote import SyncConfig
+
+log = logging.getLogger(__name__)
+BOOKS, AUDIO, TRANSCRIPTS = "books", "audio", "transcripts"
+MERGE = "merge"          # a transcript changed on both sides: merged here, then uploaded
+
+
+@dataclass
+class Run:
+    """What every step of one sync needs."""
+    db: sqlite_utils.Database
+    paths: DataPaths
+    config: SyncConfig
+    client: Any
+    summary: Any                               # run.Summary
+    starter: JobStarter | None
+    store: Any
+    there: dict[str, RemoteItem] = field(default_factory=dict)
+    progress: Callable[[int], None] | None = None
+    check: Callable[[], None] | None = None
+
+    @property
+    def pending(self) -> manifest.PendingUploads:
+        return manifest.PendingUploads(self.db, self.config.target)
+
+    def record(self, key: str, document_id: int, item: RemoteItem, replaces: str = "") -> None:
+        manifest.record(self.db, self.config.target,
+                        Entry(key, document_id, item.sha256 or "", item.size, item.mtime or 0.0, item.etag),
+                        replaces=replaces)
+
+
+def one(run: Run, a: Action, here: LocalState, stream: str) -> None:
+    doc = here.documents.get(a.document_id) if a.document_id is not None else None
+    if stream == TRANSCRIPTS and a.op in (UPLOAD, MERGE, DOWNLOAD, UPDATE_LOCAL, DELETE_LOCAL, MOVE_LOCAL,
+                                          MOVE_REMOTE, CONFLICT):
+        _transcript(run, a, doc)
+    elif a.op in (UPLOAD, CONFLICT):
+        assert doc is not None and a.sha256
+        sent, n = transfer.upload(run.client, run.config, here.path(run.paths, doc.id), a.key, a.sha256,
+                                  pending=run.pending, progress=run.progress, check=run.check)
+        run.summary.bytes_up += n
+        if a.op == CONFLICT:       # the copy from here now carries the conflict name, here and there
+            rename_document(run.db, doc.id, parse_key(a.key, run.config.user).title)
+        elif a.source_key:         # moved and edited here: the old key goes (its bytes are older)
+            transfer.delete(run.client, run.config, a.source_key)
+        run.record(a.key, doc.id, sent, replaces=a.source_key)
+    elif a.op == ADOPT:
+        assert doc is not None
+        run.record(a.key, doc.id, run.there[a.key])
+    elif a.op == MOVE_REMOTE:
+        assert doc is not None and a.sha256
+        try:
+            moved_to = transfer.copy(run.client, run.config, a.source_key, a.key, a.sha256, a.size)
+        except SyncError as exc:       # a store that cannot copy on its side: send the bytes again
+            log.info("server-side copy of %s failed (%s); uploading instead", a.source_key, exc)
+            moved_to, n = transfer.upload(run.client, run.config, here.path(run.paths, doc.id), a.key, a.sha256,
+                                          pending=run.pending, progress=run.progress, check=run.check)
+            run.summary.bytes_up += n
+        transfer.delete(run.client, run.config, a.source_key)
+        run.record(a.key, doc.id, moved_to, replaces=a.source_key)
+    elif a.op == MOVE_LOCAL:
+        assert doc is not None
+        apply.follow_move(run.db, run.paths, doc, parse_key(a.key, run.config.user))
+        run.record(a.key, doc.id, run.there[a.key], replaces=a.source_key)
+    elif a.op == UPDATE_LOCAL:
+        assert doc is not None
+        fetched = fetch(run, a)
+        apply.replace_content(run.db, run.paths, doc, fetched, run.starter if stream == BOOKS else None)
+        run.summary.arrived.append(doc.id)
+        run.record(a.key, doc.id, _with_sha(run.there[a.key], fetched.sha256))
+    elif a.op == DOWNLOAD:
+        parsed = parse_key(a.key, run.config.user)
+        fetched = fetch(run, a)
+        if stream == AUDIO:        # transcribed here only when the bucket has no transcript for it
+            doc_id = lectures.lecture_downloaded(run.db, run.paths, parsed, fetched,
+                                                 a.key + lectures.SIDECAR not in run.there, run.starter)
+        else:
+            doc_id = apply.file_downloaded(run.db, run.paths, parsed, fetched, run.starter)
+        run.summary.arrived.append(doc_id)
+        run.record(a.key, doc_id, _with_sha(run.there[a.key], fetched.sha256))
+    elif a.op == FORGET:
+        manifest.forget(run.db, run.config.target, a.key)
+    elif a.op == DELETE_REMOTE:
+        transfer.delete(run.client, run.config, a.key)
+        manifest.forget(run.db, run.config.target, a.key)
+    elif a.op == DELETE_LOCAL:
+        current = get_document(run.db, a.document_id) if a.document_id is not None else None
+        if current is not None:
+            apply.trash_document(run.db, run.paths, current, run.store)
+        manifest.forget(run.db, run.config.target, a.key)
+    elif a.op == SKIP:
+        run.summary.skipped.append({"key": a.key, "reason": a.reason})
+
+
+def _transcript(run: Run, a: Action, doc: Any) -> None:
+    """A lecture's transcript: made from the database here, stored into it from the bucket."""
+    db, target = run.db, run.config.target
+    if a.op == CONFLICT:                 # both sides changed it: merged at its own key, no conflict copy
+        a = Action(MERGE, a.source_key, a.document_id)
+    if a.op == DELETE_LOCAL:             # gone from the bucket: the transcript here is kept (sent again later)
+        manifest.forget(db, target, a.key)
+        return
+    if a.op == MOVE_LOCAL:               # the lecture itself was moved with its audio
+        run.record(a.key, a.document_id or 0, run.there[a.key], replaces=a.source_key)
+        return
+    if a.op in (DOWNLOAD, UPDATE_LOCAL):
+        owner = doc.id if doc is not None else _owner(run, a.key)
+        if owner is None:
+            run.summary.skipped.append({"key": a.key, "reason": "its lecture's audio is not here yet"})
+            return
+        fetched = fetch(run, a)
+        try:
+            data = lectures.read_transcript(fetched.path)
+        finally:
+            apply.remove_staging(fetched.path.parent)
+        lectures.store_transcript(db, _recording(run, owner), data, run.starter)
+        run.summary.arrived.append(owner)
+        run.record(a.key, owner, _with_sha(run.there[a.key], fetched.sha256))
+        return
+    assert doc is not None
+    rec_id = _recording(run, doc.id)
+    if a.op == MERGE:
+        fetched = fetch(run, Action(DOWNLOAD, a.key, None, sha256=run.there[a.key].sha256))
+        try:
+            theirs = lectures.read_transcript(fetched.path)
+        finally:
+            apply.remove_staging(fetched.path.parent)
+        merged = lectures.merge(lectures.transcript(db, rec_id), theirs)
+        lectures.store_transcript(db, rec_id, merged, run.starter)
+    data = lectures.transcript_bytes(db, rec_id)
+    sha = hashlib.sha256(data).hexdigest()
+    if a.op == MOVE_REMOTE:
+        try:
+            sent = transfer.copy(run.client, run.config, a.source_key, a.key, sha, len(data))
+        except SyncError:
+            sent = None
+        if sent is not None:
+            transfer.delete(run.client, run.config, a.source_key)
+            run.record(a.key, doc.id, sent, replaces=a.source_key)
+            return
+    path = lectures.write_temp(run.paths, data)
+    try:
+        sent, n = transfer.upload(run.client, run.config, path, a.key, sha, check=run.check)
+    finally:
+        apply.remove_staging(path.parent)
+    run.summary.bytes_up += n
+    if a.source_key and a.source_key != a.key:
+        transfer.delete(run.client, run.config, a.source_key)
+    run.record(a.key, doc.id, sent, replaces=a.source_key)
+
+
+def _owner(run: Run, transcript_key: str) -> int | None:
+    """The lecture (document id) whose audio is at the transcript's sibling key here."""
+    agreed = manifest.load(run.db, run.config.target)
+    entry = agreed.get(lectures.audio_key_of(transcript_key))
+    return entry.document_id if entry is not None and get_document(run.db, entry.document_id) else None
+
+
+def _recording(run: Run, document_id: int) -> int:
+    doc = get_document(run.db, document_id)
+    if doc is None or not doc.recording_id:
+        raise SyncError("That lecture is not in the library any more.")
+    return int(doc.recording_id)
+
+
+def fetch(run: Run, a: Action) -> transfer.Fetched:
+    """Download ``a.key`` into a fresh staging folder of its own (removed again if it fails).
+    The file gets back its own mtime from the metadata (S3's Last-Modified is the upload time)."""
+    folder = apply.staging_folder(run.paths)
+    mtime = run.there[a.key].mtime if a.key in run.there else None
+    try:
+        fetched = transfer.download(run.client, run.config, a.key, folder, a.sha256, progress=run.progress,
+                                    check=run.check)
+        if mtime:
+            os.utime(fetched.path, (mtime, mtime))
+    except BaseException:
+        apply.remove_staging(folder)
+        raise
+    run.summary.bytes_down += fetched.size
+    return fetched
+
+
+def _with_sha(item: RemoteItem, sha256: str) -> RemoteItem:
+    return RemoteItem(item.key, item.size, item.etag, sha256, item.mtime)
