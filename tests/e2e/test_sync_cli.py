@@ -302,3 +302,24 @@ def test_a_skewed_clock_is_named_in_minutes(tmp_path, s3_env):  # noqa: F811
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_lecture_from_a_is_searchable_on_b_without_transcribing_it_again(tmp_path, s3_server, s3_env):  # noqa: F811
+    from tests.core.test_sync_lectures import Computer, transcribed_lecture
+    from desktop.core.sync import SyncConfig
+
+    bucket = s3_server.new_bucket()
+    a, b = tmp_path / "A", tmp_path / "B"
+    setup(a, bucket, s3_server.url)
+    setup(b, bucket, s3_server.url)
+    transcribed_lecture(Computer(a, SyncConfig(bucket, "ana", s3_server.url, "us-east-1")), tmp_path)
+    assert run(a, "sync")[1]["counts"] == {"upload": 2}
+
+    code, body, err = run(b, "sync", "--wait")
+    assert code == 0, err
+    assert body["counts"] == {"download": 2}
+    code, hits, err = run(b, "search", "Which cycle fixes carbon?", "--k", "1")
+    assert code == 0, err
+    assert "Calvin cycle" in hits[0]["text"] and hits[0]["title"] == "Lecture 1"
+    kinds = {j["kind"]: j["state"] for j in run(b, "jobs")[1]}
+    assert kinds == {"sync_storage": "done", "index_lecture": "done"}     # no transcribe_recording job
