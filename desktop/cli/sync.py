@@ -80,6 +80,7 @@ def cmd_test(args: argparse.Namespace, paths: DataPaths) -> int:
 def cmd_ls(args: argparse.Namespace, paths: DataPaths) -> int:
     from ..core import sync
     from ..core.sync import manifest
+    from ..core.sync.lectures import lecture_state
     from ..core.sync.local import local_state
 
     try:
@@ -87,7 +88,9 @@ def cmd_ls(args: argparse.Namespace, paths: DataPaths) -> int:
         config = sync.load_config(db)
         client = sync.make_client(config)
         agreed = manifest.load(db, config.target)
-        here = {i.key: i for i in local_state(db, paths, config.user).items}
+        lect = lecture_state(db, paths, config.user, agreed)
+        here = {i.key: i for i in local_state(db, paths, config.user).items + lect.audio.items
+                + lect.transcripts.items}
         rows = []
         for obj in sync.list_user(client, config, args.prefix):
             problem = sync.key_problem(obj.key, config.user)

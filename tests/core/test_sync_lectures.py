@@ -136,3 +136,22 @@ def test_a_lecture_renamed_then_deleted_on_a_follows_on_b(two, tmp_path):
     assert b.sync(yes_delete=True) == {"delete_local": 1, "forget": 1}     # the transcript went with it
     assert list(b.db.query("SELECT * FROM recordings")) == []
     assert [p.suffix for p in (b.paths.root / "trash").iterdir()] == [".wav"]
+
+
+def test_a_transcript_being_redone_here_is_neither_deleted_nor_overwritten(two, tmp_path):
+    a, b, server, bucket = two
+    transcribed_lecture(a, tmp_path)
+    a.sync()
+    b.sync()
+    rec = a.lecture()["id"]
+    for state in ("transcribing", "failed"):       # re-transcription under way, then failed
+        a.db.execute("UPDATE recordings SET state=? WHERE id=?", (state, rec))
+        a.db.execute("DELETE FROM segments WHERE recording_id=? AND edited=0", (rec,))
+        assert a.sync(yes_delete=True) == {}
+    assert server.client().list_objects_v2(Bucket=bucket)["KeyCount"] == 2
+    b.correct(0, "Corrected on B meanwhile.")
+    assert b.sync() == {"upload": 1}
+    assert a.sync() == {}                            # waits until the lecture here has a transcript again
+    a.db.execute("UPDATE recordings SET state='transcribed' WHERE id=?", (rec,))
+    assert a.sync() == {"merge": 1}
+    assert ("Corrected on B meanwhile.", True) in a.lines() and (LINES[1][2], True) in a.lines()

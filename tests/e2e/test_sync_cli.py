@@ -323,3 +323,6 @@ def test_a_lecture_from_a_is_searchable_on_b_without_transcribing_it_again(tmp_p
     assert "Calvin cycle" in hits[0]["text"] and hits[0]["title"] == "Lecture 1"
     kinds = {j["kind"]: j["state"] for j in run(b, "jobs")[1]}
     assert kinds == {"sync_storage": "done", "index_lecture": "done"}     # no transcribe_recording job
+    listed = run(b, "sync", "ls", "lectures/")[1]
+    assert [(r["key"].rsplit("/", 1)[1], r["state"], r["synced"]) for r in listed] == [
+        ("Lecture 1.wav", "both", True), ("Lecture 1.wav.lecture.json", "both", True)]

@@ -14,7 +14,6 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,7 +58,8 @@ class LectureState:
     audio: LocalState
     transcripts: LocalState
     recording_of: dict[int, int]          # document id -> recording id
-    busy: set[int]                        # documents whose transcript is not settled here
+    busy: set[int]                        # documents being recorded or transcribed here
+    untranscribed: set[int]               # documents with no finished transcript here (yet, or any more)
 
 
 def lecture_state(db: sqlite_utils.Database, paths: DataPaths, user: str, agreed: dict[str, Entry]) -> LectureState:
@@ -71,6 +71,7 @@ def lecture_state(db: sqlite_utils.Database, paths: DataPaths, user: str, agreed
     missing: list[Document] = []
     recording_of: dict[int, int] = {}
     busy: set[int] = set()
+    untranscribed: set[int] = set()
     used: set[str] = set()
     known = {(e.document_id, e.size, round(e.mtime, 3)): e.sha256 for k, e in agreed.items() if not is_sidecar(k)}
     for r in db.query(_QUERY):
@@ -93,11 +94,13 @@ def lecture_state(db: sqlite_utils.Database, paths: DataPaths, user: str, agreed
         audio.append(LocalItem(doc.id, key, sha, stat.st_size, stat.st_mtime))
         if r["rec_state"] in BUSY:
             busy.add(doc.id)
-        elif r["rec_state"] == "transcribed":
+        if r["rec_state"] != "transcribed":
+            untranscribed.add(doc.id)
+        else:
             data = transcript_bytes(db, recording_of[doc.id])
             transcripts.append(LocalItem(doc.id, key + SIDECAR, hashlib.sha256(data).hexdigest(), len(data)))
     return LectureState(LocalState(audio, documents, missing), LocalState(transcripts, documents, []),
-                        recording_of, busy)
+                        recording_of, busy, untranscribed)
 
 
 # -- the transcript as a file ----------------------------------------------------------------------
@@ -223,11 +226,6 @@ def _undo(staged: StagedFile) -> None:
 
 def audio_key_of(transcript_key: str) -> str:
     return transcript_key[:-len(SIDECAR)]
-
-
-def settled(keys: Iterable[str], owner: dict[str, int], busy: set[int]) -> set[str]:
-    """The transcript keys whose lecture is not being transcribed here right now."""
-    return {k for k in keys if owner.get(audio_key_of(k)) not in busy}
 
 
 def audio_ext(filename: str) -> str:

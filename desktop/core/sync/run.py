@@ -187,10 +187,17 @@ def _in(key: str, stream: str, keep: Callable[[str], bool]) -> bool:
 
 
 def _transcript_filter(lect: lectures.LectureState, agreed: dict[str, Entry]) -> Callable[[str], bool]:
-    """Transcripts of lectures being transcribed here wait for the next sync."""
+    """Which transcripts take part in this sync. One waits while its lecture is being recorded
+    or transcribed here, and while a synced one has no finished transcript here (a failed or
+    cancelled re-transcription): it must not read as deleted. A lecture that never had one
+    here takes the bucket's."""
     owner = {i.key: i.document_id for i in lect.audio.items}
     owner.update({k: e.document_id for k, e in agreed.items() if stream_of(k) == AUDIO})
-    return lambda key: owner.get(lectures.audio_key_of(key)) not in lect.busy
+
+    def keep(key: str) -> bool:
+        doc = owner.get(lectures.audio_key_of(key))
+        return doc not in lect.busy and not (doc in lect.untranscribed and key in agreed)
+    return keep
 
 
 def _merges(plan: Plan) -> Plan:
