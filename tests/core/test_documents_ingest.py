@@ -51,12 +51,18 @@ def test_a_scanned_pdf_shows_recognising_progress_and_keeps_word_boxes(services,
 
 
 def test_a_deck_read_without_ocr_is_cited_by_slide(services, paths, db, tmp_path):
+    # Slides repeat their title and a reminder from slide to slide: that is content, not a
+    # running header, and every slide must stay searchable.
     deck = made.make_pptx(tmp_path / "Lecture 5.pptx", [
-        ("Genetics", "Mendel's peas", ""), ("Linkage", "Genes close together are inherited together",
-                                            "Morgan's fruit flies showed linkage")])
+        ("Genetics", "Mendel's peas", "Exam topic"), ("Linkage", "Genes close together are inherited together",
+                                                       "Morgan's fruit flies showed linkage"),
+        *[("Genetics", f"Cross number {i}: a dihybrid ratio of 9:3:3:1", "Exam topic") for i in range(3, 7)]])
     doc_id, job_id = _ingest(db, paths, deck, ocr="never")
     job = wait_for(lambda: (j := jobs.get_job(db, job_id)).finished and j, 120, 0.1, "the job")
     assert job.state == jobs.DONE, job.error
+    rows = list(db.query("SELECT page, text FROM chunks WHERE document_id=? ORDER BY page", [doc_id]))
+    assert [r["page"] for r in rows] == [1, 2, 3, 4, 5, 6]
+    assert all(r["text"].startswith(("Genetics", "Linkage")) and "Notes:" in r["text"] for r in rows)
     hit = retrieval.search(db, retrieval.open_store(paths, db), "Morgan fruit flies linkage", k=1)[0]
     assert (hit.document_id, hit.kind, hit.page) == (doc_id, "slides", 2)
     source = Source(1, hit.document_id, hit.kind, hit.title, hit.text, page=hit.page)

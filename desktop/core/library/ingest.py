@@ -129,13 +129,14 @@ def document_pages(paths: Any, doc: catalog.Document, report: ExtractReport,
 class _Reader(threading.Thread):
     """Produces (page, chunk) batches ahead of the embedder; stops when told to."""
 
-    def __init__(self, pages: Iterator[PageText], report: ExtractReport) -> None:
+    def __init__(self, pages: Iterator[PageText], report: ExtractReport, boilerplate: bool = True) -> None:
         super().__init__(name="ingest-reader", daemon=True)
         self.pages = pages
         self.report = report
         self.out: queue.Queue = queue.Queue(maxsize=READ_AHEAD)
         self.stop = report.cancel = threading.Event()
         self.page_seen = 0
+        self.boilerplate = boilerplate
 
     def _put(self, item: Any) -> bool:
         while not self.stop.is_set():
@@ -154,7 +155,7 @@ class _Reader(threading.Thread):
     def run(self) -> None:
         batch: list[TextChunk] = []
         try:
-            for chunk in chunk_pages(self._pages_counted()):
+            for chunk in chunk_pages(self._pages_counted(), self.boilerplate):
                 batch.append(chunk)
                 if len(batch) >= BATCH:
                     if not self._put(("batch", batch)):
@@ -285,7 +286,10 @@ def _ingest(ctx: JobContext, doc: catalog.Document, store: Any, embedder: Any,
     scope = _doc_scope(doc)
     report = ExtractReport()
     ctx.progress(0.0, "Opening the file", force=True)
-    reader = _Reader(document_pages(ctx.paths, doc, report, str(ctx.payload.get("ocr") or "auto")), report)
+    # Running headers and footers are a thing of printed pages; a slide's or a chapter's
+    # repeated line (a title over several slides) is content.
+    reader = _Reader(document_pages(ctx.paths, doc, report, str(ctx.payload.get("ocr") or "auto")), report,
+                     boilerplate=doc.kind in ("pdf", "note"))
     reader.start()
     embed_sorted = _sorted_embed(embedder, EMBED_TOKENS)
     ordinal = 0

@@ -18,8 +18,11 @@ MAX_SLIDES = 1000
 
 
 def _shape_lines(shape: Any) -> Iterator[str]:
-    from pptx.enum.shapes import MSO_SHAPE_TYPE
+    from pptx.enum.shapes import MSO_SHAPE_TYPE, PP_PLACEHOLDER
 
+    if getattr(shape, "is_placeholder", False) and shape.placeholder_format.type in (
+            PP_PLACEHOLDER.FOOTER, PP_PLACEHOLDER.SLIDE_NUMBER, PP_PLACEHOLDER.DATE):
+        return              # the same footer on every slide says nothing about this one
     if shape.shape_type == MSO_SHAPE_TYPE.GROUP:
         for inner in shape.shapes:
             yield from _shape_lines(inner)
