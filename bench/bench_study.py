@@ -3,6 +3,12 @@ default model, the share of that time spent in the model, and how many citations
 claim's words (summary key points, cards, glossary definitions).
 
     python -m bench.bench_study [--pdf R-intro.pdf] [--pages 10-19] [--model qwen2.5-0.5b] [--threads 2]
+    python -m bench.bench_study --lecture [--faq-page 7]
+
+With ``--lecture``, a page of the R FAQ (prose not written by us) is spoken by espeak-ng and
+transcribed by the default Whisper model, with and without the subject's glossary terms (found
+in the FAQ's first chapters) as hotwords: word error rate overall and on the course terms; then
+the transcript is summarised and the seconds its key points cite are checked.
 
 The book is a Debian R manual (r-doc-pdf; written by the R Core Team, not by us), read and
 chunked by Lectern's own code into a fresh data folder (no vector store is needed: the study
@@ -26,7 +32,11 @@ def main() -> None:
     ap.add_argument("--pages", default="10-19")
     ap.add_argument("--model", default="")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--lecture", action="store_true")
+    ap.add_argument("--faq-page", type=int, default=7)
     args = ap.parse_args()
+    if args.lecture:
+        return lecture(args)
 
     import tempfile
 
@@ -95,6 +105,96 @@ def main() -> None:
                   "grounded": grounding.report(card_support).as_dict()},
         "glossary": {"seconds": round(glossary_s, 2), "terms": gl["terms"], "grounded": gl["grounding"]},
     })
+
+
+def _book(db, pdf: Path, subject: str) -> int:
+    from desktop.core import catalog
+    from desktop.core.library.chunking import chunk_pages
+    from desktop.core.library.pdftext import read_pages
+
+    node = catalog.ensure_path(db, "Bench", subject, pdf.stem)
+    doc = catalog.add_document(db, node, "pdf", pdf.stem, pdf.name, f"files/1/{pdf.name}", f"sha-{pdf.name}", 1,
+                               state="ready")
+    pages, _ = read_pages(pdf)
+    for i, chunk in enumerate(chunk_pages(pages)):
+        db.execute("INSERT INTO chunks (document_id, ordinal, kind, page, text) VALUES (?,?,?,?,?)",
+                   (doc, i, "pdf", chunk.page, chunk.text))
+    return doc
+
+
+def lecture(args: argparse.Namespace) -> None:
+    import tempfile
+
+    from bench.bench_wer import normalise, wer
+    from desktop.core import catalog, models
+    from desktop.core.library.pdftext import read_pages
+    from desktop.core.lectures.transcribe import BEAM_SIZE, decode, load_whisper, transcribe_array
+    from desktop.core.storage import settings
+    from desktop.core.storage.db import open_db
+    from desktop.core.study import glossary, grounding, summaries
+    from desktop.core.study.writer import open_writer
+    from tests.audio import speech_wav
+
+    faq = real_pdf("R-FAQ.pdf")
+    tmp = Path(tempfile.mkdtemp(prefix="bench-study-lecture-"))
+    db = open_db(tmp / "app.db")
+    settings.update(db, chat_threads=args.threads)
+    book = _book(db, faq, "R")
+    subject = glossary.subject_node(db, "R")
+    glossary.build(db, subject)
+    hotwords = glossary.hotwords(db, subject)
+    say(f"hotwords: {hotwords}")
+
+    page = next(p for p in read_pages(faq)[0] if p.number == args.faq_page)
+    spoken = " ".join(" ".join(page.text.splitlines()[1:]).split())   # without the running header
+    audio = decode(speech_wav(spoken, tmp / "lecture.wav"))
+    say(f"lecture: {len(spoken.split())} words, {len(audio) / 16000:.0f} s of speech")
+    model = load_whisper(models.resolve(models.TRANSCRIPTION, None))
+    reference = normalise(spoken)
+    terms = [t.term for t in glossary.terms(db, subject)]
+    term_words = {w for t in terms for w in normalise(t)}
+
+    def measure(hot: str | None) -> tuple[list, dict]:
+        t0 = time.perf_counter()
+        if hot:
+            raw, _ = model.transcribe(audio, beam_size=BEAM_SIZE, vad_filter=True, hotwords=hot)
+            segs = [(s.start, s.end, s.text.strip()) for s in raw if s.text.strip()]
+        else:
+            segs = [(s.start, s.end, s.text) for s in transcribe_array(model, audio, None)[0]]
+        hyp = normalise(" ".join(t for _, _, t in segs))
+        rate = wer(reference, hyp)[0]
+        ref_terms = [w for w in reference if w in term_words]
+        term_rate = wer(ref_terms, [w for w in hyp if w in term_words])[0] if ref_terms else 0.0
+        return segs, {"wer": round(rate, 4), "term_words": len(ref_terms), "term_wer": round(term_rate, 4),
+                      "seconds": round(time.perf_counter() - t0, 1)}
+
+    segs, plain = measure(None)
+    _, hot = measure(hotwords)
+    say(f"WER without hotwords {plain}, with {hot}")
+
+    node = catalog.ensure_path(db, "Bench", "R")
+    rec = int(db.execute("INSERT INTO recordings (title, node_id, path, state, duration_s, created_at)"
+                         " VALUES (?,?,?,?,?,?)", ("What is R?", node, "recordings/1.wav", "ready",
+                                                   len(audio) / 16000, time.time())).lastrowid)
+    for i, (a, b, text) in enumerate(segs):
+        db.execute("INSERT INTO segments (recording_id, idx, start_s, end_s, text) VALUES (?,?,?,?,?)",
+                   (rec, i, a, b, text))
+    doc = catalog.add_document(db, node, "lecture", "What is R?", "1.wav", "recordings/1.wav", "sha-lecture", 1,
+                               recording_id=rec, state="ready")
+    db.execute("UPDATE recordings SET document_id = ? WHERE id = ?", (doc, rec))
+    writer = open_writer(db, args.model)
+    t1 = time.perf_counter()
+    summary, stats = summaries.summarise(db, writer, doc)
+    summary_s = time.perf_counter() - t1
+    for p in summary.points:
+        say(f"  - {p.text}  ({p.start_s:.0f} s, support {p.support:.2f})")
+    emit({"lecture_source": f"R-FAQ.pdf page {args.faq_page}", "audio_s": round(len(audio) / 16000, 1),
+          "segments": len(segs), "whisper_without_hotwords": plain, "whisper_with_hotwords": hot,
+          "hotwords": hotwords,
+          "summary": {"seconds": round(summary_s, 1), "model_s": round(writer.model_s, 1),
+                      "model_share": round(writer.model_s / summary_s, 3), **stats, "key_points": len(summary.points),
+                      "grounded": grounding.report([p.support for p in summary.points]).as_dict()},
+          "model": writer.label})
 
 
 if __name__ == "__main__":

@@ -65,3 +65,12 @@ def test_unknown_subjects_and_empty_ones_get_plain_messages(db):
     empty = catalog.ensure_path(db, "Fall 2025", "Chemistry")
     with pytest.raises(StudyError, match="no ingested books"):
         glossary.build(db, empty)
+
+
+def test_web_and_mail_addresses_give_no_terms():
+    pieces = [material.Piece(1, "Packages come from the https://cran.r-project.org/web/packages site of CRAN, "
+                                "and mail goes to the R-devel@r-project.org list.", page=1),
+              material.Piece(1, "Find CRAN packages on the https://www.r-project.org site or write to the "
+                                "R-help@r-project.org list.", page=2)]
+    found = {f.term for f in glossary.find_terms(pieces, {1: "FAQ"})}
+    assert "CRAN" in found and not {"https", "www", "project"} & {w for t in found for w in t.split()}

@@ -33,6 +33,8 @@ JOB_KIND = "study_glossary"
 MAX_TERMS = 40
 RELATED = 4
 _WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'-]*")
+# Web and mail addresses are no vocabulary ("https", "www").
+_URL = re.compile(r"\b(?:https?://|www\.)\S+|\S+@\S+\.\w+|\(?https?:?\s*//\S*")
 _DEFINES = re.compile(r"\b(?:is|are|means|refers to|is called|are called|produce|produces|converts?|"
                       r"consists? of|contains?|forms?|makes?)\b", re.IGNORECASE)
 # Words that are common in any course text but are no course's vocabulary.
@@ -85,7 +87,7 @@ _BEFORE_NOUN = set("the a an of and or in on by to its their each every one two 
 
 def _candidates(text: str) -> list[tuple[str, bool]]:
     """(word or two-word phrase, used as a noun here) for each candidate of a passage."""
-    words = _WORD.findall(text)
+    words = _WORD.findall(_URL.sub(" ", text))
     out: list[tuple[str, bool]] = []
     for i, w in enumerate(words):
         lw = w.lower()
