@@ -56,6 +56,29 @@ def test_only_the_scanned_page_of_a_mixed_pdf_is_recognised_and_keeps_its_number
     assert 0 <= x < boxes["width"] and 0 <= y < boxes["height"] and w > 0 and h > 0
 
 
+def test_ocr_always_replaces_a_wrong_hidden_text_layer_and_auto_keeps_it(scan, tmp_path):
+    import io
+
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.add_page()
+    buf = io.BytesIO()
+    scan.save(buf, format="PNG")
+    pdf.image(buf, x=0, y=0, w=210)
+    pdf.set_font("helvetica", size=10)
+    pdf.text_mode = "INVISIBLE"          # what a scanner's bad OCR leaves under the picture
+    for i in range(20):
+        pdf.text(20, 20 + i * 10, "Lorem ipsum dolor sit amet, consectetur adipiscing elit.")
+    path = tmp_path / "bad layer.pdf"
+    pdf.output(str(path))
+    [auto], _ = _read(path, "pdf", "auto")
+    assert auto.text.startswith("Lorem ipsum"), "a page with real-looking text is never OCR'd in auto"
+    [always], report = _read(path, "pdf", "always")
+    assert report.ocr_pages == 1 and "Lorem" not in always.text
+    assert scans.char_accuracy(scans.truth(scans.R_FAQ, PAGE), always.text) > 0.9
+
+
 def test_ocr_never_leaves_a_scan_unread_with_a_plain_message(scan, tmp_path):
     pdf = scans.image_pdf([scan], tmp_path / "scan.pdf")
     with pytest.raises(NoTextFound) as err:

@@ -5,8 +5,9 @@ document is cut at its <h1>/<h2> headings into sections, one "page" each.
 """
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from ...errors import DocumentError
 from ..pdftext import ExtractReport, PageText
@@ -18,11 +19,17 @@ _BLOCKS = ("p", "li", "pre", "blockquote", "dd", "dt", "tr", "figcaption", "capt
 SECTION_TAGS = ("h1", "h2")
 
 
+def _soup(markup: str | bytes) -> Any:
+    from bs4 import BeautifulSoup, XMLParsedAsHTMLWarning
+
+    with warnings.catch_warnings():   # EPUB chapters are XHTML: the lenient HTML parser reads them well
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        return BeautifulSoup(markup, "lxml")
+
+
 def html_sections(markup: str | bytes) -> list[tuple[str, str]]:
     """(title, text) sections of an HTML document, cut at h1/h2."""
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(markup, "lxml")
+    soup = _soup(markup)
     for tag in soup.find_all(_DROP):
         tag.decompose()
     body = soup.body or soup
@@ -46,9 +53,7 @@ def html_sections(markup: str | bytes) -> list[tuple[str, str]]:
 
 
 def html_title(markup: str | bytes) -> str:
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(markup, "lxml")
+    soup = _soup(markup)
     return soup.title.get_text(strip=True) if soup.title else ""
 
 

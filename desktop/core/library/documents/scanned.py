@@ -70,7 +70,7 @@ def with_ocr(pdf: Path, pages: Iterator[PageText], report: ExtractReport, ocr: s
             if not wanted:
                 yield page
                 continue
-            yield _recognised(pdf, page, report, boxes, ocr)
+            yield _recognised(pdf, page, report, boxes)
     except NoTextFound:
         if report.ocr_pages == 0:
             raise NoTextFound(ocr_tried=True) from None
@@ -80,8 +80,7 @@ def with_ocr(pdf: Path, pages: Iterator[PageText], report: ExtractReport, ocr: s
             boxes.save()
 
 
-def _recognised(pdf: Path, page: PageText, report: ExtractReport, boxes: WordBoxes | None,
-                ocr: str) -> PageText:
+def _recognised(pdf: Path, page: PageText, report: ExtractReport, boxes: WordBoxes | None) -> PageText:
     report.stage = f"Recognising text, page {page.number} of {report.pages}"
     had_text = bool(page.text.strip()) and not page.error
     try:
@@ -93,8 +92,6 @@ def _recognised(pdf: Path, page: PageText, report: ExtractReport, boxes: WordBox
         return page
     if not result.text.strip():
         return page
-    if ocr == "always" and had_text and not is_garbage(page.text) and len(page.text) > len(result.text):
-        return page           # the text layer says more than the picture: keep it
     if page.error and page.number in report.bad_pages:
         report.bad_pages.remove(page.number)
     if not had_text:
