@@ -32,7 +32,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--title", default="")
     p.add_argument("--semester", default="")
     p.add_argument("--subject", default="")
-    p.add_argument("--transcribe", action="store_true", help="queue its transcription when done")
+    p.add_argument("--transcribe", action="store_true",
+                   help="transcribe while recording (the rest is queued at the end unless --wait)")
+    p.add_argument("--wait", action="store_true", help="with --transcribe: exit when the full transcript is ready")
+    p.add_argument("--model", default="", help="base, tiny.en or a CTranslate2 Whisper folder (default: settings)")
+    p.add_argument("--language", default="", help="auto, or a language code such as en, fr, de")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_record)
 
@@ -128,35 +132,84 @@ def cmd_transcribe(args: argparse.Namespace, paths: DataPaths) -> int:
 
 
 def cmd_record(args: argparse.Namespace, paths: DataPaths) -> int:
-    from ..core import lectures
     from ..core.storage.db import open_db
-    from ..core.lectures.recorder import Recorder
+    from ..core.runtime.services import ensure_services
 
     paths.ensure()
     db = open_db(paths.db)
     try:
-        node_id = _node(db, args.semester, args.subject)
-        rec = Recorder(paths, title=args.title or lectures.default_title(db, node_id), node_id=node_id,
-                       device=args.device)
-        rec_id = rec.start()
-        target = int(args.seconds * rec.samplerate)
-        announced = False
-        while rec.running and rec.frames_written < target:
-            if not announced and rec.frames_written:
-                announced = True
-                print(f"lectern: recording {rec_id} started on '{rec.device.name if rec.device else ''}' "
-                      f"at {rec.samplerate} Hz -> {rec.path}", file=sys.stderr, flush=True)
-            time.sleep(0.01)
-        result = rec.stop(wait=True)
-        assert result is not None
-        out = result.as_dict()
-        out["device"] = rec.device.name if rec.device else ""
-        out["title"] = lectures.get_recording(db, rec_id).title
-        if args.transcribe:
-            out["job_id"] = lectures.submit_transcription(db, paths, rec_id, QueueJobs(paths, db))
+        if args.model:
+            from ..core import models
+            from ..core.lectures.transcribe import model_choice_from
+
+            models.resolve(models.TRANSCRIPTION, model_choice_from(args.model))  # a plain error before recording
+        if args.transcribe and args.wait:
+            # Indexing while recording needs the vector store: start it (or use the open app's) first.
+            with ensure_services(paths):
+                return _record(args, paths, db)
+        return _record(args, paths, db)
     except LecternError as exc:
         return fail(exc, args.json)
-    emit(out, args.json, f"recorded {out['duration_s']:.1f} s to {out['path']}")
+
+
+def _record(args: argparse.Namespace, paths: DataPaths, db: Any) -> int:
+    from ..core import lectures
+    from ..core.lectures.live_transcriber import attach
+    from ..core.lectures.recorder import Recorder
+
+    node_id = _node(db, args.semester, args.subject)
+    rec = Recorder(paths, title=args.title or lectures.default_title(db, node_id), node_id=node_id,
+                   device=args.device)
+    rec_id = rec.start()
+    # Without --wait nothing is indexed here (no vector store is started): the job does it.
+    live = attach(rec, model=args.model or None, language=args.language or None,
+                  index=args.wait) if args.transcribe else None
+    target = int(args.seconds * rec.samplerate)
+    announced = False
+    shown = ""
+    while rec.running and rec.frames_written < target:
+        if not announced and rec.frames_written:
+            announced = True
+            print(f"lectern: recording {rec_id} started on '{rec.device.name if rec.device else ''}' "
+                  f"at {rec.samplerate} Hz -> {rec.path}", file=sys.stderr, flush=True)
+        if live is not None and not args.json:
+            line = live.status().message
+            if line != shown:
+                print(f"lectern: {line}", file=sys.stderr, flush=True)
+                shown = line
+        time.sleep(0.01)
+    result = rec.stop(wait=True)
+    stopped = time.monotonic()
+    assert result is not None
+    out = result.as_dict()
+    out["device"] = rec.device.name if rec.device else ""
+    out["title"] = lectures.get_recording(db, rec_id).title
+    if live is not None and args.wait:
+        live.wait()
+        if live.error:
+            raise LecternError(f"The transcript could not be finished: {live.error}",
+                               f"The recording is saved; transcribe it again with `lectern transcribe` "
+                               f"or from the Library.")
+        out["transcript_ready_s"] = round(max(0.0, live.finished_at - stopped), 3)
+        out["transcript"] = live.status().as_dict()
+        out["windows"] = len(live.windows)
+        segs = lectures.segments(db, rec_id)
+        out["text"] = " ".join(s.text for s in segs)
+        out["segments"] = [{"start": s.start_s, "end": s.end_s, "text": s.text} for s in segs]
+        text = out["text"]
+    elif args.transcribe:
+        if live is not None:
+            live.abandon()   # its last window is finished first, so the job never repeats it
+            out["transcribed_s"] = round(live.status().transcribed_s, 3)
+        out["job_id"] = lectures.submit_transcription(db, paths, rec_id, QueueJobs(paths, db),
+                                                      model=args.model or None, language=args.language or None)
+        out["queue"] = str(paths.queue_db)
+        out["runs_it"] = "the Lectern window when it is open, or `lectern worker`"
+        text = (f"recorded {out['duration_s']:.1f} s to {out['path']}; the rest of its transcript is job "
+                f"{out['job_id']} in {out['queue']}, which {out['runs_it']} will run")
+    else:
+        text = f"recorded {out['duration_s']:.1f} s to {out['path']}"
+    emit(out, args.json, text)
     if result.error is not None:
         print(f"lectern: {result.error}", file=sys.stderr)
         return 1
