@@ -89,7 +89,7 @@ def cmd_ls(args: argparse.Namespace, paths: DataPaths) -> int:
         client = sync.make_client(config)
         agreed = manifest.load(db, config.target)
         lect = lecture_state(db, paths, config.user, agreed)
-        here = {i.key: i for i in local_state(db, paths, config.user).items + lect.audio.items
+        here = {i.key: i for i in local_state(db, paths, config.user, agreed).items + lect.audio.items
                 + lect.transcripts.items}
         rows = []
         for obj in sync.list_user(client, config, args.prefix):

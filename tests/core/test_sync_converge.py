@@ -177,12 +177,14 @@ def test_malicious_keys_are_refused_and_nothing_is_written_outside_the_library(p
     for key in bad:
         client.put_object(Bucket=bucket, Key=key, Body=b"owned\n")
     client.put_object(Bucket=bucket, Key="users/ana/raw_data/S/Sub/Book/fine.md", Body=b"fine\n")
+    client.put_object(Bucket=bucket, Key="users/ana/raw_data/S/", Body=b"")          # a console's folder marker
     client.put_object(Bucket=bucket, Key="users/bob/raw_data/S/Sub/Book/other.md", Body=b"bob's\n")
     client.put_object(Bucket=bucket, Key="/users/ana/raw_data/S/Sub/Book/abs.md", Body=b"abs\n")
     summary = a.sync()
     assert sorted(r["key"] for r in summary.refused) == sorted(bad)
     assert all("was refused" in r["reason"] for r in summary.refused)
     assert summary.counts == {"download": 1}
+    assert {"key": "users/ana/raw_data/S/", "reason": "an empty folder marker"} in summary.skipped
     assert list(a.docs()) == ["S / Sub / Book / fine"]
     written = {p.name for p in tmp_path.rglob("*") if p.is_file()}
     assert not written & {"x.md", "escape.md", "other.md", "abs.md"}
@@ -217,9 +219,25 @@ def test_a_damaged_download_is_not_kept_and_the_rest_goes_on(pair):
     client.put_object(Bucket=bucket, Key="users/ana/raw_data/S/Sub/Book/liar.md", Body=b"not what it says\n",
                       Metadata={"sha256": "0" * 64})
     client.put_object(Bucket=bucket, Key="users/ana/raw_data/S/Sub/Book/fine.md", Body=b"fine\n")
+    client.put_object(Bucket=bucket, Key="users/ana/raw_data/S/", Body=b"")          # a console's folder marker
     summary = sync(a.db, a.paths, a.config)
     assert [(e["op"], e["key"].rsplit("/", 1)[1]) for e in summary.errors] == [("download", "liar.md")]
     assert "arrived damaged" in summary.errors[0]["error"]
     assert list(a.docs()) == ["S / Sub / Book / fine"]
     assert not list((a.paths.root / "files").glob(".incoming-*"))
     assert a.db.execute("SELECT count(*) FROM sync_manifest").fetchone()[0] == 1     # only what was confirmed
+
+
+def test_folders_that_differ_only_in_case_do_not_rename_keys_back_and_forth(pair, tmp_path):
+    a, b, server, bucket = pair
+    a.add(note(tmp_path / "x.md", "from A\n"), subject="biology")
+    b.add(note(tmp_path / "y.md", "from B\n"), subject="Biology")
+    assert a.sync().counts == {"upload": 1}
+    assert b.sync().counts == {"download": 1, "upload": 1}
+    assert a.sync().counts == {"download": 1}
+    for _ in range(2):
+        assert a.sync().counts == {} and b.sync().counts == {}
+    assert keys(server, bucket) == ["users/ana/raw_data/Fall 2026/Biology/Reader/y.md",
+                                    "users/ana/raw_data/Fall 2026/biology/Reader/x.md"]
+    assert sorted(a.docs()) == ["Fall 2026 / biology / Reader / x", "Fall 2026 / biology / Reader / y"]
+    assert sorted(b.docs()) == ["Fall 2026 / Biology / Reader / x", "Fall 2026 / Biology / Reader / y"]

@@ -49,3 +49,13 @@ def test_user_ids_are_one_safe_segment():
 def test_with_suffix_keeps_the_extension():
     assert with_suffix("users/u/raw_data/a/b/c/Reader.pdf", " (2)") == "users/u/raw_data/a/b/c/Reader (2).pdf"
     assert with_suffix("users/u/raw_data/a/b/c/README", " 2") == "users/u/raw_data/a/b/c/README 2"
+
+
+def test_same_place_follows_the_librarys_own_name_rules():
+    from desktop.core.sync.keys import same_place
+
+    k = "users/u/raw_data/Fall 2026/Biology/Reader/Cell biology.pdf"
+    assert same_place(k, "users/u/raw_data/fall 2026/biology/READER/cell  biology.pdf")
+    assert same_place(k.replace("Reader", "R" * 130), k.replace("Reader", "R" * 120))
+    assert not same_place(k, k.replace("Reader", "Reader 2"))
+    assert not same_place(k, k.replace(".pdf", ".md"))

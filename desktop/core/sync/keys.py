@@ -84,6 +84,22 @@ def with_suffix(key: str, suffix: str) -> str:
     return f"{folder}/{segment(stem + suffix)}{ext}"
 
 
+def same_place(a: str, b: str) -> bool:
+    """Do two keys name the same place once the library's own rules are applied (folder
+    names match without case and are cut at 120 characters, titles at 200)? Then a document
+    keeps the key it was agreed under instead of renaming it back and forth between two
+    computers whose folders differ only in case."""
+    pa, pb = a.split("/"), b.split("/")
+    if len(pa) != len(pb):
+        return False
+
+    def norm(parts: list[str]) -> list[str]:
+        out = [" ".join(p.split()).casefold() for p in parts]
+        stem, ext = split_name(out[-1])
+        return [p[:120] for p in out[:-1]] + [stem[:200] + ext]
+    return norm(pa) == norm(pb)
+
+
 @dataclass(frozen=True)
 class ParsedKey:
     key: str

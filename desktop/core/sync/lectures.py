@@ -27,8 +27,8 @@ from ..lectures import INDEX_JOB, MEDIA_EXTENSIONS, job_target, submit_transcrip
 from ..storage.config import DataPaths
 from ..storage.db import write_transaction
 from .apply import remove_staging
-from .keys import LECTURES, ParsedKey, document_key, split_name, with_suffix
-from .local import LocalState
+from .keys import LECTURES, ParsedKey, document_key, split_name, user_prefix
+from .local import LocalState, agreed_keys, settle_key
 from .manifest import Entry
 from .plan import LocalItem
 from .transfer import Fetched
@@ -73,7 +73,10 @@ def lecture_state(db: sqlite_utils.Database, paths: DataPaths, user: str, agreed
     busy: set[int] = set()
     untranscribed: set[int] = set()
     used: set[str] = set()
-    known = {(e.document_id, e.size, round(e.mtime, 3)): e.sha256 for k, e in agreed.items() if not is_sidecar(k)}
+    audio_agreed = {k: e for k, e in agreed.items() if k.startswith(f"{user_prefix(user)}{LECTURES}/")
+                    and not is_sidecar(k)}
+    known = {(e.document_id, e.size, round(e.mtime, 3)): e.sha256 for e in audio_agreed.values()}
+    audio_keys = agreed_keys(audio_agreed)
     for r in db.query(_QUERY):
         doc = Document.from_row({k: r[k] for k in Document.__dataclass_fields__})
         path = file_at(paths, doc.path)
@@ -82,12 +85,8 @@ def lecture_state(db: sqlite_utils.Database, paths: DataPaths, user: str, agreed
         except OSError:
             missing.append(doc)
             continue
-        key = document_key(user, r["semester"], r["subject"], r["book"], doc.title, path.suffix, area=LECTURES)
-        base, n = key, 2
-        while key in used:
-            key = with_suffix(base, f" {n}")
-            n += 1
-        used.add(key)
+        key = settle_key(document_key(user, r["semester"], r["subject"], r["book"], doc.title, path.suffix,
+                                      area=LECTURES), audio_keys.get(doc.id), used)
         documents[doc.id] = doc
         recording_of[doc.id] = int(doc.recording_id or 0)
         sha = known.get((doc.id, stat.st_size, round(stat.st_mtime, 3))) or file_sha256(path)

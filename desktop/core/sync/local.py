@@ -9,7 +9,8 @@ import sqlite_utils
 
 from ..catalog import Document, file_at
 from ..storage.config import DataPaths
-from .keys import document_key, split_name, with_suffix
+from .keys import document_key, same_place, split_name, with_suffix
+from .manifest import Entry
 from .plan import LocalItem
 
 SYNCED_KINDS = ("pdf", "note")       # lectures (audio, transcripts) follow under lectures/ later
@@ -32,7 +33,26 @@ class LocalState:
         return file_at(paths, self.documents[document_id].path)
 
 
-def local_state(db: sqlite_utils.Database, paths: DataPaths, user: str) -> LocalState:
+def agreed_keys(agreed: dict[str, Entry] | None) -> dict[int, str]:
+    return {e.document_id: k for k, e in (agreed or {}).items()}
+
+
+def settle_key(key: str, agreed_key: str | None, used: set[str]) -> str:
+    """The key a document goes by: its natural one, or the agreed one when that names the same
+    place (see ``keys.same_place``); " 2", " 3"... when two documents would share one."""
+    if agreed_key and agreed_key != key and agreed_key not in used and same_place(key, agreed_key):
+        key = agreed_key
+    base, n = key, 2
+    while key in used:             # two documents with one title in one book: by id
+        key = with_suffix(base, f" {n}")
+        n += 1
+    used.add(key)
+    return key
+
+
+def local_state(db: sqlite_utils.Database, paths: DataPaths, user: str,
+                agreed: dict[str, Entry] | None = None) -> LocalState:
+    known = agreed_keys(agreed)
     items: list[LocalItem] = []
     documents: dict[int, Document] = {}
     missing: list[Document] = []
@@ -45,12 +65,8 @@ def local_state(db: sqlite_utils.Database, paths: DataPaths, user: str) -> Local
         except OSError:
             missing.append(doc)
             continue
-        key = document_key(user, r["semester"], r["subject"], r["book"], doc.title, split_name(doc.filename)[1])
-        base, n = key, 2
-        while key in used:             # two documents with one title in one book: " 2", " 3"... by id
-            key = with_suffix(base, f" {n}")
-            n += 1
-        used.add(key)
+        key = settle_key(document_key(user, r["semester"], r["subject"], r["book"], doc.title,
+                                      split_name(doc.filename)[1]), known.get(doc.id), used)
         documents[doc.id] = doc
         items.append(LocalItem(doc.id, key, doc.sha256, doc.size, stat.st_mtime))
     return LocalState(items, documents, missing)

@@ -71,6 +71,9 @@ def read_remote(client: Any, config: SyncConfig, agreed: dict[str, Entry]) -> Re
     refused: list[dict[str, str]] = []
     skipped: list[dict[str, str]] = []
     for obj in list_user(client, config):
+        if obj.key.endswith("/") and obj.size == 0:     # a "folder" made by a bucket browser: nothing to sync
+            skipped.append({"key": obj.key, "reason": "an empty folder marker"})
+            continue
         try:
             parsed = parse_key(obj.key, config.user)
         except RefusedKey as exc:
@@ -153,7 +156,7 @@ def _sync(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, *, cl
                          {k: e for k, e in agreed_now.items() if _in(k, stream, keep)}, machine=machine, day=day,
                          yes_delete=yes_delete)
 
-    books = local_state(db, paths, config.user)
+    books = local_state(db, paths, config.user, {k: e for k, e in agreed.items() if stream_of(k) == BOOKS})
     lect = lectures.lecture_state(db, paths, config.user, agreed)
     for doc in books.missing + lect.audio.missing:
         summary.skipped.append({"document_id": str(doc.id), "reason": f"the file of '{doc.title}' is missing here"})
