@@ -154,10 +154,10 @@ def lecture(args: argparse.Namespace) -> None:
     terms = [t.term for t in glossary.terms(db, subject)]
     term_words = {w for t in terms for w in normalise(t)}
 
-    def measure(hot: str | None) -> tuple[list, dict]:
+    def measure(hot: str | None, how: str = "hotwords") -> tuple[list, dict]:
         t0 = time.perf_counter()
         if hot:
-            raw, _ = model.transcribe(audio, beam_size=BEAM_SIZE, vad_filter=True, hotwords=hot)
+            raw, _ = model.transcribe(audio, beam_size=BEAM_SIZE, vad_filter=True, **{how: hot})
             segs = [(s.start, s.end, s.text.strip()) for s in raw if s.text.strip()]
         else:
             segs = [(s.start, s.end, s.text) for s in transcribe_array(model, audio, None)[0]]
@@ -170,7 +170,8 @@ def lecture(args: argparse.Namespace) -> None:
 
     segs, plain = measure(None)
     _, hot = measure(hotwords)
-    say(f"WER without hotwords {plain}, with {hot}")
+    _, prompted = measure(f"Glossary: {hotwords}.", "initial_prompt")
+    say(f"WER without hotwords {plain}, with {hot}, as initial prompt {prompted}")
 
     node = catalog.ensure_path(db, "Bench", "R")
     rec = int(db.execute("INSERT INTO recordings (title, node_id, path, state, duration_s, created_at)"
@@ -190,6 +191,7 @@ def lecture(args: argparse.Namespace) -> None:
         say(f"  - {p.text}  ({p.start_s:.0f} s, support {p.support:.2f})")
     emit({"lecture_source": f"R-FAQ.pdf page {args.faq_page}", "audio_s": round(len(audio) / 16000, 1),
           "segments": len(segs), "whisper_without_hotwords": plain, "whisper_with_hotwords": hot,
+          "whisper_with_terms_as_initial_prompt": prompted,
           "hotwords": hotwords,
           "summary": {"seconds": round(summary_s, 1), "model_s": round(writer.model_s, 1),
                       "model_share": round(writer.model_s / summary_s, 3), **stats, "key_points": len(summary.points),
