@@ -129,3 +129,30 @@ def test_an_unfinished_upload_no_longer_needed_is_given_up(db, paths, bucket, s3
     assert sync(db, paths, config).counts == {}
     assert client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
     assert db.execute("SELECT count(*) FROM sync_uploads").fetchone()[0] == 0
+
+
+def test_a_worker_asked_to_quit_mid_download_stops_at_once_and_keeps_nothing_half_written(db, paths, bucket,  # noqa: F811
+                                                                                         s3_server):
+    from desktop.core.jobs import WorkerStopping
+
+    client = s3_server.client()
+    client.put_object(Bucket=bucket, Key="users/ana/raw_data/S/Sub/Book/big.md", Body=os.urandom(48 << 20))
+    ctx = start(db, paths)
+    ctx.stopping = threading.Event()
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            run_job(ctx, ctx.starter)
+        except BaseException as exc:      # noqa: BLE001 - handed to the test thread
+            failure.append(exc)
+    worker = threading.Thread(target=run)
+    worker.start()
+    wait_for(lambda: not worker.is_alive() or jobs.get_job(db, ctx.job_id).progress > 0, timeout=60,
+             interval=0.01, what="download progress")
+    assert worker.is_alive(), "the download ended before the worker could be asked to quit"
+    ctx.stopping.set()
+    worker.join(30)
+    assert not worker.is_alive(), "the sync did not stop"
+    assert [type(e) for e in failure] == [WorkerStopping]
+    assert db.execute("SELECT count(*) FROM documents").fetchone()[0] == 0

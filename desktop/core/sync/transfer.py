@@ -64,13 +64,27 @@ def head(client: Any, config: SyncConfig, key: str) -> RemoteItem | None:
                       sha if sha and len(sha) == 64 else None, mtime)
 
 
+class _Stop(Exception):
+    """Carries a BaseException (the worker quitting) out of a boto3 transfer thread: s3transfer
+    only hands ``Exception``s back to the caller, and would wait forever on anything else."""
+
+    def __init__(self, exc: BaseException) -> None:
+        super().__init__(repr(exc))
+        self.exc = exc
+
+
 def _callback(progress: Progress | None, check: Callable[[], None] | None) -> Callable[[int], None] | None:
     if progress is None and check is None:
         return None
 
     def moved(n: int) -> None:
         if check is not None:
-            check()                  # raises (cancelled): boto3 stops the transfer
+            try:
+                check()              # raises (cancelled): boto3 stops the transfer
+            except Exception:
+                raise
+            except BaseException as exc:
+                raise _Stop(exc) from exc
         if progress is not None:
             progress(n)
     return moved
@@ -88,9 +102,13 @@ def upload(client: Any, config: SyncConfig, path: Path, key: str, sha256: str, *
     if pending is not None and stat.st_size > multipart.PART_SIZE:
         sent = multipart.upload_in_parts(client, config, path, key, sha256, metadata, pending, progress, check)
     else:
-        with talking_to(config):
-            client.upload_file(str(path), config.bucket, key, Config=TRANSFER, Callback=_callback(progress, check),
-                               ExtraArgs={"Metadata": metadata, "ChecksumAlgorithm": "SHA256"})
+        try:
+            with talking_to(config):
+                client.upload_file(str(path), config.bucket, key, Config=TRANSFER,
+                                   Callback=_callback(progress, check),
+                                   ExtraArgs={"Metadata": metadata, "ChecksumAlgorithm": "SHA256"})
+        except _Stop as stop:
+            raise stop.exc from None
         sent = stat.st_size
     there = head(client, config, key)
     if there is None or there.size != stat.st_size or there.sha256 != sha256:
@@ -107,9 +125,12 @@ def download(client: Any, config: SyncConfig, key: str, folder: Path, expected_s
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / f"{TEMP_PREFIX}{uuid.uuid4().hex}.part"
     try:
-        with talking_to(config):
-            client.download_file(config.bucket, key, str(tmp), ExtraArgs={"ChecksumMode": "ENABLED"},
-                                 Config=TRANSFER, Callback=_callback(progress, check))
+        try:
+            with talking_to(config):
+                client.download_file(config.bucket, key, str(tmp), ExtraArgs={"ChecksumMode": "ENABLED"},
+                                     Config=TRANSFER, Callback=_callback(progress, check))
+        except _Stop as stop:
+            raise stop.exc from None
         sha = file_sha256(tmp)
         if expected_sha256 and sha != expected_sha256:
             raise SyncError(f"{key.rsplit('/', 1)[-1]} arrived damaged (its checksum does not match); "
