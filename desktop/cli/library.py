@@ -216,7 +216,8 @@ def cmd_search(args: argparse.Namespace, paths: DataPaths) -> int:
         return fail(exc, args.json)
     rows = [{"document": p.document_id, "title": p.title, "page": p.page, "text": p.text,
              "score": round(p.score, 6), "kind": p.kind, "unit": library.place_word(p.kind),
-             "where": library.place_label(p.kind, p.page) if p.start_s is None else _mmss(p.start_s),
+             "section": p.section,
+             "where": library.place_label(p.kind, p.page, p.section) if p.start_s is None else _mmss(p.start_s),
              "start_s": p.start_s, "end_s": p.end_s,
              "recording_id": p.recording_id, "semester": p.semester, "subject": p.subject, "book": p.book}
             for p in hits]

@@ -80,6 +80,16 @@ def test_an_epub_is_one_page_per_chapter(tmp_path):
     assert "Phloem carries sugars" in pages[1].text and report.unit == "Chapter"
 
 
+def test_the_parts_of_an_epub_chapter_are_numbered_sections(tmp_path):
+    book = made.make_epub(tmp_path / "book.epub", [
+        ("Transport", "Plants move water and sugar.</p><h2>Xylem</h2><p>Dead vessels carry water."
+                      "</p><h2>Phloem</h2><p>Sieve tubes carry sugar.")])
+    pages, report = _read(book)
+    assert [(p.number, p.section, p.text.split("\n")[0]) for p in pages] == [
+        (1, None, "Transport"), (1, 1, "Xylem"), (1, 2, "Phloem")]
+    assert report.pages == 1 and library.place_label("ebook", 1, 2) == "chapter 1, § 2"
+
+
 def test_an_epub_with_drm_is_refused_plainly(tmp_path):
     book = made.make_epub(tmp_path / "bought.epub", [("One", "Secret text.")], drm=True)
     with pytest.raises(DocumentError) as err:

@@ -29,7 +29,8 @@ def test_every_kind_is_ingested_and_cited_by_slide_section_chapter_or_page(tmp_p
     made.make_odt(files / "Lab notes.odt", [("Catalase assay", ["Hydrogen peroxide foams over potato slices."])])
     made.make_odp(files / "Seminar.odp", [("Quorum sensing", "Bacteria count each other with autoinducers")])
     made.make_epub(files / "Plants.epub", [("Water", "Xylem vessels carry water upwards."),
-                                           ("Stomata", "Guard cells open the stomata when turgid.")])
+                                           ("Stomata", "Guard cells open the stomata when turgid.</p>"
+                                                       "<h2>Closing</h2><p>Abscisic acid shuts them in a drought.")])
     (files / "Week 2.html").write_text("<h1>Meiosis</h1><p>Crossing over happens in prophase I.</p>")
     page = scans.scanned_page(scans.R_FAQ, 5, tmp_path)
     page.save(files / "handout photo.jpg", quality=85)
@@ -62,6 +63,7 @@ def test_every_kind_is_ingested_and_cited_by_slide_section_chapter_or_page(tmp_p
         "Lecture 3", 3, "slides", "slide", "slide 3")
     assert (top("freshwater fish dilute urine")["where"]) == "section 3"
     assert (top("guard cells turgid")["where"]) == "chapter 2"
+    assert (top("abscisic acid drought")["where"]) == "chapter 2, § 1"
     scan_hit = top("FAQ")
     assert scan_hit["title"] in ("scanned chapter", "handout photo") and scan_hit["page"] == 1
 

@@ -145,9 +145,11 @@ def place_word(kind: str) -> str:
     return _PLACE_WORD.get(kind, "page")
 
 
-def place_label(kind: str, page: int | None) -> str:
-    """Where a passage is in its document: "slide 7", "chapter 3", "page 12" ('' if unknown)."""
-    return f"{place_word(kind)} {page}" if page is not None else ""
+def place_label(kind: str, page: int | None, section: int | None = None) -> str:
+    """Where a passage is in its document: "slide 7", "chapter 3, § 2", "page 12" ('' if unknown)."""
+    if page is None:
+        return ""
+    return f"{place_word(kind)} {page}" + (f", § {section}" if section else "")
 
 
 def must_get_document(db: sqlite_utils.Database, document_id: int) -> Document:

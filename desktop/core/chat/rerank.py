@@ -50,7 +50,7 @@ def rerank(query: str, passages: Sequence[Passage], cosines: Sequence[float],
         scored.append((score, Source(
             n=0, document_id=p.document_id, kind=p.kind, title=p.title, text=p.text, page=p.page,
             start_s=p.start_s, end_s=p.end_s, recording_id=p.recording_id, chunk_id=p.chunk_id,
-            score=round(score, 3))))
+            score=round(score, 3), section=p.section)))
     if not scored:
         return []
     # Re-ranked by meaning and shared key words: on the R FAQ this put the page that

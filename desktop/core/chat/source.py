@@ -25,13 +25,14 @@ class Source:
     score: float = 0.0
     cited: bool = False
     quote: str = ""          # the part of the passage the model was given (shown under the answer)
+    section: int | None = None   # § inside the page (an EPUB chapter's sections)
 
     @property
     def where(self) -> str:
-        """"page 12", "slide 7", "chapter 3" or "12:34" (lecture time)."""
+        """"page 12", "slide 7", "chapter 3, § 2" or "12:34" (lecture time)."""
         if self.start_s is not None:
             return format_duration(self.start_s)
-        return place_label(self.kind, self.page)
+        return place_label(self.kind, self.page, self.section)
 
     def label(self) -> str:
         return f"{self.title}, {self.where}" if self.where else self.title

@@ -37,6 +37,7 @@ MIN_REPEATS = 3          # a line on at least this many of those pages is boiler
 class TextChunk:
     page: int
     text: str
+    section: int | None = None
 
 
 # -- headers and footers -------------------------------------------------------------------------
@@ -213,7 +214,7 @@ def chunk_pages(pages: Iterable[PageText], boilerplate: bool = True) -> Iterator
         if page.error or not page.text.strip():
             continue
         for text in split_text(page.text):
-            yield TextChunk(page.number, text)
+            yield TextChunk(page.number, text, page.section)
 
 
 # -- notes: plain text and Markdown ----------------------------------------------------------------

@@ -318,7 +318,7 @@ def _ingest(ctx: JobContext, doc: catalog.Document, store: Any, embedder: Any,
             ctx.check_cancelled()
             if catalog.get_document(db, doc.id) is None:   # deleted while we were reading it
                 raise JobCancelled()
-            add_chunks(db, store, scope, [ChunkIn(c.text, page=c.page) for c in batch], first, embed_sorted)
+            add_chunks(db, store, scope, [ChunkIn(c.text, page=c.page, section=c.section) for c in batch], first, embed_sorted)
             written += len(batch)
             page = batch[-1].page
             total = max(report.pages, 1)

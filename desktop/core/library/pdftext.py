@@ -70,6 +70,7 @@ class PageText:
     number: int           # 1-based, as the viewer numbers pages
     text: str
     error: str = ""       # why this page could not be read ("" = fine)
+    section: int | None = None   # a numbered part inside the page (an EPUB chapter's § 2)
 
 
 @dataclass

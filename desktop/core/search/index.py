@@ -39,9 +39,10 @@ class ChunkIn:
     """A passage to index, with where it came from."""
 
     text: str
-    page: int | None = None          # PDFs and notes: 1-based page (or section)
+    page: int | None = None          # PDFs and notes: 1-based page (or slide, section, chapter)
     start_s: float | None = None     # lectures: time span in seconds
     end_s: float | None = None
+    section: int | None = None       # a numbered part inside the page (an EPUB chapter's § 2)
 
 
 @dataclass
@@ -74,6 +75,7 @@ class Passage:
     book: str = ""
     recording_id: int | None = None
     node_id: int | None = None
+    section: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -115,12 +117,12 @@ def add_chunks(db: sqlite_utils.Database, store: VectorStore, scope: DocumentSco
     with write_transaction(db) as conn:
         for i, c in enumerate(chunks):
             row = conn.execute(
-                "INSERT INTO chunks (document_id, ordinal, kind, page, start_s, end_s, text, vector_state)"
-                " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(document_id, ordinal) DO UPDATE SET kind=excluded.kind,"
+                "INSERT INTO chunks (document_id, ordinal, kind, page, start_s, end_s, text, vector_state, section)"
+                " VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(document_id, ordinal) DO UPDATE SET kind=excluded.kind,"
                 " page=excluded.page, start_s=excluded.start_s, end_s=excluded.end_s, text=excluded.text,"
-                " vector_state=excluded.vector_state RETURNING id",
+                " vector_state=excluded.vector_state, section=excluded.section RETURNING id",
                 (scope.document_id, first_ordinal + i, scope.kind, c.page, c.start_s, c.end_s, c.text,
-                 VECTOR_MISSING)).fetchone()
+                 VECTOR_MISSING, c.section)).fetchone()
             ids.append(int(row[0]))
     metas = [chunk_metadata(scope.document_id, cid, scope.kind, c.page, c.start_s, c.end_s)
              for cid, c in zip(ids, chunks)]

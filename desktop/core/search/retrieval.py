@@ -101,7 +101,7 @@ def _scope_sql(docs: list[int] | None, column: str = "c.document_id") -> tuple[s
     return f"{column} IN (SELECT value FROM json_each(?))", [json.dumps(docs)]
 
 
-_PASSAGE_COLUMNS = ("c.id, c.document_id, c.kind, c.page, c.start_s, c.end_s, c.text,"
+_PASSAGE_COLUMNS = ("c.id, c.document_id, c.kind, c.page, c.start_s, c.end_s, c.text, c.section,"
                     " coalesce(d.title, '') AS title, d.recording_id, d.node_id")
 
 
@@ -109,7 +109,8 @@ def _passage(row: dict[str, Any], score: float, names: dict[str, str]) -> Passag
     return Passage(chunk_id=row["id"], document_id=row["document_id"], kind=row["kind"], title=row["title"],
                    text=row["text"], score=float(score), page=row["page"], start_s=row["start_s"],
                    end_s=row["end_s"], semester=names.get("semester", ""), subject=names.get("subject", ""),
-                   book=names.get("book", ""), recording_id=row["recording_id"], node_id=row["node_id"])
+                   book=names.get("book", ""), recording_id=row["recording_id"], node_id=row["node_id"],
+                   section=row["section"])
 
 
 def _rows_by_id(db: sqlite_utils.Database, ids: list[int], docs: list[int] | None) -> dict[int, dict[str, Any]]:

@@ -288,9 +288,15 @@ M8_LIVE_TRANSCRIPT = """
         ALTER TABLE recordings ADD COLUMN live_model TEXT NOT NULL DEFAULT '';
 """
 
+# A numbered part inside a chunk's page: an EPUB chapter's § 2 ("chapter 3, § 2").
+M9_CHUNK_SECTION = """
+        ALTER TABLE chunks ADD COLUMN section INTEGER;
+"""
+
 Migration = str | Callable[[sqlite3.Connection], None]
 MIGRATIONS: list[Migration] = [M1_INITIAL, M2_JOB_CRASHES, migrate_identity_by_id, M4_SYNC_MANIFEST, M5_STUDY,
-                               M6_SYNC_UPLOADS, M7_GLOSSARY, M8_LIVE_TRANSCRIPT]
+                               M6_SYNC_UPLOADS, M7_GLOSSARY, M8_LIVE_TRANSCRIPT,
+                               M9_CHUNK_SECTION]
 
 
 def connect(path: Path) -> sqlite3.Connection:

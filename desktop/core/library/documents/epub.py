@@ -47,22 +47,21 @@ def check_epub(path: Path) -> None:
 
 
 def read_epub(path: Path, report: ExtractReport) -> Iterator[PageText]:
+    """Chapter by chapter; inside a chapter, each <h2> part is its own § (numbered from 1)."""
     import ebooklib
     from ebooklib import epub
 
     check_epub(path)
     try:
         book = epub.read_epub(str(path), options={"ignore_ncx": True})
-        chapters: list[tuple[str, str]] = []
+        chapters: list[list[tuple[str, str]]] = []
         for item_id, _linear in book.spine:
             item = book.get_item_with_id(item_id)
             if item is None or item.get_type() != ebooklib.ITEM_DOCUMENT or isinstance(item, epub.EpubNav):
                 continue
-            sections = html_sections(item.get_content())
-            title = next((t for t, _ in sections if t), "")
-            body = join_lines([(f"{t}\n\n{b}" if t and t != title else b) for t, b in sections])
-            if body.strip():
-                chapters.append((title, body))
+            sections = [(t, b) for t, b in html_sections(item.get_content()) if t.strip() or b.strip()]
+            if any(b.strip() for _, b in sections):
+                chapters.append(sections)
     except DocumentError:
         raise
     except Exception as exc:   # ebooklib raises EpubException, KeyError, lxml errors
@@ -72,5 +71,9 @@ def read_epub(path: Path, report: ExtractReport) -> Iterator[PageText]:
         raise DocumentError("This EPUB has no text to read (it may be only pictures).")
     report.pages = len(chapters)
     report.pages_with_text = len(chapters)
-    for number, (title, body) in enumerate(chapters, start=1):
-        yield PageText(number, body if body.startswith(title) else f"{title}\n\n{body}".strip())
+    for number, sections in enumerate(chapters, start=1):
+        # The chapter's opening (its title and first paragraphs) has no §; the parts after it do.
+        for i, (title, body) in enumerate(sections):
+            text = join_lines([title, body])
+            if text:
+                yield PageText(number, text, section=i or None)
