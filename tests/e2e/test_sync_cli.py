@@ -12,13 +12,11 @@ import threading
 from pathlib import Path
 
 import boto3
-import pytest
-from botocore.config import Config
 
 from desktop.core.catalog import file_sha256
 from desktop.core.storage.db import open_db
 from tests.conftest import REPO, lectern, wait_for
-from tests.s3 import ACCESS_KEY, SECRET_KEY, free_port, moto_server, s3_env, s3_server  # noqa: F401
+from tests.s3 import SECRET_KEY, free_port, moto_server, s3_env, s3_server  # noqa: F401
 
 DATA_ENV = "LECTERN_DATA_DIR"
 
