@@ -23,6 +23,7 @@ FULL = [
     ("bench_recording_soak", ["--minutes", "30"]),
     ("bench_chat", []),
     ("bench_answer_quality", []),
+    ("bench_ocr", []),
 ]
 QUICK = {"bench_startup": ["3"], "bench_search": ["--chunks", "10000"], "bench_ingest": ["--pdf", "R-intro.pdf"],
          "bench_transcribe": ["--model", "tiny.en", "--runs", "1"], "bench_recording_soak": ["--minutes", "1"],
