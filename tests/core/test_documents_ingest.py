@@ -44,6 +44,14 @@ def test_a_scanned_pdf_shows_recognising_progress_and_keeps_word_boxes(services,
     boxes = [json.loads(line) for line in documents.words_file(paths, doc_id).read_text().splitlines()]
     assert [b["page"] for b in boxes] == [1, 2, 3] and all(len(b["words"]) > 20 for b in boxes)
     assert list(documents.read_word_boxes(paths, doc_id)) == boxes
+    # The viewer can highlight a cited passage: its lines, on its page, inside the page.
+    chunk = db.execute("SELECT text FROM chunks WHERE document_id=? AND page=2 ORDER BY ordinal LIMIT 1",
+                       (doc_id,)).fetchone()[0]
+    rects = documents.passage_boxes(paths, doc_id, 2, chunk)
+    assert len(rects) >= 3 and all(0 <= r.x < 1 and 0 <= r.y < 1 and 0 < r.w <= 1 and 0 < r.h < 0.2 for r in rects)
+    assert rects[0].y < rects[len(rects) // 2].y < rects[-1].y, "top to bottom, line by line"
+    assert documents.passage_boxes(paths, doc_id, 2, "no such words anywhere in here at all") == []
+    assert documents.passage_boxes(paths, doc_id, 9, chunk) == []
     # Deleting the document takes its word boxes and its folder with it.
     folder = documents.words_file(paths, doc_id).parent
     library.delete_document(db, paths, doc_id, retrieval.open_store(paths, db))

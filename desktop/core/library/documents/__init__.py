@@ -8,7 +8,8 @@ ever read.
 
 Modules: ``slides`` (.pptx, .odp), ``wordproc`` (.docx, .odt), ``epub``, ``html_notes``,
 ``legacy`` (.ppt/.doc through LibreOffice), ``images`` (photos), ``scanned`` (OCR of PDF
-pages without text), ``ocr`` (Tesseract), ``words`` (the word-box sidecar).
+pages without text), ``ocr`` (Tesseract), ``words`` (the word-box sidecar), ``highlight``
+(where a cited passage is on an OCR'd page).
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from typing import Iterator
 from ...errors import DocumentError
 from ..pdftext import ExtractReport, PageText, iter_pages
 from .epub import read_epub
+from .highlight import Box, passage_boxes
 from .html_notes import read_html
 from .images import read_image
 from .legacy import converted, libreoffice
@@ -69,5 +71,5 @@ def _legacy(file: Path, report: ExtractReport) -> Iterator[PageText]:
         yield from reader(modern, report)
 
 
-__all__ = ["OCR_MODES", "HTML_EXTENSIONS", "MAX_SLIDES", "read_pages", "read_word_boxes", "words_file",
+__all__ = ["Box", "passage_boxes", "OCR_MODES", "HTML_EXTENSIONS", "MAX_SLIDES", "read_pages", "read_word_boxes", "words_file",
            "libreoffice", "tesseract", "OcrUnavailable"]

@@ -73,9 +73,10 @@ class Word:
     width: int
     height: int
     conf: float
+    line: int = 0          # the line of the page the word is on (0, 1, 2... in reading order)
 
     def as_list(self) -> list[Any]:
-        return [self.text, self.left, self.top, self.width, self.height, round(self.conf, 1)]
+        return [self.text, self.left, self.top, self.width, self.height, round(self.conf, 1), self.line]
 
 
 @dataclass
@@ -136,6 +137,7 @@ def parse_tsv(tsv: str, width: int, height: int) -> OcrPage:
     paragraphs: list[list[list[str]]] = []     # paragraphs → lines → words
     last_par: tuple[int, int] | None = None
     last_line: tuple[int, int, int] | None = None
+    lines = 0
     for row in csv.DictReader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE):
         if row.get("level") != "5":
             continue
@@ -146,7 +148,6 @@ def parse_tsv(tsv: str, width: int, height: int) -> OcrPage:
             conf = -1.0
         if not text or conf < MIN_CONFIDENCE:
             continue
-        words.append(Word(text, int(row["left"]), int(row["top"]), int(row["width"]), int(row["height"]), conf))
         par = (int(row["block_num"]), int(row["par_num"]))
         line = (*par, int(row["line_num"]))
         if par != last_par:
@@ -155,6 +156,9 @@ def parse_tsv(tsv: str, width: int, height: int) -> OcrPage:
         if line != last_line:
             paragraphs[-1].append([])
             last_line = line
+            lines += 1
         paragraphs[-1][-1].append(text)
+        words.append(Word(text, int(row["left"]), int(row["top"]), int(row["width"]), int(row["height"]), conf,
+                          lines - 1))
     text = "\n\n".join("\n".join(" ".join(l) for l in p) for p in paragraphs)
     return OcrPage(text, width, height, words)

@@ -6,8 +6,8 @@ line per recognised page::
     {"page": 3, "dpi": 300, "width": 2480, "height": 3508,
      "words": [["Photosynthesis", 210, 388, 402, 51, 96.2], ...]}
 
-Boxes are [text, left, top, width, height, confidence] in pixels of the recognised
-image; ``dpi`` (None for a photo) turns them into PDF points (x * 72 / dpi).
+Boxes are [text, left, top, width, height, confidence, line] in pixels of the recognised
+image (line: the word's line on the page, 0, 1, 2... in reading order); ``dpi`` (None for a photo) turns them into PDF points (x * 72 / dpi).
 It is written once, whole, when the reading ends (temp file, then rename).
 """
 from __future__ import annotations
