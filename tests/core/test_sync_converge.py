@@ -2,6 +2,7 @@
 and the bucket cannot hurt the library: an emptied bucket, malicious keys, other users."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -81,18 +82,22 @@ def test_two_folders_converge_add_rename_conflict_delete(any_pair, tmp_path):
     a.add(reader)
     week = a.add(note(tmp_path / "week 1.md", "# Osmosis\nWater moves toward more solute.\n"))
     a.add(note(tmp_path / "week 2.md", "# Diffusion\n"))
+    big = tmp_path / "lab data.md"             # 20 MiB: in parts up, in ranges down, one copy when renamed
+    big.write_bytes(os.urandom(20 << 20))
+    a.add(big)
 
     first = a.sync()
-    assert first.counts == {"upload": 3} and first.bytes_up == sum(p.stat().st_size for p in (
-        reader, tmp_path / "week 1.md", tmp_path / "week 2.md"))
+    assert first.counts == {"upload": 4} and first.bytes_up == sum(p.stat().st_size for p in (
+        reader, tmp_path / "week 1.md", tmp_path / "week 2.md", big))
     assert keys(server, bucket) == ["users/ana/raw_data/Fall 2026/Biology/Reader/Cell biology.pdf",
+                                    "users/ana/raw_data/Fall 2026/Biology/Reader/lab data.md",
                                     "users/ana/raw_data/Fall 2026/Biology/Reader/week 1.md",
                                     "users/ana/raw_data/Fall 2026/Biology/Reader/week 2.md"]
     head = server.client().head_object(Bucket=bucket, Key=keys(server, bucket)[0])
     meta = {k.lower(): v for k, v in head["Metadata"].items()}     # rclone gives "Sha256"
     assert meta["sha256"] == file_sha256(reader) and float(meta["mtime"]) > 0
 
-    assert b.sync().counts == {"download": 3}
+    assert b.sync().counts == {"download": 4}
     assert b.docs() == a.docs()
     mtimes = [sorted(round(file_at(f.paths, d.path).stat().st_mtime, 3) for d in library.documents_under(f.db, 1))
               for f in (a, b)]
@@ -102,9 +107,9 @@ def test_two_folders_converge_add_rename_conflict_delete(any_pair, tmp_path):
     # Rename a book on A: the keys move in the bucket (no upload), and B follows.
     library.rename_node(a.db, a.paths, library.get_document(a.db, week).node_id, "Course reader")
     moved = a.sync()
-    assert moved.counts == {"move_remote": 3} and moved.bytes_up == 0
+    assert moved.counts == {"move_remote": 4} and moved.bytes_up == 0
     assert all("/Course reader/" in k for k in keys(server, bucket))
-    assert b.sync().counts == {"move_local": 3}
+    assert b.sync().counts == {"move_local": 4}
     assert b.docs() == a.docs()
     assert [n.name for n in library.all_nodes(b.db) if n.level == "book"] == ["Course reader"]
 
@@ -133,8 +138,9 @@ def test_two_folders_converge_add_rename_conflict_delete(any_pair, tmp_path):
     assert a.sync().counts == {"download": 1}
     assert b.docs() == a.docs()
     titles = sorted(k.rsplit(" / ", 1)[1] for k in a.docs())
-    assert titles[:2] == ["Cell biology", "week 1"] and titles[2].startswith("week 1 (conflict from ")
-    texts = {file_at(a.paths, d.path).read_text() for d in library.documents_under(a.db, 1) if d.kind == "note"}
+    assert titles[:3] == ["Cell biology", "lab data", "week 1"] and titles[3].startswith("week 1 (conflict from ")
+    texts = {file_at(a.paths, d.path).read_bytes().decode(errors="replace")
+             for d in library.documents_under(a.db, 1) if d.kind == "note"}
     assert {"# Osmosis\nEdited on A.\n", "# Osmosis\nEdited on B.\n"} <= texts
 
     # Delete on A: the bucket keeps it until confirmed; then B moves it to its trash.

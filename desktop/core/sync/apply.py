@@ -7,6 +7,7 @@ deleted outright: replaced or removed files are kept in ``<data>/trash/``.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import sqlite3
@@ -39,11 +40,19 @@ def staging_folder(paths: DataPaths) -> Path:
     return paths.root / FILES_DIR / f"{SYNC_STAGING}{uuid.uuid4().hex}"
 
 
-def clear_stale_staging(paths: DataPaths) -> int:
-    """Remove downloads left unfinished by a sync that was killed. Only the sync's own staging
-    folders (call it while holding the sync lock): a half-written download is never a document."""
+def resume_folder(paths: DataPaths, key: str, etag: str) -> Path:
+    """The staging folder of a large download, the same for the same object (key and ETag),
+    so that a sync interrupted while fetching it is continued by the next one."""
+    digest = hashlib.sha256(f"{key}\0{etag}".encode()).hexdigest()[:32]
+    return paths.root / FILES_DIR / f"{SYNC_STAGING}r{digest}"
+
+
+def clear_stale_staging(paths: DataPaths, keep: set[Path] = frozenset()) -> int:
+    """Remove downloads left unfinished by a sync that was killed, except those this sync will
+    continue (``keep``). Only the sync's own staging folders (call it while holding the sync
+    lock): a half-written download is never a document."""
     root = paths.root / FILES_DIR
-    stale = list(root.glob(f"{SYNC_STAGING}*")) if root.exists() else []
+    stale = [f for f in root.glob(f"{SYNC_STAGING}*") if f not in keep] if root.exists() else []
     for folder in stale:
         shutil.rmtree(folder, ignore_errors=True)
     return len(stale)

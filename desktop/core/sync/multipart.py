@@ -1,10 +1,14 @@
-"""Large uploads in parts that survive an interruption.
+"""Large uploads and downloads in parts that survive an interruption.
 
 The upload id is written down (``manifest.PendingUploads``) as soon as S3 hands it out.
 After a cancel, a lost connection or a killed process, the next sync asks the bucket
 which parts it already holds and sends only the others, then completes the upload.
 Each part carries its own SHA-256 checksum, which S3 checks on arrival and which is
 compared with the local bytes before a part is counted as already there.
+
+A large download fills a file of its full size range by range; each finished range
+leaves a marker, so the next sync fetches only the ranges still missing (as long as
+the object is the same: every range asks for the ETag it started with).
 """
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import base64
 import hashlib
 import io
 import logging
+import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -19,6 +24,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from ..errors import LecternError, SyncError
 from .manifest import Pending, PendingUploads
 from .remote import SyncConfig, talking_to
 
@@ -119,3 +125,63 @@ def abort(client: Any, config: SyncConfig, record: Pending, pending: PendingUplo
     except ClientError as exc:
         log.info("abort of the upload of %s: %s", record.key, exc)
     pending.forget(record.key)
+
+
+DOWNLOAD_FILE = ".lectern-download.part"
+DONE_MARK = ".lectern-done-"
+
+
+def download_in_parts(client: Any, config: SyncConfig, key: str, etag: str, size: int, folder: Path,
+                      progress: Callable[[int], None] | None = None,
+                      check: Callable[[], None] | None = None) -> tuple[Path, int]:
+    """Fetch ``key`` (``size`` bytes, ``etag``) into ``folder``, continuing an interrupted fetch of
+    the same object there. Returns the complete file (not yet verified) and the bytes fetched now."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / DOWNLOAD_FILE
+    if not target.exists() or target.stat().st_size != size:
+        for mark in folder.glob(DONE_MARK + "*"):
+            mark.unlink()
+        with open(target, "wb") as f:
+            f.truncate(size)
+    count = max(1, -(-size // PART_SIZE))
+
+    def one(number: int) -> int:
+        start = (number - 1) * PART_SIZE
+        end = min(size, start + PART_SIZE) - 1
+        mark = folder / f"{DONE_MARK}{number}"
+        if mark.exists():
+            if progress is not None:
+                progress(end - start + 1)
+            return 0
+        if check is not None:
+            check()
+        with talking_to(config):
+            body = client.get_object(Bucket=config.bucket, Key=key, Range=f"bytes={start}-{end}", IfMatch=etag)["Body"]
+        got = 0
+        try:
+            with open(target, "r+b") as f:
+                f.seek(start)
+                for chunk in body.iter_chunks(1 << 20):
+                    if check is not None:
+                        check()
+                    f.write(chunk)
+                    got += len(chunk)
+                    if progress is not None:
+                        progress(len(chunk))
+                f.flush()
+                os.fsync(f.fileno())        # the marker below promises these bytes are on disk
+        except LecternError:
+            raise
+        except Exception as exc:            # noqa: BLE001 - a broken connection mid-range: resumed next time
+            raise SyncError(f"The download of {key.rsplit('/', 1)[-1]} was interrupted ({exc}); "
+                            "the next sync continues it.") from exc
+        if got != end - start + 1:
+            raise SyncError(f"The download of {key.rsplit('/', 1)[-1]} came short; the next sync continues it.")
+        mark.touch()
+        return got
+
+    with ThreadPoolExecutor(THREADS, thread_name_prefix="sync-range") as pool:
+        fetched = sum(pool.map(one, range(1, count + 1)))
+    for mark in folder.glob(DONE_MARK + "*"):
+        mark.unlink()
+    return target, fetched

@@ -163,7 +163,9 @@ def _sync(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, *, cl
     plans = [(BOOKS, planned(BOOKS, books.items, agreed), books),
              (AUDIO, planned(AUDIO, lect.audio.items, agreed), lect.audio)]
     if not dry_run:
-        apply.clear_stale_staging(paths)
+        apply.clear_stale_staging(paths, {apply.resume_folder(paths, a.key, run.there[a.key].etag)
+                                          for _, plan, _ in plans for a in plan.actions
+                                          if a.op in (DOWNLOAD, UPDATE_LOCAL) and a.key in run.there})
         for stream, plan, here in plans:
             _carry_out(run, plan, here, stream, say, check)
         # Transcripts are planned once the audio is in place (a new lecture has its id now).

@@ -190,17 +190,20 @@ def _recording(run: Run, document_id: int) -> int:
 def fetch(run: Run, a: Action) -> transfer.Fetched:
     """Download ``a.key`` into a fresh staging folder of its own (removed again if it fails).
     The file gets back its own mtime from the metadata (S3's Last-Modified is the upload time)."""
-    folder = apply.staging_folder(run.paths)
-    mtime = run.there[a.key].mtime if a.key in run.there else None
+    item = run.there.get(a.key)
+    resumable = item is not None and bool(item.etag) and item.size > transfer.multipart.PART_SIZE
+    folder = apply.resume_folder(run.paths, a.key, item.etag) if resumable and item else apply.staging_folder(run.paths)
     try:
-        fetched = transfer.download(run.client, run.config, a.key, folder, a.sha256, progress=run.progress,
-                                    check=run.check)
-        if mtime:
-            os.utime(fetched.path, (mtime, mtime))
+        fetched = transfer.download(run.client, run.config, a.key, folder, a.sha256,
+                                    etag=item.etag if item else "", size=item.size if item else 0,
+                                    progress=run.progress, check=run.check)
+        if item is not None and item.mtime:
+            os.utime(fetched.path, (item.mtime, item.mtime))
     except BaseException:
-        apply.remove_staging(folder)
+        if not resumable:           # a large download keeps what it fetched for the next sync
+            apply.remove_staging(folder)
         raise
-    run.summary.bytes_down += fetched.size
+    run.summary.bytes_down += fetched.sent
     return fetched
 
 

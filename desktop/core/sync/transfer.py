@@ -37,6 +37,11 @@ class Fetched:
     path: Path          # the verified temporary file, not yet in its place
     sha256: str
     size: int
+    fetched: int = -1   # bytes fetched by this sync (less than size when an earlier one had begun)
+
+    @property
+    def sent(self) -> int:
+        return self.size if self.fetched < 0 else self.fetched
 
 
 def file_sha256(path: Path) -> str:
@@ -117,12 +122,28 @@ def upload(client: Any, config: SyncConfig, path: Path, key: str, sha256: str, *
 
 
 def download(client: Any, config: SyncConfig, key: str, folder: Path, expected_sha256: str | None, *,
-             progress: Progress | None = None, check: Callable[[], None] | None = None) -> Fetched:
-    """Fetch ``key`` into a temporary file in ``folder`` and verify it.
+             etag: str = "", size: int = 0, progress: Progress | None = None,
+             check: Callable[[], None] | None = None) -> Fetched:
+    """Fetch ``key`` into a temporary file in ``folder`` and verify it; the caller renames it
+    into place (or removes it).
 
-    The caller renames it into place (or removes it). On any failure nothing is left behind.
+    An object larger than one part (with its ``etag`` and ``size`` known) is fetched in ranges
+    that survive an interruption: what was fetched stays in ``folder`` for the next sync.
+    Anything else leaves nothing behind when it fails.
     """
     folder.mkdir(parents=True, exist_ok=True)
+    name = key.rsplit('/', 1)[-1]
+    if etag and size > multipart.PART_SIZE:
+        try:
+            tmp, fetched = multipart.download_in_parts(client, config, key, etag, size, folder, progress, check)
+        except _Stop as stop:
+            raise stop.exc from None
+        sha = file_sha256(tmp)
+        if expected_sha256 and sha != expected_sha256:
+            tmp.unlink(missing_ok=True)     # damaged: the next sync starts it again from nothing
+            raise SyncError(f"{name} arrived damaged (its checksum does not match); "
+                            "it was not kept and will be fetched again.")
+        return Fetched(tmp, sha, size, fetched)
     tmp = folder / f"{TEMP_PREFIX}{uuid.uuid4().hex}.part"
     try:
         try:
@@ -133,7 +154,7 @@ def download(client: Any, config: SyncConfig, key: str, folder: Path, expected_s
             raise stop.exc from None
         sha = file_sha256(tmp)
         if expected_sha256 and sha != expected_sha256:
-            raise SyncError(f"{key.rsplit('/', 1)[-1]} arrived damaged (its checksum does not match); "
+            raise SyncError(f"{name} arrived damaged (its checksum does not match); "
                             "it was not kept and will be fetched again.")
         return Fetched(tmp, sha, tmp.stat().st_size)
     except BaseException:
