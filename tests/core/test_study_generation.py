@@ -148,3 +148,16 @@ def test_the_real_worker_runs_the_study_jobs(paths, db, tmp_path, services):
     assert [jobs.get_job(db, j).state for j in done] == [jobs.DONE, jobs.DONE], [jobs.get_job(db, j).error
                                                                                   for j in done]
     assert store.cards(db, document_id=book) and glossary.terms(db)
+
+
+def test_a_point_reworded_beyond_its_source_gives_way_to_the_parts_own_point():
+    pieces = [material.Piece(1, TOPICS[4][1], page=5), material.Piece(1, TOPICS[5][1], page=6)]
+    texts = ["Biological catalysts speed chemistry up wonderfully.",       # a merge's rewording
+             "DNA polymerase copies each strand of the double helix."]
+    parts = ["Enzymes lower the activation energy of reactions.", "DNA polymerase copies each strand."]
+    points, replaced = summaries.cited_points(texts, parts, pieces, summaries.cite_texts(pieces))
+    assert replaced == 0 and points[0].text == texts[0], "it came from no part: it stays, unsupported"
+    texts[0] = "Enzymes make reactions happen at body temperature quickly."
+    points, replaced = summaries.cited_points(texts, parts, pieces, summaries.cite_texts(pieces))
+    assert replaced == 1 and points[0].text == parts[0]
+    assert [p.page for p in points] == [5, 6] and all(p.support >= grounding.SUPPORT_THRESHOLD for p in points)

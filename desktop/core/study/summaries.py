@@ -27,6 +27,8 @@ JOB_KIND = "study_summary"
 MAX_POINTS = 10
 POINTS_PER_PART = 3
 MERGE_GROUP = 12
+# A merged point "comes from" a part's point that holds at least this share of its words.
+ORIGIN_OVERLAP = 0.25
 SYSTEM = "You summarise course material for a student. Use only what the text says."
 MAP_PROMPT = ("Text:\n{text}\n\nWrite the {n} most important key points of this text, "
               "one per line, each starting with '- '. Reuse the text's own words.")
@@ -76,6 +78,26 @@ def cite(point: str, pieces: list[Piece], texts: list[str]) -> KeyPoint:
     return KeyPoint(point, p.document_id, p.page, p.start_s, score if best >= 0 else 0.0)
 
 
+def cited_points(texts: list[str], parts: list[str], pieces: list[Piece],
+                 cite_with: list[str]) -> tuple[list[KeyPoint], int]:
+    """Each final point with its citation. A point a merge reworded beyond what the source says
+    gives way to the part's own point it came from, when that one is better supported.
+    Returns the points and how many were replaced so."""
+    points: list[KeyPoint] = []
+    replaced = 0
+    for t in texts:
+        point = cite(t, pieces, cite_with)
+        if point.support < grounding.SUPPORT_THRESHOLD and parts:
+            origin = max(parts, key=lambda o: grounding.support(t, o))
+            alternative = cite(origin, pieces, cite_with)
+            came_from = grounding.support(t, origin) >= ORIGIN_OVERLAP
+            if came_from and alternative.support > point.support and all(alternative.text != p.text for p in points):
+                point = alternative
+                replaced += 1
+        points.append(point)
+    return points, replaced
+
+
 def dedupe(points: list[str]) -> list[str]:
     out: list[str] = []
     for p in points:
@@ -96,6 +118,13 @@ def groups_of(points: list[str], size: int = MERGE_GROUP) -> list[list[str]]:
 def map_reduce(writer: Writer, pieces: list[Piece], progress: Any = None,
                check: Any = None) -> tuple[list[str], dict[str, int]]:
     """Key points of the whole material; ``stats`` says how many parts and merge rounds it took."""
+    texts, stats, _ = map_reduce_parts(writer, pieces, progress, check)
+    return texts, stats
+
+
+def map_reduce_parts(writer: Writer, pieces: list[Piece], progress: Any = None,
+                     check: Any = None) -> tuple[list[str], dict[str, int], list[str]]:
+    """``map_reduce``, with the points of the parts before any merge."""
     windows = material.windows(pieces, WINDOW_CHARS)
     counts = cloze.term_counts(p.text for p in pieces)
     points: list[str] = []
@@ -110,6 +139,7 @@ def map_reduce(writer: Writer, pieces: list[Piece], progress: Any = None,
         # A part the model says nothing usable about still counts: its most telling sentence.
         points += said or cloze.key_sentences(text, counts)[:1]
     points = dedupe(points)
+    parts = list(points)
     rounds = 0
     while len(points) > MAX_POINTS:
         rounds += 1
@@ -128,19 +158,20 @@ def map_reduce(writer: Writer, pieces: list[Piece], progress: Any = None,
         points = dedupe(merged)
         if rounds >= 4:          # each round shrinks the list; never loop on a stubborn model
             points = points[:MAX_POINTS]
-    return points, {"parts": len(windows), "reduce_rounds": rounds}
+    return points, {"parts": len(windows), "reduce_rounds": rounds}, parts
 
 
 def summarise(db: sqlite_utils.Database, writer: Writer, document_id: int, pages: tuple[int, int] | None = None,
               job_id: int | None = None, progress: Any = None, check: Any = None) -> tuple[Summary, dict[str, Any]]:
     pieces = material.load(db, document_id, pages)
-    texts, stats = map_reduce(writer, pieces, progress, check)
+    texts, stats, parts = map_reduce_parts(writer, pieces, progress, check)
     if not texts:
         raise StudyError("The model wrote no key points for this material.", "Try again, or a longer page range.")
     if check:
         check()   # cancelled during the last answer: store nothing half-made
     all_texts = cite_texts(pieces)
-    points = [cite(t, pieces, all_texts) for t in texts]
+    points, replaced = cited_points(texts, parts, pieces, all_texts)
+    stats["reworded_points_replaced"] = replaced
     share = grounding.report([p.support for p in points]).share
     cur = db.execute("INSERT INTO summaries (document_id, page_from, page_to, points, grounded_share, model, job_id,"
                      " created_at) VALUES (?,?,?,?,?,?,?,?)",
