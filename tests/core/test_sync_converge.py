@@ -247,3 +247,13 @@ def test_folders_that_differ_only_in_case_do_not_rename_keys_back_and_forth(pair
                                     "users/ana/raw_data/Fall 2026/biology/Reader/x.md"]
     assert sorted(a.docs()) == ["Fall 2026 / biology / Reader / x", "Fall 2026 / biology / Reader / y"]
     assert sorted(b.docs()) == ["Fall 2026 / Biology / Reader / x", "Fall 2026 / Biology / Reader / y"]
+
+
+def test_a_managed_file_changed_behind_the_librarys_back_is_not_uploaded(pair, tmp_path):
+    a, _b, server, bucket = pair
+    doc = a.add(note(tmp_path / "n.md", "as imported\n"))
+    file_at(a.paths, library.get_document(a.db, doc).path).write_text("changed by another program\n")
+    summary = sync(a.db, a.paths, a.config)
+    assert [e["op"] for e in summary.errors] == ["upload"]
+    assert "changed on disk outside Lectern" in summary.errors[0]["error"]
+    assert keys(server, bucket) == []
