@@ -67,20 +67,28 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_stats)
 
 
-def run_job(paths: DataPaths, db: Any, submit: Callable[[JobsForTheNextWorker], int], quiet: bool) -> jobs.Job:
-    """Record a job and run it in this process, showing its progress on stderr."""
+def run_job(paths: DataPaths, db: Any, submit: Callable[[JobsForTheNextWorker], int]) -> jobs.Job:
+    """Record a job and run it in this process, showing its progress on stderr.
+
+    When another job on the same document runs in Lectern's worker (an ingestion), this one
+    waits for it: the worker starts it when that job ends, and this command follows it."""
     job_id = submit(JobsForTheNextWorker(db))
     runner = threading.Thread(target=execute_job, args=(paths, job_id), daemon=True)
     runner.start()
     shown = ""
     try:
-        while runner.is_alive():
+        while True:
             job = jobs.get_job(db, job_id)
-            line = f"{job.stage} ({job.progress * 100:.0f}%)" if job else ""
+            if job is None or (job.finished and not runner.is_alive()):
+                break
+            line = f"{job.stage} ({job.progress * 100:.0f}%)"
             if line != shown:
                 print(f"\rlectern: {line}   ", end="", file=sys.stderr, flush=True)
                 shown = line
-            runner.join(0.2)
+            if runner.is_alive():
+                runner.join(0.2)
+            else:                    # the worker runs it after the job before it
+                time.sleep(0.2)
     except KeyboardInterrupt:
         jobs.request_cancel(db, job_id)
         print("\nlectern: cancelling…", file=sys.stderr, flush=True)
@@ -104,7 +112,7 @@ def cmd_summarize(args: argparse.Namespace, paths: DataPaths) -> int:
     db = open_db(paths.db)
     try:
         pages = material.parse_pages(args.pages)
-        job = run_job(paths, db, lambda s: summaries.submit(db, s, args.document_id, pages, args.model), args.json)
+        job = run_job(paths, db, lambda s: summaries.submit(db, s, args.document_id, pages, args.model))
         summary = summaries.get_summary(db, int(job.result["summary_id"]))
         markdown = summaries.to_markdown(db, summary)
         if args.markdown:
@@ -125,7 +133,7 @@ def cmd_cards(args: argparse.Namespace, paths: DataPaths) -> int:
         if args.existing:
             chosen = [c for c in store.cards(db, document_id=args.document_id) if c.status != store.DISCARDED]
         else:
-            job = run_job(paths, db, lambda s: cards.submit(db, s, args.document_id, pages, args.model), args.json)
+            job = run_job(paths, db, lambda s: cards.submit(db, s, args.document_id, pages, args.model))
             figures = _figures(job)
             new_ids = [int(i) for i in job.result["card_ids"]]
             if args.accept:
@@ -176,7 +184,7 @@ def cmd_glossary(args: argparse.Namespace, paths: DataPaths) -> int:
         if args.build:
             if node is None:
                 raise StudyError("Building a glossary needs a subject.", "Add --subject NAME.")
-            job = run_job(paths, db, lambda s: glossary.submit(db, s, node), args.json)
+            job = run_job(paths, db, lambda s: glossary.submit(db, s, node))
             built = {"built": job.result}
     except LecternError as exc:
         return fail(exc, args.json)
