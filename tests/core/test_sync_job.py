@@ -156,3 +156,33 @@ def test_a_worker_asked_to_quit_mid_download_stops_at_once_and_keeps_nothing_hal
     assert not worker.is_alive(), "the sync did not stop"
     assert [type(e) for e in failure] == [WorkerStopping]
     assert db.execute("SELECT count(*) FROM documents").fetchone()[0] == 0
+
+
+def test_automatic_syncs_back_off_after_failures_and_wait_for_a_running_one(db):
+    from desktop.core.sync.job import next_sync_at
+
+    assert next_sync_at(db, 0) is None                          # on demand only
+    assert next_sync_at(db, 900, now=1000.0) == 1000.0          # never synced: now
+
+    def ended(state: str, at: float) -> None:
+        job_id = jobs.create_job(db, JOB_KIND, {}, target=JOB_TARGET)
+        assert jobs.claim(db, job_id)
+        if state == jobs.DONE:
+            jobs.finish(db, job_id, {})
+        else:
+            jobs.fail(db, job_id, "Cannot reach the bucket: you may be offline.")
+        db.execute("UPDATE jobs SET finished_at=? WHERE id=?", (at, job_id))
+
+    ended(jobs.DONE, 100.0)
+    assert next_sync_at(db, 900) == 1000.0
+    ended(jobs.FAILED, 2000.0)
+    assert next_sync_at(db, 900) == 2060.0                      # 1 minute after the first failure
+    ended(jobs.FAILED, 3000.0)
+    ended(jobs.FAILED, 4000.0)
+    assert next_sync_at(db, 900) == 4240.0                      # then 2, 4... minutes
+    for t in range(5):
+        ended(jobs.FAILED, 5000.0 + t)
+    assert next_sync_at(db, 900) == 5004.0 + 900                # never later than the interval
+    running = jobs.create_job(db, JOB_KIND, {}, target=JOB_TARGET)
+    assert next_sync_at(db, 900) == float("inf")
+    jobs.request_cancel(db, running)
