@@ -25,6 +25,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                    help="read the password of protected PDFs from the first line of stdin (never stored)")
     p.add_argument("--ocr", choices=("auto", "always", "never"), default="auto",
                    help="text recognition: auto = only pages without text (scans, photos); always; never")
+    p.add_argument("--ocr-lang", default="", metavar="LANGS",
+                   help="languages of scanned pages and photos, e.g. eng+deu (default: English)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_ingest)
 
@@ -81,6 +83,10 @@ def cmd_ingest(args: argparse.Namespace, paths: DataPaths) -> int:
             db = open_db(paths.db)
             starter = QueueJobs(paths, db)
             node = _target_node(db, args)
+            if args.ocr_lang and args.ocr != "never":   # a misspelt language fails now, not in each job
+                from ..core.library import documents
+
+                args.ocr_lang = documents.check_languages(args.ocr_lang)
             level = library.get_node(db, node).level if node is not None else ""
             results: list[library.ImportResult] = []
             for raw in args.paths:
@@ -115,7 +121,8 @@ def cmd_ingest(args: argparse.Namespace, paths: DataPaths) -> int:
                 if doc.kind == "pdf" and pdftext.needs_password(paths.root / doc.path):
                     if not _unlock(db, paths, doc, args, pw_cache, r):
                         continue
-                submitted[r.document_id] = ingest.submit_ingest(db, paths, r.document_id, starter, args.ocr)
+                submitted[r.document_id] = ingest.submit_ingest(db, paths, r.document_id, starter, args.ocr,
+                                                                args.ocr_lang)
             for r in results:   # lectures: their transcription job was started by the import
                 if r.added and r.kind == "lecture" and r.document_id is not None:
                     doc = library.get_document(db, r.document_id)

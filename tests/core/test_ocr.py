@@ -22,9 +22,9 @@ def scan(tmp_path_factory):
     return scans.scanned_page(scans.R_FAQ, PAGE, tmp_path_factory.mktemp("scan"))
 
 
-def _read(path, kind, ocr_mode="auto", words=None):
+def _read(path, kind, ocr_mode="auto", words=None, ocr_languages=""):
     report = ExtractReport()
-    return list(documents.read_pages(path, kind, report, ocr_mode, words)), report
+    return list(documents.read_pages(path, kind, report, ocr_mode, words, ocr_languages)), report
 
 
 def test_a_skewed_noisy_scan_of_a_real_page_is_read_accurately(scan):
@@ -183,3 +183,25 @@ def test_a_cancelled_reading_kills_the_recognition_at_once(scan):
     with pytest.raises(ocr.OcrStopped):
         ocr.recognise(big, timeout_s=60, cancel=cancel)
     assert time.monotonic() - t0 < 3
+
+
+def test_german_pages_are_read_with_german_language_data(tmp_path):
+    from PIL import Image, ImageDraw, ImageFont
+
+    lines = ["Die Größe der Blätter hängt von der Lichtmenge ab.",
+             "Über die Spaltöffnungen verdunstet Wasser, während",
+             "die Wurzeln gelöste Nährstoffe aufnehmen müssen."]
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf", 40)
+    img = Image.new("L", (1400, 400), 255)
+    draw = ImageDraw.Draw(img)
+    for i, line in enumerate(lines):
+        draw.text((40, 60 + i * 100), line, font=font, fill=0)
+    photo = tmp_path / "tafel.png"
+    scans.degrade(img, skew_deg=1.0, noise=12).save(photo)
+    truth = " ".join(lines)
+    [german], _ = _read(photo, "image", ocr_languages="deu")
+    assert scans.char_accuracy(truth, german.text) > 0.95
+    assert all(w in german.text for w in ("Größe", "Blätter", "Über", "Nährstoffe"))
+    with pytest.raises(DocumentError) as err:
+        documents.check_languages("eng+klingon")
+    assert err.value.message == "Text recognition has no language data for klingon on this computer."

@@ -69,3 +69,13 @@ def test_every_kind_is_ingested_and_cited_by_slide_section_chapter_or_page(tmp_p
 
     text = lectern("search", "rubisco abundant", "--k", "1", "--mode", "bm25", data_dir=data).stdout
     assert "Lecture 3, slide 3" in text
+
+    # --ocr never leaves a scan unread, with the way to read it; a misspelt language stops at once.
+    other = scans.image_pdf([scans.scanned_page(scans.R_FAQ, 6, tmp_path)], files / "second scan.pdf")
+    out = lectern("ingest", str(other), *WHERE, "--ocr", "never", "--wait", "--json", data_dir=data)
+    [doc] = json.loads(out.stdout)["documents"]
+    assert out.returncode == 1 and doc["state"] == "failed"
+    assert doc["error"].startswith("No text found: this looks like a scanned PDF (pictures of pages).")
+    out = lectern("ingest", str(other), *WHERE, "--ocr-lang", "eng+klingon", data_dir=data)
+    assert out.returncode != 0 and "no language data for klingon" in out.stderr + out.stdout
+

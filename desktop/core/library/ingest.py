@@ -29,7 +29,6 @@ import logging
 import queue
 import threading
 import time
-from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import numpy as np
@@ -48,9 +47,9 @@ from ..search.index import (
 )
 from ..search.retrieval import embeddings_choice, open_store
 from . import documents
-from .chunking import TextChunk, chunk_pages, note_pages
+from .chunking import TextChunk, chunk_pages
+from .documents.text_notes import note_text  # noqa: F401  (the note viewer reads notes with it)
 from .pdftext import (
-    EmptyFile,
     ExtractReport,
     NoTextFound,
     PageText,
@@ -77,9 +76,10 @@ def job_target(document_id: int) -> str:
     return f"document:{document_id}"
 
 
-def job_payload(document_id: int, ocr: str = "auto") -> dict[str, Any]:
-    # ``ocr``: auto (pages without a text layer), always, never — see documents.scanned
-    return {"document_id": document_id, "ocr": ocr}
+def job_payload(document_id: int, ocr: str = "auto", ocr_languages: str = "") -> dict[str, Any]:
+    # ``ocr``: auto (pages without a text layer), always, never — see documents.scanned;
+    # ``ocr_languages``: Tesseract's "eng+deu" ("" = English)
+    return {"document_id": document_id, "ocr": ocr, "ocr_languages": ocr_languages}
 
 
 def job_title(title: str) -> str:
@@ -87,43 +87,15 @@ def job_title(title: str) -> str:
 
 
 # -- reading --------------------------------------------------------------------------------------
-def note_text(path: Path) -> str:
-    """A text note's content; binary files renamed .txt are refused."""
-    data = path.read_bytes()
-    if not data:
-        raise EmptyFile()
-    if b"\x00" in data[:4096]:
-        raise DocumentError("This file is not a text note, although its name says so.",
-                            "Save it as plain text (.txt) or Markdown (.md).")
-    for enc in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("utf-8", errors="replace")
-
-
 def document_pages(paths: Any, doc: catalog.Document, report: ExtractReport,
-                   ocr: str = "auto") -> Iterator[PageText]:
+                   ocr: str = "auto", ocr_languages: str = "") -> Iterator[PageText]:
     """The pages of a document as the job reads them (slides, sections, chapters count as pages)."""
-    file = paths.root / doc.path
     if doc.kind == "pdf":
         sidecar = catalog.extracted_text_file(paths, doc.id)
         if sidecar.exists():   # a password-protected PDF the student unlocked in the app
             return iter_pages_file(sidecar, report=report)
-    if doc.kind != "note" or file.suffix.lower() in documents.HTML_EXTENSIONS:
-        return documents.read_pages(file, doc.kind, report, ocr, documents.words_file(paths, doc.id))
-    if doc.kind == "note":
-        if not file.exists():
-            raise DocumentError("The file is missing from the library folder.",
-                                "Delete it from the library and import it again.")
-        pages = note_pages(note_text(file))
-        report.pages = len(pages)
-        report.pages_with_text = len(pages)
-        if not pages:
-            raise DocumentError("This note is empty.", "Write something in it, then read it again.")
-        return iter(pages)
-    raise DocumentError(f"Lectern cannot read a '{doc.kind}' document this way.")
+    return documents.read_pages(paths.root / doc.path, doc.kind, report, ocr,
+                                documents.words_file(paths, doc.id), ocr_languages)
 
 
 class _Reader(threading.Thread):
@@ -288,8 +260,9 @@ def _ingest(ctx: JobContext, doc: catalog.Document, store: Any, embedder: Any,
     ctx.progress(0.0, "Opening the file", force=True)
     # Running headers and footers are a thing of printed pages; a slide's or a chapter's
     # repeated line (a title over several slides) is content.
-    reader = _Reader(document_pages(ctx.paths, doc, report, str(ctx.payload.get("ocr") or "auto")), report,
-                     boilerplate=doc.kind in ("pdf", "note"))
+    pages = document_pages(ctx.paths, doc, report, str(ctx.payload.get("ocr") or "auto"),
+                           str(ctx.payload.get("ocr_languages") or ""))
+    reader = _Reader(pages, report, boilerplate=doc.kind in ("pdf", "note"))
     reader.start()
     embed_sorted = _sorted_embed(embedder, EMBED_TOKENS)
     ordinal = 0
@@ -376,13 +349,14 @@ def unlock_document(db: Any, paths: Any, document_id: int, password: str) -> Ext
 
 
 # -- starting the job --------------------------------------------------------------------------------
-def submit_ingest(db: Any, paths: Any, document_id: int, starter: JobStarter, ocr: str = "auto") -> int:
+def submit_ingest(db: Any, paths: Any, document_id: int, starter: JobStarter, ocr: str = "auto",
+                  ocr_languages: str = "") -> int:
     """Queue the ingestion of a document and link the job to it; returns the job id."""
     doc = catalog.get_document(db, document_id)
     if doc is None:
         raise DocumentError("That document is not in the library any more.")
     catalog.set_document_state(db, document_id, QUEUED, "")
-    job_id = starter.submit(JOB_KIND, job_payload(document_id, ocr), target=job_target(document_id),
+    job_id = starter.submit(JOB_KIND, job_payload(document_id, ocr, ocr_languages), target=job_target(document_id),
                             title=job_title(doc.title))
     db.execute("UPDATE documents SET job_id=? WHERE id=?", (job_id, document_id))
     return job_id

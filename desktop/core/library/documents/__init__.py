@@ -7,7 +7,7 @@ so chunking, indexing and citing work the same for all. The original file is onl
 ever read.
 
 Modules: ``slides`` (.pptx, .odp), ``wordproc`` (.docx, .odt), ``epub``, ``html_notes``,
-``legacy`` (.ppt/.doc through LibreOffice), ``images`` (photos), ``scanned`` (OCR of PDF
+``text_notes`` (.txt, .md), ``legacy`` (.ppt/.doc through LibreOffice), ``images`` (photos), ``scanned`` (OCR of PDF
 pages without text), ``ocr`` (Tesseract), ``words`` (the word-box sidecar), ``highlight``
 (where a cited passage is on an OCR'd page).
 """
@@ -23,9 +23,10 @@ from .highlight import Box, passage_boxes
 from .html_notes import read_html
 from .images import read_image
 from .legacy import converted, libreoffice
-from .ocr import OcrUnavailable, tesseract
+from .ocr import OcrUnavailable, check_languages, installed_languages, tesseract
 from .scanned import with_ocr
 from .slides import MAX_SLIDES, read_odp, read_pptx
+from .text_notes import note_text, read_text_note
 from .wordproc import read_docx, read_odt
 from .words import WordBoxes, read_word_boxes, words_file
 
@@ -37,17 +38,22 @@ _UNITS = {"slides": "Slide", "document": "Section", "ebook": "Chapter"}
 
 
 def read_pages(file: Path, kind: str, report: ExtractReport, ocr: str = "auto",
-               words_out: Path | None = None) -> Iterator[PageText]:
-    """The pages of one file, read by the reader of its kind (a generator: reading is lazy)."""
+               words_out: Path | None = None, ocr_languages: str = "") -> Iterator[PageText]:
+    """The pages of one file, read by the reader of its kind (a generator: reading is lazy).
+
+    ``ocr_languages`` is Tesseract's "eng+deu" form ("" = English); it is checked here,
+    before any page is read, only when OCR may run.
+    """
     if ocr not in OCR_MODES:
         raise DocumentError(f"Unknown OCR setting '{ocr}'.", "Use auto, always or never.")
+    langs = check_languages(ocr_languages) if ocr_languages and ocr != "never" and kind in ("pdf", "image") else ""
     report.unit = _UNITS.get(kind, "Page")
     ext = file.suffix.lower()
     boxes = WordBoxes(words_out)
     if kind == "pdf":
-        return with_ocr(file, iter_pages(file, report=report), report, ocr, boxes)
+        return with_ocr(file, iter_pages(file, report=report), report, ocr, boxes, langs)
     if kind == "image":
-        return read_image(file, report, ocr, boxes)
+        return read_image(file, report, ocr, boxes, langs)
     if ext in (".pptx", ".pptm", ".ppsx"):
         return read_pptx(file, report)
     if ext == ".odp":
@@ -60,6 +66,8 @@ def read_pages(file: Path, kind: str, report: ExtractReport, ocr: str = "auto",
         return read_epub(file, report)
     if ext in HTML_EXTENSIONS:
         return read_html(file, report)
+    if kind == "note":
+        return read_text_note(file, report)
     if ext in (".ppt", ".pps", ".doc"):
         return _legacy(file, report)
     raise DocumentError(f"Lectern cannot read a '{kind}' document this way.")
@@ -72,4 +80,4 @@ def _legacy(file: Path, report: ExtractReport) -> Iterator[PageText]:
 
 
 __all__ = ["Box", "passage_boxes", "OCR_MODES", "HTML_EXTENSIONS", "MAX_SLIDES", "read_pages", "read_word_boxes", "words_file",
-           "libreoffice", "tesseract", "OcrUnavailable"]
+           "libreoffice", "tesseract", "OcrUnavailable", "check_languages", "installed_languages", "note_text"]

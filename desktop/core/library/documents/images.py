@@ -59,7 +59,8 @@ def open_image(path: Path) -> Any:
     return img
 
 
-def read_image(path: Path, report: ExtractReport, ocr: str, boxes: WordBoxes | None) -> Iterator[PageText]:
+def read_image(path: Path, report: ExtractReport, ocr: str, boxes: WordBoxes | None,
+               langs: str = "") -> Iterator[PageText]:
     if ocr == "never":
         raise DocumentError("This is a picture: its text can only be read by text recognition (OCR), "
                             "which was turned off.", "Read it again with OCR set to auto.")
@@ -67,7 +68,7 @@ def read_image(path: Path, report: ExtractReport, ocr: str, boxes: WordBoxes | N
     report.pages = 1
     report.stage = "Recognising text, page 1 of 1"
     try:
-        page = recognise(img, cancel=report.cancel)
+        page = recognise(img, langs=langs or None, cancel=report.cancel)
     except OcrTimeout:
         raise DocumentError("Recognising the text of this picture took too long and was stopped.",
                             "Crop the photo to the page, or take a sharper one.") from None

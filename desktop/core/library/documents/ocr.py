@@ -109,6 +109,19 @@ def languages(wanted: tuple[str, ...] = DEFAULT_LANGUAGES) -> str:
     return "+".join(chosen)
 
 
+def check_languages(spec: str) -> str:
+    """A language list like "eng+deu", checked against the installed language data."""
+    have = installed_languages()
+    if not have:
+        raise OcrUnavailable()
+    wanted = [l.strip() for l in spec.replace(",", "+").split("+") if l.strip()]
+    missing = [l for l in wanted if l not in have]
+    if missing:
+        raise DocumentError(f"Text recognition has no language data for {', '.join(missing)} on this computer.",
+                            f"Installed: {', '.join(have)}. (Debian/Ubuntu: apt install tesseract-ocr-{missing[0]})")
+    return "+".join(wanted)
+
+
 def recognise(image: Any, timeout_s: float | None = None, langs: str | None = None,
               cancel: threading.Event | None = None) -> OcrPage:
     """Text and word boxes of one page image (a PIL image). Raises OcrTimeout, OcrUnavailable."""

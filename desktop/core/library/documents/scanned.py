@@ -59,7 +59,7 @@ def render_page(pdf: Path, number: int, dpi: int = RENDER_DPI, timeout_s: float 
 
 
 def with_ocr(pdf: Path, pages: Iterator[PageText], report: ExtractReport, ocr: str,
-             boxes: WordBoxes | None) -> Iterator[PageText]:
+             boxes: WordBoxes | None, langs: str = "") -> Iterator[PageText]:
     """``pages`` (from ``pdftext.iter_pages``) with scanned pages replaced by their OCR text."""
     if ocr == "never":
         yield from pages
@@ -70,7 +70,7 @@ def with_ocr(pdf: Path, pages: Iterator[PageText], report: ExtractReport, ocr: s
             if not wanted:
                 yield page
                 continue
-            yield _recognised(pdf, page, report, boxes)
+            yield _recognised(pdf, page, report, boxes, langs)
     except NoTextFound:
         if report.ocr_pages == 0:
             raise NoTextFound(ocr_tried=True) from None
@@ -80,11 +80,13 @@ def with_ocr(pdf: Path, pages: Iterator[PageText], report: ExtractReport, ocr: s
             boxes.save()
 
 
-def _recognised(pdf: Path, page: PageText, report: ExtractReport, boxes: WordBoxes | None) -> PageText:
+def _recognised(pdf: Path, page: PageText, report: ExtractReport, boxes: WordBoxes | None,
+                langs: str) -> PageText:
     report.stage = f"Recognising text, page {page.number} of {report.pages}"
     had_text = bool(page.text.strip()) and not page.error
     try:
-        result = recognise(render_page(pdf, page.number, cancel=report.cancel), cancel=report.cancel)
+        result = recognise(render_page(pdf, page.number, cancel=report.cancel), langs=langs or None,
+                           cancel=report.cancel)
     except OcrTimeout:
         report.slow_pages.append(page.number)
         return page
