@@ -191,7 +191,8 @@ def cmd_glossary(args: argparse.Namespace, paths: DataPaths) -> int:
     found = glossary.terms(db, node, include_known=not args.unknown)
     text = "\n".join(f"{t.term}: {t.definition}" for t in found) or \
         "No glossary yet. Build one with: lectern glossary --subject NAME --build"
-    emit({"subject_id": node, "terms": [t.as_dict() for t in found], **built}, args.json, text)
+    listed = [{**t.as_dict(), "appears_in": glossary.occurrences(db, t.id, 5)} for t in found]
+    emit({"subject_id": node, "terms": listed, **built}, args.json, text)
     return 0
 
 

@@ -74,3 +74,14 @@ def test_web_and_mail_addresses_give_no_terms():
                                 "R-help@r-project.org list.", page=2)]
     found = {f.term for f in glossary.find_terms(pieces, {1: "FAQ"})}
     assert "CRAN" in found and not {"https", "www", "project"} & {w for t in found for w in t.split()}
+
+
+def test_a_term_links_to_the_other_places_it_appears(db, biology):
+    glossary.build(db, biology)
+    membrane = next(t for t in glossary.terms(db, biology) if t.term == "membrane")
+    places = glossary.occurrences(db, membrane.id)
+    pages = {p["page"] for p in places}
+    assert {1, 2} <= pages, places          # the membrane page, and the mitochondria's inner membrane
+    assert all(p["document_id"] == membrane.document_id for p in places)
+    helix = next(t for t in glossary.terms(db, biology) if t.term == "double helix")
+    assert {p["page"] for p in glossary.occurrences(db, helix.id)} == {6}

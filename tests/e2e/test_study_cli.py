@@ -52,6 +52,7 @@ def test_summary_cards_export_review_and_stats_from_the_command_line(paths, tmp_
     terms = _json(lectern("glossary", "--subject", "biology", "--build", "--json", data_dir=paths.root))
     assert terms["built"]["terms"] == len(terms["terms"]) >= 3
     assert all(t["definition"] and t["citation"]["document_id"] == book for t in terms["terms"])
+    assert all(t["appears_in"] and t["appears_in"][0]["document_id"] == book for t in terms["terms"])
 
     questions = _json(lectern("quiz", "--subject", "Biology", "--json", data_dir=paths.root))["questions"]
     assert questions and all(0 <= q["answer"] < len(q["choices"]) for q in questions)

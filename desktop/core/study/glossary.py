@@ -305,6 +305,25 @@ def set_known(db: sqlite_utils.Database, term_id: int, known: bool = True) -> Te
     return get_term(db, term_id)
 
 
+def occurrences(db: sqlite_utils.Database, term_id: int, limit: int = 20) -> list[dict[str, Any]]:
+    """Where else the term appears in its subject's indexed material (full-text phrase search):
+    document, page or second, best matches first."""
+    t = get_term(db, term_id)
+    docs = [d.id for d in catalog.documents_under(db, t.node_id)]
+    if not docs:
+        return []
+    phrase = '"' + t.term.replace('"', '""') + '"'
+    rows = db.query("SELECT c.document_id, c.page, c.start_s FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid"
+                    f" WHERE chunks_fts MATCH ? AND c.document_id IN ({','.join('?' * len(docs))})"
+                    " ORDER BY bm25(chunks_fts) LIMIT ?", [phrase, *docs, limit * 3])
+    seen: list[dict[str, Any]] = []
+    for r in rows:
+        where = {"document_id": r["document_id"], "page": r["page"], "start_s": r["start_s"]}
+        if where not in seen:
+            seen.append(where)
+    return seen[:limit]
+
+
 def hotwords(db: sqlite_utils.Database, node_id: int, limit: int = 30, max_chars: int = 600) -> str:
     """The subject's terms as Whisper hotwords / initial prompt: the most frequent first, within
     a length Whisper's prompt (half its 448-token context) keeps."""
