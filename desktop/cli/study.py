@@ -42,6 +42,15 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_cards)
 
+    p = sub.add_parser("card", help="show, edit, accept or discard one card")
+    p.add_argument("card_id", type=int, metavar="CARD_ID")
+    p.add_argument("--front", help="new front (your edit is kept through any regeneration)")
+    p.add_argument("--back", help="new back")
+    p.add_argument("--accept", action="store_true", help="a draft enters its deck")
+    p.add_argument("--discard", action="store_true", help="set the card aside (kept, not deleted)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_card)
+
     p = sub.add_parser("review", help="cards due for review, or record an answer")
     p.add_argument("--due", action="store_true", help="list the cards due now (the default)")
     p.add_argument("--card", type=int, help="the card answered")
@@ -155,6 +164,26 @@ def cmd_cards(args: argparse.Namespace, paths: DataPaths) -> int:
 
 def _where(card: store.Card) -> str:
     return material.Piece(card.document_id or 0, "", card.page, card.start_s).where
+
+
+def cmd_card(args: argparse.Namespace, paths: DataPaths) -> int:
+    paths.ensure()
+    db = open_db(paths.db)
+    try:
+        if args.accept and args.discard:
+            raise StudyError("A card cannot be accepted and discarded at once.")
+        card = store.get_card(db, args.card_id)
+        if args.front is not None or args.back is not None:
+            card = store.edit_card(db, card.id, args.front, args.back)
+        if args.accept:
+            store.accept(db, [card.id])
+        if args.discard:
+            store.discard(db, [card.id])
+        card = store.get_card(db, card.id)
+    except LecternError as exc:
+        return fail(exc, args.json)
+    emit(card.as_dict(), args.json, f"[{card.status}] {card.front}  ->  {card.back}  ({_where(card)})")
+    return 0
 
 
 def cmd_review(args: argparse.Namespace, paths: DataPaths) -> int:

@@ -42,6 +42,10 @@ def test_summary_cards_export_review_and_stats_from_the_command_line(paths, tmp_
     finally:
         col.close()
 
+    edited = _json(lectern("card", str(out["cards"][-1]["id"]), "--back", "My own words.", "--json",
+                           data_dir=paths.root))
+    assert edited["edited"] and edited["back"] == "My own words." and edited["status"] == "active"
+
     due = _json(lectern("review", "--due", "--json", data_dir=paths.root))
     assert due["due"] == len(out["cards"])
     first = out["cards"][0]["id"]
@@ -68,6 +72,7 @@ def test_bad_requests_get_a_plain_message_and_a_non_zero_exit(paths, tmp_path):
                         (("summarize", str(book), "--pages", "40-50"), "no readable text"),
                         (("review", "--card", "5"), "both the card and the answer"),
                         (("glossary", "--subject", "Astrology"), "no subject called"),
+                        (("card", "77", "--accept"), "no card 77"),
                         (("cards", str(book), "--existing", "--export", str(tmp_path / "d.apkg")), "--accept")]:
         result = lectern(*args, "--json", data_dir=paths.root)
         assert result.returncode == 1, (args, result.stdout)
