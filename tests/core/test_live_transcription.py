@@ -109,9 +109,9 @@ def test_small_windows_leave_no_duplicates_and_match_a_transcription_of_the_fini
     assert 0.9 <= len(live_words) / len(after_words) <= 1.1, (after_words, live_words)
     script = " ".join(_words(LECTURE_TEXT + " " + SECOND_PART))
     assert jiwer.wer(script, " ".join(live_words)) <= jiwer.wer(script, " ".join(after_words)) + 0.15
-    assert "entropy" in live_words and "photosynthesis" in live_words
-    row = db.execute("SELECT state, live_until_s FROM recordings WHERE id=?", (rec_id,)).fetchone()
-    assert row == ("transcribed", 0.0)
+    assert "photosynthesis" in live_words and "law" in live_words[-10:]
+    state, live_until = db.execute("SELECT state, live_until_s FROM recordings WHERE id=?", (rec_id,)).fetchone()
+    assert state == "transcribed" and live_until == pytest.approx(len(pcm) / RATE, abs=0.01)
 
 
 def test_chat_cites_the_live_lecture_and_the_transcript_is_complete_at_stop(paths, db, services, virtual_mic,
@@ -140,13 +140,19 @@ def test_chat_cites_the_live_lecture_and_the_transcript_is_complete_at_stop(path
     result = rec.stop()
     stopped = time.monotonic()
     assert result is not None and result.error is None and result.overflows == 0
+    # The Record pane queues a transcription at Stop: it waits for the live one and adds nothing.
+    job_id = lectures.submit_transcription(db, paths, rec_id, QueueJobs(paths, db), model="tiny.en")
     assert live.wait(60) is not None, live.error
     ready_s = live.finished_at - stopped
     assert ready_s < 30, f"the transcript took {ready_s:.1f}s after Stop"
+    count = len(lectures.segments(db, rec_id))
+    job = wait_for(lambda: (j := jobs.get_job(db, job_id)) and j.finished and j, 120, what="the job queued at Stop")
+    assert job.state == jobs.DONE and job.result["done_while_recording"] and job.result["new_segments"] == 0
     segs = _no_overlaps(db, rec_id)
+    assert len(segs) == count
     assert segs[-1].end_s <= result.duration_s + 0.05
     text = " ".join(s.text for s in segs).lower()
-    assert "photosynthesis" in text and "entropy" in text
+    assert "photosynthesis" in text and "second law" in text
     assert lectures.get_recording(db, rec_id).state == "transcribed"
     assert db.execute("SELECT state FROM documents WHERE recording_id=?", (rec_id,)).fetchone()[0] == "ready"
 

@@ -34,6 +34,7 @@ from ..storage.config import DataPaths
 from ..storage.db import open_db, write_transaction
 from ..timefmt import format_duration
 from .live_index import LiveIndex
+from .recording_lock import RecordingLock, live_lock_path
 from .recordings import ensure_document
 from .transcribe import (BEAM_SIZE, corrected_spans, covered_by_corrections, language_from, load_whisper,
                          model_choice_from, model_key)
@@ -110,9 +111,13 @@ class LiveTranscriber:
         self._recording_done = threading.Event()
         self._abandon = threading.Event()
         self._thread: threading.Thread | None = None
+        self._lock: RecordingLock | None = None
 
     # -- control (any thread) ---------------------------------------------------------------
     def start(self) -> "LiveTranscriber":
+        # Taken here, before any job could look: a job on this lecture waits until it is released.
+        self._lock = RecordingLock(live_lock_path(self.paths, self.recording_id))
+        self._lock.acquire()
         self._thread = threading.Thread(target=self._run, name=f"live-transcript-{self.recording_id}", daemon=True)
         self._thread.start()
         return self
@@ -161,6 +166,8 @@ class LiveTranscriber:
         finally:
             if db is not None:
                 db.conn.close()
+            if self._lock is not None:
+                self._lock.release()
             self.done.set()
 
     def _work(self, db: Any) -> None:
@@ -254,9 +261,10 @@ class LiveTranscriber:
         if indexer is not None:
             indexer.update(final=True)
         with write_transaction(db) as conn:
-            # live_until_s goes back to 0: the transcript is whole, a later run starts afresh.
+            # live_until_s stays at the end: a job queued at Stop then finds nothing left to
+            # transcribe (it only checks the index) and sets it back to 0, so a later run starts afresh.
             conn.execute("UPDATE recordings SET state='transcribed', error='', duration_s=?, model=?, "
-                         "live_until_s=0, language=? WHERE id=?", (duration, key, language or "", self.recording_id))
+                         "language=? WHERE id=?", (duration, key, language or "", self.recording_id))
             conn.execute("UPDATE documents SET state=?, error='' WHERE recording_id=?",
                          ("ready" if indexer is not None else "queued", self.recording_id))
         total = int(db.execute("SELECT count(*) FROM segments WHERE recording_id=?",

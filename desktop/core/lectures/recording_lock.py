@@ -18,6 +18,12 @@ def recording_lock_path(paths: DataPaths, recording_id: int) -> Path:
     return paths.recordings / f"{recording_id}.lock"
 
 
+def live_lock_path(paths: DataPaths, recording_id: int) -> Path:
+    """Held while a recording is being transcribed as it records (``live_transcriber``): the
+    transcription job waits for it, so the two never write the same lecture's segments."""
+    return paths.recordings / f"{recording_id}.live.lock"
+
+
 class RecordingLock:
     """Held from the start of a recording until its file and row are finished.
 

@@ -33,6 +33,7 @@ from ..storage.config import DataPaths, apply_offline_env
 from ..storage.db import write_transaction
 from ..timefmt import format_duration
 from .chunking import chunk_segments
+from .recording_lock import live_lock_path, lock_is_held
 from .recordings import audio_path, ensure_document, get_recording
 from .recordings import segments as load_segments
 
@@ -197,6 +198,7 @@ def run(ctx: JobContext) -> dict[str, Any]:
     if not path.exists():
         _set_states(db, rec_id, "failed", "failed", "The audio file is missing.")
         raise AudioError(f"The audio of “{rec.title}” is missing ({path.name}).")
+    _wait_for_live_transcript(ctx, rec_id)   # then go on from where it got (to the end, usually)
     doc_id = ensure_document(db, ctx.paths, rec_id)
     db.execute("UPDATE documents SET job_id=? WHERE id=?", (ctx.job_id, doc_id))
     _set_states(db, rec_id, "transcribing", "transcribing")
@@ -211,6 +213,19 @@ def run(ctx: JobContext) -> dict[str, Any]:
     except Exception as exc:
         _set_states(db, rec_id, "failed", "failed", f"{type(exc).__name__}: {exc}")
         raise
+
+
+def _wait_for_live_transcript(ctx: JobContext, rec_id: int) -> bool:
+    """Wait while the recording process is still transcribing this lecture (it finishes the
+    last window at Stop); True when there was one to wait for."""
+    lock = live_lock_path(ctx.paths, rec_id)
+    if not lock_is_held(lock):
+        return False
+    ctx.progress(0.0, "Waiting for the transcript being made while recording", force=True)
+    while lock_is_held(lock):
+        ctx.check_cancelled()
+        time.sleep(0.5)
+    return True
 
 
 def _transcribe(ctx: JobContext, rec_id: int, path: Path) -> dict[str, Any]:
@@ -261,7 +276,10 @@ def _transcribe(ctx: JobContext, rec_id: int, path: Path) -> dict[str, Any]:
     ctx.progress(TRANSCRIBE_SHARE * resume_from / duration,
                  "Finding speech" if not resume_from else f"Resuming at {format_duration(resume_from)}", force=True)
     t0 = time.monotonic()
-    segs, info = transcribe_array(model, audio[int(resume_from * SAMPLERATE):], language, offset_s=resume_from)
+    if resume_from < duration - 0.05:
+        segs, info = transcribe_array(model, audio[int(resume_from * SAMPLERATE):], language, offset_s=resume_from)
+    else:   # transcribed to the end while it was recorded: only the index is left to check
+        segs, info = iter(()), None
     count = kept_out = 0
     try:
         for seg in segs:
@@ -280,7 +298,8 @@ def _transcribe(ctx: JobContext, rec_id: int, path: Path) -> dict[str, Any]:
         if corrections:   # also when cancelled: the transcript reads in time order
             renumber_segments(db, rec_id)
     transcribe_s = time.monotonic() - t0
-    db.execute("UPDATE recordings SET language=? WHERE id=?", (info.language or "", rec_id))
+    if info is not None:
+        db.execute("UPDATE recordings SET language=? WHERE id=?", (info.language or "", rec_id))
     ctx.progress(TRANSCRIBE_SHARE, "Indexing the transcript", force=True)
     t = time.monotonic()
     n_chunks = index_recording(db, ctx.paths, rec_id)
@@ -291,7 +310,9 @@ def _transcribe(ctx: JobContext, rec_id: int, path: Path) -> dict[str, Any]:
     return {"recording_id": rec_id, "duration_s": round(duration, 3), "segments": int(total),
             "new_segments": count, "corrections_kept": len(corrections), "covered_by_corrections": kept_out,
             "resumed_from_s": resume_from, "chunks": n_chunks,
-            "language": info.language, "model": resolved.id, "transcribe_s": round(transcribe_s, 3),
+            "done_while_recording": resume_from >= duration - 0.05,
+            "language": info.language if info is not None else get_recording(db, rec_id).language,
+            "model": resolved.id, "transcribe_s": round(transcribe_s, 3),
             **{k: round(v, 3) for k, v in timings.items()}}
 
 

@@ -1,0 +1,129 @@
+"""A long lecture transcribed while it is recorded: is the transcript ready at Stop?
+
+Plays a synthetic lecture (espeak-ng, repeated to the length asked) into the virtual
+microphone, records it with Lectern's Recorder with live captions on and the chosen
+transcription model transcribing the file as it grows (indexed into the real Chroma
+server), stops, and waits for the complete transcript. Then transcribes the finished
+file after the fact with the same model and settings, and prints one JSON object:
+
+    python -m bench.bench_live_transcription --minutes 10 [--model base] [--no-captions]
+
+Figures: transcript_ready_s (Stop to complete transcript; goal < 60 s at any length),
+wer_vs_after_the_fact (goal <= 0.01), dropped_frames (goal 0), caption lag, and how far
+behind the live transcript was at worst.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench.lecture_text import LECTURE  # noqa: E402
+from tests.audio import silence_padded, speech_wav, virtual_microphone  # noqa: E402
+
+
+def words(text: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9' ]+", " ", text.lower()).split())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--minutes", type=float, default=10.0)
+    ap.add_argument("--model", default="", help="base, tiny.en or a Whisper folder (default: settings)")
+    ap.add_argument("--no-captions", action="store_true")
+    args = ap.parse_args()
+    seconds = args.minutes * 60
+
+    import jiwer
+
+    from desktop.core import models
+    from desktop.core.lectures import segments
+    from desktop.core.lectures.captions import LiveCaptioner
+    from desktop.core.lectures.live_transcriber import attach
+    from desktop.core.lectures.recorder import Recorder
+    from desktop.core.lectures.transcribe import decode, load_whisper, model_choice_from, transcribe_array
+    from desktop.core.runtime.services import ensure_services
+    from desktop.core.storage import settings
+    from desktop.core.storage.config import DataPaths
+    from desktop.core.storage.db import open_db
+
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Path(tmp)
+        one = silence_padded(speech_wav(LECTURE, d / "one.wav"), d / "lecture.wav", 0.5, 1.5)
+        one_s = float(subprocess.run(["soxi", "-D", str(one)], capture_output=True, text=True).stdout)
+        long = d / "long.wav"
+        subprocess.run(["sox", str(one), str(long), "repeat", str(max(0, int(seconds // one_s)))], check=True)
+        paths = DataPaths(d / "data").ensure()
+        db = open_db(paths.db)
+        choice = model_choice_from(args.model or settings.load(db).transcription_model)
+        lags: list[float] = []
+        behind_max = 0.0
+        with ensure_services(paths), virtual_microphone() as mic:
+            captioner = None
+            if not args.no_captions:
+                captioner = LiveCaptioner(16000, lambda c: lags.append(c.lag_s) if c.text else None).start()
+                captioner.ready.wait(60)
+            rec = Recorder(paths, title="Long lecture", on_block=captioner.feed if captioner else None)
+            rec_id = rec.start()
+            live = attach(rec, model=choice)
+            while rec.frames_written == 0:
+                time.sleep(0.01)
+            t0 = time.monotonic()
+            player = mic.play(long)
+            while time.monotonic() - t0 < seconds and rec.running and player.poll() is None:
+                time.sleep(1.0)
+                behind_max = max(behind_max, live.status().behind_s)
+            time.sleep(2.0)   # the lecture's last words are on disk before Stop
+            behind_at_stop = live.status().behind_s
+            result = rec.stop()
+            stopped = time.monotonic()
+            player.kill()
+            if captioner is not None:
+                captioner.stop()
+            live.wait()
+            ready_s = live.finished_at - stopped if live.finished_at else None
+            live_text = " ".join(s.text for s in segments(db, rec_id))
+            chunks = db.execute("SELECT count(*) FROM chunks c JOIN documents d ON d.id = c.document_id "
+                                "WHERE d.recording_id=?", (rec_id,)).fetchone()[0]
+        # After the fact: the finished file, the same model and settings, in one go.
+        model = load_whisper(models.resolve(models.TRANSCRIPTION, choice))
+        t = time.monotonic()
+        after, _ = transcribe_array(model, decode(result.path), live.result.get("language") or None
+                                    if live.result else None)
+        after_text = " ".join(s.text for s in after)
+        after_s = time.monotonic() - t
+        out = {
+            "benchmark": "live_transcription",
+            "minutes": round(result.duration_s / 60, 2),
+            "model": live.result["model"] if live.result else choice,
+            "transcript_ready_s": round(ready_s, 2) if ready_s is not None else None,
+            "behind_at_stop_s": round(behind_at_stop, 1),
+            "behind_max_s": round(behind_max, 1),
+            "windows": len(live.windows),
+            "live_transcribe_busy_s": round(sum(w[2] for w in live.windows), 1),
+            "after_the_fact_transcribe_s": round(after_s, 1),
+            "wer_vs_after_the_fact": round(jiwer.wer(words(after_text), words(live_text)), 4),
+            "words_live": len(words(live_text).split()),
+            "words_after_the_fact": len(words(after_text).split()),
+            "chunks_indexed": chunks,
+            "dropped_frames": result.overflows,
+            "recorder_error": str(result.error) if result.error else "",
+            "live_error": live.error,
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        }
+        if captioner is not None:
+            out["captions"] = captioner.stats.summary()
+        print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
