@@ -167,9 +167,10 @@ def test_an_iphone_heic_photo_is_read(scan, tmp_path):
 
     pillow_heif.register_heif_opener()
     photo = tmp_path / "IMG_0042.HEIC"
-    scan.convert("RGB").save(photo, quality=70)
+    scan.crop((0, 0, scan.width, scan.height // 3)).convert("RGB").save(photo, quality=70)   # HEVC encoding is slow
     pages, _ = _read(photo, "image")
-    assert scans.char_accuracy(scans.truth(scans.R_FAQ, PAGE), pages[0].text) > 0.9
+    assert "This document contains answers to some of the most frequently asked questions about R." in " ".join(
+        pages[0].text.split())
 
 
 def test_a_cancelled_reading_kills_the_recognition_at_once(scan):
