@@ -62,6 +62,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--subject", default="", help="a subject's name or id (default: every subject)")
     p.add_argument("--build", action="store_true", help="find the subject's terms in its material first")
     p.add_argument("--unknown", action="store_true", help="leave out the terms marked known")
+    p.add_argument("--map", action="store_true", help="the concept map: terms and the links between them")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_glossary)
 
@@ -221,7 +222,8 @@ def cmd_glossary(args: argparse.Namespace, paths: DataPaths) -> int:
     text = "\n".join(f"{t.term}: {t.definition}" for t in found) or \
         "No glossary yet. Build one with: lectern glossary --subject NAME --build"
     listed = [{**t.as_dict(), "appears_in": glossary.occurrences(db, t.id, 5)} for t in found]
-    emit({"subject_id": node, "terms": listed, **built}, args.json, text)
+    graph = {"map": glossary.concept_map(db, node)} if args.map and node is not None else {}
+    emit({"subject_id": node, "terms": listed, **graph, **built}, args.json, text)
     return 0
 
 

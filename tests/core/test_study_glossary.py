@@ -85,3 +85,13 @@ def test_a_term_links_to_the_other_places_it_appears(db, biology):
     assert all(p["document_id"] == membrane.document_id for p in places)
     helix = next(t for t in glossary.terms(db, biology) if t.term == "double helix")
     assert {p["page"] for p in glossary.occurrences(db, helix.id)} == {6}
+
+
+def test_the_concept_map_links_terms_met_together(db, biology):
+    glossary.build(db, biology)
+    graph = glossary.concept_map(db, biology)
+    name = {n["id"]: n["term"] for n in graph["nodes"]}
+    pairs = {frozenset((name[e["source"]], name[e["target"]])) for e in graph["edges"]}
+    assert frozenset(("DNA", "double helix")) in pairs
+    assert len(pairs) == len(graph["edges"]), "each pair once"
+    assert all(e["source"] in name and e["target"] in name for e in graph["edges"])

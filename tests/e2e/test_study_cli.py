@@ -53,7 +53,8 @@ def test_summary_cards_export_review_and_stats_from_the_command_line(paths, tmp_
     assert answered["due"] > 0
     assert _json(lectern("review", "--due", "--json", data_dir=paths.root))["due"] == len(out["cards"]) - 1
 
-    terms = _json(lectern("glossary", "--subject", "biology", "--build", "--json", data_dir=paths.root))
+    terms = _json(lectern("glossary", "--subject", "biology", "--build", "--map", "--json", data_dir=paths.root))
+    assert {n["id"] for n in terms["map"]["nodes"]} == {t["id"] for t in terms["terms"]}
     assert terms["built"]["terms"] == len(terms["terms"]) >= 3
     assert all(t["definition"] and t["citation"]["document_id"] == book for t in terms["terms"])
     assert all(t["appears_in"] and t["appears_in"][0]["document_id"] == book for t in terms["terms"])

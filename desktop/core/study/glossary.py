@@ -324,6 +324,17 @@ def occurrences(db: sqlite_utils.Database, term_id: int, limit: int = 20) -> lis
     return seen[:limit]
 
 
+def concept_map(db: sqlite_utils.Database, node_id: int) -> dict[str, Any]:
+    """The subject's terms as a graph for the concept map: nodes by term id, an edge between
+    two terms met in the same passages (each pair once)."""
+    found = terms(db, node_id)
+    by_name = {t.term: t.id for t in found}
+    edges = sorted({tuple(sorted((t.id, by_name[r]))) for t in found for r in t.related if r in by_name})
+    return {"nodes": [{"id": t.id, "term": t.term, "category": t.category, "known": t.known,
+                       "weight": t.frequency} for t in found],
+            "edges": [{"source": a, "target": b} for a, b in edges]}
+
+
 def hotwords(db: sqlite_utils.Database, node_id: int, limit: int = 30, max_chars: int = 600) -> str:
     """The subject's terms as Whisper hotwords / initial prompt: the most frequent first, within
     a length Whisper's prompt (half its 448-token context) keeps."""
