@@ -24,10 +24,12 @@ FULL = [
     ("bench_chat", []),
     ("bench_answer_quality", []),
     ("bench_ocr", []),
+    ("bench_sync", []),
 ]
 QUICK = {"bench_startup": ["3"], "bench_search": ["--chunks", "10000"], "bench_ingest": ["--pdf", "R-intro.pdf"],
          "bench_transcribe": ["--model", "tiny.en", "--runs", "1"], "bench_recording_soak": ["--minutes", "1"],
-         "bench_chat": ["--rounds", "1", "--tokens", "48"]}
+         "bench_chat": ["--rounds", "1", "--tokens", "48"],
+         "bench_sync": ["--library-mb", "10", "--files", "10", "--big-mb", "64"]}
 
 
 def main() -> int:
