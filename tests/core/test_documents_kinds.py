@@ -127,6 +127,18 @@ def test_a_damaged_office_file_says_so(tmp_path):
     assert "damaged" in err.value.message
 
 
+def test_an_office_file_or_epub_that_would_unpack_too_large_is_refused(tmp_path, monkeypatch):
+    from desktop.core.library.documents import common
+
+    deck = made.make_pptx(tmp_path / "deck.pptx", SLIDES)
+    book = made.make_epub(tmp_path / "book.epub", [("One", "Text.")])
+    monkeypatch.setattr(common, "MAX_UNPACKED_BYTES", 1_000)     # a real bomb is slow to build
+    for path in (deck, book):
+        with pytest.raises(DocumentError) as err:
+            _read(path)
+        assert err.value.message.startswith("This file unpacks to ") and "too much to read safely" in err.value.message
+
+
 def test_a_2000_slide_deck_reads_its_first_slides_quickly_and_says_so(tmp_path):
     from pptx import Presentation
 

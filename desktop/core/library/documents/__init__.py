@@ -74,7 +74,7 @@ def read_pages(file: Path, kind: str, report: ExtractReport, ocr: str = "auto",
 
 
 def _legacy(file: Path, report: ExtractReport) -> Iterator[PageText]:
-    with converted(file) as modern:
+    with converted(file, report.cancel) as modern:
         reader = read_pptx if modern.suffix == ".pptx" else read_docx
         yield from reader(modern, report)
 

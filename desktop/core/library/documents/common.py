@@ -10,6 +10,9 @@ from ..pdftext import EmptyFile, PageText
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"   # a Compound File: old Office, or encrypted OOXML
 ZIP_MAGIC = b"PK\x03\x04"
+# Office files and EPUBs are zips that parsers unpack in memory; past this they would take
+# the worker's memory (a "zip bomb", or a deck of uncompressed videos): refused up front.
+MAX_UNPACKED_BYTES = 1024 ** 3
 
 
 def check_present(path: Path) -> bytes:
@@ -36,6 +39,20 @@ def check_office_zip(path: Path, app: str, ext: str) -> None:
     if not head.startswith(ZIP_MAGIC) or not zipfile.is_zipfile(path):
         raise DocumentError(f"This file is damaged or is not really a {ext} file.",
                             f"Open it in {app} and save it again as {ext}.")
+    check_unpacked_size(path, app)
+
+
+def check_unpacked_size(path: Path, app: str) -> None:
+    """Refuse a zip that would unpack to more than MAX_UNPACKED_BYTES (from its directory only)."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            total = sum(i.file_size for i in z.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return                # the reader itself says the file is damaged
+    if total > MAX_UNPACKED_BYTES:
+        size = f"{total / 1024 ** 3:.1f} GB" if total >= 1024 ** 3 else f"{total / 1024 ** 2:.1f} MB"
+        raise DocumentError(f"This file unpacks to {size}, too much to read safely.",
+                            f"Open it in {app}, remove large embedded media, save it and import it again.")
 
 
 def damaged(ext: str, app: str, exc: BaseException | None = None) -> DocumentError:

@@ -11,7 +11,7 @@ from typing import Iterator
 
 from ...errors import DocumentError
 from ..pdftext import ExtractReport, PageText
-from .common import check_present, join_lines
+from .common import check_present, check_unpacked_size, join_lines
 from .html_notes import html_sections
 
 _FONT_OBFUSCATION = ("http://www.idpf.org/2008/embedding", "http://ns.adobe.com/pdf/enc#RC")
@@ -40,6 +40,7 @@ def check_epub(path: Path) -> None:
             drm = _has_drm(book)
     except Exception:
         raise DocumentError("This EPUB file is damaged and cannot be read.") from None
+    check_unpacked_size(path, "the program it came from")
     if drm:
         raise DocumentError(
             "This EPUB is protected with DRM (copy protection), so its text cannot be read.",

@@ -7,13 +7,14 @@ reader then reads the copy. The original is never touched.
 from __future__ import annotations
 
 import shutil
-import subprocess
 import tempfile
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 from ...errors import DocumentError
+from .ocr import OcrTimeout, run_limited   # the same killable child runner as OCR
 
 CONVERT_TIMEOUT_S = 180
 TARGET = {".ppt": "pptx", ".pps": "pptx", ".doc": "docx"}
@@ -26,7 +27,7 @@ def libreoffice() -> str | None:
 
 
 @contextmanager
-def converted(path: Path) -> Iterator[Path]:
+def converted(path: Path, cancel: threading.Event | None = None) -> Iterator[Path]:
     """A .pptx/.docx copy of an old .ppt/.doc file, removed afterwards."""
     ext = path.suffix.lower()
     target = TARGET[ext]
@@ -40,15 +41,14 @@ def converted(path: Path) -> Iterator[Path]:
         shutil.copyfile(path, src)
         profile = Path(tmp, "profile").as_uri()
         try:
-            done = subprocess.run(
+            code, _out, _err = run_limited(
                 [exe, f"-env:UserInstallation={profile}", "--headless", "--norestore",
-                 "--convert-to", target, "--outdir", tmp, str(src)],
-                capture_output=True, timeout=CONVERT_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
+                 "--convert-to", target, "--outdir", tmp, str(src)], CONVERT_TIMEOUT_S, cancel)
+        except OcrTimeout:
             raise DocumentError(f"LibreOffice took more than {CONVERT_TIMEOUT_S // 60} minutes to open this file.",
                                 f"Open it in {APP[ext]} and save it as .{target}.") from None
         out = Path(tmp) / f"in.{target}"
-        if done.returncode != 0 or not out.exists():
+        if code != 0 or not out.exists():
             raise DocumentError(f"LibreOffice could not open this {ext} file (it may be damaged or protected).",
                                 f"Open it in {APP[ext]} and save it as .{target}.")
         yield out

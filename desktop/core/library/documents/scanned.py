@@ -63,6 +63,8 @@ def with_ocr(pdf: Path, pages: Iterator[PageText], report: ExtractReport, ocr: s
     """``pages`` (from ``pdftext.iter_pages``) with scanned pages replaced by their OCR text."""
     if ocr == "never":
         yield from pages
+        if boxes is not None:
+            boxes.save()      # no page recognised this time: old boxes would point at nothing
         return
     try:
         for page in pages:
