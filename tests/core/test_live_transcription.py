@@ -181,6 +181,7 @@ def test_after_a_kill_mid_lecture_recovery_keeps_the_segments_and_transcribes_on
 
     found = recover(db, paths)
     assert [r.recording_id for r in found] == [rec_id] and found[0].duration_s > live_until
+    assert "transcript up to" in found[0].message
     job_id = lectures.submit_transcription(db, paths, rec_id, QueueJobs(paths, db), model="tiny.en")
     job = wait_for(lambda: (j := jobs.get_job(db, job_id)) and j.finished and j, 180, what="the job")
     assert job.state == jobs.DONE, job.error

@@ -3,7 +3,9 @@
 Modules: ``recordings`` (rows, segments, import), ``recorder`` (microphone to disk) with
 ``wavfile`` (WAV/RF64 file and header repair), ``recording_lock`` and ``recording_row``
 (states, the final save), ``recovery``, ``captions`` (live), ``transcribe`` (the job),
-``chunking`` (transcript passages), ``audio_devices``, ``transcript_export``."""
+``chunking`` (transcript passages), ``audio_devices``, ``transcript_export``;
+``live_transcriber`` (the transcript made while recording: ``attach(recorder)``, its
+``status()`` says how far behind it is) with ``windows`` (cuts at pauses) and ``live_index``."""
 from ..catalog import MEDIA_EXTENSIONS, VIDEO_EXTENSIONS
 from .recordings import (UNFILED, TRANSCRIBE_JOB, INDEX_JOB, DuplicateMedia, Recording, Segment,
                          get_recording, recent, segments, transcript_text, audio_path, default_title,

@@ -7,7 +7,8 @@ repaired: the header is rewritten from the file size (WAV or, past 4 GiB, RF64; 
 last frame is trimmed), the row is marked 'recovered' with its real duration, and it is
 filed in the library. A recording whose file was finished but whose row could not be
 saved (the database stayed busy at Stop) comes back the same way. The caller then
-offers it back to the student and starts its transcription.
+offers it back to the student and starts its transcription, which keeps what was
+transcribed while it recorded (``recordings.live_until_s``) and does only the rest.
 """
 from __future__ import annotations
 
@@ -83,6 +84,10 @@ def recover(db: sqlite_utils.Database, paths: DataPaths) -> list[Recovered]:
         message = (f"“{rec.title}” ({format_duration(duration)}) was saved but not yet filed; it is now in your library."
                    if finished else
                    f"“{rec.title}” was interrupted; its {format_duration(duration)} of audio were recovered.")
+        # Windows transcribed while it recorded are kept; its transcription job does only the rest.
+        live_until = float(db.execute("SELECT live_until_s FROM recordings WHERE id=?", (rec_id,)).fetchone()[0] or 0)
+        if live_until > 0:
+            message += f" Its transcript up to {format_duration(live_until)} was kept."
         out.append(Recovered(rec_id, rec.title, duration, path, True, message))
     return out
 
