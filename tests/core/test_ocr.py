@@ -206,3 +206,19 @@ def test_german_pages_are_read_with_german_language_data(tmp_path):
     with pytest.raises(DocumentError) as err:
         documents.check_languages("eng+klingon")
     assert err.value.message == "Text recognition has no language data for klingon on this computer."
+
+
+def test_doctor_says_whether_text_recognition_and_libreoffice_are_there(tmp_path, monkeypatch):
+    from desktop.core.runtime.doctor import check_reading
+
+    here = check_reading()
+    assert here["ocr"]["ok"] and {"eng", "deu", "fra", "spa"} <= set(here["ocr"]["languages"])
+    assert not here["ocr"]["essential"] and not here["libreoffice"]["essential"]
+    ocr.installed_languages.cache_clear()
+    monkeypatch.setenv("PATH", str(tmp_path))          # a computer with neither
+    try:
+        bare = check_reading()
+    finally:
+        ocr.installed_languages.cache_clear()
+    assert not bare["ocr"]["ok"] and "install tesseract-ocr" in bare["ocr"]["detail"]
+    assert not bare["libreoffice"]["ok"] and "old .ppt and .doc files cannot be read" in bare["libreoffice"]["detail"]

@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from .. import models
+from ..library import documents
 from ..models.embeddings import Embedder
 from ..search.vectorstore import read_port
 from ..storage import settings
@@ -88,6 +89,19 @@ def check_audio() -> dict[str, Any]:
     return _check(True, f"{len(names)} input device(s): {', '.join(names[:4])}", essential=False, devices=names)
 
 
+def check_reading() -> dict[str, dict[str, Any]]:
+    """Text recognition (scans, photos) and LibreOffice (old .ppt/.doc): optional helpers."""
+    langs = documents.installed_languages() if documents.tesseract() else ()
+    ocr = (_check(True, f"Tesseract, languages: {', '.join(langs)}", essential=False, languages=list(langs))
+           if langs else _check(False, "no text recognition: scanned pages and photos cannot be read "
+                                       "(install tesseract-ocr and tesseract-ocr-eng)", essential=False, languages=[]))
+    office = documents.libreoffice()
+    legacy = (_check(True, f"LibreOffice at {office} (old .ppt and .doc files)", essential=False) if office else
+              _check(False, "LibreOffice is not installed: old .ppt and .doc files cannot be read "
+                            "(.pptx, .docx and the others can)", essential=False))
+    return {"ocr": ocr, "libreoffice": legacy}
+
+
 def check_settings(paths: DataPaths) -> dict[str, Any]:
     """Settings that could not be read were kept aside; say so until the student has seen it."""
     db = open_db(paths.db)
@@ -119,5 +133,6 @@ def run_doctor(paths: DataPaths, load_models: bool = True) -> dict[str, Any]:
         checks.update(check_services(paths))
     checks.update(check_models(load_models))
     checks["audio_input"] = check_audio()
+    checks.update(check_reading())
     ok = all(c["ok"] for c in checks.values() if c["essential"])
     return {"ok": ok, "checks": checks}
