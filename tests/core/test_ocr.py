@@ -222,3 +222,26 @@ def test_doctor_says_whether_text_recognition_and_libreoffice_are_there(tmp_path
         ocr.installed_languages.cache_clear()
     assert not bare["ocr"]["ok"] and "install tesseract-ocr" in bare["ocr"]["detail"]
     assert not bare["libreoffice"]["ok"] and "old .ppt and .doc files cannot be read" in bare["libreoffice"]["detail"]
+
+
+def test_a_slide_that_is_only_a_picture_of_a_page_is_read_by_ocr(scan, tmp_path):
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    top = tmp_path / "top.png"
+    scan.crop((0, 0, scan.width, scan.height // 3)).save(top)
+    deck = Presentation()
+    first = deck.slides.add_slide(deck.slide_layouts[5])
+    first.shapes.title.text = "Handout"
+    first.shapes.add_picture(str(top), Inches(0.2), Inches(1.5), width=Inches(9.5))
+    second = deck.slides.add_slide(deck.slide_layouts[1])
+    second.shapes.title.text = "Questions"
+    second.placeholders[1].text = "What does the FAQ say about the licence of R?"
+    path = tmp_path / "scanned handout.pptx"
+    deck.save(str(path))
+    pages, report = _read(path, "slides")
+    assert pages[0].text.startswith("Handout")
+    assert "most frequently asked questions about R" in " ".join(pages[0].text.split())
+    assert report.ocr_pages == 1, "the slide with text of its own is not OCR'd"
+    [never, _], _ = _read(path, "slides", "never")
+    assert never.text == "Handout"

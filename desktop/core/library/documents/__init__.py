@@ -46,7 +46,8 @@ def read_pages(file: Path, kind: str, report: ExtractReport, ocr: str = "auto",
     """
     if ocr not in OCR_MODES:
         raise DocumentError(f"Unknown OCR setting '{ocr}'.", "Use auto, always or never.")
-    langs = check_languages(ocr_languages) if ocr_languages and ocr != "never" and kind in ("pdf", "image") else ""
+    langs = (check_languages(ocr_languages) if ocr_languages and ocr != "never" and kind in ("pdf", "image", "slides")
+             else "")
     report.unit = _UNITS.get(kind, "Page")
     ext = file.suffix.lower()
     boxes = WordBoxes(words_out)
@@ -55,7 +56,7 @@ def read_pages(file: Path, kind: str, report: ExtractReport, ocr: str = "auto",
     if kind == "image":
         return read_image(file, report, ocr, boxes, langs)
     if ext in (".pptx", ".pptm", ".ppsx"):
-        return read_pptx(file, report)
+        return read_pptx(file, report, ocr, langs)
     if ext == ".odp":
         return read_odp(file, report)
     if ext in (".docx", ".docm"):

@@ -16,11 +16,19 @@ MAX_PIXELS = 100_000_000      # a 100-megapixel picture is not a photo of a page
 OCR_LONG_SIDE = 3500          # bigger photos are scaled down: no gain in accuracy, much slower
 
 
-def open_image(path: Path) -> Any:
+def image_from_bytes(data: bytes) -> Any:
+    """A picture embedded in a document (a slide's photo), ready for OCR."""
+    import io
+
+    return open_image(io.BytesIO(data))
+
+
+def open_image(path: Path | Any) -> Any:
     """The picture, upright (EXIF rotation applied), in grey, at a size OCR works well with."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
-    check_present(path)
+    if isinstance(path, Path):
+        check_present(path)
     try:
         import pillow_heif
 
@@ -37,6 +45,8 @@ def open_image(path: Path) -> Any:
             if probe.width * probe.height > MAX_PIXELS:
                 raise too_large
             probe.verify()    # catches truncated and damaged files before decoding them
+        if not isinstance(path, Path):
+            path.seek(0)
         img = Image.open(path)
         img.load()
         img = ImageOps.exif_transpose(img)

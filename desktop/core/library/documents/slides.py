@@ -9,12 +9,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterator
 
+from ...errors import DocumentError
 from ..pdftext import ExtractReport, PageText
 from .common import check_office_zip, damaged, join_lines
+from .images import image_from_bytes
+from .ocr import OcrTimeout, OcrUnavailable, recognise
 
 # A deck past this is not a lecture any more (a generated or broken file): read the
 # first slides and say so, rather than keep the worker busy for an hour.
 MAX_SLIDES = 1000
+MIN_SLIDE_TEXT = 40          # a slide with less text than this has its pictures read by OCR
+PICTURES_PER_SLIDE = 2       # the largest ones: logos and icons say nothing
 
 
 def _shape_lines(shape: Any) -> Iterator[str]:
@@ -54,7 +59,39 @@ def _title_types() -> tuple[Any, ...]:
     return (PP_PLACEHOLDER.TITLE, PP_PLACEHOLDER.CENTER_TITLE)
 
 
-def read_pptx(path: Path, report: ExtractReport) -> Iterator[PageText]:
+def _pictures(shapes: Any) -> Iterator[Any]:
+    from pptx.enum.shapes import MSO_SHAPE_TYPE
+
+    for shape in shapes:
+        if shape.shape_type == MSO_SHAPE_TYPE.GROUP:
+            yield from _pictures(shape.shapes)
+        elif shape.shape_type == MSO_SHAPE_TYPE.PICTURE:
+            yield shape
+
+
+def _picture_text(slide: Any, number: int, report: ExtractReport, langs: str) -> str:
+    """Text of the largest pictures of a slide that has (almost) no text of its own: a
+    scanned handout or a photo of a whiteboard pasted into a deck."""
+    pictures = sorted(_pictures(slide.shapes), key=lambda s: -(int(s.width or 0) * int(s.height or 0)))
+    out = []
+    for shape in pictures[:PICTURES_PER_SLIDE]:
+        report.stage = f"Recognising text, slide {number} of {report.pages}"
+        try:
+            img = image_from_bytes(shape.image.blob)
+            page = recognise(img, langs=langs or None, cancel=report.cancel)
+        except OcrTimeout:
+            report.slow_pages.append(number)
+            continue
+        except (DocumentError, ValueError, KeyError, AttributeError):
+            continue        # a picture format Pillow cannot open (EMF/WMF drawings): nothing to read
+        if page.text.strip():
+            report.ocr_pages += 1
+            out.append(page.text)
+    report.stage = ""
+    return join_lines(out)
+
+
+def read_pptx(path: Path, report: ExtractReport, ocr: str = "auto", langs: str = "") -> Iterator[PageText]:
     from pptx import Presentation
 
     check_office_zip(path, "PowerPoint", ".pptx")
@@ -78,6 +115,11 @@ def read_pptx(path: Path, report: ExtractReport) -> Iterator[PageText]:
             yield PageText(number, "", type(exc).__name__)
             continue
         text = join_lines(lines)
+        if ocr != "never" and len(text) < MIN_SLIDE_TEXT:
+            try:
+                text = join_lines([text, _picture_text(slide, number, report, langs)])
+            except OcrUnavailable:
+                pass        # without OCR the slide keeps what text it has
         if text:
             report.pages_with_text += 1
         yield PageText(number, text)
