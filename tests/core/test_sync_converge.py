@@ -257,3 +257,19 @@ def test_a_managed_file_changed_behind_the_librarys_back_is_not_uploaded(pair, t
     assert [e["op"] for e in summary.errors] == ["upload"]
     assert "changed on disk outside Lectern" in summary.errors[0]["error"]
     assert keys(server, bucket) == []
+
+
+def test_a_large_managed_file_changed_behind_the_librarys_back_is_not_completed_in_the_bucket(pair, tmp_path):
+    a, _b, server, bucket = pair
+    big = tmp_path / "big.md"
+    big.write_bytes(os.urandom(20 << 20))
+    doc = a.add(big)
+    with open(file_at(a.paths, library.get_document(a.db, doc).path), "r+b") as f:
+        f.seek(15 << 20)
+        f.write(b"changed by another program")
+    summary = sync(a.db, a.paths, a.config)
+    assert [e["op"] for e in summary.errors] == ["upload"]
+    assert "changed on disk outside Lectern" in summary.errors[0]["error"]
+    assert keys(server, bucket) == []
+    assert server.client().list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    assert a.db.execute("SELECT count(*) FROM sync_uploads").fetchone()[0] == 0

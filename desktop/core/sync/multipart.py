@@ -18,7 +18,8 @@ import io
 import logging
 import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +35,18 @@ PART_SIZE = 8 * MiB             # as the AWS CLI: a cancel is noticed within a p
 THREADS = 4
 
 
+CHANGED = "{name} was changed on disk outside Lectern, so it was not uploaded."
+CHANGED_HINT = "Import the changed file again to keep that version."
+
+
 def upload_in_parts(client: Any, config: SyncConfig, path: Path, key: str, sha256: str, metadata: dict[str, str],
                     pending: PendingUploads, progress: Callable[[int], None] | None = None,
                     check: Callable[[], None] | None = None) -> int:
     """Upload ``path`` to ``key`` in parts, resuming an upload of the same bytes left unfinished.
-    Returns the bytes actually sent."""
+
+    The file is read once, in order: each part's checksum and the whole file's sha256 come
+    from that one reading, and the upload is completed only if the whole file still has
+    ``sha256`` (else it is aborted). Returns the bytes actually sent."""
     size = path.stat().st_size
     record, held = _resume(client, config, key, sha256, pending)
     if record is None:
@@ -47,34 +55,49 @@ def upload_in_parts(client: Any, config: SyncConfig, path: Path, key: str, sha25
                                                     ChecksumAlgorithm="SHA256")
         record = Pending(key, answer["UploadId"], sha256, PART_SIZE)
         pending.save(record)
-    count = max(1, -(-size // PART_SIZE))
+    upload_id = record.upload_id
 
-    def one(number: int) -> tuple[dict[str, Any], int]:
-        if check is not None:
-            check()
-        with open(path, "rb") as f:
-            f.seek((number - 1) * PART_SIZE)
-            data = f.read(PART_SIZE)
-        digest = base64.b64encode(hashlib.sha256(data).digest()).decode()
-        have = held.get(number)
-        if have is not None and have.get("Size") == len(data) and have.get("ChecksumSHA256", digest) == digest:
-            if progress is not None:
-                progress(len(data))
-            return _part(number, have["ETag"], have.get("ChecksumSHA256")), 0
+    def send(number: int, data: bytes, digest: str) -> tuple[dict[str, Any], int]:
         with talking_to(config):
-            answer = client.upload_part(Bucket=config.bucket, Key=key, UploadId=record.upload_id, PartNumber=number,
+            answer = client.upload_part(Bucket=config.bucket, Key=key, UploadId=upload_id, PartNumber=number,
                                         Body=_CheckedBody(data, check), ChecksumSHA256=digest)
         if progress is not None:
             progress(len(data))
         return _part(number, answer["ETag"], answer.get("ChecksumSHA256", digest)), len(data)
 
-    with ThreadPoolExecutor(THREADS, thread_name_prefix="sync-part") as pool:
-        done = list(pool.map(one, range(1, count + 1)))
+    whole = hashlib.sha256()
+    futures: list[Future[tuple[dict[str, Any], int]]] = []
+    room = threading.Semaphore(2 * THREADS)          # parts read ahead and not yet sent: bounded memory
+    with ThreadPoolExecutor(THREADS, thread_name_prefix="sync-part") as pool, open(path, "rb") as f:
+        for number in range(1, max(1, -(-size // PART_SIZE)) + 1):
+            if check is not None:
+                check()
+            if any(fut.done() and fut.exception() is not None for fut in futures):
+                break                                  # a part failed: its error is raised below
+            data = f.read(PART_SIZE)
+            whole.update(data)
+            digest = base64.b64encode(hashlib.sha256(data).digest()).decode()
+            have = held.get(number)
+            if have is not None and have.get("Size") == len(data) and have.get("ChecksumSHA256", digest) == digest:
+                if progress is not None:
+                    progress(len(data))
+                done: Future[tuple[dict[str, Any], int]] = Future()
+                done.set_result((_part(number, have["ETag"], have.get("ChecksumSHA256")), 0))
+                futures.append(done)
+                continue
+            room.acquire()
+            fut = pool.submit(send, number, data, digest)
+            fut.add_done_callback(lambda _f: room.release())
+            futures.append(fut)
+        parts = [fut.result() for fut in futures]
+    if whole.hexdigest() != sha256:
+        abort(client, config, record, pending)
+        raise SyncError(CHANGED.format(name=path.name), CHANGED_HINT)
     with talking_to(config):
-        client.complete_multipart_upload(Bucket=config.bucket, Key=key, UploadId=record.upload_id,
-                                         MultipartUpload={"Parts": [part for part, _ in done]})
+        client.complete_multipart_upload(Bucket=config.bucket, Key=key, UploadId=upload_id,
+                                         MultipartUpload={"Parts": [part for part, _ in parts]})
     pending.forget(key)
-    return sum(sent for _, sent in done)
+    return sum(sent for _, sent in parts)
 
 
 class _CheckedBody(io.BytesIO):

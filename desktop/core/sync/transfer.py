@@ -103,13 +103,12 @@ def upload(client: Any, config: SyncConfig, path: Path, key: str, sha256: str, *
     A file larger than one part goes in resumable parts when ``pending`` is given.
     Returns what is there now and how many bytes were sent."""
     stat = path.stat()
-    if file_sha256(path) != sha256:     # the library's record is what the metadata promises
-        raise SyncError(f"{path.name} was changed on disk outside Lectern, so it was not uploaded.",
-                        "Import the changed file again to keep that version.")
     metadata = {"sha256": sha256, "mtime": f"{stat.st_mtime:.3f}"}
-    if pending is not None and stat.st_size > multipart.PART_SIZE:
+    if pending is not None and stat.st_size > multipart.PART_SIZE:     # checks the sha256 as it reads
         sent = multipart.upload_in_parts(client, config, path, key, sha256, metadata, pending, progress, check)
     else:
+        if file_sha256(path) != sha256:     # the library's record is what the metadata promises
+            raise SyncError(multipart.CHANGED.format(name=path.name), multipart.CHANGED_HINT)
         try:
             with talking_to(config):
                 client.upload_file(str(path), config.bucket, key, Config=TRANSFER,
