@@ -37,6 +37,8 @@ def test_model_output_is_read_into_cards_and_points():
     assert cards.parse_qa(text) == [("What do mitochondria make?", "ATP."), ("Where is DNA copied?", "In the nucleus.")]
     assert bullet_lines("Here they are:\n- Enzymes lower activation energy.\n* **Heat** denatures enzymes.\n- ok") == \
         ["Enzymes lower activation energy.", "Heat denatures enzymes."]
+    assert bullet_lines("- The text discusses how enzymes lower activation energy.\n- This section covers the "
+                        "paste function.") == ["Enzymes lower activation energy.", "The paste function."]
     assert bullet_lines("Mitosis makes two cells.\nMeiosis halves chromosomes.") == \
         ["Mitosis makes two cells.", "Meiosis halves chromosomes."]
 

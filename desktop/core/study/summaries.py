@@ -31,7 +31,8 @@ MERGE_GROUP = 12
 ORIGIN_OVERLAP = 0.25
 SYSTEM = "You summarise course material for a student. Use only what the text says."
 MAP_PROMPT = ("Text:\n{text}\n\nWrite the {n} most important key points of this text, "
-              "one per line, each starting with '- '. Reuse the text's own words.")
+              "one per line, each starting with '- '. State each point as a fact in the text's own words "
+              "(not 'The text discusses ...').")
 REDUCE_PROMPT = ("Key points:\n{points}\n\nMerge these into at most {n} key points, one per line, "
                  "each starting with '- '. Keep their wording; drop repeats.")
 

@@ -59,11 +59,23 @@ def open_writer(db: sqlite_utils.Database, model: str = "", should_stop: Callabl
     return Writer(llm.host().get(choice), should_stop)
 
 
+# "The text discusses X" says nothing the source says: the claim is X.
+_ABOUT_THE_TEXT = re.compile(r"^(?:the|this) (?:text|passage|section|chapter|document|lecture|speaker)(?: also)? "
+                             r"(?:discusses|describes|explains|covers|introduces|mentions|talks about|highlights|"
+                             r"provides|presents|outlines|shows)(?: how| that)?\s+", re.IGNORECASE)
+
+
+def claim(line: str) -> str:
+    """A point without a lead-in about the text itself, starting with a capital."""
+    bare = _ABOUT_THE_TEXT.sub("", line).strip()
+    return bare[:1].upper() + bare[1:] if bare else line
+
+
 def bullet_lines(text: str) -> list[str]:
     """'- one\\n2. two\\n* three' -> ['one', 'two', 'three']; plain lines count when there are no bullets."""
     lines = [" ".join(line.replace("**", "").split()) for line in text.splitlines() if line.strip()]
     bullets = [_BULLET.sub("", line).strip() for line in lines if _BULLET.match(line)]
     # Small models write a list of bare words; a point says something (three words at least).
-    said = [b for b in bullets if len(b.split()) >= 3]
-    return said or [line for line in lines
-                   if len(line.split()) >= 3 and not line.endswith(":") and not _BULLET.match(line)]
+    said = [claim(b) for b in bullets if len(b.split()) >= 3]
+    return said or [claim(line) for line in lines
+                    if len(line.split()) >= 3 and not line.endswith(":") and not _BULLET.match(line)]
