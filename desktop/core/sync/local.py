@@ -7,13 +7,14 @@ from pathlib import Path
 
 import sqlite_utils
 
-from ..catalog import Document, file_at
+from ..catalog import READ_KINDS, Document, file_at
 from ..storage.config import DataPaths
 from .keys import document_key, same_place, split_name, with_suffix
 from .manifest import Entry
 from .plan import LocalItem
 
-SYNCED_KINDS = ("pdf", "note")       # lectures (audio, transcripts) follow under lectures/ later
+# Every course file the library reads goes under raw_data/; lectures travel under lectures/.
+SYNCED_KINDS = READ_KINDS
 
 _QUERY = """
     SELECT d.*, b.name AS book, s.name AS subject, m.name AS semester
