@@ -9,8 +9,8 @@ and a kill -9 loses at most the window being worked on: the ``transcribe_recordi
 job (queued by recovery) resumes from ``live_until_s`` with the same model, so
 nothing is transcribed twice and nothing is stored twice.
 
-The thread runs below the recorder and the window in the CPU's eyes (nice 10, per
-thread on Linux; the model's own threads are created from it and inherit that).
+The thread runs below the recorder, the window and the live captions in the CPU's eyes
+(nice 15, per thread on Linux; the model's own threads are created from it and inherit that).
 When it cannot keep up it simply falls behind (``status().behind_s``) and catches up
 after Stop. With ``wait_until_stop`` (the battery setting) it does nothing until Stop.
 At Stop (``finish``) only the rest is left: it is transcribed, the index completed,
@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 
 PROMPT_WORDS = 40       # the previous window's last words lead the next one (as Whisper does inside a file)
 BEHIND_NOTICE_S = 90.0  # from this far behind the status says so
+NICE = 15               # below the live captions (10), which must keep their lag, and far below the recorder
 
 
 @dataclass
@@ -152,7 +153,7 @@ class LiveTranscriber:
 
     def _run(self) -> None:
         try:
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICE)
         except (AttributeError, OSError):
             pass
         db = None
