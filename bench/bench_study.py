@@ -98,6 +98,8 @@ def main() -> None:
         "summary": {"seconds": round(summary_s, 1), "model_s": round(summary_model_s, 1),
                     "model_share": round(summary_model_s / summary_s, 3), **stats,
                     "key_points": len(summary.points),
+                    "model_points_supported": round(1 - stats["points_unsupported_left_out"]
+                                                    / max(1, stats["points_written"]), 3),
                     "grounded": grounding.report([p.support for p in summary.points]).as_dict()},
         "cards": {"seconds": round(cards_s, 1), "model_s": round(cards_model_s, 1),
                   "model_share": round(cards_model_s / cards_s, 3) if cards_s else 0,

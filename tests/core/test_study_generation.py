@@ -112,7 +112,9 @@ def test_a_long_transcript_is_summarised_in_parts_with_cited_seconds(paths, db, 
     assert summary is not None and 1 <= len(summary.points) <= summaries.MAX_POINTS
     starts = {s for s, _, _ in segs}
     assert all(p.start_s in starts and p.page is None for p in summary.points)
-    assert summary.grounded_share == grounding.report([p.support for p in summary.points]).share
+    assert summary.grounded_share == grounding.report([p.support for p in summary.points]).share == 1.0
+    assert all(p.support >= grounding.SUPPORT_THRESHOLD for p in summary.points), "unsupported points left out"
+    assert job.result["points_written"] >= job.result["points_unsupported_left_out"] >= 0
     md = summaries.to_markdown(db, summary)
     assert md.startswith("# Genetics lecture 3") and md.count("lectern://document/") == len(summary.points)
 

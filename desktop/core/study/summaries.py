@@ -31,8 +31,7 @@ MERGE_GROUP = 12
 ORIGIN_OVERLAP = 0.25
 SYSTEM = "You summarise course material for a student. Use only what the text says."
 MAP_PROMPT = ("Text:\n{text}\n\nWrite the {n} most important key points of this text, "
-              "one per line, each starting with '- '. State each point as a fact in the text's own words "
-              "(not 'The text discusses ...').")
+              "one per line, each starting with '- '. Reuse the text's own words.")
 REDUCE_PROMPT = ("Key points:\n{points}\n\nMerge these into at most {n} key points, one per line, "
                  "each starting with '- '. Keep their wording; drop repeats.")
 
@@ -171,8 +170,19 @@ def summarise(db: sqlite_utils.Database, writer: Writer, document_id: int, pages
     if check:
         check()   # cancelled during the last answer: store nothing half-made
     all_texts = cite_texts(pieces)
-    points, replaced = cited_points(texts, parts, pieces, all_texts)
-    stats["reworded_points_replaced"] = replaced
+    written, replaced = cited_points(texts, parts, pieces, all_texts)
+    # A point the material does not say (a small model adds what it "knows") is left out:
+    # a student revises from this. If none is left, the material's most telling sentences stand.
+    points = [p for p in written if p.support >= grounding.SUPPORT_THRESHOLD]
+    stats.update({"points_written": len(written), "points_unsupported_left_out": len(written) - len(points),
+                  "reworded_points_replaced": replaced})
+    if not points:
+        counts = cloze.term_counts(p.text for p in pieces)
+        best = cloze.key_sentences(" ".join(p.text for p in pieces), counts)[:POINTS_PER_PART]
+        points = [cite(t, pieces, all_texts) for t in best]
+    if not points:
+        raise StudyError("No key point of this material could be checked against it.",
+                         "Try a longer page range.")
     share = grounding.report([p.support for p in points]).share
     cur = db.execute("INSERT INTO summaries (document_id, page_from, page_to, points, grounded_share, model, job_id,"
                      " created_at) VALUES (?,?,?,?,?,?,?,?)",
