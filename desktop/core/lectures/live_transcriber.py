@@ -198,7 +198,11 @@ class LiveTranscriber:
                 continue
             self.wav.open()
             final = self._recording_done.is_set()   # the file is complete: nothing more will come
-            audio = self.wav.read(self._pos)
+            if not final and self.wav.seconds_on_disk() - self._pos < self.min_window_s:
+                self._recording_done.wait(self.poll_s)
+                continue
+            # At most one window (and a little) at a time, however far behind it is.
+            audio = self.wav.read(self._pos, self._pos + self.max_window_s + 1.0)
             cut = find_cut(audio, self.min_window_s, self.max_window_s,
                            final=final and len(audio) <= int(self.max_window_s * RATE))
             if cut is None:
