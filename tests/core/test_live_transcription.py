@@ -191,3 +191,32 @@ def test_after_a_kill_mid_lecture_recovery_keeps_the_segments_and_transcribes_on
     assert all(s.start_s >= live_until - 0.01 for s in segs[len(kept):])
     assert job.result["new_segments"] == len(segs) - len(kept) > 0, "the rest, and only the rest, was transcribed"
     assert lectures.get_recording(db, rec_id).state == "transcribed"
+
+
+def test_on_battery_it_waits_until_stop_then_transcribes_it_all(paths, db, speech):
+    from desktop.core.storage import settings
+
+    settings.update(db, transcribe_while_recording=False)
+    pcm = _pcm(speech["one"])
+    rec_id = db.execute("INSERT INTO recordings (title, path, source, state, samplerate, channels, created_at)"
+                        " VALUES ('Battery', 'recordings/1.wav', 'microphone', 'recording', 16000, 1, 0)").lastrowid
+    path = paths.recordings / f"{rec_id}.wav"
+    writer = WavWriter(path, 16000, 1)
+    live = LiveTranscriber(paths, rec_id, path, model="tiny.en", index=False, min_window_s=2, poll_s=0.05).start()
+    writer.write(pcm.tobytes())
+    writer.sync()
+    wait_for(lambda: live.status().state == "waiting for Stop", 10)
+    assert "after Stop" in live.status().message and live.status().behind_s > 5
+    assert not lectures.segments(db, rec_id), "nothing is transcribed before Stop"
+    writer.close()
+    live.finish()
+    assert live.wait(60) is not None, live.error
+    assert "photosynthesis" in " ".join(s.text for s in lectures.segments(db, rec_id)).lower()
+
+
+def test_the_status_says_how_far_behind_the_transcript_is():
+    from desktop.core.lectures.live_transcriber import LiveStatus
+
+    assert LiveStatus(1, "transcribing", 60.0, 310.0, 12).message == "Transcript 4:10 behind"
+    assert LiveStatus(1, "transcribing", 290.0, 310.0, 12).message == "Transcript keeping up"
+    assert LiveStatus(1, "done", 310.0, 310.0, 12).message == "Transcript complete"
