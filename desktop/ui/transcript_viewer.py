@@ -9,8 +9,6 @@ from __future__ import annotations
 import bisect
 from pathlib import Path
 
-import shiboken6
-
 from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QBrush, QColor, QFont, QKeySequence, QShortcut
 from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
@@ -458,11 +456,14 @@ class TranscriptViewer(QWidget):
         super().closeEvent(event)
 
     def shutdown(self) -> None:
-        """Stop playback and release the player and its audio output now.
+        """Release the player and its audio output as the window closes.
 
-        Qt's multimedia objects hold decoder threads and a connection to the sound server;
-        left to a later deleteLater (or to interpreter exit) they outlive the window and can
-        abort the process. Safe to call twice; the viewer is not used afterwards."""
+        They hold decoder threads and a connection to the sound server, and must not outlive
+        the window. They are deleted by the event loop, not stopped from here: ``stop()``
+        (or a synchronous delete) joins the decoder threads while this thread holds Python's
+        GIL, and a decoder thread tearing down calls into the Python wrapper of the audio
+        output, which needs the GIL: a deadlock. From the event loop the GIL is free.
+        Safe to call twice; the viewer is not used afterwards."""
         if self._shut:
             return
         self._shut = True
@@ -472,10 +473,6 @@ class TranscriptViewer(QWidget):
                 self.ctx.monitor.job_changed.disconnect(self._on_job_changed)
             except (RuntimeError, TypeError):
                 pass
-        player, audio = self.player, self.audio
-        player.blockSignals(True)      # no more slots into a closing window
-        player.stop()
-        player.setSource(QUrl())
-        player.setAudioOutput(None)
-        shiboken6.delete(player)
-        shiboken6.delete(audio)
+        self.player.blockSignals(True)      # no more slots into a closing window
+        self.player.deleteLater()           # stops playback and joins its threads
+        self.audio.deleteLater()
