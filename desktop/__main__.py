@@ -6,12 +6,17 @@ import os
 import sys
 
 
+def _window_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    parser.add_argument("--data-dir", help="data folder (default: the platform's user data folder)")
+    parser.add_argument("--startup-probe", action="store_true", help=argparse.SUPPRESS)
+    return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .cli import chat, lectures, library, study, sync, system
 
-    parser = argparse.ArgumentParser(prog="lectern", description="Lectern: lectures, library and chat, offline.")
-    parser.add_argument("--data-dir", help="data folder (default: the platform's user data folder)")
-    parser.add_argument("--startup-probe", action="store_true", help=argparse.SUPPRESS)
+    parser = _window_options(argparse.ArgumentParser(prog="lectern",
+                                                     description="Lectern: lectures, library and chat, offline."))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in (system, library, lectures, chat, sync, study):
         module.add_parsers(sub)
@@ -25,7 +30,13 @@ def main(argv: list[str] | None = None) -> int:
     from .core.storage.config import DATA_DIR_ENV, DataPaths, apply_offline_env
 
     apply_offline_env()
-    args = build_parser().parse_args(argv)
+    # Opening the window takes only the window's options: the command modules (and the
+    # libraries they load) are imported only when a command is given, to keep start-up short.
+    args, rest = _window_options(argparse.ArgumentParser(add_help=False)).parse_known_args(argv)
+    if rest:
+        args = build_parser().parse_args(argv)
+    else:
+        args.command = None
     if args.data_dir:
         os.environ[DATA_DIR_ENV] = os.path.abspath(os.path.expanduser(args.data_dir))
     paths = DataPaths.current()

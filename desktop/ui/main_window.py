@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (QDockWidget, QLabel, QListWidget, QListWidgetItem
 
 from ..core import models
 from ..core.runtime.supervisor import HEALTHY, VECTOR_STORE, WORKER
+from ..core.storage import settings
 from .background import wait_idle
 from .chat_pane import ChatPane
 from .context import AppContext
@@ -16,6 +17,7 @@ from .jobs_drawer import JobsDrawer
 from .library import LibraryPane
 from .record import RecordPane
 from .theme import icon as theme_icon
+from .widgets import Banner
 
 PANES = (("library", "Library", "library", "Ctrl+1"), ("record", "Record", "record", "Ctrl+2"),
          ("chat", "Chat", "chat", "Ctrl+3"))
@@ -68,6 +70,8 @@ class MainWindow(QMainWindow):
         body = QWidget()
         bl = QVBoxLayout(body)
         bl.setContentsMargins(16, 12, 16, 8)
+        self.notice = Banner("warning")     # things the student must know at start, e.g. unreadable settings
+        bl.addWidget(self.notice)
         bl.addWidget(self.stack)
         cl.addWidget(body, 1)
         self.setCentralWidget(central)
@@ -95,6 +99,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.jobs_button)
 
         self._build_menus()
+        self._show_settings_notice()
         if ctx.monitor is not None:
             ctx.monitor.job_changed.connect(self._on_job_changed)
         ctx.events.pane_requested.connect(self.show_pane)
@@ -227,3 +232,15 @@ class MainWindow(QMainWindow):
         self.save_state()
         self.shutdown()
         super().closeEvent(event)
+
+    def _show_settings_notice(self) -> None:
+        """Settings that could not be read were kept aside by core: say so once, until dismissed."""
+        notice = settings.pending_notice(self.ctx.db)
+        if not notice:
+            return
+
+        def understood() -> None:
+            settings.dismiss_notice(self.ctx.db)
+            self.notice.hide()
+
+        self.notice.show_message(notice, [("OK", understood)])

@@ -11,30 +11,10 @@ from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QMenu, QToolButton, QTreeWidget, QTreeWidgetItem,
                                QVBoxLayout, QWidget)
 
+from ..core.catalog import outline_with_lectures
 from ..core.search.scope import Scope, describe_scope
 
 BOOK, LECTURE = "book", "lecture"
-
-
-def library_tree(db: Any) -> list[dict[str, Any]]:
-    """Semesters → subjects → books and lectures, from the nodes and documents tables."""
-    nodes = list(db.query("SELECT id, parent_id, level, name FROM nodes ORDER BY name COLLATE NOCASE"))
-    lectures = list(db.query("SELECT id, node_id, title FROM documents WHERE kind = 'lecture' "
-                             "ORDER BY added_at, id"))
-    by_parent: dict[Any, list[dict[str, Any]]] = {}
-    for n in nodes:
-        by_parent.setdefault(n["parent_id"], []).append(n)
-    lectures_at: dict[int, list[dict[str, Any]]] = {}
-    for d in lectures:
-        lectures_at.setdefault(d["node_id"], []).append(d)
-
-    def build(n: dict[str, Any]) -> dict[str, Any]:
-        kids = [build(c) for c in by_parent.get(n["id"], [])]
-        kids += [{"level": LECTURE, "id": d["id"], "name": d["title"], "children": []}
-                 for d in lectures_at.get(n["id"], [])]
-        return {"level": n["level"], "id": n["id"], "name": n["name"], "children": kids}
-
-    return [build(n) for n in by_parent.get(None, [])]
 
 
 class ScopeDialog(QDialog):
@@ -68,7 +48,7 @@ class ScopeDialog(QDialog):
             for c in node["children"]:
                 add(item, c)
 
-        for node in library_tree(db):
+        for node in outline_with_lectures(db):
             add(None, node)
         self.tree.expandAll()
         if not self.items:
@@ -123,7 +103,7 @@ class ScopeButton(QToolButton):
     def choices(self) -> list[tuple[str, Scope]]:
         """(label, scope) entries of the menu: everything, each semester, each subject."""
         out: list[tuple[str, Scope]] = [("Everything", Scope())]
-        for sem in library_tree(self.db):
+        for sem in outline_with_lectures(self.db):
             if sem["level"] != "semester":
                 continue
             out.append((sem["name"], Scope(node_ids=(sem["id"],))))

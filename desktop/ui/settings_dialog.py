@@ -3,15 +3,13 @@
 LecternError with a plain message when a choice cannot be used."""
 from __future__ import annotations
 
-import importlib
-
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
 from ..core.errors import LecternError
+from .settings_chat import ChatSettingsTab
+from .settings_transcription import TranscriptionSettingsTab
 
-# (module, class) of each tab, in order; a tab whose module is absent is skipped.
-TABS = (("settings_transcription", "TranscriptionSettingsTab"), ("settings_chat", "ChatSettingsTab"),
-        ("settings_sync", "SyncSettingsTab"))
+TABS = (TranscriptionSettingsTab, ChatSettingsTab)     # in the order they are shown
 
 
 class SettingsDialog(QDialog):
@@ -22,12 +20,8 @@ class SettingsDialog(QDialog):
         self.resize(640, 480)
         self.tabs = QTabWidget()
         self.pages: list[QWidget] = []
-        for module, cls in TABS:
-            try:
-                mod = importlib.import_module(f"{__package__}.{module}")
-            except ModuleNotFoundError:
-                continue
-            page = getattr(mod, cls)(ctx)
+        for tab in TABS:
+            page = tab(ctx)
             self.pages.append(page)
             self.tabs.addTab(page, page.title)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)

@@ -60,3 +60,17 @@ def test_the_status_bar_shows_a_restarting_worker(qtbot, paths, services):
     qtbot.waitUntil(lambda: win.worker_light.state != "healthy", timeout=10000)
     qtbot.waitUntil(lambda: win.worker_light.state == "healthy", timeout=30000)
     assert "restarted 1" in win.worker_light.toolTip()
+
+
+def test_unreadable_settings_are_told_in_the_window_until_the_student_says_ok(qtbot, paths, services, db):
+    from desktop.core.storage import settings
+
+    db.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('settings', '{\"chat_model\": ')")
+    settings.load(db)                                   # what any process reading them first does
+    win = _window(qtbot, paths, services)
+    assert win.notice.isVisible() and "could not be read" in win.notice.label.text()
+    [ok] = win.notice.buttons
+    qtbot.mouseClick(ok, Qt.LeftButton)
+    assert not win.notice.isVisible() and settings.pending_notice(db) == ""
+    again = _window(qtbot, paths, services)
+    assert not again.notice.isVisible()

@@ -171,3 +171,26 @@ def find_by_name(db: sqlite_utils.Database, text: str, limit: int = 50) -> tuple
         "SELECT * FROM documents WHERE title LIKE ? ESCAPE '\\' OR filename LIKE ? ESCAPE '\\'"
         " ORDER BY title COLLATE NOCASE LIMIT ?", [like, like, limit])]
     return nodes, docs
+
+
+def outline_with_lectures(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Semesters -> subjects -> books, each with its lectures as leaves, for choosing a scope.
+
+    Each entry is {"level", "id", "name", "children"}; a lecture's level is "lecture" and
+    its id is its document id."""
+    nodes = list(db.query("SELECT id, parent_id, level, name FROM nodes ORDER BY name COLLATE NOCASE"))
+    lectures = list(db.query("SELECT id, node_id, title FROM documents WHERE kind = 'lecture' ORDER BY added_at, id"))
+    by_parent: dict[Any, list[dict[str, Any]]] = {}
+    for n in nodes:
+        by_parent.setdefault(n["parent_id"], []).append(n)
+    lectures_at: dict[int, list[dict[str, Any]]] = {}
+    for d in lectures:
+        lectures_at.setdefault(d["node_id"], []).append(d)
+
+    def build(n: dict[str, Any]) -> dict[str, Any]:
+        kids = [build(c) for c in by_parent.get(n["id"], [])]
+        kids += [{"level": "lecture", "id": d["id"], "name": d["title"], "children": []}
+                 for d in lectures_at.get(n["id"], [])]
+        return {"level": n["level"], "id": n["id"], "name": n["name"], "children": kids}
+
+    return [build(n) for n in by_parent.get(None, [])]

@@ -173,8 +173,8 @@ class AddingFiles:
 
 
 def _submit_added(db: Any, paths: Any, results: list[library.ImportResult], starter: QueueJobs) -> None:
-    """Start reading every PDF or note that was just added (lectures start themselves)."""
+    """Start reading every course file that was just added (lectures start themselves)."""
     for r in results:
-        if r.added and r.kind in ("pdf", "note") and r.document_id is not None:
+        if r.added and r.kind in library.READ_KINDS and r.document_id is not None:
             ingest.submit_ingest(db, paths, r.document_id, starter)
 

@@ -141,7 +141,7 @@ class DocumentActions:
             menu.addAction("Enter password…", lambda: self.unlock_document(d.id))
         if any(self._active_job(x) for x in docs):
             menu.addAction("Cancel reading", self._cancel_selected)
-        if d.state == "ready" and d.kind in ("pdf", "note"):
+        if d.state == "ready" and d.kind in library.READ_KINDS:
             menu.addAction("Read again", lambda: [self._reread(x.id) for x in docs])
         menu.addSeparator()
         menu.addAction("Rename…\tF2", lambda: self.rename_document(d.id))
