@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from typing import Callable
 
+import Stemmer
+
 STOP_WORDS = set("""a an the and or but if then else of to in on at by for with about from into over under as is are
 was were be been being do does did have has had i you he she it we they me him her us them my your his its our their
 this that these those what which who whom whose when where why how can could should would will shall may might must
@@ -16,13 +18,14 @@ use used using one ones lecture book page chapter say said says according""".spl
 WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ0-9][A-Za-zÀ-ÖØ-öø-ÿ0-9']*")
 
 
+# The Porter stemmer, as SQLite's FTS5 'porter' tokenizer uses, so the words matched here
+# are the words full-text search matched.
+_PORTER = Stemmer.Stemmer("porter")
+
+
 def stem(word: str) -> str:
-    """A light stem (plural and -ing/-ed/-ation endings), enough to match a question's words in a passage."""
-    w = word.lower().strip("'-")
-    for suffix in ("ations", "ation", "ings", "ing", "ies", "es", "ed", "ly", "s"):
-        if len(w) > len(suffix) + 3 and w.endswith(suffix):
-            return w[: -len(suffix)] + ("y" if suffix == "ies" else "")
-    return w
+    """The Porter stem of a word, lower-cased ("relations" -> "relat", "studies" -> "studi")."""
+    return _PORTER.stemWord(word.lower().strip("'-"))
 
 
 def content_words(text: str) -> list[str]:
