@@ -84,17 +84,17 @@ def file_downloaded(db: sqlite_utils.Database, paths: DataPaths, parsed: ParsedK
             db.execute("UPDATE documents SET path=? WHERE id=?", (staged.relpath(doc_id), doc_id))
             staged.place(doc_id)
     except sqlite3.IntegrityError as exc:
-        _unplace(staged)
+        unplace(staged)
         raise SyncError(f"{parsed.filename} is already in the library under another name; not added twice.") from exc
     except BaseException:
-        _unplace(staged)
+        unplace(staged)
         raise
     if starter is not None:
         submit_ingest(db, paths, doc_id, starter)
     return doc_id
 
 
-def _unplace(staged: StagedFile) -> None:
+def unplace(staged: StagedFile) -> None:
     """Undo a download whose row was not committed: its staging folder, or the
     ``files/<id>/`` folder it had just been renamed to (holding only this one file)."""
     if staged.placed_at is None:

@@ -26,7 +26,7 @@ from ..jobs import JobStarter
 from ..lectures import INDEX_JOB, MEDIA_EXTENSIONS, job_target, submit_transcription
 from ..storage.config import DataPaths
 from ..storage.db import write_transaction
-from .apply import remove_staging
+from .apply import unplace
 from .keys import LECTURES, ParsedKey, document_key, split_name, user_prefix
 from .local import LocalState, agreed_keys, settle_key
 from .manifest import Entry
@@ -202,25 +202,14 @@ def lecture_downloaded(db: sqlite_utils.Database, paths: DataPaths, parsed: Pars
             db.execute("UPDATE recordings SET path=?, document_id=? WHERE id=?", (rel, doc_id, rec_id))
             staged.place(doc_id)
     except sqlite3.IntegrityError as exc:
-        _undo(staged)
+        unplace(staged)
         raise SyncError(f"{parsed.filename} is already in the library under another name; not added twice.") from exc
     except BaseException:
-        _undo(staged)
+        unplace(staged)
         raise
     if transcribe and starter is not None:
         submit_transcription(db, paths, rec_id, starter)
     return doc_id
-
-
-def _undo(staged: StagedFile) -> None:
-    if staged.placed_at is None:
-        remove_staging(staged.folder)
-        return
-    (staged.placed_at / staged.name).unlink(missing_ok=True)
-    try:
-        staged.placed_at.rmdir()
-    except OSError:
-        pass
 
 
 def audio_key_of(transcript_key: str) -> str:
