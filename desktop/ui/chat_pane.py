@@ -81,7 +81,7 @@ class ChatPane(QWidget):
         head = QHBoxLayout()
         title = QLabel("Chats")
         title.setObjectName("PaneTitle")
-        self.new_button = QPushButton("＋ New chat")
+        self.new_button = QPushButton("+ New chat")
         self.new_button.setToolTip("Start a new chat (Ctrl+N)")
         self.new_button.clicked.connect(self.new_chat)
         head.addWidget(title)
