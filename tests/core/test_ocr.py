@@ -99,6 +99,12 @@ def test_garbage_text_layers_are_recognised_and_real_text_is_not():
     assert scanned.is_garbage("")
     assert scanned.is_garbage("\ufffd\ufffd\ufffd \ue000\ue001\ue002 ■■■■ ◆◆◆◆ ▯▯▯▯ \ufffd\ufffd\ufffd\ufffd\ufffd\ufffd")
     assert not scanned.is_garbage("Photosynthesis turns light into chemical energy in the chloroplast.")
+    assert scanned.is_garbage(" 12 ")                      # a scan with a stamped page number
+    # Real text that looks odd: the R manual's contents pages, a page holding only its running
+    # header over a plot, and code.
+    assert not scanned.is_garbage("ii cbind " + ". " * 40 + "75 chol " + ". " * 40 + "77")
+    assert not scanned.is_garbage("804 WWWusage")
+    assert not scanned.is_garbage("x <- c(1, 2); y[[i]] <- f(x)$value; if (a && !b) {z <- 0}")
 
 
 def test_a_page_that_takes_too_long_is_skipped_and_reported(scan, tmp_path, monkeypatch):

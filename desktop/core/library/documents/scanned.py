@@ -22,19 +22,21 @@ from .ocr import OcrTimeout, recognise, run_limited
 from .words import WordBoxes
 
 RENDER_DPI = 300
-MIN_TEXT_CHARS = 25          # fewer characters than this on a page: no real text layer
+BAD_SHARE = 0.3               # more than this share of unreadable characters: a broken text layer
+_UNREADABLE = ("Co", "Cn", "Cs", "Cc", "So")   # private use, unassigned, surrogates, controls, symbols
 
 
 def is_garbage(text: str) -> bool:
-    """True for a page with no usable text layer: (almost) empty, or mostly characters
-    that are not letters or digits (broken font encodings give runs of symbols, boxes,
-    private-use and replacement characters)."""
+    """True for a page with no usable text layer: no letters at all (a scan, perhaps with a
+    stamped page number), or mostly characters a broken font encoding produces (boxes,
+    private-use and replacement characters). A table of contents full of dot leaders, code
+    full of brackets, or a page holding only a running header over a figure is real text
+    and is never sent to OCR."""
     chars = [c for c in text if not c.isspace()]
-    if len(chars) < MIN_TEXT_CHARS:
+    if not any(c.isalpha() for c in chars):
         return True
-    good = sum(1 for c in chars if c.isalnum() and unicodedata.category(c) not in ("Co", "Cn"))
-    punct = sum(1 for c in chars if c in ".,;:!?()[]-–—'\"%/+=*&")
-    return (good + punct * 0.5) / len(chars) < 0.6
+    bad = sum(1 for c in chars if c == "\ufffd" or unicodedata.category(c) in _UNREADABLE)
+    return bad / len(chars) > BAD_SHARE
 
 
 def render_page(pdf: Path, number: int, dpi: int = RENDER_DPI, timeout_s: float | None = None,
