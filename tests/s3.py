@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import boto3
 import pytest
@@ -63,9 +64,16 @@ def moto_server(log_dir: Path, **env: str) -> Iterator[S3Server]:
     log = open(log_dir / f"moto-{port}.log", "wb")
     proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
                             stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **env})
+    with _serving(proc, port, log, "moto server") as server:
+        yield server
+
+
+@contextmanager
+def _serving(proc: subprocess.Popen, port: int, log: IO[bytes], what: str) -> Iterator[S3Server]:
+    """Wait until the server on ``port`` answers, hand it out, then stop it and close its log."""
     try:
-        wait_for(lambda: proc.poll() is not None or _answers(port), timeout=60, what="moto server")
-        assert proc.poll() is None, "moto server exited"
+        wait_for(lambda: proc.poll() is not None or _answers(port), timeout=60, what=what)
+        assert proc.poll() is None, f"{what} exited"
         yield S3Server(f"http://127.0.0.1:{port}", proc)
     finally:
         proc.terminate()
@@ -92,18 +100,8 @@ def rclone_server(folder: Path) -> Iterator[S3Server]:
     proc = subprocess.Popen([str(rclone_binary()), "serve", "s3", "--addr", f"127.0.0.1:{port}",
                              "--auth-key", f"{ACCESS_KEY},{SECRET_KEY}", "--config", os.devnull,
                              str(folder / "buckets")], stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_for(lambda: proc.poll() is not None or _answers(port), timeout=60, what="rclone serve s3")
-        assert proc.poll() is None, "rclone serve s3 exited"
-        yield S3Server(f"http://127.0.0.1:{port}", proc)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+    with _serving(proc, port, log, "rclone serve s3") as server:
+        yield server
 
 
 @pytest.fixture(scope="module", params=["moto", "rclone"])

@@ -1,7 +1,7 @@
 """How core starts background work without knowing the queue.
 
 Core functions that start a job take a ``JobStarter``. The window hands them its
-context, the CLI and the worker a queue-backed starter (``desktop.workers.submit``),
+context, the CLI and the worker a starter backed by the worker's queue (``QueueJobs``),
 tests whichever they need. Core itself never imports the queue.
 """
 from __future__ import annotations
