@@ -41,6 +41,7 @@ class Settings:
     input_device: str = ""               # "" = system default
     live_captions: bool = True
     transcribe_while_recording: bool = True   # False: wait until Stop (saves battery)
+    transcribe_only_plugged_in: bool = False  # True: on battery the transcript waits until Stop
     # Sync (optional)
     sync_bucket: str = ""
     sync_endpoint: str = ""
