@@ -48,6 +48,8 @@ class Settings:
     sync_profile: str = ""
     sync_user: str = ""
     sync_region: str = ""
+    sync_enabled: bool = True            # False: the bucket is remembered, nothing syncs
+    sync_interval_s: int = 0             # automatic sync every N seconds (0: only on demand)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Settings":
