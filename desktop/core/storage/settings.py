@@ -41,6 +41,10 @@ class Settings:
     input_device: str = ""               # "" = system default
     live_captions: bool = True
     transcribe_while_recording: bool = True   # False: wait until Stop (saves battery)
+    # Course files: text recognition of scans and photos ("auto" | "always" | "never"),
+    # and its languages in Tesseract's "eng+deu" form ("" = English)
+    ocr_mode: str = "auto"
+    ocr_languages: str = ""
     transcribe_only_plugged_in: bool = False  # True: on battery the transcript waits until Stop
     # Sync (optional)
     sync_bucket: str = ""
