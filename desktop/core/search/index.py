@@ -43,6 +43,7 @@ class ChunkIn:
     start_s: float | None = None     # lectures: time span in seconds
     end_s: float | None = None
     section: int | None = None       # a numbered part inside the page (an EPUB chapter's § 2)
+    kind: str | None = None          # when not the document's own kind (a student's note in a lecture)
 
 
 @dataclass
@@ -121,10 +122,10 @@ def add_chunks(db: sqlite_utils.Database, store: VectorStore, scope: DocumentSco
                 " VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(document_id, ordinal) DO UPDATE SET kind=excluded.kind,"
                 " page=excluded.page, start_s=excluded.start_s, end_s=excluded.end_s, text=excluded.text,"
                 " vector_state=excluded.vector_state, section=excluded.section RETURNING id",
-                (scope.document_id, first_ordinal + i, scope.kind, c.page, c.start_s, c.end_s, c.text,
+                (scope.document_id, first_ordinal + i, c.kind or scope.kind, c.page, c.start_s, c.end_s, c.text,
                  VECTOR_MISSING, c.section)).fetchone()
             ids.append(int(row[0]))
-    metas = [chunk_metadata(scope.document_id, cid, scope.kind, c.page, c.start_s, c.end_s)
+    metas = [chunk_metadata(scope.document_id, cid, c.kind or scope.kind, c.page, c.start_s, c.end_s)
              for cid, c in zip(ids, chunks)]
     store.upsert([vector_id(i) for i in ids], [list(map(float, v)) for v in vectors],
                  [c.text for c in chunks], metas)
