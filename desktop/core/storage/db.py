@@ -293,10 +293,23 @@ M9_CHUNK_SECTION = """
         ALTER TABLE chunks ADD COLUMN section INTEGER;
 """
 
+# The student's notes in a lecture, each at the second of the lecture its typing started;
+# written as it is typed, so a crash keeps them.
+M10_LECTURE_NOTES = """
+        CREATE TABLE lecture_notes (
+            id INTEGER PRIMARY KEY,
+            recording_id INTEGER NOT NULL REFERENCES recordings(id) ON DELETE CASCADE,
+            at_s REAL NOT NULL,
+            text TEXT NOT NULL DEFAULT '',
+            updated_at REAL NOT NULL
+        );
+        CREATE INDEX lecture_notes_recording ON lecture_notes(recording_id, at_s);
+"""
+
 Migration = str | Callable[[sqlite3.Connection], None]
 MIGRATIONS: list[Migration] = [M1_INITIAL, M2_JOB_CRASHES, migrate_identity_by_id, M4_SYNC_MANIFEST, M5_STUDY,
                                M6_SYNC_UPLOADS, M7_GLOSSARY, M8_LIVE_TRANSCRIPT,
-                               M9_CHUNK_SECTION]
+                               M9_CHUNK_SECTION, M10_LECTURE_NOTES]
 
 
 def connect(path: Path) -> sqlite3.Connection:
