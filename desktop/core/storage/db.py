@@ -306,10 +306,40 @@ M10_LECTURE_NOTES = """
         CREATE INDEX lecture_notes_recording ON lecture_notes(recording_id, at_s);
 """
 
+# Structure and language in search: each chunk's section title (from the PDF outline or
+# headings) and, for documents not in English, a copy of its words stemmed in the
+# document's language; a document's language; FTS5 indexes all three (accents folded).
+M11_HEADINGS_LANGUAGES = """
+        ALTER TABLE chunks ADD COLUMN heading TEXT NOT NULL DEFAULT '';
+        ALTER TABLE chunks ADD COLUMN stems TEXT NOT NULL DEFAULT '';
+        ALTER TABLE documents ADD COLUMN language TEXT NOT NULL DEFAULT '';
+        DROP TRIGGER IF EXISTS chunks_ai;
+        DROP TRIGGER IF EXISTS chunks_ad;
+        DROP TRIGGER IF EXISTS chunks_au;
+        DROP TABLE IF EXISTS chunks_fts;
+        CREATE VIRTUAL TABLE chunks_fts USING fts5(
+            text, heading, stems, content='chunks', content_rowid='id',
+            tokenize='porter unicode61 remove_diacritics 2'
+        );
+        CREATE TRIGGER chunks_ai AFTER INSERT ON chunks BEGIN
+            INSERT INTO chunks_fts(rowid, text, heading, stems) VALUES (new.id, new.text, new.heading, new.stems);
+        END;
+        CREATE TRIGGER chunks_ad AFTER DELETE ON chunks BEGIN
+            INSERT INTO chunks_fts(chunks_fts, rowid, text, heading, stems)
+                VALUES ('delete', old.id, old.text, old.heading, old.stems);
+        END;
+        CREATE TRIGGER chunks_au AFTER UPDATE OF text, heading, stems ON chunks BEGIN
+            INSERT INTO chunks_fts(chunks_fts, rowid, text, heading, stems)
+                VALUES ('delete', old.id, old.text, old.heading, old.stems);
+            INSERT INTO chunks_fts(rowid, text, heading, stems) VALUES (new.id, new.text, new.heading, new.stems);
+        END;
+        INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild');
+"""
+
 Migration = str | Callable[[sqlite3.Connection], None]
 MIGRATIONS: list[Migration] = [M1_INITIAL, M2_JOB_CRASHES, migrate_identity_by_id, M4_SYNC_MANIFEST, M5_STUDY,
                                M6_SYNC_UPLOADS, M7_GLOSSARY, M8_LIVE_TRANSCRIPT,
-                               M9_CHUNK_SECTION, M10_LECTURE_NOTES]
+                               M9_CHUNK_SECTION, M10_LECTURE_NOTES, M11_HEADINGS_LANGUAGES]
 
 
 def connect(path: Path) -> sqlite3.Connection:
