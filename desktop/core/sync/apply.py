@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import sqlite3
 import time
@@ -105,6 +106,38 @@ def unplace(staged: StagedFile) -> None:
         staged.placed_at.rmdir()
     except OSError:
         pass
+
+
+TRASH_REASONS = ("replaced", "deleted-in-bucket")     # the names the sync gives what it puts in the trash
+TRASH_DAYS = 30
+_STAMP = re.compile(r"^(?:%s)-(\d{8}-\d{6})-\d+-[0-9a-f]{6}-" % "|".join(re.escape(r) for r in TRASH_REASONS))
+
+
+def clean_trash(paths: DataPaths, days: float = TRASH_DAYS, now: float | None = None) -> list[str]:
+    """Remove what the sync put in the trash more than ``days`` ago; returns the names removed.
+
+    Only files named the way ``keep_in_trash`` names them, aged by the time written in that
+    name (a hard-linked file keeps its old mtime); anything else in the trash stays."""
+    trash = paths.root / TRASH_DIR
+    if not trash.is_dir():
+        return []
+    limit = (time.time() if now is None else now) - days * 86400
+    removed = []
+    for entry in trash.iterdir():
+        m = _STAMP.match(entry.name)
+        if m is None or not entry.is_file() or entry.is_symlink():
+            continue
+        try:
+            kept_at = time.mktime(time.strptime(m.group(1), "%Y%m%d-%H%M%S"))
+        except ValueError:
+            continue
+        if kept_at < limit:
+            try:
+                entry.unlink()
+                removed.append(entry.name)
+            except OSError:
+                pass
+    return removed
 
 
 def keep_in_trash(paths: DataPaths, source: Path, document_id: int, why: str) -> Path:

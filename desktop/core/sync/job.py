@@ -18,17 +18,24 @@ JOB_KIND = "sync_storage"
 JOB_TARGET = "sync"
 
 
-def submit_sync(starter: JobStarter, yes_delete: bool = False) -> int:
-    return starter.submit(JOB_KIND, {"yes_delete": bool(yes_delete)}, target=JOB_TARGET, title="Sync with the bucket")
+def submit_sync(starter: JobStarter, yes_delete: bool = False, confirmed: list[str] | None = None) -> int:
+    """Queue a sync. ``confirmed``: keys whose deletion the student confirmed after a sync held
+    them back (only those are deleted)."""
+    payload: dict[str, Any] = {"yes_delete": bool(yes_delete)}
+    if confirmed is not None:
+        payload["confirmed"] = list(confirmed)
+    title = "Sync with the bucket" + (" (confirmed deletions)" if confirmed else "")
+    return starter.submit(JOB_KIND, payload, target=JOB_TARGET, title=title)
 
 
 def run_job(ctx: JobContext, starter: JobStarter) -> dict[str, Any]:
     """Handler of ``sync_storage`` (payload ``{"yes_delete": bool}``); ``starter`` queues the
     ingestion of what arrives."""
     config = load_config(ctx.db)
+    confirmed = ctx.payload.get("confirmed")
     summary = sync(ctx.db, ctx.paths, config, yes_delete=bool(ctx.payload.get("yes_delete")), starter=starter,
                    store=open_store(ctx.paths, ctx.db), report=lambda f, s: ctx.progress(f, s),
-                   check=ctx.check_cancelled)
+                   check=ctx.check_cancelled, confirmed=None if confirmed is None else list(confirmed))
     if summary.errors:
         first = summary.errors[0]["error"]
         raise SyncError(f"{len(summary.errors)} sync operation(s) failed; the rest were done. First: {first}",

@@ -41,7 +41,7 @@ CHANGED_HINT = "Import the changed file again to keep that version."
 
 def upload_in_parts(client: Any, config: SyncConfig, path: Path, key: str, sha256: str, metadata: dict[str, str],
                     pending: PendingUploads, progress: Callable[[int], None] | None = None,
-                    check: Callable[[], None] | None = None) -> int:
+                    check: Callable[[], None] | None = None, if_new: bool = False) -> int:
     """Upload ``path`` to ``key`` in parts, resuming an upload of the same bytes left unfinished.
 
     The file is read once, in order: each part's checksum and the whole file's sha256 come
@@ -93,11 +93,51 @@ def upload_in_parts(client: Any, config: SyncConfig, path: Path, key: str, sha25
     if whole.hexdigest() != sha256:
         abort(client, config, record, pending)
         raise SyncError(CHANGED.format(name=path.name), CHANGED_HINT)
-    with talking_to(config):
-        client.complete_multipart_upload(Bucket=config.bucket, Key=key, UploadId=upload_id,
-                                         MultipartUpload={"Parts": [part for part, _ in parts]})
+    done = {"Bucket": config.bucket, "Key": key, "UploadId": upload_id,
+            "MultipartUpload": {"Parts": [part for part, _ in parts]}}
+    try:
+        _conditional(client, config, key, client.complete_multipart_upload, done, if_new)
+    except SyncError:
+        abort(client, config, record, pending)
+        raise
     pending.forget(key)
     return sum(sent for _, sent in parts)
+
+
+TAKEN = ("{name} was put in the bucket by another computer a moment ago; this copy was not written over it. "
+         "The next sync keeps both.")
+_UNDERSTOOD: dict[str, bool] = {}        # endpoint -> does the store take If-None-Match (learned once)
+
+
+def _conditional(client: Any, config: SyncConfig, key: str, call: Callable[..., Any], args: dict[str, Any],
+                 if_new: bool) -> Any:
+    """``call(**args)``, with If-None-Match: * when ``if_new`` and the store takes it. A store
+    that refuses the condition as not implemented is asked again without it (and not again)."""
+    where = config.endpoint or "s3"
+    if not if_new or _UNDERSTOOD.get(where) is False:
+        with talking_to(config):
+            return call(**args)
+    try:
+        with talking_to(config):
+            try:
+                return call(**args, IfNoneMatch="*")
+            except ClientError as exc:
+                code = str(exc.response.get("Error", {}).get("Code", ""))
+                if code in ("PreconditionFailed", "412", "ConditionalRequestConflict"):
+                    raise SyncError(TAKEN.format(name=key.rsplit("/", 1)[-1])) from exc
+                if code in ("NotImplemented", "501"):
+                    _UNDERSTOOD[where] = False
+                    log.info("%s does not take If-None-Match; writing without it", where)
+                    return call(**args)
+                raise
+    finally:
+        _UNDERSTOOD.setdefault(where, True)
+
+
+def put_if_new(client: Any, config: SyncConfig, key: str, data: bytes, metadata: dict[str, str]) -> Any:
+    """One PUT of ``data`` with its SHA-256 checksum, only if ``key`` is free (see ``_conditional``)."""
+    args = {"Bucket": config.bucket, "Key": key, "Body": data, "Metadata": metadata, "ChecksumAlgorithm": "SHA256"}
+    return _conditional(client, config, key, client.put_object, args, True)
 
 
 class _CheckedBody(io.BytesIO):

@@ -48,23 +48,60 @@ class SyncConfig:
                 "profile": self.profile}
 
 
+INTERVALS = (0, 15 * 60, 60 * 60, 4 * 60 * 60)      # automatic sync: off, 15 min, 1 h, 4 h
+
+
+def is_set_up(db: sqlite_utils.Database) -> bool:
+    """A bucket is chosen and sync is turned on."""
+    s = settings_store.load(db)
+    return bool(s.sync_bucket) and s.sync_enabled
+
+
+def stored_config(db: sqlite_utils.Database) -> SyncConfig:
+    """What the settings hold (possibly empty or turned off), for a form to show."""
+    s = settings_store.load(db)
+    return SyncConfig(s.sync_bucket, s.sync_user, s.sync_endpoint, s.sync_region, s.sync_profile)
+
+
 def load_config(db: sqlite_utils.Database) -> SyncConfig:
     s = settings_store.load(db)
     if not s.sync_bucket:
         raise SyncError("Sync is not set up.", "Choose a bucket first: lectern sync setup --bucket NAME.")
+    if not s.sync_enabled:
+        raise SyncError("Sync is turned off.", "Turn it on in Settings → Sync (or: lectern sync setup --bucket NAME).")
     return SyncConfig(s.sync_bucket, check_user(s.sync_user), s.sync_endpoint, s.sync_region, s.sync_profile)
 
 
-def save_config(db: sqlite_utils.Database, config: SyncConfig) -> None:
-    """Store where to sync (no secret: credentials stay in the AWS profile or environment)."""
+def check_config(config: SyncConfig) -> SyncConfig:
+    """A usable config, or SyncError saying which field is wrong."""
     check_user(config.user)
-    if not config.bucket or "/" in config.bucket:
-        raise SyncError(f"'{config.bucket}' is not a bucket name.")
+    if not config.bucket or "/" in config.bucket or config.bucket != config.bucket.strip():
+        raise SyncError(f"'{config.bucket}' is not a bucket name." if config.bucket else "The bucket name is empty.",
+                        "Type the name of the bucket as your S3 provider shows it.")
     if config.endpoint and not config.endpoint.startswith(("http://", "https://")):
         raise SyncError(f"The endpoint URL '{config.endpoint}' is not a web address.",
                         "It starts with https:// (or http:// for a store on this computer).")
+    return config
+
+
+def save_config(db: sqlite_utils.Database, config: SyncConfig, enabled: bool = True,
+                interval_s: int | None = None) -> None:
+    """Store where to sync (no secret: credentials stay in the AWS profile or environment).
+    With ``enabled`` False the fields are kept but nothing syncs; a wrong field is refused
+    only when sync is on."""
+    if enabled:
+        check_config(config)
+    if interval_s is not None and interval_s not in INTERVALS:
+        raise SyncError(f"{interval_s} seconds is not one of the sync intervals.")
+    extra = {} if interval_s is None else {"sync_interval_s": int(interval_s)}
     settings_store.update(db, sync_bucket=config.bucket, sync_user=config.user, sync_endpoint=config.endpoint,
-                          sync_region=config.region, sync_profile=config.profile)
+                          sync_region=config.region, sync_profile=config.profile, sync_enabled=bool(enabled), **extra)
+
+
+def interval(db: sqlite_utils.Database) -> int:
+    """Seconds between automatic syncs (0: only on demand, or sync is off)."""
+    s = settings_store.load(db)
+    return s.sync_interval_s if s.sync_bucket and s.sync_enabled else 0
 
 
 def make_client(config: SyncConfig) -> Any:

@@ -10,7 +10,8 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,11 +23,13 @@ from ..catalog import MEDIA_EXTENSIONS, kind_for
 from ..errors import JobCancelled, LecternError, SyncError
 from ..jobs import JobStarter
 from ..storage.config import DataPaths
+from ..timefmt import format_size
 from . import apply, lectures, manifest, multipart, steps, transfer
 from .keys import LECTURES, RAW_DATA, RefusedKey, parse_key, segment
 from .local import SYNCED_KINDS, LocalState, local_state
 from .manifest import Entry
-from .plan import CONFLICT, DOWNLOAD, MOVE_REMOTE, UPDATE_LOCAL, UPLOAD, Action, Plan, RemoteItem, make_plan
+from .plan import (ADOPT, CONFLICT, DELETE_LOCAL, DELETE_REMOTE, DOWNLOAD, FORGET, MOVE_LOCAL, MOVE_REMOTE, SKIP,
+                   UPDATE_LOCAL, UPLOAD, Action, Plan, RemoteItem, make_plan)
 from .remote import SyncConfig, explain, list_user, make_client
 from .steps import AUDIO, BOOKS, TRANSCRIPTS
 
@@ -48,6 +51,9 @@ class Summary:
     bytes_up: int = 0
     bytes_down: int = 0
     seconds: float = 0.0
+    remote_files: int = 0          # files of this user in the bucket when the sync began
+    synced_files: int = 0          # files agreed with this bucket when the sync began
+    trash_cleaned: int = 0         # files the sync had kept in the trash over 30 days, removed
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -116,12 +122,10 @@ def _parsed(key: str) -> Any:
         return None
 
 
-def sync(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, *, client: Any = None,
-         dry_run: bool = False, yes_delete: bool = False, starter: JobStarter | None = None, store: Any = None,
-         report: Report | None = None, check: Callable[[], None] | None = None) -> Summary:
-    """Bring this library and the bucket into agreement (see ``plan`` for the rules).
-
-    One sync at a time per data folder (the job and the command line share a lock file)."""
+@contextmanager
+def sync_lock(paths: DataPaths) -> Iterator[None]:
+    """One sync (or bucket operation of the cloud view) at a time per data folder: the job,
+    the command line and the cloud view share this lock file."""
     paths.run.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(paths.run / "sync.lock"))
     try:
@@ -129,22 +133,64 @@ def sync(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, *, cli
     except Timeout as exc:
         raise SyncError("A sync of this library is already running.", "Wait for it to finish.") from exc
     try:
-        return _sync(db, paths, config, client=client, dry_run=dry_run, yes_delete=yes_delete, starter=starter,
-                     store=store, report=report, check=check)
+        yield
     finally:
         lock.release()
 
 
+def sync(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, *, client: Any = None,
+         dry_run: bool = False, yes_delete: bool = False, starter: JobStarter | None = None, store: Any = None,
+         report: Report | None = None, check: Callable[[], None] | None = None,
+         confirmed: Iterable[str] | None = None) -> Summary:
+    """Bring this library and the bucket into agreement (see ``plan`` for the rules).
+
+    ``confirmed``: the keys whose deletion the student confirmed after an earlier sync held
+    them back; only those are deleted (other deletions are held again and asked about)."""
+    with sync_lock(paths):
+        return _sync(db, paths, config, client=client, dry_run=dry_run, yes_delete=yes_delete, starter=starter,
+                     store=store, report=report, check=check,
+                     confirmed=None if confirmed is None else frozenset(confirmed))
+
+
+def keep_held(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, keys: Iterable[str]) -> int:
+    """The student keeps files a sync would have deleted: their agreement is forgotten, so the
+    next sync treats them as new on the side that still has them and copies them back to the
+    other (nothing is deleted). Returns how many were forgotten."""
+    keys = list(keys)
+    with sync_lock(paths):
+        agreed = manifest.load(db, config.target)
+        for key in keys:
+            if key in agreed:
+                manifest.forget(db, config.target, key)
+    return sum(1 for k in keys if k in agreed)
+
+
+def _only_confirmed(plan: Plan, confirmed: frozenset[str]) -> Plan:
+    """Deletions not among the ones the student confirmed are held again."""
+    again = [a for a in plan.actions if a.op in (DELETE_LOCAL, DELETE_REMOTE) and a.key not in confirmed]
+    if again:
+        ids = {id(a) for a in again}
+        plan.held.extend(again)
+        plan.actions[:] = [a for a in plan.actions if id(a) not in ids]
+        plan.notices.append(f"{len(again)} other deletion(s) appeared since you confirmed; they wait for you.")
+    return plan
+
+
 def _sync(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, *, client: Any, dry_run: bool,
           yes_delete: bool, starter: JobStarter | None, store: Any, report: Report | None,
-          check: Callable[[], None] | None) -> Summary:
+          check: Callable[[], None] | None, confirmed: frozenset[str] | None = None) -> Summary:
     started = time.monotonic()
     client = client or make_client(config)
     say = report or (lambda _f, _s: None)
     say(0.0, "Reading the bucket")
+    cleaned = [] if dry_run else apply.clean_trash(paths)
     agreed = manifest.load(db, config.target)
     remote = read_remote(client, config, agreed)
-    summary = Summary(dry_run, refused=remote.refused, skipped=remote.skipped)
+    summary = Summary(dry_run, refused=remote.refused, skipped=remote.skipped, remote_files=len(remote.items),
+                      synced_files=len(agreed), trash_cleaned=len(cleaned))
+    meter = Meter(say)
+    if confirmed is not None:
+        yes_delete = True
     if remote.refused:
         summary.notices.append(f"{len(remote.refused)} key(s) in the bucket were refused and not written here.")
     run = steps.Run(db, paths, config, client, summary, starter, store, {r.key: r for r in remote.items})
@@ -152,9 +198,10 @@ def _sync(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, *, cl
 
     def planned(stream: str, local: list[Any], agreed_now: dict[str, Entry], keep: Callable[[str], bool] = bool
                 ) -> Plan:
-        return make_plan([i for i in local if keep(i.key)], [r for r in remote.items if _in(r.key, stream, keep)],
+        plan = make_plan([i for i in local if keep(i.key)], [r for r in remote.items if _in(r.key, stream, keep)],
                          {k: e for k, e in agreed_now.items() if _in(k, stream, keep)}, machine=machine, day=day,
                          yes_delete=yes_delete)
+        return plan if confirmed is None else _only_confirmed(plan, confirmed)
 
     books = local_state(db, paths, config.user, {k: e for k, e in agreed.items() if stream_of(k) == BOOKS})
     lect = lectures.lecture_state(db, paths, config.user, agreed)
@@ -166,15 +213,18 @@ def _sync(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, *, cl
         apply.clear_stale_staging(paths, {apply.resume_folder(paths, a.key, run.there[a.key].etag)
                                           for _, plan, _ in plans for a in plan.actions
                                           if a.op in (DOWNLOAD, UPDATE_LOCAL) and a.key in run.there})
+        for _, plan, _ in plans:
+            meter.add(plan)
         for stream, plan, here in plans:
-            _carry_out(run, plan, here, stream, say, check)
+            _carry_out(run, plan, here, stream, meter, check)
         # Transcripts are planned once the audio is in place (a new lecture has its id now).
         agreed = manifest.load(db, config.target)
         lect = lectures.lecture_state(db, paths, config.user, agreed)
     keep = _transcript_filter(lect, agreed)
     transcripts = (TRANSCRIPTS, _merges(planned(TRANSCRIPTS, lect.transcripts.items, agreed, keep)), lect.transcripts)
     if not dry_run:
-        _carry_out(run, transcripts[1], transcripts[2], TRANSCRIPTS, say, check)
+        meter.add(transcripts[1])
+        _carry_out(run, transcripts[1], transcripts[2], TRANSCRIPTS, meter, check)
         _abort_stale_uploads(db, config, client, [p for _, p, _ in plans] + [transcripts[1]])
     for _, plan, _ in plans + [transcripts]:
         for op, n in plan.counts().items():
@@ -215,20 +265,62 @@ def _merges(plan: Plan) -> Plan:
     return plan
 
 
-def _carry_out(run: steps.Run, plan: Plan, here: LocalState, stream: str, say: Report,
+_MOVING = (UPLOAD, CONFLICT, DOWNLOAD, UPDATE_LOCAL)
+_VERBS = {UPLOAD: "Uploading", CONFLICT: "Keeping both copies of", DOWNLOAD: "Downloading",
+          UPDATE_LOCAL: "Downloading the new version of", MOVE_REMOTE: "Moving in the bucket",
+          MOVE_LOCAL: "Moving here", ADOPT: "Noting", steps.MERGE: "Merging the transcript of",
+          DELETE_REMOTE: "Deleting from the bucket", DELETE_LOCAL: "Moving to the trash", FORGET: "Forgetting",
+          SKIP: "Skipping"}
+
+
+class Meter:
+    """Progress of one sync in files and bytes, over all its streams, as (fraction, stage text):
+    "Uploading Reader.pdf: file 3 of 12, 45.0 MB of 120.0 MB"."""
+
+    def __init__(self, say: Report) -> None:
+        self.say = say
+        self.files = self.files_done = 0
+        self.bytes = self.bytes_done = 0
+        self.label = ""
+        # boto3 calls back from its transfer threads; the database connection is used by one at a time.
+        self.guard = threading.Lock()
+
+    def add(self, plan: Plan) -> None:
+        self.files += sum(1 for a in plan.actions if a.op != SKIP)
+        self.bytes += sum(a.size for a in plan.actions if a.op in _MOVING)
+
+    def fraction(self) -> float:
+        files = self.files_done / self.files if self.files else 0.0
+        if not self.bytes:
+            return min(0.99, files)
+        return min(0.99, 0.2 * files + 0.8 * min(1.0, self.bytes_done / self.bytes))
+
+    def stage(self) -> str:
+        text = f"{self.label}: file {min(self.files_done + 1, self.files)} of {self.files}"
+        if self.bytes:
+            text += f", {format_size(min(self.bytes_done, self.bytes))} of {format_size(self.bytes)}"
+        return text
+
+    def start(self, action: Action) -> None:
+        self.label = f"{_VERBS.get(action.op, action.op)} {action.key.rsplit('/', 1)[-1]}"
+        self.say(self.fraction(), self.stage())
+
+    def moved(self, n: int) -> None:
+        self.bytes_done += n
+        self.say(self.fraction(), self.stage())
+
+    def finished(self, action: Action) -> None:
+        self.files_done += 1
+
+
+def _carry_out(run: steps.Run, plan: Plan, here: LocalState, stream: str, meter: Meter,
                check: Callable[[], None] | None) -> None:
-    total = sum(a.size for a in plan.actions if a.op in (UPLOAD, CONFLICT, DOWNLOAD, UPDATE_LOCAL)) or 1
-    moved = 0
-    stage = ""
     failed_conflicts: set[str] = set()
-    # boto3 calls back from its transfer threads; the database connection is used by one at a time.
-    guard = threading.Lock()
+    guard = meter.guard
 
     def progress(n: int) -> None:
-        nonlocal moved
         with guard:
-            moved += n
-            say(min(0.99, moved / total), stage)
+            meter.moved(n)
 
     def guarded_check() -> None:
         if check is not None:
@@ -236,10 +328,10 @@ def _carry_out(run: steps.Run, plan: Plan, here: LocalState, stream: str, say: R
                 check()
 
     run.progress, run.check = progress, guarded_check
-    for i, action in enumerate(plan.actions):
+    for action in plan.actions:
         guarded_check()
-        stage = f"{action.op.replace('_', ' ')} {action.key.rsplit('/', 1)[-1]} ({i + 1} of {len(plan.actions)})"
-        say(min(0.99, moved / total), stage)
+        if action.op != SKIP:
+            meter.start(action)
         if action.op == DOWNLOAD and action.key in failed_conflicts:
             run.summary.skipped.append({"key": action.key, "reason": "its conflict copy could not be kept first; "
                                                                      "it is tried again at the next sync"})
@@ -254,6 +346,9 @@ def _carry_out(run: steps.Run, plan: Plan, here: LocalState, stream: str, say: R
             run.summary.errors.append({"op": action.op, "key": action.key, "error": str(error)})
             if action.op == CONFLICT:
                 failed_conflicts.add(action.source_key)
+        finally:
+            if action.op != SKIP:
+                meter.finished(action)
 
 
 def _abort_stale_uploads(db: sqlite_utils.Database, config: SyncConfig, client: Any, plans: list[Plan]) -> None:

@@ -61,7 +61,8 @@ def one(run: Run, a: Action, here: LocalState, stream: str) -> None:
     elif a.op in (UPLOAD, CONFLICT):
         assert doc is not None and a.sha256
         sent, n = transfer.upload(run.client, run.config, here.path(run.paths, doc.id), a.key, a.sha256,
-                                  pending=run.pending, progress=run.progress, check=run.check)
+                                  pending=run.pending, progress=run.progress, check=run.check,
+                                  if_new=a.key not in run.there)
         run.summary.bytes_up += n
         if a.op == CONFLICT:       # the copy from here now carries the conflict name, here and there
             rename_document(run.db, doc.id, parse_key(a.key, run.config.user).title)

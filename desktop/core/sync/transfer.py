@@ -97,15 +97,29 @@ def _callback(progress: Progress | None, check: Callable[[], None] | None) -> Ca
 
 def upload(client: Any, config: SyncConfig, path: Path, key: str, sha256: str, *,
            pending: PendingUploads | None = None, progress: Progress | None = None,
-           check: Callable[[], None] | None = None) -> tuple[RemoteItem, int]:
+           check: Callable[[], None] | None = None, if_new: bool = False) -> tuple[RemoteItem, int]:
     """Put ``path`` at ``key`` and confirm the bucket holds those bytes.
 
     A file larger than one part goes in resumable parts when ``pending`` is given.
-    Returns what is there now and how many bytes were sent."""
+    ``if_new``: the key was free when the bucket was listed; the write is conditional
+    (If-None-Match), so a file another computer put there meanwhile is never written over
+    (where the store understands the condition). Returns what is there now and how many
+    bytes were sent."""
     stat = path.stat()
     metadata = {"sha256": sha256, "mtime": f"{stat.st_mtime:.3f}"}
     if pending is not None and stat.st_size > multipart.PART_SIZE:     # checks the sha256 as it reads
-        sent = multipart.upload_in_parts(client, config, path, key, sha256, metadata, pending, progress, check)
+        sent = multipart.upload_in_parts(client, config, path, key, sha256, metadata, pending, progress, check,
+                                         if_new=if_new)
+    elif if_new and stat.st_size <= multipart.PART_SIZE:
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise SyncError(multipart.CHANGED.format(name=path.name), multipart.CHANGED_HINT)
+        if check is not None:
+            check()
+        multipart.put_if_new(client, config, key, data, metadata)
+        if progress is not None:
+            progress(len(data))
+        sent = len(data)
     else:
         if file_sha256(path) != sha256:     # the library's record is what the metadata promises
             raise SyncError(multipart.CHANGED.format(name=path.name), multipart.CHANGED_HINT)
