@@ -50,6 +50,13 @@ def _sync_storage(ctx: JobContext) -> dict[str, Any] | None:
     return job.run_job(ctx, ctx.starter)
 
 
+def _sync_cloud(ctx: JobContext) -> dict[str, Any] | None:
+    from ..core.sync import cloud
+
+    assert ctx.starter is not None, "the worker hands every job its queue"
+    return cloud.run_job(ctx, ctx.starter)
+
+
 def _study_cards(ctx: JobContext) -> dict[str, Any] | None:
     from ..core.study import cards
 
@@ -73,6 +80,7 @@ HANDLERS: dict[str, Handler] = {
     "study_cards": _study_cards,
     "study_summary": _study_summary,
     "sync_storage": _sync_storage,
+    "sync_cloud": _sync_cloud,
     "reindex_vectors": _reindex_vectors,
     "selfcheck": _selfcheck,
     "transcribe_recording": _transcribe_recording,
