@@ -16,11 +16,13 @@ from .health_bar import HealthLight
 from .jobs_drawer import JobsDrawer
 from .library import LibraryPane
 from .record import RecordPane
+from .study import StudyPane
+from .sync import SyncController
 from .theme import icon as theme_icon
 from .widgets import Banner
 
 PANES = (("library", "Library", "library", "Ctrl+1"), ("record", "Record", "record", "Ctrl+2"),
-         ("chat", "Chat", "chat", "Ctrl+3"))
+         ("chat", "Chat", "chat", "Ctrl+3"), ("study", "Study", "study", "Ctrl+4"))
 
 
 class MainWindow(QMainWindow):
@@ -42,7 +44,8 @@ class MainWindow(QMainWindow):
         self.sidebar.setIconSize(QSize(22, 22))
         self.stack = QStackedWidget()
         self.panes: dict[str, QWidget] = {
-            "library": LibraryPane(ctx), "record": RecordPane(ctx), "chat": ChatPane(ctx)}
+            "library": LibraryPane(ctx), "record": RecordPane(ctx), "chat": ChatPane(ctx),
+            "study": StudyPane(ctx)}
         for key, label, icon, shortcut in PANES:
             item = QListWidgetItem(theme_icon(icon), f"  {label}")
             item.setData(Qt.UserRole, key)
@@ -72,6 +75,8 @@ class MainWindow(QMainWindow):
         bl.setContentsMargins(16, 12, 16, 8)
         self.notice = Banner("warning")     # things the student must know at start, e.g. unreadable settings
         bl.addWidget(self.notice)
+        self.sync = SyncController(ctx, self)   # status-bar item, Sync now, Cloud…, its banner, the interval timer
+        bl.addWidget(self.sync.banner)
         bl.addWidget(self.stack)
         cl.addWidget(body, 1)
         self.setCentralWidget(central)
@@ -94,6 +99,7 @@ class MainWindow(QMainWindow):
         self.jobs_button = QPushButton("Jobs")
         self.jobs_button.setFlat(True)
         self.jobs_button.clicked.connect(self.toggle_jobs)
+        self.statusBar().addPermanentWidget(self.sync.status_widget)
         for w in (self.worker_light, self.store_light, self.models_light):
             self.statusBar().addPermanentWidget(w)
         self.statusBar().addPermanentWidget(self.jobs_button)
@@ -120,6 +126,10 @@ class MainWindow(QMainWindow):
             self.addAction(act)     # their shortcuts work from every pane
         if pane_actions:
             file_menu.addSeparator()
+        for act in (self.sync.sync_action, self.sync.cloud_action):
+            file_menu.addAction(act)
+            self.addAction(act)
+        file_menu.addSeparator()
         settings = QAction("Settings…", self, shortcut=QKeySequence.Preferences, triggered=self.open_settings)
         settings.setShortcuts([QKeySequence("Ctrl+,")])
         file_menu.addAction(settings)
@@ -220,6 +230,7 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop what the panes started (recording, players, threads); safe to call twice."""
         self._health_timer.stop()
+        self.sync.timer.stop()
         if self.ctx.monitor is not None:
             self.ctx.monitor.stop()
         for pane in self.panes.values():

@@ -142,6 +142,8 @@ class LibraryPane(AddingFiles, FolderActions, DocumentActions, SearchBox, QWidge
         split.setStretchFactor(0, 0)
         split.setStretchFactor(1, 1)
         split.setSizes([280, 720])
+        split.setObjectName("LibrarySplitter")
+        split.setChildrenCollapsible(False)
         self.splitter = split
 
         self.empty = EmptyState(
@@ -219,11 +221,26 @@ class LibraryPane(AddingFiles, FolderActions, DocumentActions, SearchBox, QWidge
         db = self.ctx.db
         nodes = library.all_nodes(db)
         self.tree.reload(nodes, library.document_counts(db))
+        self.fit_tree()
         self.stack.setCurrentIndex(1 if nodes else 0)
         if nodes and self.tree.current_node() is None:
             first_book = next((n for n in nodes if n.level == "book"), nodes[0])
             self.tree.select_node(first_book.id, emit=False)
         self.show_documents()
+
+    def fit_tree(self) -> None:
+        """Start the tree wide enough for full names of typical length (until the student moves the splitter)."""
+        split = self.splitter
+        if split.property("moved") or split.property("restored") or split.width() < 200:
+            return
+        total = sum(split.sizes()) or split.width()
+        want = max(240, min(self.tree.needed_width(), int(total * 0.42)))
+        if abs(split.sizes()[0] - want) > 4:
+            split.setSizes([want, max(1, total - want)])
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        self.fit_tree()
 
     def show_documents(self) -> None:
         db = self.ctx.db
