@@ -13,9 +13,11 @@ stats         hours, pages, questions, reviews; per subject, per week; the strea
 glossary      key terms per subject: grounded definition, citation, related terms; editable; hotwords
 cards_from    cards from the glossary and from a summary (no model)
 quiz          multiple-choice questions from accepted cards, wrong choices from the same subject
+overview      what the Study pane lists per subject: decks with counts, studiable documents, summaries
+layout        where the concept map draws each term (a repeatable force-directed layout)
 """
-from . import (anki_export, cards, cards_from, cloze, glossary, grounding, material, quiz, review, stats, store,
-               summaries, writer)
+from . import (anki_export, cards, cards_from, cloze, glossary, grounding, layout, material, overview, quiz, review,
+               stats, store, summaries, writer)
 
-__all__ = ["anki_export", "cards", "cards_from", "cloze", "glossary", "grounding", "material", "quiz", "review",
-           "stats", "store", "summaries", "writer"]
+__all__ = ["anki_export", "cards", "cards_from", "cloze", "glossary", "grounding", "layout", "material", "overview",
+           "quiz", "review", "stats", "store", "summaries", "writer"]

@@ -105,3 +105,28 @@ def is_mature(card: Card) -> bool:
 def history(db: sqlite_utils.Database, card_id: int) -> list[dict[str, Any]]:
     return list(db.query("SELECT rating, reviewed_at, due_after FROM reviews WHERE card_id = ? ORDER BY id",
                          [card_id]))
+
+
+def next_intervals(card: Card, at: float | None = None) -> dict[int, float]:
+    """Seconds until the card would be due again after each answer (the buttons show them, as Anki's do)."""
+    at = time.time() if at is None else at
+    state = state_of(card)
+    return {grade: schedule(state, grade, at).due.timestamp() - at for grade in (AGAIN, HARD, GOOD, EASY)}
+
+
+def format_interval(seconds: float) -> str:
+    """'<1m', '10m', '3h', '4d', '2.5mo', '1.2y': short, like the labels of Anki's answer buttons."""
+    minutes = seconds / 60
+    if minutes < 1:
+        return "<1m"
+    if minutes < 60:
+        return f"{minutes:.0f}m"
+    hours = minutes / 60
+    if hours < 24:
+        return f"{hours:.0f}h"
+    days = hours / 24
+    if days < 30:
+        return f"{days:.0f}d"
+    if days < 365:
+        return f"{days / 30:.1f}mo".replace(".0mo", "mo")
+    return f"{days / 365:.1f}y".replace(".0y", "y")
