@@ -14,6 +14,7 @@ from ...core.library import ingest
 from ...core.library.pdftext import PasswordRequired
 from ..background import run_in_background, thread_db
 from ..library_dialogs import ask_name, ask_password, choose_book_for_move
+from ..study import request_cards, request_summary
 
 
 class DocumentActions:
@@ -143,6 +144,10 @@ class DocumentActions:
             menu.addAction("Cancel reading", self._cancel_selected)
         if d.state == "ready" and d.kind in library.READ_KINDS:
             menu.addAction("Read again", lambda: [self._reread(x.id) for x in docs])
+        if d.state == "ready":
+            menu.addSeparator()
+            menu.addAction("Summarise…", lambda: request_summary(self.ctx, self, d.id))
+            menu.addAction("Make cards…", lambda: request_cards(self.ctx, self, d.id))
         menu.addSeparator()
         menu.addAction("Rename…\tF2", lambda: self.rename_document(d.id))
         menu.addAction("Move to another book…", lambda: self._move_selected(docs))
