@@ -24,7 +24,7 @@ from ..library import ensure_path, import_folder
 from ..search.retrieval import open_store
 from ..storage.config import DataPaths
 from . import apply, lectures, manifest, transfer
-from .job import JOB_TARGET
+from .state import CLOUD_JOB_KIND, JOB_TARGET
 from .keys import LECTURES, RAW_DATA, RefusedKey, key_problem, parse_key, user_prefix
 from .local import local_state
 from .plan import DOWNLOAD, UPLOAD, Action, Plan
@@ -32,7 +32,6 @@ from .remote import SyncConfig, list_user, load_config, make_client, talking_to
 from .run import Meter, Summary, _carry_out, stream_of, sync_lock
 from .steps import BOOKS, Run
 
-CLOUD_JOB_KIND = "sync_cloud"
 ONLY_HERE, ONLY_CLOUD, BOTH, REFUSED = "here", "cloud", "both", "refused"
 STATE_WORDS = {ONLY_HERE: "Only here", ONLY_CLOUD: "Only in the cloud", BOTH: "Here and in the cloud",
                REFUSED: "Refused"}

@@ -4,24 +4,22 @@ Its target is "sync", so two syncs never run at once. A failed sync leaves the
 manifest true; the job can simply be run again (the interval timer or "Sync now")."""
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from ..errors import SyncError
-from .. import jobs
 from ..jobs import JobContext, JobStarter
 from ..search.retrieval import open_store
 from .remote import load_config
 from .run import sync
-
-JOB_KIND = "sync_storage"
-JOB_TARGET = "sync"
+from .state import JOB_KIND, JOB_TARGET, RETRY_FIRST_S, next_sync_at  # noqa: F401  (this module's face too)
 
 
-def submit_sync(starter: JobStarter, yes_delete: bool = False, confirmed: list[str] | None = None) -> int:
+def submit_sync(starter: JobStarter, yes_delete: bool = False, confirmed: list[str] | None = None,
+                by_hand: bool = False) -> int:
     """Queue a sync. ``confirmed``: keys whose deletion the student confirmed after a sync held
-    them back (only those are deleted)."""
-    payload: dict[str, Any] = {"yes_delete": bool(yes_delete)}
+    them back (only those are deleted). ``by_hand``: the student asked for it (the window
+    then shows its summary; an automatic one only updates the status bar)."""
+    payload: dict[str, Any] = {"yes_delete": bool(yes_delete), "by_hand": bool(by_hand)}
     if confirmed is not None:
         payload["confirmed"] = list(confirmed)
     title = "Sync with the bucket" + (" (confirmed deletions)" if confirmed else "")
@@ -41,32 +39,3 @@ def run_job(ctx: JobContext, starter: JobStarter) -> dict[str, Any]:
         raise SyncError(f"{len(summary.errors)} sync operation(s) failed; the rest were done. First: {first}",
                         "Sync again to retry them.")
     return summary.as_dict()
-
-
-RETRY_FIRST_S = 60.0           # after a failed sync (offline, server down): 1, 2, 4... minutes
-
-
-def next_sync_at(db: Any, interval_s: float, now: float | None = None) -> float | None:
-    """When an automatic sync is due (epoch seconds), for the window's interval timer.
-
-    None when syncing only on demand (``interval_s`` 0); infinity while one is queued or
-    running. After failures it retries sooner than the interval, backing off (1, 2, 4...
-    minutes, never later than the interval), so an offline laptop catches up soon after it
-    is back without knocking every few seconds."""
-    if interval_s <= 0:
-        return None
-    now = time.time() if now is None else now
-    recent = [j for j in jobs.list_jobs(db, limit=200) if j.kind == JOB_KIND][:20]
-    if not recent:
-        return now
-    if not recent[0].finished:
-        return float("inf")
-    failures = 0
-    for j in recent:
-        if j.state != jobs.FAILED:
-            break
-        failures += 1
-    last = recent[0].finished_at or now
-    if failures:
-        return last + min(interval_s, RETRY_FIRST_S * 2 ** (failures - 1))
-    return last + interval_s

@@ -14,9 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 import sqlite_utils
-from botocore.config import Config
 from botocore.exceptions import (BotoCoreError, ClientError, ConnectionClosedError, ConnectTimeoutError,
                                  EndpointConnectionError, NoCredentialsError, PartialCredentialsError,
                                  ProfileNotFound, ReadTimeoutError)
@@ -24,6 +22,7 @@ from botocore.exceptions import (BotoCoreError, ClientError, ConnectionClosedErr
 from ..errors import SyncError
 from ..storage import settings as settings_store
 from .keys import check_user, user_prefix
+from .state import INTERVALS, interval, is_set_up  # noqa: F401  (this module's face too)
 
 
 @dataclass(frozen=True)
@@ -46,15 +45,6 @@ class SyncConfig:
     def as_dict(self) -> dict[str, str]:
         return {"bucket": self.bucket, "user": self.user, "endpoint_url": self.endpoint, "region": self.region,
                 "profile": self.profile}
-
-
-INTERVALS = (0, 15 * 60, 60 * 60, 4 * 60 * 60)      # automatic sync: off, 15 min, 1 h, 4 h
-
-
-def is_set_up(db: sqlite_utils.Database) -> bool:
-    """A bucket is chosen and sync is turned on."""
-    s = settings_store.load(db)
-    return bool(s.sync_bucket) and s.sync_enabled
 
 
 def stored_config(db: sqlite_utils.Database) -> SyncConfig:
@@ -98,14 +88,12 @@ def save_config(db: sqlite_utils.Database, config: SyncConfig, enabled: bool = T
                           sync_region=config.region, sync_profile=config.profile, sync_enabled=bool(enabled), **extra)
 
 
-def interval(db: sqlite_utils.Database) -> int:
-    """Seconds between automatic syncs (0: only on demand, or sync is off)."""
-    s = settings_store.load(db)
-    return s.sync_interval_s if s.sync_bucket and s.sync_enabled else 0
-
 
 def make_client(config: SyncConfig) -> Any:
     try:
+        import boto3            # ~0.15 s with botocore.config: loaded when the bucket is first talked to
+        from botocore.config import Config
+
         session = boto3.Session(profile_name=config.profile or None)
         return session.client(
             "s3", endpoint_url=config.endpoint or None, region_name=config.region or "us-east-1",

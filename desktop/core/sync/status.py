@@ -13,8 +13,7 @@ import sqlite_utils
 
 from .. import jobs
 from ..timefmt import format_size
-from .job import JOB_KIND
-from .remote import is_set_up
+from .state import JOB_KIND, is_set_up
 
 OFF, NEVER, RUNNING, DONE, FAILED, CANCELLED = "off", "never", "running", "done", "failed", "cancelled"
 

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from boto3.s3.transfer import TransferConfig
-
 from ..errors import SyncError
 from . import multipart
 from .manifest import PendingUploads
@@ -25,8 +23,17 @@ from .plan import RemoteItem
 from .remote import SyncConfig, talking_to
 
 MiB = 1024 * 1024
-TRANSFER = TransferConfig(multipart_threshold=16 * MiB, multipart_chunksize=16 * MiB, max_concurrency=4,
-                          use_threads=True)
+_TRANSFER: list[Any] = []
+
+
+def transfer_config() -> Any:
+    """boto3's TransferConfig for whole-file transfers (boto3 loads on first use)."""
+    if not _TRANSFER:
+        from boto3.s3.transfer import TransferConfig
+
+        _TRANSFER.append(TransferConfig(multipart_threshold=16 * MiB, multipart_chunksize=16 * MiB, max_concurrency=4,
+                                        use_threads=True))
+    return _TRANSFER[0]
 TEMP_PREFIX = ".lectern-"           # the file layer's prefix for temporary names in a folder we write to
 
 Progress = Callable[[int], None]    # bytes just moved
@@ -125,7 +132,7 @@ def upload(client: Any, config: SyncConfig, path: Path, key: str, sha256: str, *
             raise SyncError(multipart.CHANGED.format(name=path.name), multipart.CHANGED_HINT)
         try:
             with talking_to(config):
-                client.upload_file(str(path), config.bucket, key, Config=TRANSFER,
+                client.upload_file(str(path), config.bucket, key, Config=transfer_config(),
                                    Callback=_callback(progress, check),
                                    ExtraArgs={"Metadata": metadata, "ChecksumAlgorithm": "SHA256"})
         except _Stop as stop:
@@ -165,7 +172,7 @@ def download(client: Any, config: SyncConfig, key: str, folder: Path, expected_s
         try:
             with talking_to(config):
                 client.download_file(config.bucket, key, str(tmp), ExtraArgs={"ChecksumMode": "ENABLED"},
-                                     Config=TRANSFER, Callback=_callback(progress, check))
+                                     Config=transfer_config(), Callback=_callback(progress, check))
         except _Stop as stop:
             raise stop.exc from None
         sha = file_sha256(tmp)
@@ -192,7 +199,7 @@ def copy(client: Any, config: SyncConfig, source_key: str, key: str, sha256: str
                                MetadataDirective="COPY")
         else:
             client.copy({"Bucket": config.bucket, "Key": source_key}, config.bucket, key,
-                        ExtraArgs={"MetadataDirective": "COPY"}, Config=TRANSFER)
+                        ExtraArgs={"MetadataDirective": "COPY"}, Config=transfer_config())
     there = head(client, config, key)
     if there is None or there.sha256 != sha256:
         raise SyncError(f"Moving {source_key.rsplit('/', 1)[-1]} in the bucket could not be confirmed.")
