@@ -8,8 +8,9 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QTabWidget
 from ..core.errors import LecternError
 from .settings_chat import ChatSettingsTab
 from .settings_transcription import TranscriptionSettingsTab
+from .sync.settings_page import SyncSettingsTab
 
-TABS = (TranscriptionSettingsTab, ChatSettingsTab)     # in the order they are shown
+TABS = (TranscriptionSettingsTab, ChatSettingsTab, SyncSettingsTab)     # in the order they are shown
 
 
 class SettingsDialog(QDialog):

@@ -28,6 +28,7 @@ from ..background import wait_idle
 from ..document_table import DocumentTable
 from ..library_tree import LibraryTree
 from ..search_results import Found, SearchResults
+from ..sync import open_cloud_view
 from ..widgets import EmptyState
 from .adding_files import AddingFiles
 from .document_actions import DocumentActions
@@ -83,6 +84,9 @@ class LibraryPane(AddingFiles, FolderActions, DocumentActions, SearchBox, QWidge
         add_btn.clicked.connect(self.add_files)
         folder_btn = QPushButton("Import folder…")
         folder_btn.clicked.connect(self.import_folder)
+        self.cloud_button = QPushButton("Cloud…")
+        self.cloud_button.setToolTip("Your S3 bucket as a file manager: what is only here, only there or both")
+        self.cloud_button.clicked.connect(lambda: open_cloud_view(self.ctx, self.window()))
         new_btn = QPushButton("New")
         new_btn.setToolTip("Create a semester, a subject or a book")
         new_btn.setMenu(QMenu(new_btn))
@@ -91,6 +95,7 @@ class LibraryPane(AddingFiles, FolderActions, DocumentActions, SearchBox, QWidge
         top.addWidget(title)
         top.addSpacing(12)
         top.addWidget(self.search, 1)
+        top.addWidget(self.cloud_button)
         top.addWidget(new_btn)
         top.addWidget(folder_btn)
         top.addWidget(add_btn)

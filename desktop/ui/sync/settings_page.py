@@ -1,0 +1,206 @@
+"""Settings → Sync: the bucket, where it is, whose it is, how often; "Test connection" and
+"Sync now" with the sync's progress.
+
+Lectern stores no secret: credentials come from the standard AWS chain (a named profile
+in ~/.aws, or the AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY environment variables), and
+the page says so."""
+from __future__ import annotations
+
+import getpass
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
+                               QPushButton, QVBoxLayout, QWidget)
+
+from ...core import jobs
+from ...core.errors import LecternError
+from ...core.sync import remote
+from ...core.sync.job import JOB_KIND
+from ...core.sync.status import sync_status
+from ..background import LONG, run_in_background
+from . import actions
+
+INTERVAL_CHOICES = ((0, "Off: only when I click Sync now"), (15 * 60, "Every 15 minutes"),
+                    (60 * 60, "Every hour"), (4 * 60 * 60, "Every 4 hours"))
+CREDENTIALS_NOTE = (
+    "Lectern never stores your keys. It uses the standard AWS credentials of this computer: "
+    "the profile named above (from ~/.aws/credentials), or the environment variables "
+    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY when the profile is empty.")
+
+
+def default_user() -> str:
+    name = "".join(c for c in getpass.getuser() if c.isalnum() or c in "._-")
+    return name.lstrip("._-") or "student"
+
+
+class SyncSettingsTab(QWidget):
+    title = "Sync"
+
+    def __init__(self, ctx, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.test_task = None
+        self.job_id: int | None = None
+        stored = remote.stored_config(ctx.db)
+        on = remote.is_set_up(ctx.db)
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(16, 16, 16, 16)
+        lay.setSpacing(10)
+        self.enabled = QCheckBox("Keep this library in an S3 bucket (the same library on every computer)")
+        self.enabled.setChecked(on)
+        self.enabled.toggled.connect(self._enable_fields)
+        lay.addWidget(self.enabled)
+
+        self.fields = QWidget()
+        form = QFormLayout(self.fields)
+        form.setContentsMargins(24, 0, 0, 0)
+        form.setVerticalSpacing(8)
+        self.bucket = QLineEdit(stored.bucket)
+        self.bucket.setPlaceholderText("my-course-bucket")
+        form.addRow("Bucket", self.bucket)
+        self.endpoint = QLineEdit(stored.endpoint)
+        self.endpoint.setPlaceholderText("Empty for Amazon S3; https://… for another S3-compatible store")
+        form.addRow("Endpoint URL", self.endpoint)
+        self.region = QLineEdit(stored.region)
+        self.region.setPlaceholderText("us-east-1")
+        form.addRow("Region", self.region)
+        self.user = QLineEdit(stored.user or default_user())
+        self.user.setToolTip("Your files go under users/<user id>/ in the bucket; other users' files are never touched.")
+        form.addRow("User id", self.user)
+        self.profile = QLineEdit(stored.profile)
+        self.profile.setPlaceholderText("Empty: the AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY environment variables")
+        form.addRow("AWS profile", self.profile)
+        note = QLabel(CREDENTIALS_NOTE)
+        note.setObjectName("Hint")
+        note.setWordWrap(True)
+        form.addRow("", note)
+        self.interval = QComboBox()
+        for seconds, label in INTERVAL_CHOICES:
+            self.interval.addItem(label, seconds)
+        current = self.interval.findData(remote.interval(ctx.db) if on else 0)
+        self.interval.setCurrentIndex(max(0, current))
+        form.addRow("Sync automatically", self.interval)
+        lay.addWidget(self.fields)
+
+        row = QHBoxLayout()
+        self.test_button = QPushButton("Test connection")
+        self.test_button.clicked.connect(self.test_connection)
+        self.sync_button = QPushButton("Sync now")
+        self.sync_button.setObjectName("PrimaryButton")
+        self.sync_button.clicked.connect(self.sync_now)
+        self.cancel_button = QPushButton("Cancel sync")
+        self.cancel_button.clicked.connect(self.cancel_sync)
+        self.cancel_button.hide()
+        row.addWidget(self.test_button)
+        row.addWidget(self.sync_button)
+        row.addWidget(self.cancel_button)
+        row.addStretch(1)
+        lay.addLayout(row)
+        self.result = QLabel("")
+        self.result.setObjectName("SyncResult")
+        self.result.setWordWrap(True)
+        self.result.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        lay.addWidget(self.result)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 1000)
+        self.bar.setTextVisible(False)
+        self.bar.setFixedHeight(8)
+        self.bar.hide()
+        lay.addWidget(self.bar)
+        self.last = QLabel("")
+        self.last.setObjectName("Hint")
+        self.last.setWordWrap(True)
+        lay.addWidget(self.last)
+        lay.addStretch(1)
+        self._enable_fields(on)
+        self._show_status()
+        if ctx.monitor is not None:
+            ctx.monitor.job_changed.connect(self._on_job)
+
+    # -- the form ---------------------------------------------------------------------------------------
+    def _enable_fields(self, on: bool) -> None:
+        self.fields.setEnabled(on)
+        self.test_button.setEnabled(on)
+        self.sync_button.setEnabled(on)
+
+    def config(self) -> remote.SyncConfig:
+        return remote.SyncConfig(self.bucket.text().strip(), self.user.text().strip(), self.endpoint.text().strip(),
+                                 self.region.text().strip(), self.profile.text().strip())
+
+    def apply(self) -> None:
+        """Save (raises LecternError naming the wrong field when sync is on)."""
+        on = self.enabled.isChecked()
+        config = self.config()
+        if not on and not remote.stored_config(self.ctx.db).bucket and not config.bucket:
+            return                      # never set up and still off: nothing to store
+        remote.save_config(self.ctx.db, config, enabled=on, interval_s=int(self.interval.currentData() or 0))
+
+    # -- test connection -------------------------------------------------------------------------------------
+    def test_connection(self) -> None:
+        try:
+            config = remote.check_config(self.config())
+        except LecternError as exc:
+            self._say(str(exc), "error")
+            return
+        self.test_button.setEnabled(False)
+        self._say(f"Asking {config.where} for the bucket {config.bucket}…", "busy")
+        self.test_task = run_in_background(lambda: remote.check_connection(config), self._tested, self._test_failed,
+                                           lane=LONG, owner=self, name="sync-test")
+
+    def _tested(self, result: dict) -> None:
+        self.test_button.setEnabled(self.enabled.isChecked())
+        n = result.get("objects", 0)
+        more = "+" if result.get("truncated") else ""
+        self._say(f"✓ The bucket {result['bucket']} answers ({result['seconds']:.1f} s). "
+                  f"{n}{more} file(s) of {result['user']} are in it.", "ok")
+
+    def _test_failed(self, exc: BaseException) -> None:
+        self.test_button.setEnabled(self.enabled.isChecked())
+        self._say(str(exc) if isinstance(exc, LecternError) else f"The test failed: {type(exc).__name__}: {exc}",
+                  "error")
+
+    def _say(self, text: str, tone: str) -> None:
+        self.result.setText(text)
+        self.result.setProperty("tone", tone)
+        self.result.style().unpolish(self.result)
+        self.result.style().polish(self.result)
+
+    # -- sync now ------------------------------------------------------------------------------------------------
+    def sync_now(self) -> None:
+        """Save the form, then start a sync (as the student asked: its summary is shown)."""
+        try:
+            self.apply()
+        except LecternError as exc:
+            self._say(str(exc), "error")
+            return
+        try:
+            self.job_id = actions.sync_now(self.ctx)
+        except LecternError as exc:
+            self._say(str(exc), "error")
+            return
+        self._say("Sync started. You can close Settings: the sync goes on in the background.", "busy")
+        self._show_status()
+
+    def cancel_sync(self) -> None:
+        st = sync_status(self.ctx.db)
+        if st.job_id is not None and st.state == "running":
+            self.ctx.cancel(st.job_id)
+
+    def _on_job(self, job: jobs.Job) -> None:
+        if job.kind == JOB_KIND:
+            self._show_status(job)
+
+    def _show_status(self, job: jobs.Job | None = None) -> None:
+        st = sync_status(self.ctx.db)
+        running = st.state == "running"
+        self.bar.setVisible(running)
+        self.cancel_button.setVisible(running)
+        self.sync_button.setEnabled(self.enabled.isChecked() and not running)
+        if running:
+            self.bar.setValue(int(st.progress * 1000))
+            self.last.setText(f"<b>{st.text}</b> {st.detail}")
+        elif st.state != "off":
+            self.last.setText(f"<b>{st.text}.</b> {st.detail}")
+        else:
+            self.last.setText("")
