@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Iterator
 
 from .pdftext import PageText
@@ -38,6 +38,7 @@ class TextChunk:
     page: int
     text: str
     section: int | None = None
+    heading: str = ""     # the section title it sits under ("" = none known)
 
 
 # -- headers and footers -------------------------------------------------------------------------
@@ -73,7 +74,7 @@ def strip_boilerplate(pages: Iterable[PageText]) -> Iterator[PageText]:
                 drop.add(i)
         behind.append(keys)
         text = "\n".join(l for i, l in enumerate(lines) if i not in drop)
-        return PageText(page.number, text, page.error)
+        return replace(page, text=text)
 
     for page in pages:
         lines = page.text.splitlines()
@@ -207,14 +208,62 @@ def split_text(text: str) -> list[str]:
     return [c for c in chunks if c.strip()]
 
 
+def _title_pattern(title: str) -> re.Pattern[str] | None:
+    """A title as it may be printed at the start of a line: its words in order, with anything
+    (a section number, spaces, punctuation) before and between them."""
+    words = re.findall(r"\w+", title)
+    if not words:
+        return None
+    return re.compile(r"^\W*(?:[\d.]+\s*)?" + r"\W*".join(re.escape(w) for w in words[:12]), re.IGNORECASE)
+
+
+def sections_of_page(page: PageText) -> list[tuple[str, str]]:
+    """A page's text cut where its sections begin: [(heading, text)], in order.
+
+    A section that the outline says begins on this page is looked for as a line that
+    starts with its title; one that cannot be found opens the page instead when no
+    section was found before it (else it is left to the one before)."""
+    if not page.starts:
+        return [(page.heading, page.text)]
+    lines = page.text.split("\n")
+    cuts: list[tuple[int, str]] = []
+    opening = page.heading
+    at = 0
+    for title, heading in page.starts:
+        pattern = _title_pattern(title)
+        found = None
+        if pattern is not None:
+            found = next((i for i in range(at, len(lines)) if pattern.match(lines[i].strip())), None)
+        if found is None:
+            if not cuts:
+                opening = heading
+            continue
+        cuts.append((found, heading))
+        at = found + 1
+    out: list[tuple[str, str]] = []
+    bounds = [(0, opening)] + cuts
+    for j, (start, heading) in enumerate(bounds):
+        end = bounds[j + 1][0] if j + 1 < len(bounds) else len(lines)
+        text = "\n".join(lines[start:end])
+        if out and len(" ".join(out[-1][1].split())) < MIN_CHARS:
+            text = out.pop()[1] + "\n" + text     # a bare title (a chapter's, over its first section) joins what follows
+        if text.strip():
+            out.append((heading, text))
+    return out
+
+
 def chunk_pages(pages: Iterable[PageText], boilerplate: bool = True) -> Iterator[TextChunk]:
-    """Stream the chunks of a document, page by page, in a stable order."""
+    """Stream the chunks of a document, page by page, in a stable order.
+
+    A page whose sections are known (``PageText.starts``) is cut where each begins, so
+    a chunk holds one section and carries its heading."""
     stream = strip_boilerplate(pages) if boilerplate else pages
     for page in stream:
         if page.error or not page.text.strip():
             continue
-        for text in split_text(page.text):
-            yield TextChunk(page.number, text, page.section)
+        for heading, part in sections_of_page(page):
+            for text in split_text(part):
+                yield TextChunk(page.number, text, page.section, heading)
 
 
 # -- notes: plain text and Markdown ----------------------------------------------------------------
@@ -273,5 +322,5 @@ def note_pages(text: str) -> list[PageText]:
     out = []
     for s in note_sections(text):
         # Blank line between paragraphs is how notes mark them; keep it for ``paragraphs``.
-        out.append(PageText(s.number, s.text))
+        out.append(PageText(s.number, s.text, heading=s.title))
     return out

@@ -45,6 +45,7 @@ from ..search.index import (
     delete_document_chunks,
     repair_vectors,
 )
+from ..search import language
 from ..search.retrieval import embeddings_choice, open_store
 from . import documents
 from .chunking import TextChunk, chunk_pages
@@ -55,6 +56,7 @@ from .pdftext import (
     PageText,
     PasswordRequired,
     iter_pages_file,
+    outlined,
     write_pages_file,
 )
 
@@ -262,9 +264,12 @@ def _ingest(ctx: JobContext, doc: catalog.Document, store: Any, embedder: Any,
     # repeated line (a title over several slides) is content.
     pages = document_pages(ctx.paths, doc, report, str(ctx.payload.get("ocr") or "auto"),
                            str(ctx.payload.get("ocr_languages") or ""))
+    if doc.kind == "pdf":
+        pages = outlined(pages, ctx.paths.root / doc.path)   # each chunk gets its section title
     reader = _Reader(pages, report, boilerplate=doc.kind in ("pdf", "note"))
     reader.start()
     embed_sorted = _sorted_embed(embedder, EMBED_TOKENS)
+    lang: str | None = None
     ordinal = 0
     written = 0
     pages_known = False
@@ -276,6 +281,8 @@ def _ingest(ctx: JobContext, doc: catalog.Document, store: Any, embedder: Any,
             if kind == "end":
                 break
             batch: list[TextChunk] = item
+            if lang is None:
+                lang = _document_language(db, doc.id, batch)
             if not pages_known and report.pages:
                 catalog.set_document_state(db, doc.id, INGESTING, "", pages=report.pages)
                 pages_known = True
@@ -291,7 +298,7 @@ def _ingest(ctx: JobContext, doc: catalog.Document, store: Any, embedder: Any,
             ctx.check_cancelled()
             if catalog.get_document(db, doc.id) is None:   # deleted while we were reading it
                 raise JobCancelled()
-            add_chunks(db, store, scope, [ChunkIn(c.text, page=c.page, section=c.section) for c in batch], first, embed_sorted)
+            add_chunks(db, store, scope, _chunks_in(batch, lang), first, embed_sorted)
             written += len(batch)
             page = batch[-1].page
             total = max(report.pages, 1)
@@ -314,6 +321,19 @@ def _ingest(ctx: JobContext, doc: catalog.Document, store: Any, embedder: Any,
     return {"document_id": doc.id, "pages": report.pages, "chunks": int(chunks), "embedded": written,
             "resumed_from_chunk": skip if resumed else None, "bad_pages": report.bad_pages,
             "seconds": round(seconds, 2), "pages_per_s": round(report.pages / seconds, 2) if seconds else None}
+
+
+def _document_language(db: Any, document_id: int, first: list[TextChunk]) -> str:
+    """The document's language, told by its first chunks, recorded on the document."""
+    lang = language.detect_language(c.text for c in first)
+    db.execute("UPDATE documents SET language=? WHERE id=?", (lang, document_id))
+    return lang
+
+
+def _chunks_in(batch: list[TextChunk], lang: str | None) -> list[ChunkIn]:
+    """Chunks to index, with their section title and (not in English) their words stemmed."""
+    return [ChunkIn(c.text, page=c.page, section=c.section, heading=c.heading,
+                    stems=language.stems(f"{c.heading} {c.text}", lang or "")) for c in batch]
 
 
 def _next(reader: _Reader, ctx: JobContext) -> tuple[str, Any]:

@@ -44,6 +44,13 @@ class ChunkIn:
     end_s: float | None = None
     section: int | None = None       # a numbered part inside the page (an EPUB chapter's § 2)
     kind: str | None = None          # when not the document's own kind (a student's note in a lecture)
+    heading: str = ""                # the section title it sits under (outline or headings)
+    stems: str = ""                  # its words stemmed in its document's language (not English)
+
+
+def embed_text(text: str, heading: str = "") -> str:
+    """What the embedder reads of a chunk: its section title, then its text."""
+    return f"{heading}: {text}" if heading else text
 
 
 @dataclass
@@ -77,6 +84,7 @@ class Passage:
     recording_id: int | None = None
     node_id: int | None = None
     section: int | None = None
+    section_title: str = ""          # its section's title ("Data frames › Making data frames"), "" if unknown
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -113,17 +121,18 @@ def add_chunks(db: sqlite_utils.Database, store: VectorStore, scope: DocumentSco
     """
     if not chunks:
         return []
-    vectors = embed([c.text for c in chunks])
+    vectors = embed([embed_text(c.text, c.heading) for c in chunks])
     ids: list[int] = []
     with write_transaction(db) as conn:
         for i, c in enumerate(chunks):
             row = conn.execute(
-                "INSERT INTO chunks (document_id, ordinal, kind, page, start_s, end_s, text, vector_state, section)"
-                " VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(document_id, ordinal) DO UPDATE SET kind=excluded.kind,"
-                " page=excluded.page, start_s=excluded.start_s, end_s=excluded.end_s, text=excluded.text,"
-                " vector_state=excluded.vector_state, section=excluded.section RETURNING id",
+                "INSERT INTO chunks (document_id, ordinal, kind, page, start_s, end_s, text, vector_state, section,"
+                " heading, stems) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(document_id, ordinal) DO UPDATE SET"
+                " kind=excluded.kind, page=excluded.page, start_s=excluded.start_s, end_s=excluded.end_s,"
+                " text=excluded.text, vector_state=excluded.vector_state, section=excluded.section,"
+                " heading=excluded.heading, stems=excluded.stems RETURNING id",
                 (scope.document_id, first_ordinal + i, c.kind or scope.kind, c.page, c.start_s, c.end_s, c.text,
-                 VECTOR_MISSING, c.section)).fetchone()
+                 VECTOR_MISSING, c.section, c.heading, c.stems)).fetchone()
             ids.append(int(row[0]))
     metas = [chunk_metadata(scope.document_id, cid, c.kind or scope.kind, c.page, c.start_s, c.end_s)
              for cid, c in zip(ids, chunks)]
@@ -197,7 +206,7 @@ def repair_vectors(db: sqlite_utils.Database, store: VectorStore, embed: Callabl
     while True:
         if check is not None:
             check()
-        sql = ("SELECT id, document_id, kind, page, start_s, end_s, text, vector_state FROM chunks"
+        sql = ("SELECT id, document_id, kind, page, start_s, end_s, text, heading, vector_state FROM chunks"
                f" WHERE {_PENDING} AND id > ?")
         params: list[Any] = [last]
         if document_id is not None:
@@ -215,7 +224,7 @@ def repair_vectors(db: sqlite_utils.Database, store: VectorStore, embed: Callabl
             store.update_metadata([vector_id(r["id"]) for r in to_update],
                                   [{**_meta(r), **dict.fromkeys(LEGACY_KEYS)} for r in to_update])
         if to_embed:
-            vectors = embed([r["text"] for r in to_embed])
+            vectors = embed([embed_text(r["text"], r["heading"]) for r in to_embed])
             store.upsert([vector_id(r["id"]) for r in to_embed], [list(map(float, v)) for v in vectors],
                          [r["text"] for r in to_embed], [_meta(r) for r in to_embed])
         _mark_if_unchanged(db, rows)

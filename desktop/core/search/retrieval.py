@@ -22,6 +22,7 @@ import sqlite_utils
 from .. import models
 from ..models.embeddings import get_embedder
 from ..storage import settings
+from . import language
 from .index import Passage, vector_id
 from .scope import Scope, resolve_document_ids
 from .vectorstore import VectorStore
@@ -101,7 +102,7 @@ def _scope_sql(docs: list[int] | None, column: str = "c.document_id") -> tuple[s
     return f"{column} IN (SELECT value FROM json_each(?))", [json.dumps(docs)]
 
 
-_PASSAGE_COLUMNS = ("c.id, c.document_id, c.kind, c.page, c.start_s, c.end_s, c.text, c.section,"
+_PASSAGE_COLUMNS = ("c.id, c.document_id, c.kind, c.page, c.start_s, c.end_s, c.text, c.section, c.heading,"
                     " coalesce(d.title, '') AS title, d.recording_id, d.node_id")
 
 
@@ -110,7 +111,7 @@ def _passage(row: dict[str, Any], score: float, names: dict[str, str]) -> Passag
                    text=row["text"], score=float(score), page=row["page"], start_s=row["start_s"],
                    end_s=row["end_s"], semester=names.get("semester", ""), subject=names.get("subject", ""),
                    book=names.get("book", ""), recording_id=row["recording_id"], node_id=row["node_id"],
-                   section=row["section"])
+                   section=row["section"], section_title=row["heading"] or "")
 
 
 def _rows_by_id(db: sqlite_utils.Database, ids: list[int], docs: list[int] | None) -> dict[int, dict[str, Any]]:
@@ -162,21 +163,45 @@ def _rare_words(db: sqlite_utils.Database, words: list[str]) -> list[str]:
     return [w for w in words if w in rare]
 
 
+# BM25 weight of each FTS5 column: the chunk's text, its section title, its stemmed words.
+BM25_WEIGHTS = (1.0, 2.0, 1.0)
+_BM25 = f"bm25(chunks_fts, {', '.join(str(w) for w in BM25_WEIGHTS)})"
+
+
+def scope_languages(db: sqlite_utils.Database, docs: list[int] | None) -> list[str]:
+    """The languages other than English that the documents in scope are written in."""
+    where, params = _scope_sql(docs, "id")
+    rows = db.execute(f"SELECT DISTINCT language FROM documents WHERE {where} AND language NOT IN ('', ?)",
+                      [*params, language.ENGLISH]).fetchall()
+    return sorted(r[0] for r in rows)
+
+
+def bm25_terms(db: sqlite_utils.Database, query: str, docs: list[int] | None) -> list[str]:
+    """The query's words for BM25: without stop words (English, German, French, Spanish), plus
+    their stems in each other language the documents in scope are written in."""
+    words = [w for w in query_words(query) if w not in STOPWORDS and w not in language.STOPWORDS] \
+        or query_words(query)
+    terms = list(words)
+    for lang in scope_languages(db, docs) if words else []:
+        terms += [s for s in language.stem_words(words, lang) if s not in terms]
+    return terms
+
+
 def bm25_ranking(db: sqlite_utils.Database, query: str, docs: list[int] | None,
                  limit: int) -> list[tuple[int, float]]:
     """[(chunk id, bm25 score)] best first among the chunks of ``docs`` (None = all); FTS5's bm25() is
     negative, so we flip it."""
-    words = [w for w in query_words(query) if w not in STOPWORDS] or query_words(query)
+    words = bm25_terms(db, query, docs)
     if not words:
         return []
-    match = " OR ".join(f'"{w}"' for w in _rare_words(db, words[:32]))
+    match = " OR ".join(f'"{w}"' for w in _rare_words(db, words[:40]))
     if docs is None:   # no join: FTS5 ranks its own rows
-        sql = "SELECT rowid AS id, bm25(chunks_fts) AS s FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY s LIMIT ?"
+        sql = f"SELECT rowid AS id, {_BM25} AS s FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY s LIMIT ?"
         return [(r["id"], -float(r["s"])) for r in db.query(sql, [match, limit])]
     if not docs:
         return []
     where, params = _scope_sql(docs)
-    sql = (f"SELECT c.id AS id, bm25(chunks_fts) AS s FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid "
+    sql = (f"SELECT c.id AS id, {_BM25} AS s FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid "
            f"WHERE chunks_fts MATCH ? AND {where} ORDER BY s LIMIT ?")
     return [(r["id"], -float(r["s"])) for r in db.query(sql, [match, *params, limit])]
 
