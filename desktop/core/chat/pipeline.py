@@ -26,7 +26,8 @@ import sqlite_utils
 from ..errors import LecternError, ServiceUnavailable
 from ..models import llm
 from ..models.embeddings import get_embedder
-from ..search.retrieval import embeddings_choice, search
+from ..search.reranking import retrieve_ranked
+from ..search.retrieval import embeddings_choice
 from ..search.scope import Scope, describe_scope
 from ..storage import settings as settings_mod
 from .budget import Budget, build_prompt, count_prompt, recent_turns, summarise
@@ -135,15 +136,18 @@ class Answerer:
         embedder = get_embedder(embeddings_choice(self.db) or None)
         qvec = embedder.embed([query])[0]
         try:
-            passages = search(self.db, self.store, query, scope=scope, k=self.k, embed=lambda _q: qvec.tolist())
+            # The fused short list, re-ordered by the cross-encoder when it is installed.
+            passages, judged = retrieve_ranked(self.db, self.store, query, scope=scope, k=self.k,
+                                               embed=lambda _q: qvec.tolist())
         except ServiceUnavailable:
             # The vector store is down (it restarts by itself): key words alone still find pages.
             log.warning("vector store unavailable: answering from the full-text index only")
-            passages = search(self.db, None, query, scope=scope, k=self.k, mode="bm25")
+            passages, judged = retrieve_ranked(self.db, None, query, scope=scope, k=self.k, mode="bm25")
         if not passages:
             return []
         vecs = embedder.embed([p.text for p in passages])
-        kept = rerank(query, passages, [float(qvec @ v) for v in vecs], self.relevance)
+        kept = rerank(query, passages, [float(qvec @ v) for v in vecs], self.relevance,
+                      judged=[p.score for p in passages] if judged else None)
         for src in kept:
             if src.recording_id is not None and src.start_s is not None:
                 src.start_s = self.moment(src, query)

@@ -29,24 +29,33 @@ class Relevance:
     keep_margin: float = 0.2   # sources kept: within this of the best cosine
     overlap_weight: float = 0.5   # re-ranking: cosine + this × key-word overlap
     score_margin: float = 0.1     # given to the model: within this of the best re-ranked score
+    # With the cross-encoder's logits (answering passages +5..+10, unrelated -10):
+    judged_strong: float = 3.0    # a passage it scores this high is relevant whatever the cosine
+    judged_margin: float = 6.0    # given to the model: within this of the best logit
 
 
 def rerank(query: str, passages: Sequence[Passage], cosines: Sequence[float],
-           relevance: Relevance | None = None) -> list[Source]:
-    """The relevant passages as sources numbered [1]..[n], best first; [] when none is about ``query``."""
+           relevance: Relevance | None = None, judged: Sequence[float] | None = None) -> list[Source]:
+    """The relevant passages as sources numbered [1]..[n], best first; [] when none is about ``query``.
+
+    ``judged``: the cross-encoder's score of each passage, when it ordered them; the order
+    and the margin then follow it (it tells an answering passage from one that only
+    shares the words far better than cosine and overlap do)."""
     if not passages:
         return []
     r = relevance or Relevance()
     best = max(cosines)
     scored: list[tuple[float, Source]] = []
-    for p, c in zip(passages, cosines):
+    for i, (p, c) in enumerate(zip(passages, cosines)):
         if looks_like_contents(p.text):
             continue   # a table of contents names every topic and answers none
         o = lexical_overlap(query, p.text)
         relevant = c >= r.cosine_strong or o >= r.overlap_strong or (c >= r.cosine_weak and o >= r.overlap_weak)
-        if not relevant or (c < best - r.keep_margin and o < r.overlap_weak):
+        if judged is not None and judged[i] >= r.judged_strong:
+            relevant = True
+        elif not relevant or (c < best - r.keep_margin and o < r.overlap_weak):
             continue
-        score = c + r.overlap_weight * o
+        score = judged[i] if judged is not None else c + r.overlap_weight * o
         scored.append((score, Source(
             n=0, document_id=p.document_id, kind=p.kind, title=p.title, text=p.text, page=p.page,
             start_s=p.start_s, end_s=p.end_s, recording_id=p.recording_id, chunk_id=p.chunk_id,
@@ -57,7 +66,8 @@ def rerank(query: str, passages: Sequence[Passage], cosines: Sequence[float],
     # answers first for 17 of 23 questions, against 13 in the fused search order.
     scored.sort(key=lambda t: -t[0])
     # Far weaker passages only distract a small model (it copies from them).
-    kept = [src for score, src in scored if score >= scored[0][0] - r.score_margin]
+    margin = r.judged_margin if judged is not None else r.score_margin
+    kept = [src for score, src in scored if score >= scored[0][0] - margin]
     for i, src in enumerate(kept, start=1):
         src.n = i
     return kept

