@@ -29,6 +29,7 @@ from ..document_table import DocumentTable
 from ..library_tree import LibraryTree
 from ..search_results import Found, SearchResults
 from ..sync import open_cloud_view
+from ..theme import icon as theme_icon
 from ..widgets import EmptyState
 from .adding_files import AddingFiles
 from .document_actions import DocumentActions
@@ -84,8 +85,11 @@ class LibraryPane(AddingFiles, FolderActions, DocumentActions, SearchBox, QWidge
         add_btn.clicked.connect(self.add_files)
         folder_btn = QPushButton("Import folder…")
         folder_btn.clicked.connect(self.import_folder)
-        self.cloud_button = QPushButton("Cloud…")
-        self.cloud_button.setToolTip("Your S3 bucket as a file manager: what is only here, only there or both")
+        self.cloud_button = QPushButton(theme_icon("cloud", "#64748b"), "")
+        self.cloud_button.setAccessibleName("Cloud…")
+        self.cloud_button.setFixedWidth(34)
+        self.cloud_button.setToolTip("Cloud…: your S3 bucket as a file manager (what is only here, only there "
+                                     "or both; download a book, upload a folder)")
         self.cloud_button.clicked.connect(lambda: open_cloud_view(self.ctx, self.window()))
         new_btn = QPushButton("New")
         new_btn.setToolTip("Create a semester, a subject or a book")
