@@ -12,6 +12,8 @@ from typing import Any
 from ...core import catalog
 from ...core.timefmt import format_duration
 
+LINK = "#2563eb"          # the colour of a source the student can open
+
 
 def where(page: int | None, start_s: float | None) -> str:
     if page is not None:

@@ -16,7 +16,7 @@ from ..background import run_in_background, thread_db
 from . import citations
 from .glossary_view import term_html
 
-SIZE = 1400.0
+SIZE = 1800.0
 PALETTE = ["#dbeafe", "#dcfce7", "#fef3c7", "#fce7f3", "#ede9fe", "#cffafe", "#fee2e2", "#e0e7ff"]
 BORDERS = ["#3b82f6", "#16a34a", "#d97706", "#db2777", "#7c3aed", "#0891b2", "#dc2626", "#4f46e5"]
 
@@ -31,11 +31,11 @@ class TermItem(QGraphicsItem):
         self.on_click = on_click
         self.text = QGraphicsSimpleTextItem(node["term"], self)
         font = QFont()
-        font.setPointSizeF(10 + min(4.0, node.get("weight", 1) / 10))
+        font.setPointSizeF(17 + min(7.0, node.get("weight", 1) / 6))
         font.setBold(not self.known)
         self.text.setFont(font)
         r = self.text.boundingRect()
-        self.box = QRectF(-r.width() / 2 - 10, -r.height() / 2 - 6, r.width() + 20, r.height() + 12)
+        self.box = QRectF(-r.width() / 2 - 14, -r.height() / 2 - 8, r.width() + 28, r.height() + 16)
         self.text.setPos(-r.width() / 2, -r.height() / 2)
         self.fill = QColor("#f3f4f6" if self.known else PALETTE[colour % len(PALETTE)])
         self.border = QColor("#9ca3af" if self.known else BORDERS[colour % len(BORDERS)])
@@ -51,7 +51,7 @@ class TermItem(QGraphicsItem):
         painter.setRenderHint(QPainter.Antialiasing)
         painter.setPen(QPen(QColor("#111827") if self.selected else self.border, 3 if self.selected else 1.5))
         painter.setBrush(QBrush(self.fill))
-        painter.drawRoundedRect(self.box, 10, 10)
+        painter.drawRoundedRect(self.box, 14, 14)
 
     def mousePressEvent(self, event: Any) -> None:  # noqa: N802
         if event.button() == Qt.LeftButton:
@@ -78,7 +78,7 @@ class MapCanvas(QGraphicsView):
         scene.clear()
         self.items_by_id = {}
         categories = sorted({n["category"] for n in graph["nodes"]})
-        pen = QPen(QColor("#cbd5e1"), 1.4)
+        pen = QPen(QColor("#cbd5e1"), 2.0)
         for e in graph["edges"]:
             a, b = positions.get(e["source"]), positions.get(e["target"])
             if a and b:

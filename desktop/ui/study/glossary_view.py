@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from PySide6.QtGui import QColor
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                QMessageBox, QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QTextBrowser,
@@ -17,6 +18,7 @@ from ...core.errors import LecternError
 from ...core.study import glossary
 from ..background import run_in_background, thread_db
 from . import citations, requests
+from .citations import LINK
 from .job_strip import JobStrip
 
 KNOWN, TERM, DEFINITION, SOURCE, CATEGORY = range(5)
@@ -86,8 +88,10 @@ class GlossaryView(QWidget):
         self.details.anchorClicked.connect(lambda url: citations.open_link(self.ctx, url.toString()))
         split.addWidget(self.table)
         split.addWidget(self.details)
-        split.setStretchFactor(0, 4)
+        split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
+        split.setChildrenCollapsible(False)
+        self.details.setMinimumHeight(110)
         lay.addWidget(split, 1)
         self.empty = QLabel()
         self.empty.setObjectName("Hint")
@@ -126,7 +130,7 @@ class GlossaryView(QWidget):
             self.table.setItem(r, DEFINITION, QTableWidgetItem(t.definition))
             source = QTableWidgetItem(citations.label(db, t.document_id, t.page, t.start_s))
             source.setFlags(Qt.ItemIsEnabled | Qt.ItemIsSelectable)
-            source.setForeground(Qt.blue)
+            source.setForeground(QColor(LINK))
             source.setToolTip("Double-click to open the source")
             self.table.setItem(r, SOURCE, source)
             self.table.setItem(r, CATEGORY, QTableWidgetItem(t.category))

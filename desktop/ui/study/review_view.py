@@ -215,6 +215,9 @@ class ReviewView(QWidget):
 
     def start(self) -> None:
         self.queue = overview.due_cards(self.ctx.db, self.subject_id)
+        if not self.queue:
+            self.refresh()
+            return
         self.session = {"started": time.time(), "answers": {g: 0 for g, *_ in GRADES}, "cards": set()}
         self.stack.setCurrentWidget(self.card_page)
         self.setFocus()
