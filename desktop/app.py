@@ -98,8 +98,18 @@ def run_gui(paths: DataPaths, startup_probe: bool = False) -> int:
         with loop:  # closing the loop joins its executor threads before Qt goes away
             loop.run_forever()  # returns when the application quits
     finally:
+        # A clean quit leaves no pid, port or lock files behind (removed while still held, so no
+        # second Lectern can take a lock on a file that is about to go).
+        _clear_run_files(paths, lock)
         lock.release()
     return 0
+
+
+def _clear_run_files(paths: DataPaths, lock) -> None:
+    for f in paths.run.glob("*"):
+        if f.is_file() and f.suffix in (".pid", ".port", ".heartbeat"):
+            f.unlink(missing_ok=True)
+    lock.path.unlink(missing_ok=True)
 
 
 def _quit_on_signals(app) -> None:

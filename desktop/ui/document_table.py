@@ -1,23 +1,23 @@
 """The documents of the selected book (or subject, or semester), with live state."""
 from __future__ import annotations
 
+import html
 import time
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, Qt, Signal
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 from ..core import jobs
 from ..core.catalog.documents import Document
 from ..core.timefmt import format_duration, format_size
+from . import theme
 from .library_tree import DOC_MIME
 
 COLUMNS = ("Title", "Kind", "Book", "Pages", "Size", "Added", "State")
 TITLE, KIND, BOOK, PAGES, SIZE, ADDED, STATE = range(len(COLUMNS))
 KIND_NAMES = {"pdf": "PDF", "note": "Note", "lecture": "Lecture"}
-TONES = {"ready": QColor("#047857"), "failed": QColor("#b91c1c"), "busy": QColor("#1d4ed8"),
-         "locked": QColor("#b45309"), "muted": QColor("#6b7280")}
+TONES = ("ready", "failed", "busy", "locked", "muted")     # colours of theme.COLORS, in the look now shown
 
 _VERBS = {"ingest_document": "ingesting", "transcribe_recording": "transcribing", "index_lecture": "indexing"}
 
@@ -122,13 +122,14 @@ class DocumentTableModel(QAbstractTableModel):
             if col == STATE:
                 return state_text(doc, self.job_for(doc))[0]
         if role == Qt.ForegroundRole and col == STATE:
-            return TONES.get(state_text(doc, self.job_for(doc))[1])
+            return theme.qcolor(state_text(doc, self.job_for(doc))[1])
         if role == Qt.ForegroundRole and col in (KIND, BOOK, ADDED):
-            return TONES["muted"]
+            return theme.qcolor("muted")
         if role == Qt.ToolTipRole:
+            # Rich text, so a long failure message wraps in its tooltip instead of running off the screen.
             if col == STATE:
-                return state_text(doc, self.job_for(doc))[0]
-            return f"{doc.title}\n{doc.filename}"
+                return f"<p>{html.escape(state_text(doc, self.job_for(doc))[0])}</p>"
+            return f"<p><b>{html.escape(doc.title)}</b><br>{html.escape(doc.filename)}</p>"
         if role == Qt.TextAlignmentRole and col in (PAGES, SIZE):
             return int(Qt.AlignRight | Qt.AlignVCenter)
         if role == Qt.UserRole:

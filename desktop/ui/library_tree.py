@@ -94,6 +94,24 @@ class LibraryTree(QTreeView):
         if selected in self._items:
             self.select_node(selected, emit=False)
 
+    def needed_width(self) -> int:
+        """Pixels to show every name in full with its count (the pane starts the tree this wide)."""
+        fm = self.fontMetrics()
+        bold = self.font()
+        bold.setBold(True)
+        from PySide6.QtGui import QFontMetrics
+
+        fmb = QFontMetrics(bold)
+        widest = 0
+        for item in self._items.values():
+            depth, parent = 0, item.parent()
+            while parent is not None:
+                depth, parent = depth + 1, parent.parent()
+            metrics = fmb if item.data(LEVEL) == "semester" else fm
+            widest = max(widest, (depth + 1) * self.indentation() + metrics.horizontalAdvance(item.text()))
+        count_col = fm.horizontalAdvance("0000") + 12
+        return widest + count_col + 2 * self.frameWidth() + 28      # item padding and a scroll bar's room
+
     def current_node(self) -> int | None:
         idx = self.currentIndex()
         return idx.data(NODE_ID) if idx.isValid() else None

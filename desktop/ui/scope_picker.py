@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QMenu, QToolBu
 
 from ..core.catalog import outline_with_lectures
 from ..core.search.scope import Scope, describe_scope
+from .theme import icon
 
 BOOK, LECTURE = "book", "lecture"
 
@@ -34,7 +35,8 @@ class ScopeDialog(QDialog):
         self.items: list[QTreeWidgetItem] = []
 
         def add(parent_item: Any, node: dict[str, Any]) -> None:
-            item = QTreeWidgetItem([node["name"] if node["level"] != LECTURE else f"▶ {node['name']}"])
+            item = QTreeWidgetItem([node["name"]])
+            item.setIcon(0, icon("lecture" if node["level"] == LECTURE else "folder"))
             item.setData(0, Qt.UserRole, (node["level"], node["id"]))
             if node["level"] in (BOOK, LECTURE):
                 item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
@@ -97,7 +99,7 @@ class ScopeButton(QToolButton):
     def set_scope(self, scope: Scope) -> None:
         self.scope = scope
         text = "Everything" if scope.is_everything else describe_scope(self.db, scope)
-        self.setText(f"Looking at: {text}  ▾")
+        self.setText(f"Looking at: {text}")
         self.setToolTip("Which part of your library this chat answers from")
 
     def choices(self) -> list[tuple[str, Scope]]:

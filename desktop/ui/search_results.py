@@ -14,6 +14,7 @@ from ..core.catalog.nodes import Node
 from ..core.search.retrieval import TextHit
 from ..core.timefmt import format_duration
 from .document_table import KIND_NAMES
+from .theme import qcolor
 
 HIT = Qt.UserRole + 10
 ROW_HEIGHT = 46          # two lines of snippet
@@ -36,7 +37,9 @@ class Found:
 def snippet_html(snippet: str) -> str:
     """FTS5 marks matches with [ ]: show them bold, escape the rest."""
     out = html.escape(snippet)
-    return re.sub(r"\[([^\[\]]*)\]", r"<b style='color:#1d4ed8'>\1</b>", out)
+    from .theme import color
+
+    return re.sub(r"\[([^\[\]]*)\]", rf"<b style='color:{color('link')}'>\1</b>", out)
 
 
 class _HtmlDelegate(QStyledItemDelegate):
@@ -96,7 +99,7 @@ class SearchResults(QTreeWidget):
             item = QTreeWidgetItem([title, ""])
             item.setFont(0, bold)
             item.setFlags(Qt.ItemIsEnabled)
-            item.setForeground(0, Qt.darkGray)
+            item.setForeground(0, qcolor("muted"))
             self.addTopLevelItem(item)
 
         if nodes or docs:

@@ -3,7 +3,8 @@
 LecternError with a plain message when a choice cannot be used."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFrame, QMessageBox, QScrollArea, QTabWidget, QVBoxLayout,
+                               QWidget)
 
 from ..core.errors import LecternError
 from .settings_chat import ChatSettingsTab
@@ -18,13 +19,18 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.setWindowTitle("Settings")
-        self.resize(640, 480)
+        self.resize(680, 520)
         self.tabs = QTabWidget()
         self.pages: list[QWidget] = []
         for tab in TABS:
             page = tab(ctx)
             self.pages.append(page)
-            self.tabs.addTab(page, page.title)
+            # A page taller than a small screen scrolls instead of being squeezed.
+            scroll = QScrollArea()
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.NoFrame)
+            scroll.setWidget(page)
+            self.tabs.addTab(scroll, page.title)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -37,7 +43,7 @@ class SettingsDialog(QDialog):
             try:
                 page.apply()
             except LecternError as exc:
-                self.tabs.setCurrentWidget(page)
+                self.tabs.setCurrentIndex(self.pages.index(page))
                 QMessageBox.warning(self, "This setting cannot be used", str(exc))
                 return
         super().accept()

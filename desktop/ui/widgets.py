@@ -17,10 +17,10 @@ class EmptyState(QWidget):
         lay = QVBoxLayout(self)
         lay.addStretch(2)
         if icon:
-            from .theme import icon_pixmap
+            from .theme import color, icon_pixmap
 
             ic = QLabel()
-            ic.setPixmap(icon_pixmap(icon, 72, "#94a3b8"))
+            ic.setPixmap(icon_pixmap(icon, 72, color("empty_icon"), self.devicePixelRatioF()))
             ic.setObjectName("EmptyIcon")
             ic.setAlignment(Qt.AlignCenter)
             lay.addWidget(ic)
@@ -33,7 +33,7 @@ class EmptyState(QWidget):
         body.setWordWrap(True)
         body.setAlignment(Qt.AlignCenter)
         body.setMaximumWidth(520)
-        body.setMinimumWidth(420)
+        body.setMinimumWidth(300)
         row = QHBoxLayout()
         row.addStretch(1)
         row.addWidget(body)
@@ -70,9 +70,12 @@ class Banner(QFrame):
         lay.addWidget(self.label, 1)
         self.actions_box = QHBoxLayout()
         lay.addLayout(self.actions_box)
+        from .theme import set_icon
+
         close = QToolButton()
-        close.setText("✕")
+        set_icon(close, "close")
         close.setToolTip("Dismiss")
+        close.setAccessibleName("Dismiss")
         close.setAutoRaise(True)
         close.clicked.connect(self.hide)
         lay.addWidget(close)
@@ -90,3 +93,19 @@ class Banner(QFrame):
             self.actions_box.addWidget(b)
             self.buttons.append(b)
         self.show()
+
+
+def icon_button(icon_name: str, tip: str, slot: Callable[[], None] | None = None,
+                parent: QWidget | None = None) -> QToolButton:
+    """A button that shows only an icon (resources/icons/<icon_name>.svg): its tooltip and its
+    accessible name (what a screen reader says) are ``tip``."""
+    from .theme import set_icon
+
+    b = QToolButton(parent)
+    set_icon(b, icon_name)
+    b.setToolTip(tip)
+    b.setAccessibleName(tip.split(" (")[0])
+    b.setAutoRaise(True)
+    if slot is not None:
+        b.clicked.connect(slot)
+    return b

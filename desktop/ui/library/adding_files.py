@@ -8,16 +8,31 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
 from ...core import library
+from ...core.catalog.documents import (EBOOK_EXTENSIONS as EBOOK, HTML_NOTE_EXTENSIONS as HTML_NOTES,
+                                       IMAGE_EXTENSIONS as IMAGES, MEDIA_EXTENSIONS as MEDIA,
+                                       NOTE_EXTENSIONS as NOTES, SLIDES_EXTENSIONS as SLIDES,
+                                       WORDPROC_EXTENSIONS as WORDPROC)
 from ...core.library import ingest
 from ...workers.submit import QueueJobs
 from ..background import run_in_background, thread_db
+from ..file_dialogs import existing_folder, open_files
 from ..library_dialogs import choose_book
 
-FILE_FILTER = ("Course files (*.pdf *.txt *.md *.markdown *.wav *.mp3 *.m4a *.ogg *.flac *.mp4 *.mkv *.webm);;"
-               "PDF (*.pdf);;Notes (*.txt *.md *.markdown);;All files (*)")
+
+def _patterns(*groups: tuple[str, ...]) -> str:
+    return " ".join(f"*{e}" for g in groups for e in g)
+
+
+FILE_FILTER = (f"Course files (*.pdf {_patterns(SLIDES, WORDPROC)} "
+               f"{_patterns(EBOOK, NOTES, HTML_NOTES)} "
+               f"{_patterns(IMAGES, MEDIA)});;"
+               f"PDF (*.pdf);;Slides and documents ({_patterns(SLIDES, WORDPROC)});;"
+               f"Notes ({_patterns(NOTES, HTML_NOTES)});;"
+               f"Photos of pages ({_patterns(IMAGES)});;"
+               f"Recordings ({_patterns(MEDIA)});;All files (*)")
 
 
 class _Cancelled(Exception):
@@ -27,7 +42,7 @@ class _Cancelled(Exception):
 class AddingFiles:
     def add_files(self) -> None:
         self.ctx.events.pane_requested.emit("library")
-        files, _ = QFileDialog.getOpenFileNames(self, "Add files to your library", str(Path.home()), FILE_FILTER)
+        files = open_files(self, self.ctx, "add-files", "Add files to your library", FILE_FILTER)
         if files:
             self.import_files(self.tree.current_node(), files)
 
@@ -74,7 +89,7 @@ class AddingFiles:
 
     def import_folder(self) -> None:
         self.ctx.events.pane_requested.emit("library")
-        folder = QFileDialog.getExistingDirectory(self, "Import a folder", str(Path.home()))
+        folder = existing_folder(self, self.ctx, "import-folder", "Import a folder")
         if not folder:
             return
         try:

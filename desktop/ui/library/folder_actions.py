@@ -28,8 +28,8 @@ class FolderActions:
             if n.level in ("semester", "subject"):
                 level = CHILD_LEVEL[n.level]
                 menu.addAction(f"New {level} in {n.name}…", lambda: self.create_child(parent_for[n.level]))
-            if n.level in ("subject", "book"):
-                subj = n.id if n.level == "subject" else n.parent_id
+            if n.level == "book":          # a subject offers its new book just above
+                subj = n.parent_id
                 menu.addAction(f"New book in {library.get_node(self.ctx.db, subj).name}…",
                                lambda: self.create_child(subj))
 
@@ -70,14 +70,8 @@ class FolderActions:
     def delete_node(self, node_id: int) -> None:
         db = self.ctx.db
         node = library.get_node(db, node_id)
-        n_docs = len(library.documents_under(db, node_id))
-        inner = len(library.subtree_ids(db, node_id)) - 1
-        detail = f"{n_docs} document(s)" + (f" in {inner} folder(s)" if inner else "")
-        answer = QMessageBox.question(
-            self, f"Delete {node.level}",
-            f"Delete the {node.level} “{node.name}” with its {detail}?\n\nTheir copies in Lectern's library, "
-            "their passages and their search index go. The files you imported from stay where they were.",
-            QMessageBox.Yes | QMessageBox.Cancel, QMessageBox.Cancel)
+        answer = QMessageBox.question(self, f"Delete {node.level}", delete_question(db, node),
+                                      QMessageBox.Yes | QMessageBox.Cancel, QMessageBox.Cancel)
         if answer == QMessageBox.Yes:
             store = self.store
             self.run_change(lambda db: library.delete_node(db, self.ctx.paths, node_id, store),
@@ -117,3 +111,26 @@ class FolderActions:
         menu.addAction("Delete…\tDel", lambda: self.delete_node(node.id))
         menu.exec(self.tree.viewport().mapToGlobal(pos))
 
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"1 {one}" if n == 1 else f"{n} {many}"
+
+
+def delete_question(db: Any, node: library.Node) -> str:
+    """What deleting a folder would take with it, in words (an empty one says so)."""
+    n_docs = len(library.documents_under(db, node.id))
+    inner = len(library.subtree_ids(db, node.id)) - 1
+    if not n_docs and not inner:
+        return f"Delete the empty {node.level} “{node.name}”?"
+    parts = []
+    if inner:
+        parts.append(_count(inner, "folder", "folders"))
+    if n_docs:
+        parts.append(_count(n_docs, "document", "documents"))
+    text = f"Delete the {node.level} “{node.name}” with its {' and '.join(parts)}?"
+    if n_docs:
+        it = "its" if n_docs == 1 else "their"
+        text += (f"\n\nLectern's {'copy' if n_docs == 1 else 'copies'}, {it} passages and {it} search index go. "
+                 f"The {'file' if n_docs == 1 else 'files'} you imported from {'stays' if n_docs == 1 else 'stay'}"
+                 " where {} {}.".format('it' if n_docs == 1 else 'they', 'was' if n_docs == 1 else 'were'))
+    return text
