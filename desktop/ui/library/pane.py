@@ -79,7 +79,7 @@ class LibraryPane(AddingFiles, FolderActions, DocumentActions, SearchBox, QWidge
         self.search.setObjectName("LibrarySearch")
         self.search.setPlaceholderText("Search names and text of your library… (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
-        self.search.setMinimumWidth(320)
+        self.search.setMinimumWidth(220)
         add_btn = QPushButton("Add files…")
         add_btn.setObjectName("PrimaryButton")
         add_btn.clicked.connect(self.add_files)
@@ -117,6 +117,8 @@ class LibraryPane(AddingFiles, FolderActions, DocumentActions, SearchBox, QWidge
         self.tree = LibraryTree()
         self.where = QLabel()
         self.where.setObjectName("LibraryWhere")
+        self.where.setWordWrap(True)            # a long Semester / Subject / Book wraps instead of widening the pane
+        self.where.setMinimumWidth(160)
         self.open_btn = QPushButton("Open")
         self.retry_btn = QPushButton("Retry")
         self.cancel_btn = QPushButton("Cancel")
