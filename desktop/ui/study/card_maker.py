@@ -39,9 +39,10 @@ class CardMaker(QWidget):
         self.pages.setPlaceholderText("pages: all, or 12-30")
         self.pages.setMaximumWidth(170)
         row.addWidget(self.pages)
-        self.use_model = QCheckBox("Question cards by the chat model")
+        self.use_model = QCheckBox("Questions by the model")
         self.use_model.setChecked(True)
-        self.use_model.setToolTip("Without it only gap (cloze) cards are cut from the text: much quicker.")
+        self.use_model.setToolTip("The chat model writes question cards too (slower). Without it only gap (cloze) cards "
+                                  "are cut from the text: much quicker.")
         row.addWidget(self.use_model)
         self.make_button = QPushButton("Make cards")
         self.make_button.setObjectName("PrimaryButton")
