@@ -1,9 +1,13 @@
-"""Where a cited passage sits on an OCR'd page, for the viewer to highlight it.
+"""Where a cited passage sits on a page, for a viewer to highlight it.
 
-The passage's words are aligned with the page's recognised words (difflib on normalised
-words, so OCR slips and hyphenation do not break the match); the matched words are
-merged line by line into rectangles, given as fractions of the page (0–1), which a
-viewer scales to whatever size it draws the page at.
+On an OCR'd page the passage's words are aligned with the page's recognised words
+(difflib on normalised words, so OCR slips and hyphenation do not break the match); the
+matched words are merged line by line into rectangles, given as fractions of the page
+(0–1), which a viewer scales to whatever size it draws the page at. On a page with a
+text layer, ``passage_span`` finds the passage's characters in the page's own text (as
+the viewer's PDF engine extracts it), for the viewer to ask that engine for their boxes.
+
+A passage of one or two words (a search query) matches those words wherever they stand.
 """
 from __future__ import annotations
 
@@ -39,12 +43,43 @@ def passage_boxes(paths: Any, document_id: int, page: int, passage: str) -> list
     if entry is None or not entry["words"]:
         return []
     words = entry["words"]
-    page_tokens = [_norm(w[0]) for w in words]
     wanted = [t for t in (_norm(w) for w in passage.split()) if t]
-    matcher = difflib.SequenceMatcher(None, page_tokens, wanted, autojunk=False)
-    hit = sorted(i for a, _b, size in matcher.get_matching_blocks() if size >= MIN_RUN
-                 for i in range(a, a + size))
+    hit = _matched([_norm(w[0]) for w in words], wanted)
     return _merge_lines([words[i] for i in hit], entry["width"], entry["height"])
+
+
+def _matched(page_tokens: list[str], wanted: list[str]) -> list[int]:
+    """Indexes of the page's tokens that belong to the passage (its tokens ``wanted``), in order."""
+    if not wanted or not any(page_tokens):
+        return []
+    if len(wanted) < MIN_RUN * 2:          # a query: its words wherever they are
+        keys = set(wanted)
+        return [i for i, t in enumerate(page_tokens) if t and t in keys]
+    matcher = difflib.SequenceMatcher(None, page_tokens, wanted, autojunk=False)
+    return sorted(i for a, _b, size in matcher.get_matching_blocks() if size >= MIN_RUN
+                  for i in range(a, a + size))
+
+
+def passage_span(page_text: str, passage: str) -> tuple[int, int] | None:
+    """(start, end) character offsets of ``passage`` in ``page_text``, the page's text as
+    the viewer's engine reads it (its line breaks and hyphens may differ from the
+    passage's): from the first to the last matched word. None when it is not there."""
+    spans = [(m.start(), m.end()) for m in _WORD.finditer(page_text)]
+    wanted = [t.lower() for t in _WORD.findall(passage)]
+    hit = _matched([page_text[a:b].lower() for a, b in spans], wanted)
+    if not hit:
+        return None
+    if len(hit) > 1 and len(wanted) >= MIN_RUN * 2:
+        # Stray matches far from the passage's body (a word repeated in a heading) would
+        # stretch the span over the page: keep the longest stretch of close matches.
+        runs: list[list[int]] = [[hit[0]]]
+        for i in hit[1:]:
+            if i - runs[-1][-1] <= 8:
+                runs[-1].append(i)
+            else:
+                runs.append([i])
+        hit = max(runs, key=len)
+    return spans[hit[0]][0], spans[hit[-1]][1]
 
 
 def _merge_lines(words: list[list[Any]], width: int, height: int) -> list[Box]:

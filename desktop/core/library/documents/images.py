@@ -25,6 +25,25 @@ def image_from_bytes(data: bytes) -> Any:
 
 def open_image(path: Path | Any) -> Any:
     """The picture, upright (EXIF rotation applied), in grey, at a size OCR works well with."""
+    from PIL import Image
+
+    img = _upright(path).convert("L")
+    scale = OCR_LONG_SIDE / max(img.size)
+    if scale < 1:
+        img = img.resize((max(1, int(img.width * scale)), max(1, int(img.height * scale))), Image.LANCZOS)
+    return img
+
+
+def picture_for_display(path: Path, long_side: int = 2400) -> Any:
+    """The photo as a viewer shows it: upright, in colour (RGB), no larger than ``long_side``.
+    The same turn as for OCR, so the recognised words' boxes (fractions of the page) fit it."""
+    img = _upright(path).convert("RGB")
+    img.thumbnail((long_side, long_side))
+    return img
+
+
+def _upright(path: Path | Any) -> Any:
+    """The picture opened, checked and turned upright; transparency on white."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     if isinstance(path, Path):
@@ -62,10 +81,6 @@ def open_image(path: Path | Any) -> Any:
         rgba = img.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         img = Image.alpha_composite(white, rgba)
-    img = img.convert("L")
-    scale = OCR_LONG_SIDE / max(img.size)
-    if scale < 1:
-        img = img.resize((max(1, int(img.width * scale)), max(1, int(img.height * scale))), Image.LANCZOS)
     return img
 
 
