@@ -1,35 +1,61 @@
-"""A plain reader for text and Markdown notes, opened at a section."""
+"""A plain reader for text and Markdown notes, opened at a section (a heading) with the
+cited passage marked; Find, Ctrl+W."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QTextCursor, QTextDocument
-from PySide6.QtWidgets import QLabel, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor, QKeySequence, QTextCharFormat, QTextCursor, QTextDocument
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QTextBrowser, QTextEdit, QVBoxLayout, QWidget
 
+from ..core.library import documents
 from ..core.library.chunking import note_sections
+from .viewers.common import ElidedLabel, add_keys, fit_to_screen
 
 
 class NoteViewer(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.Window)
         self.setObjectName("NoteViewer")
-        self.resize(760, 820)
-        self.title = QLabel()
+        self.title = ElidedLabel()
         self.title.setObjectName("ViewerTitle")
+        self.find = QLineEdit()
+        self.find.setPlaceholderText("Find in this note (Ctrl+F)")
+        self.find.setClearButtonEnabled(True)
+        self.find.setMaximumWidth(240)
+        self.find.returnPressed.connect(self.find_next)
+        top = QWidget()
+        top.setObjectName("ViewerBar")
+        bar = QHBoxLayout(top)
+        bar.setContentsMargins(10, 6, 10, 6)
+        bar.addWidget(self.title, 1)
+        bar.addWidget(self.find)
         self.text = QTextBrowser()
         self.text.setOpenExternalLinks(False)
+        self.text.document().setDocumentMargin(20)
+        self.info = QLabel()
+        self.info.setObjectName("ViewerInfo")
+        self.info.setMinimumWidth(10)
         lay = QVBoxLayout(self)
-        lay.addWidget(self.title)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addWidget(top)
         lay.addWidget(self.text, 1)
+        lay.addWidget(self.info)
+        add_keys(self, [(QKeySequence.Find, lambda: (self.find.setFocus(), self.find.selectAll()))])
+        fit_to_screen(self, 760, 820)
         self.section = 1
+        self.highlighted = ""
 
     def open(self, path: Path, section: int = 1, highlight: str = "", title: str = "") -> None:
-        from ..core.library.ingest import note_text
-
-        content = note_text(path)
-        self.title.setText(f"<b>{title or path.stem}</b>")
-        self.setWindowTitle(f"{title or path.stem} — Lectern")
+        content = documents.note_text(path)
+        name = title or path.stem
+        self.title.set_title(name)
+        self.setWindowTitle(f"{name} — Lectern")
+        self.find.clear()
+        self.info.setText("")
+        self.highlighted = ""
+        self.text.setExtraSelections([])
         if path.suffix.lower() in (".md", ".markdown"):
             self.text.setMarkdown(content)
         else:
@@ -38,8 +64,45 @@ class NoteViewer(QWidget):
         sections = note_sections(content)
         target = sections[self.section - 1] if 0 < self.section <= len(sections) else None
         self.text.moveCursor(QTextCursor.Start)
-        anchor = (target.title if target and target.title else "") or (highlight.split()[0] if highlight else "")
-        if anchor:
-            self.text.find(anchor, QTextDocument.FindFlags())
+        if target is not None and target.title:
+            # The heading at the top of the view: to the end of the note, then back up to it.
+            self.text.moveCursor(QTextCursor.End)
+            self.text.moveCursor(QTextCursor.Start)
+            self.text.find(target.title, QTextDocument.FindFlags())
+            self.text.ensureCursorVisible()
         if highlight:
-            self.text.find(highlight.split("\n")[0][:60], QTextDocument.FindFlags())
+            self._mark(highlight)
+
+    def _mark(self, passage: str) -> None:
+        doc = self.text.document()
+        raw = doc.toRawText()
+        span = documents.passage_span(raw, passage)
+        if span is None:
+            return
+        start, end = span
+        cursor = QTextCursor(doc)
+        cursor.setPosition(start)
+        cursor.setPosition(end, QTextCursor.KeepAnchor)
+        sel = QTextEdit.ExtraSelection()
+        fmt = QTextCharFormat()
+        fmt.setBackground(QColor("#fde68a"))
+        sel.format, sel.cursor = fmt, cursor
+        self.text.setExtraSelections([sel])
+        self.highlighted = raw[start:end].replace("\u2029", "\n")
+        for pos in (end, start):
+            c = QTextCursor(doc)
+            c.setPosition(pos)
+            self.text.setTextCursor(c)
+            self.text.ensureCursorVisible()
+        self.info.setText("  The cited passage is marked.")
+
+    def find_next(self) -> None:
+        needle = self.find.text().strip()
+        if not needle:
+            return
+        if not self.text.find(needle):
+            self.text.moveCursor(QTextCursor.Start)
+            if not self.text.find(needle):
+                self.info.setText(f"  “{needle}” was not found.")
+                return
+        self.info.setText("")

@@ -1,12 +1,15 @@
-"""Documents of a book: Open, Retry, Cancel reading, Enter password, Rename, Move, Delete.
+"""Documents of a book: Open (in the viewer of its kind, at the cited place), Retry,
+Cancel reading, Enter password, Rename, Move, Delete.
 
 A mixin of ``LibraryPane`` (the buttons above the table and its context menu).
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QMenu, QMessageBox
+import shiboken6
+from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
 
 from ...core import library
 from ...core.errors import LecternError
@@ -17,7 +20,58 @@ from ..library_dialogs import ask_name, ask_password, choose_book_for_move
 from ..study import request_cards, request_summary
 
 
+HTML_NOTES = (".html", ".htm", ".xhtml")
+
+
 class DocumentActions:
+    def _show_in_viewer(self, doc: library.Document, file: Path, page: int, highlight: str) -> bool:
+        """Open a course file in the viewer of its kind at ``page`` (its slide, section,
+        chapter or page), with ``highlight`` (the cited passage or the searched words) marked."""
+        from ..note_viewer import NoteViewer
+        from ..pdf_viewer import PdfViewer
+        from ..viewers import ImageViewer, ReadingViewer
+
+        if doc.kind == "note" and file.suffix.lower() not in HTML_NOTES:
+            if self.note_viewer is None:
+                self.note_viewer = NoteViewer(self.window())
+            try:
+                self.note_viewer.open(file, page or 1, highlight, doc.title)
+            except LecternError as exc:
+                self.tell(str(exc), "error")
+                return False
+            _present(self.note_viewer)
+            return True
+        if doc.kind in ("slides", "document", "ebook", "note"):
+            viewer = self._viewer_of("reading_viewer", ReadingViewer)
+            viewer.open(file, doc.kind, page or 1, highlight, doc.title)
+            _present(viewer)
+            return True
+        if doc.kind == "image":
+            viewer = self._viewer_of("image_viewer", ImageViewer)
+            viewer.open(self.ctx.paths, doc.id, file, highlight, doc.title)
+            _present(viewer)
+            return True
+        if self.viewer is None:
+            self.viewer = PdfViewer(self.window())
+        _present(self.viewer)            # laid out first, so the jump to the page sticks
+        if not self.viewer.open(file, page or 1, highlight, doc.title, document_id=doc.id, paths=self.ctx.paths):
+            self.tell(f"“{doc.title}” could not be opened in the viewer.", "error")
+            return False
+        return True
+
+    def _viewer_of(self, name: str, cls: type) -> Any:
+        """The pane's one viewer window of a kind, made on first use."""
+        viewer = getattr(self, name, None)
+        if viewer is None or not shiboken6.isValid(viewer):
+            viewer = cls(self.window())
+            setattr(self, name, viewer)
+        return viewer
+
+    def open_viewers(self) -> list[QWidget]:
+        """Every viewer window this pane made (to close them on quit)."""
+        found = [getattr(self, n, None) for n in ("viewer", "note_viewer", "reading_viewer", "image_viewer")]
+        return [v for v in found if v is not None and shiboken6.isValid(v)]
+
     def _selected_docs(self) -> list[library.Document]:
         ids = set(self.table.selected_ids())
         return [d for d in self.table.model_.docs if d.id in ids]
@@ -164,3 +218,8 @@ class DocumentActions:
         if target is not None:
             self.move_documents(target, [d.id for d in docs])
 
+
+def _present(window: QWidget) -> None:
+    window.show()
+    window.raise_()
+    window.activateWindow()

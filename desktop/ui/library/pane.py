@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import shiboken6
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLineEdit, QMenu, QPushButton, QSplitter, QStackedWidget,
@@ -360,27 +359,7 @@ class LibraryPane(AddingFiles, FolderActions, DocumentActions, SearchBox, QWidge
             self.tell(f"The file of “{doc.title}” is missing from the library folder. Delete it and import it "
                       "again.", "error")
             return False
-        if doc.kind == "note":
-            from ..note_viewer import NoteViewer
-
-            if self.note_viewer is None:
-                self.note_viewer = NoteViewer(self.window())
-            try:
-                self.note_viewer.open(file, page or 1, highlight, doc.title)
-            except LecternError as exc:
-                self.tell(str(exc), "error")
-                return False
-            _present(self.note_viewer)
-            return True
-        from ..pdf_viewer import PdfViewer
-
-        if self.viewer is None:
-            self.viewer = PdfViewer(self.window())
-        _present(self.viewer)            # laid out first, so the jump to the page sticks
-        if not self.viewer.open(file, page or 1, highlight, doc.title):
-            self.tell(f"“{doc.title}” could not be opened in the viewer.", "error")
-            return False
-        return True
+        return self._show_in_viewer(doc, file, page or 1, highlight)
 
     # -- closing ----------------------------------------------------------------------------------------
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
@@ -389,9 +368,8 @@ class LibraryPane(AddingFiles, FolderActions, DocumentActions, SearchBox, QWidge
 
     def shutdown(self, timeout_ms: int = 10000) -> None:
         """Close the viewers and let a library change in progress land whole (on quit or close)."""
-        for viewer in (self.viewer, self.note_viewer):
-            if viewer is not None and shiboken6.isValid(viewer):
-                viewer.close()
+        for viewer in self.open_viewers():
+            viewer.close()
         wait_idle(timeout_ms)
 
     def _open_found(self, found: Found) -> None:
@@ -403,9 +381,3 @@ class LibraryPane(AddingFiles, FolderActions, DocumentActions, SearchBox, QWidge
             self.open_document(found.document_id)
             return
         self.open_document(found.document_id, found.page or 1, found.highlight, found.start_s or 0.0)
-
-
-def _present(window: QWidget) -> None:
-    window.show()
-    window.raise_()
-    window.activateWindow()

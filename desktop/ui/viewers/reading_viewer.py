@@ -1,0 +1,240 @@
+"""A clean reading view of a slide deck, a Word/Writer document, an EPUB or an HTML note,
+one cited unit at a time: "slide 7" shows slide 7's text with its speaker notes,
+"chapter 3, § 2" shows chapter 3 scrolled to the passage. Previous/Next, a page box,
+Find (across the whole document), Ctrl+W.
+
+The file is read again by the library's own readers (on a background lane), so the
+numbers here are the numbers the citations use.
+"""
+from __future__ import annotations
+
+import html
+import os
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QKeySequence, QTextCharFormat, QTextCursor, QTextDocument
+from PySide6.QtWidgets import QLabel, QTextBrowser, QTextEdit, QVBoxLayout, QWidget
+
+from ...core.errors import LecternError
+from ...core.library import documents, place_word
+from ..background import run_in_background
+from .common import PageBar, add_keys, fit_to_screen
+
+HIGHLIGHT = QColor("#fde68a")
+FIND_HIT = QColor("#bfdbfe")
+
+
+def page_html(page: documents.ViewPage, unit: str) -> str:
+    """A page as simple HTML: its title, its parts (each § anchored), a slide's notes."""
+    out = [f"<p style='color:#6b7280; margin:0'>{html.escape(unit.capitalize())} {page.number}</p>"]
+    title = page.title
+    if title:
+        out.append(f"<h2 style='margin-top:4px'>{html.escape(title)}</h2>")
+    for i, part in enumerate(page.parts):
+        text = part.text
+        if i == 0 and title and text.startswith(title):
+            text = text[len(title):]
+        if part.number is not None:
+            out.append(f"<a name='s{part.number}'></a>")
+        for para in (p.strip() for p in text.split("\n\n")):
+            if para:
+                out.append("<p>" + "<br>".join(html.escape(l) for l in para.split("\n")) + "</p>")
+    if not any(p.text.strip() for p in page.parts):
+        out.append(f"<p style='color:#6b7280'><i>This {html.escape(unit)} has no text of its own "
+                   "(it may be only a picture).</i></p>")
+    if page.notes:
+        notes = "<br>".join(html.escape(l) for l in page.notes.split("\n"))
+        out.append("<h3 style='margin-top:18px'>Speaker notes</h3>"
+                   f"<table width='100%' cellpadding='10' bgcolor='#f3f4f6'><tr><td>{notes}</td></tr></table>")
+    return "\n".join(out)
+
+
+class ReadingViewer(QWidget):
+    """``open(path, kind, page, highlight, title)``; ``current_page()`` is 1-based.
+    ``opened`` is emitted when the page is shown (after the file was read)."""
+
+    opened = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.Window)
+        self.setObjectName("ReadingViewer")
+        self.setWindowTitle("Lectern — viewer")
+        self.view: documents.ReadingView | None = None
+        self.path: Path | None = None
+        self.kind = ""
+        self.highlighted = ""            # the passage highlighted on the page ("" = none)
+        self._page = 0
+        self._highlight = ""
+        self._key: tuple[str, int] | None = None
+        self._seq = 0
+
+        self.bar = PageBar("slide", self.previous_page, self.next_page, "Find (Ctrl+F)")
+        self.bar.page_box.valueChanged.connect(lambda v: self.go_to_page(v))
+        self.bar.find.returnPressed.connect(self.find_next)
+        self.text = QTextBrowser()
+        self.text.setObjectName("ReadingText")
+        self.text.setOpenLinks(False)
+        self.text.document().setDocumentMargin(24)
+        self.info = QLabel()
+        self.info.setObjectName("ViewerInfo")
+        self.info.setMinimumWidth(10)          # a long message must never widen the window
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addWidget(self.bar)
+        lay.addWidget(self.text, 1)
+        lay.addWidget(self.info)
+        add_keys(self, [(QKeySequence.MoveToPreviousPage, self.previous_page),
+                        (QKeySequence.MoveToNextPage, self.next_page),
+                        (QKeySequence("Ctrl+PgUp"), self.previous_page), (QKeySequence("Ctrl+PgDown"), self.next_page),
+                        (QKeySequence.Find, self._focus_find), (QKeySequence.FindNext, self.find_next)])
+        fit_to_screen(self, 860, 900)
+
+    # -- opening ----------------------------------------------------------------------------------
+    def open(self, path: Path | str, kind: str, page: int = 1, highlight: str = "", title: str = "") -> None:
+        """Show ``page`` of the file (read in the background the first time), with
+        ``highlight`` marked on it when it is there."""
+        path = Path(path)
+        self.path, self.kind = path, kind
+        self._page, self._highlight = max(1, int(page or 1)), highlight or ""
+        name = title or path.stem
+        self.bar.title.set_title(name)
+        self.setWindowTitle(f"{name} — Lectern")
+        self.bar.find.clear()
+        self.bar.set_unit(place_word(kind))
+        try:
+            key = (str(path), os.stat(path).st_mtime_ns)
+        except OSError:
+            self._failed(LecternError("The file is missing from the library folder."))
+            return
+        if self.view is not None and self._key == key:
+            self._show(self._page, self._highlight)
+            return
+        self.view, self._key = None, key
+        self._seq += 1
+        seq = self._seq
+        self.text.setHtml("<p style='color:#6b7280'>Opening…</p>")
+        self.info.setText("")
+        run_in_background(lambda: documents.reading_view(path, kind),
+                          lambda v: self._loaded(seq, v), lambda e: self._seq == seq and self._failed(e), owner=self)
+
+    def _loaded(self, seq: int, view: documents.ReadingView) -> None:
+        if seq != self._seq:
+            return
+        self.view = view
+        self.bar.set_count(len(view.pages))
+        self.bar.set_unit(view.unit)
+        self._show(self._page, self._highlight)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.view = None
+        self._key = None
+        message = str(exc) if isinstance(exc, LecternError) else f"This file could not be shown ({type(exc).__name__})."
+        self.text.setHtml(f"<p>{html.escape(message)}</p>")
+        self.info.setText("  " + message.split("\n")[0])
+
+    def is_ready(self) -> bool:
+        return self.view is not None
+
+    # -- pages ------------------------------------------------------------------------------------
+    def page_total(self) -> int:
+        return len(self.view.pages) if self.view else 0
+
+    def current_page(self) -> int:
+        return self._page
+
+    def go_to_page(self, number: int) -> None:
+        self._show(number, "")
+
+    def next_page(self) -> None:
+        self._show(self._page + 1, "")
+
+    def previous_page(self) -> None:
+        self._show(self._page - 1, "")
+
+    def _show(self, number: int, highlight: str) -> None:
+        if self.view is None or not self.view.pages:
+            return
+        number = max(1, min(int(number), self.page_total()))
+        page = self.view.pages[number - 1]
+        self._page = page.number
+        self.bar.show_page(page.number)
+        self.bar.prev_btn.setEnabled(number > 1)
+        self.bar.next_btn.setEnabled(number < self.page_total())
+        self.text.setHtml(page_html(page, self.view.unit))
+        self.text.moveCursor(QTextCursor.Start)
+        self.highlighted = ""
+        self.info.setText("  " + "  ".join(self.view.notes) if self.view.notes else "")
+        if highlight:
+            self._mark(highlight)
+        self.opened.emit(page.number)
+
+    # -- highlighting and finding -----------------------------------------------------------------
+    def _mark(self, passage: str) -> None:
+        doc = self.text.document()
+        span = documents.passage_span(doc.toRawText(), passage)
+        if span is None:
+            self.text.setExtraSelections([])
+            return
+        start, end = span
+        self._select(start, end, HIGHLIGHT)
+        self.highlighted = doc.toRawText()[start:end].replace("\u2029", "\n")
+        self.info.setText(f"  Highlighted on {self.view.unit if self.view else 'page'} {self._page}.")
+
+    def _select(self, start: int, end: int, colour: QColor) -> None:
+        cursor = QTextCursor(self.text.document())
+        cursor.setPosition(start)
+        cursor.setPosition(end, QTextCursor.KeepAnchor)
+        sel = QTextEdit.ExtraSelection()
+        fmt = QTextCharFormat()
+        fmt.setBackground(colour)
+        sel.format = fmt
+        sel.cursor = cursor
+        self.text.setExtraSelections([sel])
+        # Bring the end into view, then the start: a passage taller than the view shows its beginning.
+        for pos in (end, start):
+            c = QTextCursor(self.text.document())
+            c.setPosition(pos)
+            self.text.setTextCursor(c)
+            self.text.ensureCursorVisible()
+
+    def _focus_find(self) -> None:
+        self.bar.find.setFocus()
+        self.bar.find.selectAll()
+
+    def find_next(self) -> None:
+        """The next place the Find text appears: further on this page, else on the next
+        page that has it (wrapping round to the first)."""
+        needle = self.bar.find.text().strip()
+        if not needle or self.view is None:
+            self.text.setExtraSelections([])
+            return
+        doc = self.text.document()
+        found = doc.find(needle, self.text.textCursor().selectionEnd() if self._finding(needle) else 0)
+        if not found.isNull():
+            self._found(found, needle)
+            return
+        total = self.page_total()
+        for step in range(1, total + 1):
+            number = (self._page - 1 + step) % total + 1
+            if needle.lower() in (self.view.pages[number - 1].text + "\n" + self.view.pages[number - 1].notes).lower():
+                self._show(number, "")
+                found = self.text.document().find(needle, 0, QTextDocument.FindFlags())
+                if not found.isNull():
+                    self._found(found, needle)
+                    return
+        self.info.setText(f"  “{needle}” was not found.")
+
+    def _finding(self, needle: str) -> bool:
+        sel = self.text.textCursor().selectedText()
+        return bool(sel) and sel.lower() == needle.lower()
+
+    def _found(self, cursor: QTextCursor, needle: str) -> None:
+        self._select(cursor.selectionStart(), cursor.selectionEnd(), FIND_HIT)
+        keep = QTextCursor(self.text.document())
+        keep.setPosition(cursor.selectionStart())
+        keep.setPosition(cursor.selectionEnd(), QTextCursor.KeepAnchor)
+        self.text.setTextCursor(keep)     # the next Enter searches on from here
+        unit = self.view.unit if self.view else "page"
+        self.info.setText(f"  “{needle}” on {unit} {self._page}.")

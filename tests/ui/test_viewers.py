@@ -1,0 +1,237 @@
+"""Every kind of course file opens at the place a citation names: a slide with its notes,
+a chapter's §, a PDF page with the cited passage outlined (from the text layer, or from
+the OCR word boxes of a scanned page), a photo with its recognised text. Real files made
+with the maintained libraries; a real scan of a real manual read by Tesseract."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QGuiApplication
+from PySide6.QtTest import QTest
+
+from desktop.core import library
+from desktop.core.library import documents
+from desktop.core.library.pdftext import ExtractReport
+from desktop.ui.context import AppContext
+from desktop.ui.note_viewer import NoteViewer
+from desktop.ui.pdf_viewer import PdfViewer
+from desktop.ui.viewers import ImageViewer, ReadingViewer
+from tests import documents_made as made
+from tests import pdfs, scans
+
+SLIDES = [(f"Topic {i}", f"Point {i}: the cell does thing number {i}", f"Say that thing {i} matters")
+          for i in range(1, 9)]
+SLIDES[6] = ("Photosynthesis", "Light reactions split water and release oxygen",
+             "Mention that the Calvin cycle comes next week")
+
+
+def _shown(qtbot, w):
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def _close_with_ctrl_w(qtbot, w, target) -> None:
+    with qtbot.waitActive(w):
+        w.activateWindow()
+    QTest.keyClick(target, Qt.Key_W, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: not w.isVisible(), timeout=3000)
+
+
+def _fits_the_screen(w) -> bool:
+    free = (w.screen() or QGuiApplication.primaryScreen()).availableGeometry()
+    return w.width() <= free.width() and w.height() <= free.height()
+
+
+@pytest.fixture
+def deck(tmp_path):
+    return made.make_pptx(tmp_path / "Lecture 7.pptx", SLIDES)
+
+
+def test_a_cited_slide_opens_at_its_number_with_its_notes_and_the_passage_marked(qtbot, deck):
+    v = _shown(qtbot, ReadingViewer())
+    with qtbot.waitSignal(v.opened, timeout=20000):
+        v.open(deck, "slides", 7, "Light reactions split water and release oxygen", "Lecture 7")
+    assert v.current_page() == 7 and v.bar.page_count.text() == "of 8" and v.bar.unit.text() == "Slide"
+    text = v.text.toPlainText()
+    assert "Photosynthesis" in text and "Speaker notes" in text and "Calvin cycle comes next week" in text
+    assert "Topic 6" not in text, "one slide at a time"
+    assert v.highlighted.startswith("Light reactions") and v.highlighted.endswith("oxygen")
+    assert [s.cursor.selectedText() for s in v.text.extraSelections()] == [v.highlighted]
+    # Next, the page box, then the end of the deck.
+    v.next_page()
+    assert v.current_page() == 8 and not v.bar.next_btn.isEnabled() and "Topic 8" in v.text.toPlainText()
+    v.bar.page_box.setValue(2)
+    assert v.current_page() == 2 and "Topic 2" in v.text.toPlainText() and v.highlighted == ""
+    assert _fits_the_screen(v)
+
+
+def test_find_in_a_deck_goes_to_the_slide_that_has_the_words_and_ctrl_w_closes(qtbot, deck):
+    v = _shown(qtbot, ReadingViewer())
+    with qtbot.waitSignal(v.opened, timeout=20000):
+        v.open(deck, "slides", 7)
+    QTest.keyClicks(v.bar.find, "thing number 3")
+    QTest.keyClick(v.bar.find, Qt.Key_Return)            # the first Enter finds it
+    assert v.current_page() == 3 and v.text.textCursor().selectedText() == "thing number 3"
+    QTest.keyClicks(v.bar.find, " nowhere")
+    QTest.keyClick(v.bar.find, Qt.Key_Return)
+    assert "was not found" in v.info.text() and v.current_page() == 3
+    # Opening again starts with an empty find box.
+    with qtbot.waitSignal(v.opened, timeout=20000):
+        v.open(deck, "slides", 1)
+    assert v.bar.find.text() == ""
+    _close_with_ctrl_w(qtbot, v, v.text)
+
+
+def test_an_ebook_opens_at_its_chapter_with_the_cited_section_marked(qtbot, tmp_path):
+    filler = " ".join(f"Filler sentence {i} about membranes." for i in range(60))
+    book = made.make_epub(tmp_path / "Plant physiology.epub", [
+        ("Water", "Water moves up the xylem."),
+        ("Light", "Light is absorbed by chlorophyll."),
+        ("Transport", f"Phloem carries sugars.</p><h2>Loading</h2><p>{filler}</p>"
+                      "<h2>Unloading</h2><p>Sugars leave the phloem at the sink by active transport.")])
+    v = _shown(qtbot, ReadingViewer())
+    v.resize(700, 420)
+    with qtbot.waitSignal(v.opened, timeout=20000):
+        v.open(book, "ebook", 3, "Sugars leave the phloem at the sink by active transport.", "Plant physiology")
+    assert v.bar.unit.text() == "Chapter" and v.current_page() == 3
+    assert v.highlighted == "Sugars leave the phloem at the sink by active transport"
+    # § 2 is far down the chapter: the view scrolled to it.
+    assert v.text.verticalScrollBar().value() > 0
+    rect = v.text.cursorRect()
+    assert 0 <= rect.top() < v.text.viewport().height()
+
+
+def test_a_document_that_cannot_be_read_says_so_in_the_viewer(qtbot, tmp_path):
+    locked = made.encrypt_office(made.make_docx(tmp_path / "r.docx", [("Intro", ["Text"])]), tmp_path / "locked.docx")
+    v = _shown(qtbot, ReadingViewer())
+    v.open(locked, "document", 1)
+    qtbot.waitUntil(lambda: "password" in v.info.text(), timeout=20000)
+    assert "protected with a password" in v.text.toPlainText() and not v.is_ready()
+
+
+def test_a_markdown_note_opens_at_its_heading_with_the_passage_marked(qtbot, tmp_path):
+    note = tmp_path / "notes.md"
+    note.write_text("# Week 1\n\n" + "Intro line.\n\n" * 80 + "# Week 2\n\nOsmosis moves water across a membrane.\n")
+    v = _shown(qtbot, NoteViewer())
+    v.resize(600, 400)
+    v.open(note, 2, "Osmosis moves water across a membrane.", "Notes")
+    assert v.highlighted == "Osmosis moves water across a membrane"
+    assert v.text.verticalScrollBar().value() > 0
+    _close_with_ctrl_w(qtbot, v, v.text)
+
+
+# -- PDF ----------------------------------------------------------------------------------------------
+def _white_rows_and_columns(view):
+    """Bounds of the page as painted (white) in the middle of the viewport."""
+    img = view.viewport().grab().toImage()
+    mid_y, mid_x = img.height() // 2, img.width() // 2
+    xs = [x for x in range(img.width()) if QColor(img.pixel(x, mid_y)).lightness() > 245]
+    return min(xs), max(xs), mid_x
+
+
+def test_the_pdf_viewer_fits_the_screen_finds_on_the_first_enter_and_closes_with_ctrl_w(qtbot, tmp_path):
+    pdf = pdfs.make_course_pdf(tmp_path / "reader.pdf", n=6)
+    v = _shown(qtbot, PdfViewer())
+    assert _fits_the_screen(v)
+    assert v.minimumSizeHint().width() <= 1024 and v.minimumSizeHint().height() <= 600
+    assert v.open(pdf, 1)
+    QTest.keyClicks(v.find, "rubisco")
+    QTest.keyClick(v.find, Qt.Key_Return)
+    qtbot.waitUntil(lambda: v.current_page() == 3, timeout=5000)
+    assert "Result 1 of" in v.info.text()
+    v.open(pdf, 1)
+    assert v.find.text() == "", "a reopened viewer starts with an empty find box"
+    _close_with_ctrl_w(qtbot, v, v.view)
+
+
+def test_a_cited_passage_on_a_text_page_is_outlined_where_the_page_is_drawn(qtbot, tmp_path):
+    pdf = pdfs.make_course_pdf(tmp_path / "reader.pdf", n=6)
+    passage = pdfs.topic_pages(6)[4].split("\n\n")[1]          # page 5's paragraph, as a chunk holds it
+    v = _shown(qtbot, PdfViewer())
+    v.resize(800, 560)
+    assert v.open(pdf, 5, passage)
+    qtbot.waitUntil(lambda: v.current_page() == 5 and bool(v.view.mark_rects()), timeout=5000)
+    assert v.marked_from == "text"
+    page = v.view.page_rect(4)
+    left, right, _mid = _white_rows_and_columns(v.view)
+    assert abs(page.left() - left) <= 2 and abs(page.right() - right) <= 2, (page, left, right)
+    assert all(page.adjusted(-3, -3, 3, 3).contains(r.toRect()) for r in v.view.mark_rects())
+
+
+@pytest.mark.skipif(not scans.R_FAQ.exists(), reason="r-doc-pdf is installed by scripts/bootstrap.sh")
+def test_a_cited_passage_on_a_scanned_page_is_outlined_from_its_ocr_word_boxes(qtbot, tmp_path, paths):
+    scan = scans.image_pdf([scans.scanned_page(scans.R_FAQ, 5, tmp_path, seed=5)], tmp_path / "scan.pdf")
+    words = documents.words_file(paths, 41)
+    words.parent.mkdir(parents=True)
+    [page] = list(documents.read_pages(scan, "pdf", ExtractReport(), "auto", words))
+    passage = " ".join(max(page.text.split("\n\n"), key=len).split()[:40])     # a paragraph, as a chunk holds it
+    v = _shown(qtbot, PdfViewer())
+    v.resize(800, 560)
+    assert v.open(scan, 1, passage, "Scanned FAQ", document_id=41, paths=paths)
+    qtbot.waitUntil(lambda: v.marked_from == "ocr", timeout=10000)
+    rects = v.view.mark_rects()
+    assert len(rects) >= 2 and "recognition" in v.info.text()
+    # The outline sits on ink: the page under it is darker than white paper.
+    img = v.view.viewport().grab().toImage()
+    r = rects[0].toRect().intersected(img.rect())
+    dark = sum(1 for x in range(r.left(), r.right(), 2) for y in range(r.top(), r.bottom(), 2)
+               if QColor(img.pixel(x, y)).lightness() < 140)
+    assert dark > 5, r
+    v.open(scan, 1, "")
+    assert v.view.mark_rects() == [] and v.marked_from == ""
+
+
+@pytest.mark.skipif(not scans.R_FAQ.exists(), reason="r-doc-pdf is installed by scripts/bootstrap.sh")
+def test_a_photo_shows_its_picture_with_the_passage_outlined_and_its_recognised_text(qtbot, tmp_path, paths):
+    photo = tmp_path / "handout.jpg"
+    scans.scanned_page(scans.R_FAQ, 5, tmp_path, seed=2).save(photo, quality=85)
+    words = documents.words_file(paths, 42)
+    words.parent.mkdir(parents=True)
+    [page] = list(documents.read_pages(photo, "image", ExtractReport(), "auto", words))
+    passage = " ".join(max(page.text.split("\n\n"), key=len).split()[:30])
+    v = _shown(qtbot, ImageViewer())
+    with qtbot.waitSignal(v.opened, timeout=20000):
+        v.open(paths, 42, photo, passage, "Handout")
+    assert not v.canvas.image.isNull() and len(v.canvas.box_rects()) >= 2
+    assert all(v.canvas.picture_rect().contains(r.center()) for r in v.canvas.box_rects())
+    assert passage.split()[0] in v.highlighted and "FAQ" in v.text.toPlainText()
+    assert _fits_the_screen(v)
+
+
+def test_a_damaged_photo_says_so_in_the_viewer(qtbot, tmp_path, paths):
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    v = _shown(qtbot, ImageViewer())
+    v.open(paths, 43, bad, "", "Broken")
+    qtbot.waitUntil(lambda: "damaged" in v.info.text(), timeout=10000)
+    assert v.canvas.image.isNull()
+
+
+# -- from the library ---------------------------------------------------------------------------------
+def test_the_library_opens_each_kind_in_its_viewer_at_the_cited_place(qtbot, paths, db, tmp_path, deck):
+    from desktop.ui.library import LibraryPane
+
+    book = library.ensure_path(db, "Fall 2024", "Biology", "Reader")
+    slides = library.import_file(db, paths, book, deck, starter=None).document_id
+    html = tmp_path / "week.html"
+    html.write_text("<html><body><h1>Week 1</h1><p>Cells.</p><h1>Week 2</h1><p>Mitosis has four phases.</p>"
+                    "</body></html>")
+    note = library.import_file(db, paths, book, html, starter=None).document_id
+    ctx = AppContext(paths=paths, db=db)
+    pane = LibraryPane(ctx)
+    ctx.adopt(pane)
+    qtbot.addWidget(pane)
+    pane.show()
+    assert pane.open_document(slides, 7, "Light reactions split water")
+    qtbot.waitUntil(lambda: pane.reading_viewer.is_ready() and pane.reading_viewer.current_page() == 7,
+                    timeout=20000)
+    assert pane.reading_viewer.highlighted.startswith("Light reactions split water")
+    assert pane.open_document(note, 2, "Mitosis has four phases")
+    qtbot.waitUntil(lambda: pane.reading_viewer.current_page() == 2 and pane.reading_viewer.is_ready(),
+                    timeout=20000)
+    assert "Mitosis" in pane.reading_viewer.text.toPlainText()
+    assert "<h1>" not in pane.reading_viewer.text.toPlainText(), "an HTML note is shown as text, not markup"
+    pane.shutdown()
+    assert not pane.reading_viewer.isVisible()
