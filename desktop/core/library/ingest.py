@@ -47,6 +47,7 @@ from ..search.index import (
 )
 from ..search import language
 from ..search.retrieval import embeddings_choice, open_store
+from ..storage import settings as settings_mod
 from . import documents
 from .chunking import TextChunk, chunk_pages
 from .documents.text_notes import note_text  # noqa: F401  (the note viewer reads notes with it)
@@ -78,10 +79,28 @@ def job_target(document_id: int) -> str:
     return f"document:{document_id}"
 
 
-def job_payload(document_id: int, ocr: str = "auto", ocr_languages: str = "") -> dict[str, Any]:
+def job_payload(document_id: int, ocr: str = "", ocr_languages: str = "") -> dict[str, Any]:
     # ``ocr``: auto (pages without a text layer), always, never — see documents.scanned;
-    # ``ocr_languages``: Tesseract's "eng+deu" ("" = English)
+    # ``ocr_languages``: Tesseract's "eng+deu". Either left "" is read from the student's
+    # settings when the job runs (Settings → Documents).
     return {"document_id": document_id, "ocr": ocr, "ocr_languages": ocr_languages}
+
+
+def ocr_choice(db: Any, payload: dict[str, Any]) -> tuple[str, str]:
+    """(OCR mode, languages) for one reading: the job's own, else the settings'.
+
+    Languages chosen in the settings that are no longer installed are left out (English
+    then), so a changed computer never fails a reading; a language asked for on the
+    command line is checked strictly by the reader."""
+    stored = settings_mod.load(db)
+    mode = str(payload.get("ocr") or stored.ocr_mode or "auto")
+    if mode not in documents.OCR_MODES:
+        mode = "auto"
+    langs = str(payload.get("ocr_languages") or "")
+    if not langs and stored.ocr_languages:
+        have = set(documents.installed_languages())
+        langs = "+".join(l for l in stored.ocr_languages.split("+") if l in have)
+    return mode, langs
 
 
 def job_title(title: str) -> str:
@@ -262,8 +281,8 @@ def _ingest(ctx: JobContext, doc: catalog.Document, store: Any, embedder: Any,
     ctx.progress(0.0, "Opening the file", force=True)
     # Running headers and footers are a thing of printed pages; a slide's or a chapter's
     # repeated line (a title over several slides) is content.
-    pages = document_pages(ctx.paths, doc, report, str(ctx.payload.get("ocr") or "auto"),
-                           str(ctx.payload.get("ocr_languages") or ""))
+    ocr, ocr_languages = ocr_choice(db, ctx.payload)
+    pages = document_pages(ctx.paths, doc, report, ocr, ocr_languages)
     if doc.kind == "pdf":
         pages = outlined(pages, ctx.paths.root / doc.path)   # each chunk gets its section title
     reader = _Reader(pages, report, boilerplate=doc.kind in ("pdf", "note"))
@@ -369,9 +388,10 @@ def unlock_document(db: Any, paths: Any, document_id: int, password: str) -> Ext
 
 
 # -- starting the job --------------------------------------------------------------------------------
-def submit_ingest(db: Any, paths: Any, document_id: int, starter: JobStarter, ocr: str = "auto",
+def submit_ingest(db: Any, paths: Any, document_id: int, starter: JobStarter, ocr: str = "",
                   ocr_languages: str = "") -> int:
-    """Queue the ingestion of a document and link the job to it; returns the job id."""
+    """Queue the ingestion of a document and link the job to it; returns the job id.
+    ``ocr``/``ocr_languages`` left "" follow the settings when the job runs."""
     doc = catalog.get_document(db, document_id)
     if doc is None:
         raise DocumentError("That document is not in the library any more.")
