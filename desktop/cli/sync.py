@@ -32,6 +32,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--region", default="")
     s.add_argument("--user", default="", help="your user id in the bucket (default: your login name)")
     s.add_argument("--profile", default="", help="an AWS profile from ~/.aws (default: the environment)")
+    s.add_argument("--interval", choices=sorted(INTERVAL_WORDS, key=INTERVAL_WORDS.get), default=None,
+                   help="sync by itself while the window is open: off, 15m, 1h or 4h (default: unchanged)")
+    s.add_argument("--off", action="store_true", help="turn sync off (the bucket is remembered)")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_setup)
 
@@ -43,6 +46,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     s.add_argument("prefix", nargs="?", default="", help="only keys under users/<user>/PREFIX")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_ls)
+
+
+INTERVAL_WORDS = {"off": 0, "15m": 15 * 60, "1h": 60 * 60, "4h": 4 * 60 * 60}
 
 
 def _db(paths: DataPaths) -> Any:
@@ -58,10 +64,15 @@ def cmd_setup(args: argparse.Namespace, paths: DataPaths) -> int:
     try:
         user = args.user or sync.check_user("".join(c for c in getpass.getuser() if c.isalnum() or c in "._-"))
         config = sync.SyncConfig(args.bucket, user, args.endpoint_url, args.region, args.profile)
-        sync.save_config(_db(paths), config)
+        interval = None if args.interval is None else INTERVAL_WORDS[args.interval]
+        sync.save_config(_db(paths), config, enabled=not args.off, interval_s=interval)
     except LecternError as exc:
         return fail(exc, args.json)
-    emit(config.as_dict(), args.json, f"Sync set up: bucket {config.bucket} at {config.where}, user {config.user}.")
+    data = config.as_dict()
+    if args.off or interval is not None:
+        data.update({"enabled": not args.off, **({} if interval is None else {"interval_s": interval})})
+    emit(data, args.json, ("Sync is off; " if args.off else "Sync set up: ") +
+         f"bucket {config.bucket} at {config.where}, user {config.user}.")
     return 0
 
 

@@ -326,3 +326,17 @@ def test_a_lecture_from_a_is_searchable_on_b_without_transcribing_it_again(tmp_p
     listed = run(b, "sync", "ls", "lectures/")[1]
     assert [(r["key"].rsplit("/", 1)[1], r["state"], r["synced"]) for r in listed] == [
         ("Lecture 1.wav", "both", True), ("Lecture 1.wav.lecture.json", "both", True)]
+
+
+def test_setup_chooses_the_interval_and_can_turn_sync_off(tmp_path, s3_server, s3_env):  # noqa: F811
+    data = tmp_path / "data"
+    bucket = s3_server.new_bucket()
+    code, body, err = run(data, "sync", "setup", "--bucket", bucket, "--endpoint-url", s3_server.url, "--user", "ana",
+                          "--interval", "1h")
+    assert code == 0, err
+    assert body["interval_s"] == 3600 and body["enabled"] is True
+    code, body, err = run(data, "sync", "setup", "--bucket", bucket, "--endpoint-url", s3_server.url, "--user", "ana",
+                          "--off")
+    assert code == 0 and body["enabled"] is False
+    code, body, err = run(data, "sync", "--dry-run")
+    assert code != 0 and body["error"].startswith("Sync is turned off.")
