@@ -197,3 +197,24 @@ def test_a_new_key_is_not_written_over_when_another_computer_just_put_it(pair, t
     assert body == b"theirs\n"
     again = a.sync()
     assert again.counts == {"conflict": 1, "download": 1}
+
+
+def test_a_large_new_key_taken_meanwhile_is_not_completed_over_the_other_file(pair, tmp_path, monkeypatch):
+    a, b, server, bucket = pair
+    a.add(note(tmp_path, "big.md", "x" * (20 << 20)))
+    from desktop.core.sync import run as run_mod
+
+    real = run_mod.read_remote
+
+    def listing_then_race(client, config, agreed):
+        seen = real(client, config, agreed)
+        server.client().put_object(Bucket=bucket, Key=KEY + "big.md", Body=b"theirs\n")
+        return seen
+
+    monkeypatch.setattr(run_mod, "read_remote", listing_then_race)
+    summary = sync(a.db, a.paths, a.config)
+    monkeypatch.setattr(run_mod, "read_remote", real)
+    assert len(summary.errors) == 1 and "was not written over it" in summary.errors[0]["error"]
+    assert server.client().get_object(Bucket=bucket, Key=KEY + "big.md")["Body"].read() == b"theirs\n"
+    assert server.client().list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []   # aborted, not left
+    assert a.db.execute("SELECT count(*) FROM sync_uploads").fetchone()[0] == 0
