@@ -1,4 +1,4 @@
-"""Settings → Transcription: model, language, live captions, microphone."""
+"""Settings → Transcription: model, language, transcribing while recording, live captions, microphone."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,6 +11,11 @@ from ..core.storage import settings as settings_mod
 from ..core.errors import LecternError, ModelMissing
 
 ADD_FOLDER = "__add_folder__"
+# When the transcript is made: (transcribe_while_recording, transcribe_only_plugged_in) per choice.
+WHILE_RECORDING, WHEN_PLUGGED_IN, AFTER_STOP = "while", "plugged", "after"
+WHEN_CHOICES = ((WHILE_RECORDING, "Transcribe while recording"),
+                (WHEN_PLUGGED_IN, "Transcribe while recording only when plugged in"),
+                (AFTER_STOP, "Wait until Stop (saves battery)"))
 LANGUAGES = (("", "Detect automatically"), ("en", "English"), ("fr", "French"), ("de", "German"),
              ("es", "Spanish"), ("it", "Italian"), ("pt", "Portuguese"), ("nl", "Dutch"), ("pl", "Polish"),
              ("sv", "Swedish"), ("tr", "Turkish"), ("ru", "Russian"), ("uk", "Ukrainian"), ("ar", "Arabic"),
@@ -53,6 +58,20 @@ class TranscriptionSettingsTab(QWidget):
             self.language.addItem(self.stored.transcription_language, self.stored.transcription_language)
         self._select(self.language, self.stored.transcription_language)
         form.addRow("Language", self.language)
+
+        self.when = QComboBox()
+        self.when.setAccessibleName("When the transcript is made")
+        for key, label in WHEN_CHOICES:
+            self.when.addItem(label, key)
+        stored_when = (AFTER_STOP if not self.stored.transcribe_while_recording else
+                       WHEN_PLUGGED_IN if self.stored.transcribe_only_plugged_in else WHILE_RECORDING)
+        self._select(self.when, stored_when)
+        form.addRow("Transcript", self.when)
+        when_hint = QLabel("While recording, the transcript is ready moments after Stop. On battery it can "
+                           "wait: then it is made after Stop.")
+        when_hint.setObjectName("Hint")
+        when_hint.setWordWrap(True)
+        form.addRow("", when_hint)
 
         self.captions = QCheckBox("Show live captions while recording")
         self.captions.setChecked(self.stored.live_captions)
@@ -110,4 +129,6 @@ class TranscriptionSettingsTab(QWidget):
         self.stored = settings_mod.update(
             self.ctx.db, transcription_model="" if choice == default else choice,
             transcription_language=self.language.currentData() or "", live_captions=self.captions.isChecked(),
+            transcribe_while_recording=self.when.currentData() != AFTER_STOP,
+            transcribe_only_plugged_in=self.when.currentData() == WHEN_PLUGGED_IN,
             input_device=self.device.currentData() or "", extra_models=extras)

@@ -219,9 +219,29 @@ def test_on_battery_it_waits_until_stop_then_transcribes_it_all(paths, db, speec
 def test_the_status_says_how_far_behind_the_transcript_is():
     from desktop.core.lectures.live_transcriber import LiveStatus
 
-    assert LiveStatus(1, "transcribing", 60.0, 310.0, 12).message == "Transcript 4:10 behind"
-    assert LiveStatus(1, "transcribing", 290.0, 310.0, 12).message == "Transcript keeping up"
-    assert LiveStatus(1, "done", 310.0, 310.0, 12).message == "Transcript complete"
+    assert LiveStatus(1, "transcribing", 60.0, 310.0, 12).message == "Transcript 4 min behind"
+    assert LiveStatus(1, "transcribing", 290.0, 310.0, 12).message == "Transcript up to date"
+    assert LiveStatus(1, "transcribing", 0.0, 4000.0, 12).message == "Transcript 1 h 07 min behind"
+    assert LiveStatus(1, "finishing", 290.0, 310.0, 12).message == "Finishing the transcript…"
+    assert LiveStatus(1, "done", 310.0, 310.0, 12).message == "Transcript ready"
+
+
+def test_on_battery_means_a_discharging_battery_and_no_supply_online(tmp_path):
+    from desktop.core.lectures import power
+
+    def supply(name: str, **files: str) -> None:
+        (tmp_path / name).mkdir()
+        for key, value in files.items():
+            (tmp_path / name / key).write_text(value + "\n")
+
+    assert not power.on_battery(tmp_path / "absent"), "no power supply folder: plugged in"
+    supply("BAT0", type="Battery", present="1", status="Discharging")
+    supply("AC", type="Mains", online="0")
+    assert power.on_battery(tmp_path)
+    assert power.wait_until_stop(True, True, tmp_path) and not power.wait_until_stop(True, False, tmp_path)
+    assert power.wait_until_stop(False, False, tmp_path), "the student asked for the transcript after Stop"
+    (tmp_path / "AC" / "online").write_text("1\n")
+    assert not power.on_battery(tmp_path) and not power.wait_until_stop(True, True, tmp_path)
 
 
 def test_when_it_cannot_keep_up_it_falls_behind_says_so_and_catches_up_after_stop(paths, db, speech):

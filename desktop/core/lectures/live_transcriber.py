@@ -32,7 +32,7 @@ from .. import models
 from ..storage import settings as settings_mod
 from ..storage.config import DataPaths
 from ..storage.db import open_db, write_transaction
-from ..timefmt import format_duration
+from . import power
 from .live_index import LiveIndex
 from .recording_lock import RecordingLock, live_lock_path
 from .recordings import ensure_document
@@ -62,21 +62,37 @@ class LiveStatus:
 
     @property
     def message(self) -> str:
-        """A line for the Record pane, e.g. 'Transcript 4:10 behind'."""
+        """A line for the Record pane, e.g. 'Transcript 4 min behind'."""
         if self.state == "failed":
             return f"Transcription stopped: {self.error}"
         if self.state == "done":
-            return "Transcript complete"
+            return "Transcript ready"
+        if self.state == "finishing":
+            return "Finishing the transcript…"
         if self.state == "waiting for Stop":
             return "Transcript after Stop (saving battery)"
+        if self.state == "stopped":
+            return "Transcript left for later"
+        if self.state == "starting":
+            return "Transcript starting…"
         if self.behind_s >= BEHIND_NOTICE_S:
-            return f"Transcript {format_duration(self.behind_s)} behind"
-        return "Transcript keeping up" if self.state == "transcribing" else self.state.capitalize()
+            return f"Transcript {behind_words(self.behind_s)} behind"
+        return "Transcript up to date"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in ("done", "failed", "stopped")
 
     def as_dict(self) -> dict[str, Any]:
         return {"recording_id": self.recording_id, "state": self.state, "transcribed_s": round(self.transcribed_s, 3),
                 "recorded_s": round(self.recorded_s, 3), "behind_s": round(self.behind_s, 3),
                 "segments": self.segments, "message": self.message, "error": self.error}
+
+
+def behind_words(seconds: float) -> str:
+    """'4 min', or '1 h 05 min' for a long way behind."""
+    minutes = max(1, int(round(seconds / 60.0)))
+    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
 
 
 class LiveTranscriber:
@@ -126,6 +142,8 @@ class LiveTranscriber:
     def finish(self) -> None:
         """The recording is complete (its file is closed): transcribe the rest and finish."""
         self._recording_done.set()
+        if self._state == "transcribing":
+            self._state = "finishing"
 
     def abandon(self, timeout: float | None = None) -> None:
         """Stop after the window being worked on; what is stored stays, a job can go on from it."""
@@ -173,8 +191,9 @@ class LiveTranscriber:
 
     def _work(self, db: Any) -> None:
         stored = settings_mod.load(db)
-        wait_for_stop = (not stored.transcribe_while_recording if self.wait_until_stop is None
-                         else self.wait_until_stop)
+        wait_for_stop = (power.wait_until_stop(stored.transcribe_while_recording,
+                                               stored.transcribe_only_plugged_in)
+                         if self.wait_until_stop is None else self.wait_until_stop)
         resolved = models.resolve(models.TRANSCRIPTION, model_choice_from(self.model_choice
                                                                           or stored.transcription_model))
         language = language_from(self.language_choice or stored.transcription_language)
@@ -191,7 +210,7 @@ class LiveTranscriber:
         model = load_whisper(resolved, threads=self.threads)
         indexer = LiveIndex(db, self.paths, self.recording_id) if self.index else None
         prompt = self._previous_words(db)
-        self._set_state("transcribing")
+        self._set_state("finishing" if self._recording_done.is_set() else "transcribing")
         while not self._abandon.is_set():
             if not self.wav.path.exists():
                 time.sleep(self.poll_s)

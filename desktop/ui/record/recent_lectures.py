@@ -27,6 +27,7 @@ class RecentLectures(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.recording = False   # no "Transcribe again" while a recording runs
+        self.live: dict[int, str] = {}   # recording id -> how far its transcript made while recording is
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         head = QHBoxLayout()
@@ -48,7 +49,7 @@ class RecentLectures(QWidget):
         header.setSectionResizeMode(0, QHeaderView.Stretch)
         for col in (1, 2, 3):
             header.setSectionResizeMode(col, QHeaderView.ResizeToContents)
-        self.tree.setMinimumHeight(120)
+        self.tree.setMinimumHeight(84)   # three lines; on a small screen the recording card comes first
         self.empty = QLabel("No lectures yet. Press Record (Ctrl+R) or import a recording.")
         self.empty.setObjectName("Hint")
         lay.addWidget(self.tree, 1)
@@ -97,6 +98,11 @@ class RecentLectures(QWidget):
 
     def _status_text(self, rec: Any) -> str:
         text = STATE_LABELS.get(rec.state, rec.state.capitalize())
+        live = self.live.get(rec.id)
+        if live and rec.state in ("recording", "paused"):
+            return f"{text} · {live[0].lower() + live[1:]}"
+        if live and rec.state == "stopped":
+            return live
         if rec.state == "transcribing":
             job = jobs.latest_for_target(self.ctx.db, lectures.job_target(rec.id))
             if job is not None and job.state == jobs.RUNNING:
@@ -115,6 +121,20 @@ class RecentLectures(QWidget):
         item = self._item(rec_id)
         if item is not None:
             item.setText(2, text)
+
+    def set_live(self, rec_id: int, text: str) -> None:
+        """What the transcript made while recording says; shown until it is complete."""
+        self.live[rec_id] = text
+        item = self._item(rec_id)
+        if item is None:
+            return
+        rec = lectures.get_recording(self.ctx.db, rec_id)
+        item.setText(3, self._status_text(rec))
+        self._set_state(item, rec)
+
+    def clear_live(self, rec_id: int) -> None:
+        self.live.pop(rec_id, None)
+        self.refresh()
 
     def _on_job_changed(self, job: Any) -> None:
         if not job.target.startswith("recording:"):

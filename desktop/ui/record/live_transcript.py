@@ -1,0 +1,123 @@
+"""The transcript made while recording: one line in the recording card that says how far it is.
+
+"Transcript up to date", "Transcript 4 min behind", "Finishing the transcript…" after
+Stop, then "Transcript ready". The transcriber itself (``core.lectures.live_transcriber``)
+runs on its own thread in this process; it is attached to a recorder that has started
+(attaching files the lecture in the library, so that runs in the background) and
+finishes by itself once the recorder's file is complete. When it fails, the pane queues
+the ordinary transcription job, which goes on from what was stored.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QLabel, QWidget
+
+from ...core.lectures.live_transcriber import LiveStatus, LiveTranscriber, attach
+from ..background import WRITER, run_in_background
+
+log = logging.getLogger(__name__)
+
+
+class LiveTranscriptLine(QLabel):
+    """Status of the transcript being made while recording; hidden when there is none."""
+
+    finished = Signal(int, bool)     # recording id, True when the transcript is complete
+    status_changed = Signal(int, str)  # recording id, the line shown
+
+    options: dict[str, Any] = {}     # passed to ``attach`` (window sizes; tests shorten them)
+
+    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setObjectName("TranscriptStatus")
+        self.setWordWrap(True)
+        self.recording_id: int | None = None
+        self.live: LiveTranscriber | None = None
+        self._attaching = False
+        self._failed = False
+        self._reported = False
+        self._closed = False
+        self.timer = QTimer(self)
+        self.timer.setInterval(1000)
+        self.timer.timeout.connect(self.update_status)
+        self.hide()
+
+    # -- what the pane asks -----------------------------------------------------------------
+    def covers(self, recording_id: int) -> bool:
+        """True while this recording's transcript is (or is about to be) made here, so no job is needed."""
+        return recording_id == self.recording_id and not self._failed and (self._attaching or self.live is not None)
+
+    @property
+    def busy(self) -> bool:
+        return self.live is not None and not self.live.done.is_set()
+
+    def status(self) -> LiveStatus | None:
+        return self.live.status() if self.live is not None else None
+
+    def attach(self, recorder: Any) -> None:
+        """Start transcribing a recorder that has just started (``options`` go to the transcriber)."""
+        if self._closed:
+            return
+        self.recording_id = recorder.recording_id
+        self.live = None
+        self._attaching, self._failed, self._reported = True, False, False
+        self._show("Transcript starting…")
+        options = dict(self.options)
+        rec_id = recorder.recording_id
+
+        def attached(live: LiveTranscriber) -> None:
+            self._attaching = False
+            if self._closed or rec_id != self.recording_id:
+                live.abandon()
+                return
+            self.live = live
+            self.timer.start()
+            self.update_status()
+
+        def failed(exc: BaseException) -> None:
+            self._attaching = False
+            log.error("recording %s: the transcript could not start while recording", rec_id, exc_info=exc)
+            if rec_id == self.recording_id:
+                self._failed = True
+                self._show(f"The transcript will be made after Stop ({exc}).")
+                self._report(False)
+        run_in_background(lambda: attach(recorder, **options), attached, failed, lane=WRITER, owner=self,
+                          name="attach-live-transcript")
+
+    def update_status(self) -> None:
+        live = self.live
+        if live is None or self.recording_id is None:
+            return
+        st = live.status()
+        self._show(st.message, st.state)
+        if live.done.is_set():
+            self.timer.stop()
+            self._failed = st.state != "done"
+            self._report(st.state == "done")
+
+    def _report(self, complete: bool) -> None:
+        if not self._reported and self.recording_id is not None:
+            self._reported = True
+            self.finished.emit(self.recording_id, complete)
+
+    def _show(self, text: str, state: str = "") -> None:
+        self.setText(text)
+        self.setProperty("state", state)
+        self.style().unpolish(self)
+        self.style().polish(self)
+        self.show()
+        if self.recording_id is not None:
+            self.status_changed.emit(self.recording_id, text)
+
+    def shutdown(self, timeout_s: float = 5.0) -> int | None:
+        """Stop after the window being worked on; returns the recording whose transcript was left unfinished."""
+        self._closed = True
+        self.timer.stop()
+        live, self.live = self.live, None
+        if live is None or live.done.is_set() and live.result is not None:
+            return None
+        live.abandon(timeout_s)
+        return live.recording_id
