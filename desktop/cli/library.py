@@ -210,6 +210,7 @@ def cmd_search(args: argparse.Namespace, paths: DataPaths) -> int:
     from ..core.storage.db import open_db
     from ..core.search.scope import scope_from_names
     from ..core.runtime.services import ensure_services
+    from ..core.lectures.notes import moment_label
 
     try:
         needs_store = args.mode != "bm25"
@@ -224,7 +225,8 @@ def cmd_search(args: argparse.Namespace, paths: DataPaths) -> int:
     rows = [{"document": p.document_id, "title": p.title, "page": p.page, "text": p.text,
              "score": round(p.score, 6), "kind": p.kind, "unit": library.place_word(p.kind),
              "section": p.section,
-             "where": library.place_label(p.kind, p.page, p.section) if p.start_s is None else _mmss(p.start_s),
+             "where": library.place_label(p.kind, p.page, p.section) if p.start_s is None else
+             moment_label(p.kind, p.start_s),
              "start_s": p.start_s, "end_s": p.end_s,
              "recording_id": p.recording_id, "semester": p.semester, "subject": p.subject, "book": p.book}
             for p in hits]

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QTreeWidget, QTreeWid
 from ..core.catalog.documents import Document
 from ..core.catalog.nodes import Node
 from ..core.search.retrieval import TextHit
+from ..core.lectures.notes import NOTE_KIND, moment_label
 from ..core.timefmt import format_duration
 from .document_table import KIND_NAMES
 from .theme import qcolor
@@ -118,6 +119,7 @@ class SearchResults(QTreeWidget):
             section(f"In the text ({len(hits)})")
             for h in hits:
                 place = f"page {h.page}" if h.page is not None else (
+                    moment_label(h.kind, h.start_s) if h.kind == NOTE_KIND and h.start_s is not None else
                     f"at {format_duration(h.start_s or 0)}" if h.start_s is not None else "")
                 if h.kind == "note" and h.page is not None:
                     place = f"section {h.page}"

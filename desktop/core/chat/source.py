@@ -5,7 +5,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..catalog import place_label
-from ..timefmt import format_duration
+from ..lectures.notes import moment_label
 
 
 @dataclass
@@ -26,12 +26,13 @@ class Source:
     cited: bool = False
     quote: str = ""          # the part of the passage the model was given (shown under the answer)
     section: int | None = None   # § inside the page (an EPUB chapter's sections)
+    section_title: str = ""      # the chapter or section the passage is in ("5.3 Data frames"), when known
 
     @property
     def where(self) -> str:
-        """"page 12", "slide 7", "chapter 3, § 2" or "12:34" (lecture time)."""
+        """"page 12", "slide 7", "chapter 3, § 2", "12:34" (lecture time) or "your note at 12:34"."""
         if self.start_s is not None:
-            return format_duration(self.start_s)
+            return moment_label(self.kind, self.start_s)
         return place_label(self.kind, self.page, self.section)
 
     def label(self) -> str:

@@ -3,12 +3,16 @@
 Each passage is about CHUNK_MIN_S..CHUNK_MAX_S long and carries its start and end
 second, so a citation can play the lecture from there. Used by indexing (the job) and
 by a student's correction of one line (which updates keyword search at once).
+The student's notes are passages of their own, placed among the transcript's at their
+second (``lecture_chunks``).
 """
 from __future__ import annotations
 
 from typing import Any, Iterable
 
 from ..search.index import ChunkIn
+
+NOTE_KIND = "lecture_note"   # a passage that is the student's own note
 
 CHUNK_MIN_S = 45.0
 CHUNK_MAX_S = 60.0
@@ -37,3 +41,12 @@ def chunk_segments(segs: Iterable[Any]) -> list[ChunkIn]:
             flush()
     flush()
     return out
+
+
+def lecture_chunks(segs: Iterable[Any], notes: Iterable[Any] = ()) -> list[ChunkIn]:
+    """The transcript's passages and one per note, in the order of the lecture."""
+    from_notes = [ChunkIn(text=n.text.strip(), start_s=float(n.at_s), end_s=float(n.at_s), kind=NOTE_KIND)
+                  for n in notes if n.text.strip()]
+    merged = chunk_segments(segs) + from_notes
+    merged.sort(key=lambda c: (c.start_s or 0.0, c.kind == NOTE_KIND))   # stable: notes after a passage begun
+    return merged

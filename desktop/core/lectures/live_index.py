@@ -1,6 +1,7 @@
 """Indexing a lecture's transcript while it grows: only the passages that changed.
 
-Passages are whole-segment windows of 45-60 s (``chunking``); as segments arrive only
+Passages are whole-segment windows of 45-60 s (``chunking``), and the student's notes,
+one passage each, at their second; as segments arrive only
 the last passage changes and new ones appear, so each update embeds one or two
 passages instead of the whole lecture. Passages keep their ordinals (and so their
 chunk and vector ids), as a full re-index would.
@@ -13,7 +14,8 @@ from typing import Any
 from ..models.embeddings import get_embedder
 from ..search.index import DocumentScope, add_chunks, replace_document_chunks
 from ..storage.config import DataPaths
-from .chunking import chunk_segments
+from .chunking import lecture_chunks
+from .notes import notes
 from .recordings import ensure_document
 from .recordings import segments as load_segments
 from .transcribe import store_for
@@ -26,7 +28,7 @@ class LiveIndex:
         self.db = db
         self.paths = paths
         self.recording_id = recording_id
-        self._indexed: list[tuple[str, float | None, float | None]] = []
+        self._indexed: list[tuple[str, float | None, float | None, str | None]] = []
         self.failures = 0
 
     def update(self, final: bool = False) -> int:
@@ -46,14 +48,14 @@ class LiveIndex:
     def _update(self, final: bool) -> int:
         doc_id = ensure_document(self.db, self.paths, self.recording_id)
         scope = DocumentScope(doc_id, "lecture")
-        chunks = chunk_segments(load_segments(self.db, self.recording_id))
+        chunks = lecture_chunks(load_segments(self.db, self.recording_id), notes(self.db, self.recording_id))
         store = store_for(self.paths)
         embed = get_embedder().embed
         if final and self.failures:   # something may be missing: write it all once more
             replace_document_chunks(self.db, store, scope, chunks, embed)
-            self._indexed = [(c.text, c.start_s, c.end_s) for c in chunks]
+            self._indexed = [(c.text, c.start_s, c.end_s, c.kind) for c in chunks]
             return len(chunks)
-        keys = [(c.text, c.start_s, c.end_s) for c in chunks]
+        keys = [(c.text, c.start_s, c.end_s, c.kind) for c in chunks]
         first = 0
         while first < min(len(keys), len(self._indexed)) and keys[first] == self._indexed[first]:
             first += 1

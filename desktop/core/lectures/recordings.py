@@ -17,7 +17,8 @@ from typing import Any
 import sqlite_utils
 
 from .. import catalog
-from .chunking import chunk_segments
+from .chunking import lecture_chunks
+from .notes import notes as lecture_notes
 from ..catalog import MEDIA_EXTENSIONS
 from ..jobs import JobStarter
 from ..search.index import delete_document_chunks
@@ -89,6 +90,22 @@ def recent(db: sqlite_utils.Database, limit: int = 30) -> list[Recording]:
 def segments(db: sqlite_utils.Database, recording_id: int) -> list[Segment]:
     return [Segment(r["id"], r["idx"], r["start_s"], r["end_s"], r["text"], bool(r["edited"])) for r in db.query(
         "SELECT * FROM segments WHERE recording_id = ? ORDER BY start_s, idx", [recording_id])]
+
+
+def segments_after(db: sqlite_utils.Database, recording_id: int, after_id: int) -> list[Segment]:
+    """Segments stored since the one with id ``after_id`` (a transcript still being made)."""
+    return [Segment(r["id"], r["idx"], r["start_s"], r["end_s"], r["text"], bool(r["edited"])) for r in db.query(
+        "SELECT * FROM segments WHERE recording_id = ? AND id > ? ORDER BY start_s, idx", [recording_id, after_id])]
+
+
+def transcript_mark(db: sqlite_utils.Database, recording_id: int) -> tuple:
+    """A cheap fingerprint of a lecture's transcript and notes: it changes when either does."""
+    segs = db.execute("SELECT count(*), coalesce(max(id), 0) FROM segments WHERE recording_id=?",
+                      (recording_id,)).fetchone()
+    marks = db.execute("SELECT count(*), coalesce(max(updated_at), 0) FROM lecture_notes WHERE recording_id=?",
+                       (recording_id,)).fetchone()
+    state = db.execute("SELECT state FROM recordings WHERE id=?", (recording_id,)).fetchone()
+    return (int(segs[0]), int(segs[1]), int(marks[0]), float(marks[1]), state[0] if state else "")
 
 
 def transcript_text(db: sqlite_utils.Database, recording_id: int) -> str:
@@ -185,9 +202,9 @@ def edit_segment(db: sqlite_utils.Database, segment_id: int, text: str) -> int:
     seg = db.execute("SELECT start_s FROM segments WHERE id=?", (segment_id,)).fetchone()
     doc = db.execute("SELECT document_id FROM recordings WHERE id=?", (rec_id,)).fetchone()
     if doc and doc[0]:
-        chunks = chunk_segments(segments(db, rec_id))
+        chunks = lecture_chunks(segments(db, rec_id), lecture_notes(db, rec_id))
         for ordinal, c in enumerate(chunks):
-            if c.start_s is not None and c.end_s is not None and c.start_s <= seg[0] <= c.end_s + 1e-6:
+            if c.kind is None and c.start_s is not None and c.end_s is not None and c.start_s <= seg[0] <= c.end_s + 1e-6:
                 db.execute("UPDATE chunks SET text=? WHERE document_id=? AND ordinal=? AND text<>?",
                            (c.text, doc[0], ordinal, c.text))
     return rec_id

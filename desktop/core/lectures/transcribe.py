@@ -32,7 +32,8 @@ from ..storage import settings as settings_mod
 from ..storage.config import DataPaths, apply_offline_env
 from ..storage.db import write_transaction
 from ..timefmt import format_duration
-from .chunking import chunk_segments
+from .chunking import lecture_chunks
+from .notes import notes
 from .recording_lock import live_lock_path, lock_is_held
 from .recordings import audio_path, ensure_document, get_recording
 from .recordings import segments as load_segments
@@ -152,7 +153,7 @@ def index_recording(db: sqlite_utils.Database, paths: DataPaths, recording_id: i
     """(Re)index a lecture's transcript in SQLite/FTS5 and the vector store. Returns the chunk count."""
     doc_id = ensure_document(db, paths, recording_id)
     scope = DocumentScope(doc_id, "lecture")
-    chunks = chunk_segments(load_segments(db, recording_id))
+    chunks = lecture_chunks(load_segments(db, recording_id), notes(db, recording_id))
     store = store or _store(paths)
     embed = embed or get_embedder().embed
     replace_document_chunks(db, store, scope, chunks, embed)   # never briefly empty
