@@ -18,8 +18,8 @@ class HealthLight(QWidget):
         self.name = name
         self.state = "starting"
         lay = QHBoxLayout(self)
-        lay.setContentsMargins(6, 0, 6, 0)
-        lay.setSpacing(4)
+        lay.setContentsMargins(8, 0, 8, 0)
+        lay.setSpacing(5)
         self.dot = QLabel()
         self.words = QLabel()
         lay.addWidget(self.dot)

@@ -12,7 +12,7 @@ import re
 from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QListWidget, QListWidgetItem, QMainWindow,
-                               QMessageBox, QPushButton, QSplitter, QStackedWidget, QVBoxLayout, QWidget,
+                               QMessageBox, QPushButton, QSizePolicy, QSplitter, QStackedWidget, QVBoxLayout, QWidget,
                                QHBoxLayout)
 
 from ..core import jobs, library, models
@@ -66,6 +66,7 @@ class MainWindow(QMainWindow):
         self.sidebar.setAccessibleName("Panes")
         self.sidebar.setFixedWidth(SIDEBAR_WIDE)
         self.sidebar.setIconSize(QSize(22, 22))
+        self.sidebar.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.stack = QStackedWidget()
         self.panes: dict[str, QWidget] = {
             "library": LibraryPane(ctx), "record": RecordPane(ctx), "chat": ChatPane(ctx),
@@ -250,7 +251,13 @@ class MainWindow(QMainWindow):
     # -- panes ----------------------------------------------------------------------------
     def _on_row(self, row: int) -> None:
         if row >= 0:
+            # Only the pane shown counts for the window's minimum size (a hidden pane's needs
+            # must not squeeze the jobs drawer or keep the window from being small).
+            for i in range(self.stack.count()):
+                policy = QSizePolicy.Preferred if i == row else QSizePolicy.Ignored
+                self.stack.widget(i).setSizePolicy(policy, policy)
             self.stack.setCurrentIndex(row)
+            self.stack.updateGeometry()
 
     def show_pane(self, key: str) -> None:
         keys = [k for k, *_ in PANES]

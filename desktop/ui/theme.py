@@ -203,7 +203,8 @@ def focus_rules(scheme: str) -> str:
             f"\nQSlider:focus {{ border: 1px dashed {ring}; }}"
             f"\nQPushButton#PrimaryButton:focus, QPushButton#DangerButton:focus, QPushButton#RecordButton:focus"
             f" {{ border: 2px solid {'#ffffff' if scheme == DARK else '#111827'}; }}"
-            f"\n#Sidebar:focus {{ border: 2px solid {ring}; }}\n")
+            f"\n#Sidebar::item:focus {{ border: 2px solid #93c5fd; }}"
+            f"\n#HealthLight QLabel {{ padding: 0; }}\n")
 
 
 @lru_cache(maxsize=4)

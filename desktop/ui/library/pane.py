@@ -11,6 +11,7 @@ thread only reads small indexed rows and shows results.
 """
 from __future__ import annotations
 
+import html
 import logging
 from typing import Any
 
@@ -265,7 +266,8 @@ class LibraryPane(AddingFiles, FolderActions, DocumentActions, SearchBox, QWidge
                 return
             docs = library.documents_under(db, node_id)
             books = {n.id: n.name for n in library.all_nodes(db) if n.level == "book"}
-            self.where.setText(f"<b>{library.where_is(db, node_id)}</b> · {len(docs)} document(s)")
+            count = "1 document" if len(docs) == 1 else f"{len(docs)} documents"
+            self.where.setText(f"<b>{html.escape(library.where_is(db, node_id))}</b> · {count}")
             self.table.show_book_column(node.level != "book")
             if not docs:
                 self.table_empty.setText(

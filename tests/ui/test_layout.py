@@ -1,0 +1,65 @@
+"""Every pane and dialog, at the sizes and scales students' screens have, light and dark.
+
+One data folder is made once, through the real command line and worker: a book read
+from the sample PDF, a lecture transcribed from the sample recording, and a chat whose
+answer cites them. Then, for each scale factor, one process opens the real window on it
+(Qt takes the scale once per process) and looks at each pane at 1024x600 ... 2560x1440,
+the jobs drawer, the settings pages and the dialogs (tests/ui/layout_probe.py). Any
+fault fails with its list; the screenshots stay in the folder printed below.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, lectern
+
+SCALES = ("1", "1.25", "1.5", "2")
+SHOTS = Path(os.environ.get("LECTERN_LAYOUT_SHOTS", Path(tempfile.gettempdir()) / "lectern-layout"))
+SAMPLE = REPO / "resources" / "sample"
+QUESTION = "Where does the Calvin cycle take place, and which enzyme fixes carbon dioxide?"
+
+
+@pytest.fixture(scope="module")
+def library_folder(tmp_path_factory) -> Path:
+    data = tmp_path_factory.mktemp("layout") / "data"
+    steps = [
+        ["ingest", str(SAMPLE / "cell-biology-primer.pdf"), "--semester", "Fall 2026", "--subject",
+         "Biology 101: Cells and Energy", "--book", "Cell biology primer", "--wait"],
+        ["transcribe", str(SAMPLE / "lecture-photosynthesis.ogg"), "--semester", "Fall 2026", "--subject",
+         "Biology 101: Cells and Energy", "--title", "Lecture 1: Photosynthesis", "--model", "tiny.en", "--wait"],
+        ["ask", QUESTION, "--passages-only", "--json"],
+    ]
+    for args in steps:
+        out = lectern(*args, data_dir=data, timeout=300)
+        assert out.returncode == 0, (args, out.stderr[-2000:])
+    return data
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_every_pane_and_dialog_fits_and_reads_well(library_folder, scale):
+    shots = SHOTS / f"scale-{scale}"
+    shots.mkdir(parents=True, exist_ok=True)
+    # A screen as large as the largest window at this scale (offscreen's own is 800x800 pixels,
+    # and Qt keeps dialogs within two thirds of the screen).
+    screen = shots / "screen.json"
+    screen.write_text(json.dumps({"screens": [{"name": "Screen", "x": 0, "y": 0, "width": round(2560 * float(scale)),
+                                               "height": round(1440 * float(scale)), "logicalDpi": 96,
+                                               "logicalBaseDpi": 96, "dpr": 1}]}))
+    env = dict(os.environ, QT_QPA_PLATFORM=f"offscreen:configfile={screen}", QT_SCALE_FACTOR=scale,
+               LECTERN_DATA_DIR=str(library_folder))
+    env.pop("LECTERN_THEME", None)
+    out = subprocess.run([sys.executable, "-m", "tests.ui.layout_probe", "--data-dir", str(library_folder),
+                          "--out", str(shots)], cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    report = json.loads([line for line in out.stdout.splitlines() if line.startswith("{")][-1])
+    print(f"scale {scale}: {report['views']} views in {report['seconds']} s; screenshots in {report['shots']}")
+    assert report["views"] >= 5 * 4 + 6, report["views"]     # every pane at every size, and the dialogs
+    faults = report["faults"]
+    assert not faults, f"{len(faults)} layout faults at scale {scale}:\n" + "\n".join(faults[:80])
