@@ -8,10 +8,11 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFrame, QMessageBox, Q
 
 from ..core.errors import LecternError
 from .settings_chat import ChatSettingsTab
+from .settings_documents import DocumentsSettingsTab
 from .settings_transcription import TranscriptionSettingsTab
 from .sync.settings_page import SyncSettingsTab
 
-TABS = (TranscriptionSettingsTab, ChatSettingsTab, SyncSettingsTab)     # in the order they are shown
+TABS = (TranscriptionSettingsTab, ChatSettingsTab, DocumentsSettingsTab, SyncSettingsTab)  # in the order shown
 
 
 class SettingsDialog(QDialog):
