@@ -167,7 +167,7 @@ class PdfViewer(QWidget):
         self.zoom_in = self._button("+", "Zoom in (Ctrl++)", lambda: self._zoom(1.2))
         self.fit = self._button("↔", "Fit the width (Ctrl+0)", self.fit_width)
         self.find = QLineEdit()
-        self.find.setPlaceholderText("Find in this PDF (Ctrl+F)")
+        self.find.setPlaceholderText("Find (Ctrl+F)")
         self.find.setClearButtonEnabled(True)
         self.find.setMinimumWidth(120)
         self.find.setMaximumWidth(240)
@@ -326,9 +326,18 @@ class PdfViewer(QWidget):
                 self.highlighted = phrase
                 shown = phrase if len(phrase) <= 70 else phrase[:67] + "…"
                 self.info.setText(f"  Highlighted on page {page}: “{shown}”")
-                self._select_hit_on_target_page()
+                if self.marked_from == "text":
+                    # The passage is outlined whole: a second frame around its first words
+                    # would only confuse. Find starts from the passage's phrase as before.
+                    self.search.setSearchString("")
+                    QTimer.singleShot(0, self._scroll_to_marks)
+                else:
+                    self._select_hit_on_target_page()
                 return phrase
         self.search.setSearchString("")
+        if self.marked_from == "text":
+            self.info.setText(f"  Highlighted on page {page}.")
+            QTimer.singleShot(0, self._scroll_to_marks)
         return ""
 
     def _mark_from_text_layer(self, text: str, page: int) -> None:

@@ -115,8 +115,8 @@ class ImageViewer(QWidget):
         side_lay.addWidget(heading)
         side_lay.addWidget(self.text, 1)
         self.split.addWidget(side)
-        self.split.setStretchFactor(0, 3)
-        self.split.setStretchFactor(1, 2)
+        self.split.setStretchFactor(0, 1)
+        self.split.setStretchFactor(1, 1)
         self.info = QLabel()
         self.info.setObjectName("ViewerInfo")
         self.info.setMinimumWidth(10)
@@ -128,6 +128,7 @@ class ImageViewer(QWidget):
         lay.addWidget(self.info)
         add_keys(self, [(QKeySequence.Find, lambda: (self.find.setFocus(), self.find.selectAll()))])
         fit_to_screen(self, 1100, 800)
+        self.split.setSizes([self.width() // 2, self.width() - self.width() // 2])
 
     def open(self, paths: Any, document_id: int, file: Path, highlight: str = "", title: str = "") -> None:
         name = title or Path(file).stem
