@@ -1,5 +1,10 @@
+import wave
+
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtMultimedia import QMediaPlayer
 from PySide6.QtTest import QTest
 
 from desktop.core import jobs
@@ -10,7 +15,9 @@ from desktop.core.storage.db import open_db
 from desktop.ui.context import AppContext
 from desktop.ui.job_monitor import JobMonitor
 from desktop.ui.theme import resource_text
-from desktop.ui.transcript_viewer import TranscriptViewer
+from desktop.ui.transcript import TranscriptViewer
+from desktop.core.lectures.live_transcriber import LiveTranscriber
+from desktop.core.lectures.wavfile import WavWriter
 from tests.audio import lecture_wav  # noqa: F401 (fixture)
 from tests.ui.test_record_pane import activate, shot
 
@@ -99,6 +106,75 @@ def test_the_viewer_plays_follows_searches_fixes_and_exports(qtbot, ctx, service
     v.close()
 
 
+def test_a_lecture_being_recorded_fills_in_as_its_lines_land_and_the_viewer_fits_a_small_screen(
+        qtbot, ctx, lecture_wav, tmp_path):
+    settings.update(ctx.db, transcription_model="whisper-tiny.en")
+    with wave.open(str(lecture_wav)) as w:
+        pcm = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
+    db = ctx.db
+    rec_id = db.execute("INSERT INTO recordings (title, path, source, state, samplerate, channels, created_at)"
+                        " VALUES ('Live lecture', 'recordings/1.wav', 'microphone', 'recording', 16000, 1, 0)"
+                        ).lastrowid
+    path = ctx.paths.recordings / "1.wav"
+    writer = WavWriter(path, 16000, 1)
+    live = LiveTranscriber(ctx.paths, rec_id, path, model="tiny.en", index=False, min_window_s=3, max_window_s=6,
+                           poll_s=0.05).start()
+    half = len(pcm) // 2
+    writer.write(pcm[:half].tobytes())
+    writer.sync()
+    note = lectures.add_note(db, rec_id, 2.0, "Ask about the dark reactions")
+    v = open_viewer(qtbot, ctx, rec_id)
+    assert "being recorded" in v.subtitle.text()
+    qtbot.waitUntil(lambda: len(v.segments) >= 1, timeout=90000)
+    first = len(v.segments)
+    assert any(ln.kind == "note" and ln.text == note.text for ln in v.lines), "the note is at its moment"
+    writer.write(pcm[half:].tobytes())
+    writer.close()
+    live.finish()
+    assert live.wait(120) is not None, live.error
+    later = lectures.add_note(db, rec_id, len(pcm) / 16000 - 1, "Dark reactions = Calvin cycle")
+    qtbot.waitUntil(lambda: len(v.segments) == len(lectures.segments(db, rec_id)) > first
+                    and any(ln.text == later.text for ln in v.lines), timeout=10000)
+    assert [ln.id for ln in v.segments] == [s.id for s in lectures.segments(db, rec_id)], "each line once, in order"
+    starts = [ln.start_s for ln in v.lines]
+    assert starts == sorted(starts), "notes sit among the lines at their second"
+    note_row = v.table.row_of("note", note.id)
+    assert v.table.item(note_row, 0).text().startswith("✎") and v.table.item(note_row, 1).font().italic()
+
+    # A note can be reworded from the viewer; the export carries it.
+    v.table.item(note_row, 1).setText("Ask about the light-independent reactions")
+    assert lectures.get_note(db, note.id).text == "Ask about the light-independent reactions"
+    out = v.export(tmp_path / "live.md")
+    assert "Your note: Ask about the light-independent reactions" in out.read_text(encoding="utf-8")
+
+    # It fits a 1024×600 screen.
+    hint = v.minimumSizeHint()
+    assert hint.width() <= 1000 and hint.height() <= 540, hint
+    v.resize(1000, 540)
+    qtbot.wait(100)   # let the layout settle before the picture
+    shot(v, "transcript_viewer_live_1000x540.png")
+    assert not v.is_playing(), "it never starts playing by itself"
+    activate(qtbot, v)
+    QTest.keySequence(v, QKeySequence("Ctrl+W"))
+    qtbot.waitUntil(lambda: not v.isVisible(), timeout=5000)
+
+
+def test_it_does_not_play_by_itself_and_says_play_again_at_the_end(qtbot, ctx, lecture_wav):
+    rec_id = lectures.import_media(ctx.db, ctx.paths, lecture_wav, None, "Lecture 4", starter=None)
+    v = open_viewer(qtbot, ctx, rec_id)
+    qtbot.waitUntil(lambda: v.player.mediaStatus() in (QMediaPlayer.LoadedMedia, QMediaPlayer.BufferedMedia),
+                    timeout=15000)
+    qtbot.waitUntil(lambda: v.player.duration() > 0, timeout=5000)
+    assert not v.is_playing() and v.play_button.text() == "Play"
+    v.seek(v.player.duration() / 1000.0 - 1.5, play=True)
+    qtbot.waitUntil(lambda: v.is_playing() and v.play_button.text() == "Pause", timeout=10000)
+    qtbot.waitUntil(lambda: v.player.mediaStatus() == QMediaPlayer.EndOfMedia, timeout=15000)
+    qtbot.waitUntil(lambda: v.play_button.text() == "Play", timeout=2000)
+    v.toggle_play()   # Play at the end starts again from the beginning
+    qtbot.waitUntil(lambda: v.is_playing() and v.position_s() < 5, timeout=10000)
+    v.close()
+
+
 def test_opening_at_a_second_reports_that_position_at_once(qtbot, ctx, lecture_wav):
     rec_id = lectures.import_media(ctx.db, ctx.paths, lecture_wav, None, "Lecture 2", starter=None)
     v = open_viewer(qtbot, ctx, rec_id, start_s=7.5, autoplay=True)
@@ -114,6 +190,9 @@ def test_the_transcript_appears_when_the_job_finishes(qtbot, ctx, services, lect
     v = open_viewer(qtbot, ctx, rec_id)
     assert v.empty.isVisible() and v.table.rowCount() == 0
     ctx.submit(lectures.TRANSCRIBE_JOB, lectures.transcription_payload(rec_id), target=lectures.job_target(rec_id))
-    qtbot.waitUntil(lambda: v.table.rowCount() > 0, timeout=180000)
+    qtbot.waitUntil(lambda: v.table.rowCount() > 0, timeout=180000)   # lines show as they are made
     assert not v.empty.isVisible() and "whisper-tiny.en" in v.subtitle.text()
+    job = jobs.latest_for_target(ctx.db, lectures.job_target(rec_id))
+    qtbot.waitUntil(lambda: jobs.get_job(ctx.db, job.id).finished, timeout=180000)
+    qtbot.waitUntil(lambda: v.table.rowCount() == len(lectures.segments(ctx.db, rec_id)), timeout=5000)
     v.close()
