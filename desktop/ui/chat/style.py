@@ -11,7 +11,7 @@ STYLE = """
 #SourcesBox { background: #f8fafc; border: 1px solid #e2e8f0; border-radius: 8px; }
 #SourcesTitle { color: #475569; font-size: 9pt; font-weight: 600; text-transform: uppercase; }
 #SourceRow { font-size: 9.5pt; }
-#AnswerFooter, #HintText { color: #94a3b8; font-size: 9pt; }
+#AnswerFooter, #HintText { color: #6b7280; font-size: 9pt; }
 QPushButton#FlatButton { border: none; background: transparent; color: #475569; padding: 2px 6px; }
 QPushButton#FlatButton:hover { color: #1d4ed8; }
 #ChatTitle { font-size: 14pt; font-weight: 600; }
