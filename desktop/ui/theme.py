@@ -21,7 +21,7 @@ import os
 import re
 from functools import lru_cache
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -133,6 +133,7 @@ def apply_theme(app: QApplication, choice: str | None = None) -> str:
     _state["scheme"] = scheme
     app.setPalette(palette(scheme))
     app.setStyleSheet(stylesheet(scheme))
+    _follow_widget_sheets(app, scheme)
     if not _state["connected"]:
         hints = QGuiApplication.styleHints()
         if hasattr(hints, "colorSchemeChanged"):
@@ -188,7 +189,54 @@ def darken_sheet(sheet: str) -> str:
         prop, value = m.group(1), m.group(2)
         text = prop in _TEXT_PROPS
         return f"{prop}: " + _COLOR.sub(lambda c: dark_color(c.group(0), text), value)
+    if "{" not in sheet:            # a widget's own sheet may be bare declarations
+        return _DECL.sub(decl, sheet)
     return _BLOCK.sub(lambda b: "{" + _DECL.sub(decl, b.group(1)) + "}", sheet)
+
+
+class _DarkWidgetSheets(QObject):
+    """In the dark look, a widget's own style sheet (written in light colours, like the main
+    sheet) is given its dark counterpart when the widget is first polished or its sheet changes."""
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt name)
+        kind = event.type()
+        if (kind == QEvent.Polish or kind == QEvent.StyleChange) and isinstance(obj, QWidget):
+            _darken_widget(obj)
+        return False
+
+
+def _darken_widget(w: QWidget) -> None:
+    sheet = w.styleSheet()
+    if not sheet or sheet == w.property("lecternDarkSheet"):
+        return
+    dark = darken_sheet(sheet)
+    w.setProperty("lecternLightSheet", sheet)
+    w.setProperty("lecternDarkSheet", dark)
+    if dark != sheet:
+        w.setStyleSheet(dark)
+
+
+def _follow_widget_sheets(app: QApplication, scheme: str) -> None:
+    global _dark_filter
+    if scheme == DARK:
+        if _dark_filter is None:
+            _dark_filter = _DarkWidgetSheets(app)
+            app.installEventFilter(_dark_filter)
+        for w in app.allWidgets():
+            _darken_widget(w)
+    else:
+        if _dark_filter is not None:
+            app.removeEventFilter(_dark_filter)
+            _dark_filter = None
+        for w in app.allWidgets():
+            light = w.property("lecternLightSheet")
+            if light:
+                w.setProperty("lecternDarkSheet", None)
+                w.setProperty("lecternLightSheet", None)
+                w.setStyleSheet(light)
+
+
+_dark_filter: _DarkWidgetSheets | None = None
 
 
 def focus_rules(scheme: str) -> str:

@@ -288,8 +288,9 @@ def check_widget_tree(top, image=None) -> list[str]:
         if isinstance(w, QAbstractItemView) and not isinstance(w, QTabBar):
             faults.extend(_check_view(w, desc))
         # 5. legible: text colour against what is behind it
-        if image is not None and isinstance(w, QLabel) and w.text().strip() and "color" not in w.text() \
-                and w.pixmap().isNull() and w.isEnabled():
+        if image is not None and isinstance(w, (QLabel, QAbstractButton)) and w.text().strip() \
+                and "color" not in w.text() and w.isEnabled() \
+                and (not isinstance(w, QLabel) or w.pixmap().isNull()):
             bg = _background(image, top, w)
             fg = w.palette().color(w.foregroundRole())
             if bg is not None and _contrast(fg, bg) < 3.0:
