@@ -218,3 +218,13 @@ def test_a_large_new_key_taken_meanwhile_is_not_completed_over_the_other_file(pa
     assert server.client().get_object(Bucket=bucket, Key=KEY + "big.md")["Body"].read() == b"theirs\n"
     assert server.client().list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []   # aborted, not left
     assert a.db.execute("SELECT count(*) FROM sync_uploads").fetchone()[0] == 0
+
+
+def test_the_question_for_deletions_held_here_names_this_library_and_keeping_restores_the_bucket():
+    result = {"held": [{"op": "delete_local", "key": KEY + f"n{i}.md"} for i in range(37)], "synced_files": 120}
+    ask = status.held_deletions(result)
+    assert ask.question.startswith("This sync would delete 37 of the 120 synced files from this library "
+                                   "(into Lectern's trash): they are gone from the bucket.")
+    assert ask.keep_label == "Keep them (they go back into the bucket)"
+    assert ask.names[0] == "Fall 2026 / Biology / Reader / n0.md"
+    assert status.held_deletions({"held": []}) is None

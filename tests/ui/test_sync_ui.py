@@ -237,3 +237,20 @@ def test_the_cloud_view_lists_downloads_uploads_and_deletes(qtbot, window, db, p
     assert "forces" in {d["title"] for d in db.query("SELECT title FROM documents")}
     assert all(j.state == jobs.DONE for j in finished(win, CLOUD_JOB_KIND))
     assert not [b for b in dialog.findChildren(QMessageBox) if b.isVisible()]
+
+
+def test_a_sync_is_cancelled_from_the_status_bar_and_keeps_what_was_done(qtbot, window, db, paths, tmp_path,
+                                                                         s3_server):  # noqa: F811
+    win = window
+    add_note(db, paths, tmp_path, "a.md", b"small\n")
+    add_note(db, paths, tmp_path, "huge.md", os.urandom(160 << 20))
+    win.sync.sync_now()
+    qtbot.waitUntil(lambda: win.sync.bar.isVisible() and win.sync.bar.value() > 0, timeout=60000)
+    assert win.sync.status_button.text().startswith("Syncing…") and win.sync.cancel_action.isEnabled()
+    win.sync.cancel_action.trigger()
+    qtbot.waitUntil(lambda: bool(finished(win)), timeout=60000)
+    assert finished(win)[0].state == jobs.CANCELLED
+    qtbot.waitUntil(lambda: win.sync.banner.isVisible(), timeout=5000)
+    assert win.sync.banner.label.text().startswith("Sync cancelled.")
+    assert win.sync.status_button.text() == "Sync cancelled just now"
+    assert KEY + "huge.md" not in keys(s3_server, win.bucket)       # never half there
