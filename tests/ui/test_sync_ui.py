@@ -3,8 +3,11 @@ Settings → Sync, Sync now with its progress and summary, the held-deletion que
 status bar, the interval timer, and the cloud view."""
 from __future__ import annotations
 
+import http.server
 import os
+import threading
 
+import boto3
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
@@ -19,7 +22,7 @@ from desktop.ui.context import AppContext
 from desktop.ui.job_monitor import JobMonitor
 from desktop.ui.sync import controller as controller_mod
 from desktop.ui.sync.settings_page import SyncSettingsTab
-from tests.s3 import SECRET_KEY, free_port, s3_env, s3_server  # noqa: F401  (fixtures)
+from tests.s3 import SECRET_KEY, free_port, moto_server, s3_env, s3_server  # noqa: F401  (fixtures)
 
 KEY = "users/ana/raw_data/Fall 2026/Biology/Reader/"
 
@@ -254,3 +257,54 @@ def test_a_sync_is_cancelled_from_the_status_bar_and_keeps_what_was_done(qtbot, 
     assert win.sync.banner.label.text().startswith("Sync cancelled.")
     assert win.sync.status_button.text() == "Sync cancelled just now"
     assert KEY + "huge.md" not in keys(s3_server, win.bucket)       # never half there
+
+
+class _WebPage(http.server.BaseHTTPRequestHandler):
+    """A web server that is not an S3 store (a wrong endpoint URL)."""
+
+    def do_GET(self):
+        body = b"<html><body>Welcome to our university</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_test_connection_names_access_denied_a_wrong_endpoint_and_a_skewed_clock(qtbot, page, tmp_path,
+                                                                                 s3_env):  # noqa: F811
+    from tests.e2e.test_sync_cli import _ClockAhead
+
+    page.enabled.setChecked(True)
+    page.user.setText("ana")
+
+    def test_with(bucket: str, endpoint: str) -> str:
+        page.bucket.setText(bucket)
+        page.endpoint.setText(endpoint)
+        page.result.setText("")
+        qtbot.mouseClick(page.test_button, Qt.LeftButton)
+        qtbot.waitUntil(lambda: page.test_button.isEnabled() and bool(page.result.text())
+                        and not page.result.text().startswith("Asking"), timeout=60000)
+        return page.result.text()
+
+    with moto_server(tmp_path, INITIAL_NO_AUTH_ACTION_COUNT="3") as server:   # checks credentials after 3 calls
+        iam = boto3.client("iam", endpoint_url=server.url, aws_access_key_id="x", aws_secret_access_key="y",
+                           region_name="us-east-1")
+        iam.create_user(UserName="student")
+        key = iam.create_access_key(UserName="student")["AccessKey"]
+        server.client().create_bucket(Bucket="course")
+        os.environ.update(AWS_ACCESS_KEY_ID=key["AccessKeyId"], AWS_SECRET_ACCESS_KEY=key["SecretAccessKey"])
+        assert test_with("course", server.url).startswith("Access to the bucket 'course' was denied.")
+    for handler, expected in ((_WebPage, "does not answer like an S3 store"),
+                              (_ClockAhead, "Your computer's clock is 23 minutes off")):
+        web = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=web.serve_forever, daemon=True).start()
+        try:
+            url = f"http://127.0.0.1:{web.server_address[1]}"
+            assert expected in test_with("course", url)
+        finally:
+            web.shutdown()
+            web.server_close()
