@@ -29,6 +29,8 @@ def state_text(doc: Document, job: jobs.Job | None) -> tuple[str, str]:
             return "cancelling…", "muted"
         verb = _VERBS.get(job.kind, "working")
         text = f"{verb} {job.progress * 100:.0f}%"
+        if (job.stage or "").startswith("Recognising text"):     # OCR is slow: say which page
+            text = f"{job.stage[0].lower()}{job.stage[1:]} · {job.progress * 100:.0f}%"
         if job.eta_s is not None:
             text += f" · ~{format_duration(job.eta_s)} left"
         return text, "busy"
