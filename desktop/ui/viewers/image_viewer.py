@@ -91,7 +91,7 @@ class ImageViewer(QWidget):
         self.title = ElidedLabel()
         self.title.setObjectName("ViewerTitle")
         self.find = QLineEdit()
-        self.find.setPlaceholderText("Find in the text (Ctrl+F)")
+        self.find.setPlaceholderText("Find (Ctrl+F)")
         self.find.setClearButtonEnabled(True)
         self.find.setMaximumWidth(240)
         self.find.returnPressed.connect(self.find_next)
