@@ -26,9 +26,14 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_transcribe)
 
-    p = sub.add_parser("record", help="record from the microphone (the default input unless --device)")
+    p = sub.add_parser("record", help="record from the microphone (the default input unless --device), "
+                                      "or what the computer plays (--system-audio)")
     p.add_argument("--seconds", type=float, required=True)
     p.add_argument("--device", default="", help="name (or part of it) of the input device")
+    p.add_argument("--system-audio", action="store_true",
+                   help="record what the computer plays (the monitor of its default output)")
+    p.add_argument("--mix-microphone", action="store_true",
+                   help="with --system-audio: the microphone too, mixed into the same recording")
     p.add_argument("--title", default="")
     p.add_argument("--semester", default="")
     p.add_argument("--subject", default="")
@@ -157,9 +162,16 @@ def _record(args: argparse.Namespace, paths: DataPaths, db: Any) -> int:
     from ..core.lectures.live_transcriber import attach
     from ..core.lectures.recorder import Recorder
 
+    from ..core.lectures import system_audio
+
     node_id = _node(db, args.semester, args.subject)
+    if args.mix_microphone and not args.system_audio:
+        raise LecternError("--mix-microphone goes with --system-audio.",
+                           "Use `lectern record --system-audio --mix-microphone` to record both.")
+    source = (system_audio.BOTH if args.mix_microphone else system_audio.SYSTEM) if args.system_audio \
+        else system_audio.MICROPHONE
     rec = Recorder(paths, title=args.title or lectures.default_title(db, node_id), node_id=node_id,
-                   device=args.device)
+                   device=args.device, source=source)
     rec_id = rec.start()
     # Without --wait nothing is indexed here (no vector store is started): the job does it.
     live = attach(rec, model=args.model or None, language=args.language or None,
@@ -183,6 +195,9 @@ def _record(args: argparse.Namespace, paths: DataPaths, db: Any) -> int:
     assert result is not None
     out = result.as_dict()
     out["device"] = rec.device.name if rec.device else ""
+    out["source"] = source
+    if rec.monitor:
+        out["computer_audio"] = rec.monitor
     out["title"] = lectures.get_recording(db, rec_id).title
     if live is not None and args.wait:
         live.wait()
@@ -242,7 +257,7 @@ def cmd_transcript(args: argparse.Namespace, paths: DataPaths) -> int:
     db = open_db(paths.db)
     try:
         rec = lectures.get_recording(db, args.recording_id)
-        text = render(args.format, rec.title, lectures.segments(db, rec.id))
+        text = render(args.format, rec.title, lectures.segments(db, rec.id), lectures.notes(db, rec.id))
     except LecternError as exc:
         return fail(exc, False)
     if args.output:

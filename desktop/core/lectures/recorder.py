@@ -14,6 +14,10 @@ recovery skips a recording whose lock is still held.
 Whatever fails at the end (a busy database, the library entry), the file is finished
 first and the result always reaches ``on_finished``; a row that could not be saved is
 put right by recovery at the next start.
+
+``source`` picks what is recorded: the microphone, the computer's own sound (the monitor
+of its default output, ``system_audio``), or both, summed by a ``Mixer`` into the same file
+on the writer thread (two PortAudio streams, each callback still only copying).
 """
 from __future__ import annotations
 
@@ -31,7 +35,7 @@ from typing import Any, Callable
 import numpy as np
 from filelock import Timeout
 
-from . import audio_devices
+from . import audio_devices, system_audio
 from .recording_lock import RecordingLock, recording_lock_path
 from .recording_row import NOT_FILED, PAUSED, RECORDING, SAVE_ROW_FOR_S, RecordingResult, save_final_row
 from .wavfile import WavWriter
@@ -48,6 +52,7 @@ DEVICE_SILENT_S = 4.0       # no callback at all for this long = the device is g
 MIN_FREE_BYTES = 200 * 1024 * 1024          # refuse to start below this
 STOP_BELOW_FREE_BYTES = 50 * 1024 * 1024    # stop (and keep the audio) below this
 STATE_BUSY_TIMEOUT_MS = 500                 # pause/resume never wait longer for the database
+MIX_MAX_LAG_S = 0.5         # with two streams, one silent this long is filled with silence
 
 
 @dataclass
@@ -77,7 +82,16 @@ class Recorder:
                  samplerate: int = SAMPLERATE, channels: int = 1, min_free_bytes: int = MIN_FREE_BYTES,
                  stop_below_free_bytes: int = STOP_BELOW_FREE_BYTES, save_row_for_s: float = SAVE_ROW_FOR_S,
                  on_block: Callable[[np.ndarray, bool], None] | None = None,
-                 on_finished: Callable[[RecordingResult], None] | None = None) -> None:
+                 on_finished: Callable[[RecordingResult], None] | None = None,
+                 source: str = system_audio.MICROPHONE) -> None:
+        if source not in system_audio.SOURCES:
+            raise AudioError(f"Lectern cannot record from '{source}'.",
+                             "Choose the microphone, the computer's audio, or both.")
+        self.source = source
+        self.monitor = ""                  # the computer-audio source recorded (system / both)
+        self.system_device: audio_devices.InputDevice | None = None
+        self._system_stream: Any = None
+        self._mixer: system_audio.Mixer | None = None
         self.paths = paths
         self.title = title
         self.node_id = node_id
@@ -143,9 +157,19 @@ class Recorder:
         if free < self.min_free_bytes:
             raise DiskFull(f"Only {free / 1e6:.0f} MB is free on the disk, too little to record a lecture.",
                            "Free some space (at least 200 MB; an hour of lecture takes about 115 MB), then retry.")
+        if self.source != system_audio.MICROPHONE:
+            self.monitor = system_audio.monitor_name()   # a plain message when there is none
         with audio_devices.portaudio_lock:  # no PortAudio refresh between finding and opening
-            self.device = audio_devices.find(self.device_name)
+            devices = audio_devices.list_inputs()
+            if self.source != system_audio.MICROPHONE:
+                self.system_device = system_audio.system_device(devices)
+            if self.source == system_audio.SYSTEM:
+                self.device = self.system_device
+            else:
+                self.device = audio_devices.find(self.device_name, devices)
             self.samplerate, self.channels = self._pick_format(sd)
+            if self.source == system_audio.BOTH:
+                self._mixer = system_audio.Mixer(self.channels, int(self.samplerate * MIX_MAX_LAG_S))
             self._open(sd)
         log.info("recording %s started on %r at %d Hz", self.recording_id, self.device.name, self.samplerate)
         assert self.recording_id is not None
@@ -173,13 +197,19 @@ class Recorder:
             self._file = WavWriter(self.path, self.samplerate, self.channels)
             self._db.execute("UPDATE recordings SET path=? WHERE id=?",
                              (str(self.path.relative_to(self.paths.root)), rec_id))
-            self._stream = sd.InputStream(
-                device=self.device.index, samplerate=self.samplerate, channels=self.channels, dtype="int16",
-                blocksize=int(self.samplerate * BLOCK_S), callback=self._callback,
-                finished_callback=self._stream_finished)
-            audio_devices.stream_opened()
+            if self.source == system_audio.SYSTEM:
+                with system_audio.recording_from(self.monitor):
+                    self._stream = self._input(sd, self.device, self._callback)
+            else:
+                self._stream = self._input(sd, self.device, self._callback)
+            if self.source == system_audio.BOTH:
+                assert self.system_device is not None
+                with system_audio.recording_from(self.monitor):
+                    self._system_stream = self._input(sd, self.system_device, self._callback_system)
             self._last_callback = time.monotonic()
             self._stream.start()   # blocks wait in the queue until the writer runs
+            if self._system_stream is not None:
+                self._system_stream.start()
             # The writer only starts once nothing can fail any more: once it runs, the
             # recording is real and it alone finishes it (file, row, library entry).
             self._writer = threading.Thread(target=self._write_loop, name=f"recorder-{rec_id}", daemon=True)
@@ -197,8 +227,21 @@ class Recorder:
                 raise DiskFull("The disk is full.", "Free some space, then retry.") from exc
             raise audio_devices.explain(exc, self.device_name) from exc
 
+    def _input(self, sd: Any, device: audio_devices.InputDevice, callback: Callable[..., None]) -> Any:
+        try:
+            stream = sd.InputStream(
+                device=device.index, samplerate=self.samplerate, channels=self.channels, dtype="int16",
+                blocksize=int(self.samplerate * BLOCK_S), callback=callback, finished_callback=self._stream_finished)
+        except Exception as exc:
+            if device is self.system_device:
+                raise system_audio.not_found(f"the sound server would not record its output ({exc})") from exc
+            raise
+        audio_devices.stream_opened()
+        return stream
+
     def _pick_format(self, sd: Any) -> tuple[int, int]:
-        """16 kHz mono if the device can do it; otherwise its own rate (transcription resamples)."""
+        """16 kHz mono if the device can do it; otherwise its own rate (transcription resamples).
+        With two streams, a format both take (the sound server converts whatever it is asked)."""
         assert self.device is not None
         tries = [(self.samplerate, self.channels), (int(self.device.default_samplerate), self.channels),
                  (int(self.device.default_samplerate), min(2, self.device.channels))]
@@ -206,6 +249,9 @@ class Recorder:
         for sr, ch in tries:
             try:
                 sd.check_input_settings(device=self.device.index, samplerate=sr, channels=ch, dtype="int16")
+                if self.source == system_audio.BOTH and self.system_device is not None:
+                    sd.check_input_settings(device=self.system_device.index, samplerate=sr, channels=ch,
+                                            dtype="int16")
                 return sr, ch
             except Exception as exc:
                 last = exc
@@ -222,12 +268,14 @@ class Recorder:
 
     def _abort_start(self) -> None:
         """Undo a start that failed half-way: no row, no file, no stream."""
-        if self._stream is not None:
-            try:
-                self._stream.close(ignore_errors=True)
-            finally:
-                audio_devices.stream_closed()
-                self._stream = None
+        for attr in ("_stream", "_system_stream"):
+            stream = getattr(self, attr)
+            if stream is not None:
+                try:
+                    stream.close(ignore_errors=True)
+                finally:
+                    audio_devices.stream_closed()
+                    setattr(self, attr, None)
         self._stopping.set()
         if self._file is not None:
             self._file.discard()
@@ -248,7 +296,14 @@ class Recorder:
         if status.input_overflow:
             self.overflows += 1
         self._last_callback = time.monotonic()
-        self._q.put((indata.copy(), self._paused))
+        self._q.put((indata.copy(), self._paused, 0))
+
+    def _callback_system(self, indata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
+        # The second stream (the computer's sound, with the microphone): same rules.
+        if status.input_overflow:
+            self.overflows += 1
+        self._last_callback = time.monotonic()
+        self._q.put((indata.copy(), self._paused, 1))
 
     def _stream_finished(self) -> None:
         self._stream_ended = True
@@ -277,7 +332,12 @@ class Recorder:
             if item is None:  # stop() has closed the stream and drained the callback
                 return None
             if isinstance(item, tuple):
-                block, paused = item
+                block, paused, src = item
+                if self._mixer is not None:
+                    mixed = self._mixer.add(src, block)
+                    if mixed is None:
+                        continue
+                    block = mixed
                 self.frames_received += len(block)
                 if not self.started_at:
                     self.started_at = time.time() - len(block) / self.samplerate
@@ -352,16 +412,18 @@ class Recorder:
                 log.exception("on_finished listener failed")
 
     def _close_stream(self) -> None:
-        stream, self._stream = self._stream, None
-        if stream is None:
-            return
-        try:
-            stream.abort(ignore_errors=True)
-            stream.close(ignore_errors=True)
-        except Exception:
-            pass
-        finally:
-            audio_devices.stream_closed()
+        for attr in ("_stream", "_system_stream"):
+            stream = getattr(self, attr)
+            setattr(self, attr, None)
+            if stream is None:
+                continue
+            try:
+                stream.abort(ignore_errors=True)
+                stream.close(ignore_errors=True)
+            except Exception:
+                pass
+            finally:
+                audio_devices.stream_closed()
 
     # -- controls -------------------------------------------------------------------------
     def pause(self) -> None:
@@ -404,13 +466,13 @@ class Recorder:
 
     def _shutdown(self) -> None:
         # stop() lets PortAudio deliver the buffers it holds; then the writer drains the queue.
-        stream = self._stream
-        if stream is not None:
-            try:
-                stream.stop(ignore_errors=True)
-            except Exception:
-                pass
-            self._close_stream()
+        for stream in (self._stream, self._system_stream):
+            if stream is not None:
+                try:
+                    stream.stop(ignore_errors=True)
+                except Exception:
+                    pass
+        self._close_stream()
         self._q.put(None)
 
     def wait(self, timeout: float | None = None) -> RecordingResult | None:
