@@ -263,3 +263,52 @@ def test_pause_and_resume_do_not_wait_on_a_busy_database(paths, db, virtual_mic)
         other.close()
     result = rec.stop()
     assert result.filed and lectures.get_recording(db, rec_id).state == "stopped"
+
+
+def test_notes_typed_during_a_lecture_survive_a_kill_and_are_indexed_with_it(paths, db, virtual_mic):
+    import os
+    import signal
+
+    from desktop.core.lectures.chunking import lecture_chunks
+    from tests.core.test_recovery import start_cli_recording
+
+    proc, _ = start_cli_recording(paths)
+    rec_id = wait_for(lambda: db.execute("SELECT max(id) FROM recordings").fetchone()[0], 10, what="its row")
+    wav = paths.recordings / f"{rec_id}.wav"
+    wait_for(lambda: wav.exists() and wav.stat().st_size > 4096 + 2 * 16000 * 2, 30, what="2 s of audio")
+    first = lectures.add_note(db, rec_id, 1.0, "Photosynthesis needs light")
+    second = lectures.add_note(db, rec_id, 1.8, "Exam")   # saved as typed: first "Exam", then more
+    lectures.save_note(db, second.id, "Exam question on chlorophyll")
+    os.kill(proc.pid, signal.SIGKILL)     # kill -9 in the middle of the lecture
+    proc.wait(10)
+    found = recover(db, paths)
+    assert [r.recording_id for r in found] == [rec_id] and found[0].ok
+    kept = lectures.notes(db, rec_id)
+    assert [(n.at_s, n.text) for n in kept] == [(1.0, "Photosynthesis needs light"),
+                                                 (1.8, "Exam question on chlorophyll")]
+    assert kept[0].id == first.id
+    # They are passages of the lecture, at their second, marked as the student's.
+    chunks = lecture_chunks([lectures.Segment(1, 0, 0.0, 1.5, "Good morning", False),
+                             lectures.Segment(2, 1, 1.5, 2.5, "Today: plants", False)], kept)
+    assert [(c.start_s, c.kind) for c in chunks] == [(0.0, None), (1.0, lectures.NOTE_KIND),
+                                                      (1.8, lectures.NOTE_KIND)]
+    assert lectures.moment_label(lectures.NOTE_KIND, 751.0) == "your note at 12:31"
+    with pytest.raises(Exception, match="no longer in the library"):
+        lectures.add_note(db, rec_id + 99, 0.0, "A note for nothing")
+
+
+def test_two_streams_are_summed_with_clipping_protection_and_a_stalled_one_is_filled_with_silence():
+    from desktop.core.lectures.system_audio import Mixer
+
+    mix = Mixer(channels=1, max_lag_frames=800)
+    mic = np.full(400, 1000, np.int16)
+    assert mix.add(0, mic) is None, "waits for the computer's sound"
+    out = mix.add(1, np.full(400, 30000, np.int16))
+    assert out is not None and out.shape == (400, 1) and int(out.max()) == 31000
+    loud = mix.add(0, np.full(400, 30000, np.int16))
+    assert loud is None
+    out = mix.add(1, np.full(400, 30000, np.int16))
+    assert int(out.max()) == 32767 and mix.clipped == 400, "clipped, never wrapped around"
+    assert mix.add(0, np.full(500, 5, np.int16)) is None   # the computer's stream stalls...
+    out = mix.add(0, np.full(400, 5, np.int16))            # ...for longer than the lag allowed
+    assert out is not None and len(out) == 900 and int(out.max()) == 5, "the microphone goes on alone"

@@ -1,5 +1,7 @@
+import json
 import sqlite3
 import subprocess
+from pathlib import Path
 from desktop.workers.submit import QueueJobs
 
 import pytest
@@ -18,10 +20,10 @@ from desktop.ui.job_monitor import JobMonitor
 from desktop.ui.record import RecordPane
 from desktop.ui.theme import resource_text
 from tests.audio import lecture_wav, no_sound_system, virtual_mic  # noqa: F401 (fixtures)
-from tests.conftest import REPO, wait_for
+from tests.conftest import lectern, wait_for
 from tests.core.test_recovery import start_cli_recording
 
-SHOTS = REPO / "shots"
+SHOTS = Path("/tmp/shots/record")
 KNOWN_WORDS = ("photosynthesis", "plants", "light", "oxygen", "carbon", "sugar")
 # The tiny model under load sometimes mishears the synthetic voice's "photosynthesis" and
 # "carbon"; four of six still proves the lecture itself was transcribed.
@@ -50,12 +52,35 @@ def activate(qtbot, widget) -> None:
 
 
 def shot(widget, name: str) -> None:
-    SHOTS.mkdir(exist_ok=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
     assert widget.grab().save(str(SHOTS / name))
 
 
-def test_a_lecture_recorded_from_the_microphone_is_captioned_then_transcribed(
-        qtbot, paths, services, virtual_mic, lecture_wav):
+def no_repeats(segs) -> None:
+    """Words said once in the lecture are in the transcript at most once (no window edge doubled)."""
+    text = " ".join(s.text for s in segs).lower()
+    for word in ("photosynthesis", "chlorophyll", "thylakoid", "calvin"):
+        assert text.count(word) <= 1, text
+    for a, b in zip(segs, segs[1:]):
+        assert a.text != b.text and a.end_s <= b.start_s + 0.05, (a, b)
+
+
+def type_note(qtbot, pane, text: str) -> float:
+    """Type a note in the pane's notes box and press Enter; returns the second typing started at."""
+    pane.notes.input.setFocus()
+    at = pane.recorder.elapsed_s
+    QTest.keyClicks(pane.notes.input, text)
+    QTest.keyClick(pane.notes.input, Qt.Key_Return)
+    return at
+
+
+def test_a_lecture_recorded_from_the_microphone_is_captioned_and_transcribed_while_it_records(
+        qtbot, paths, services, virtual_mic, lecture_wav, monkeypatch):
+    from desktop.core.search import retrieval
+    from desktop.ui.record.live_transcript import LiveTranscriptLine
+
+    # Short windows, so this short lecture is cut at its pauses while it is being recorded.
+    monkeypatch.setattr(LiveTranscriptLine, "options", {"min_window_s": 5.0, "max_window_s": 12.0})
     db = open_db(paths.db)
     settings.update(db, transcription_model="whisper-tiny.en", live_captions=True)
     subject = library.ensure_path(db, "Fall 2026", "Biology 101")
@@ -69,12 +94,16 @@ def test_a_lecture_recorded_from_the_microphone_is_captioned_then_transcribed(
     QTest.keySequence(pane, QKeySequence("Ctrl+R"))
     qtbot.waitUntil(lambda: pane.is_recording and pane.recorder.frames_written > 0, timeout=20000)
     rec_id = pane.current_recording_id
+    qtbot.waitUntil(lambda: pane.live_transcript.live is not None, timeout=20000)
     pane.setFocus()
     QTest.keyClick(pane, Qt.Key_Space)
     assert pane.recorder.paused and pane.controller.status.text() == "Paused"
+    paused_at = pane.recorder.frames_received
+    qtbot.waitUntil(lambda: pane.recorder.frames_received - paused_at >= 2 * pane.recorder.samplerate, timeout=10000)
     QTest.keyClick(pane, Qt.Key_Space)
     assert not pane.recorder.paused and "Recording" in pane.controller.status.text()
 
+    spoken_at = pane.recorder.elapsed_s        # seconds of the lecture file, the pause not counted
     player = virtual_mic.play(lecture_wav)
     levels: list[float] = []
     qtbot.waitUntil(lambda: levels.append(pane.microphone.meter.rms_db) or any(
@@ -82,6 +111,25 @@ def test_a_lecture_recorded_from_the_microphone_is_captioned_then_transcribed(
     qtbot.waitUntil(lambda: levels.append(pane.microphone.meter.rms_db) or sum(
         w in pane.captions_text().lower() for w in KNOWN_WORDS) >= 2 or player.poll() is not None, timeout=60000)
     shot(pane, "record_pane_recording.png")   # mid-lecture: meter moving, captions showing
+    # Notes typed during the lecture: stamped with the second typing started, saved as typed.
+    pane.notes.input.setFocus()
+    first_at = pane.recorder.elapsed_s
+    QTest.keyClicks(pane.notes.input, "Remember kryptonite glows")
+    qtbot.waitUntil(lambda: [n.text for n in lectures.notes(db, rec_id)] == ["Remember kryptonite glows"],
+                    timeout=5000)   # saved before Enter: a crash now would keep it
+    QTest.keyClick(pane.notes.input, Qt.Key_Return)
+    second_at = type_note(qtbot, pane, "Quiz on Friday")
+    qtbot.waitUntil(lambda: len(lectures.notes(db, rec_id)) == 2, timeout=5000)
+    stored = lectures.notes(db, rec_id)
+    assert stored[0].at_s == pytest.approx(first_at, abs=0.5) and stored[1].at_s == pytest.approx(second_at, abs=0.5)
+    assert stored[0].at_s < stored[1].at_s
+    assert pane.notes.item(0).text(0) == lectures.note_label(stored[0].at_s).split(" at ")[1]
+    pane.notes.item(0).setText(1, "Remember kryptonite glows green")   # corrected in the list
+    qtbot.waitUntil(lambda: lectures.notes(db, rec_id)[0].text == "Remember kryptonite glows green", timeout=5000)
+    assert lectures.notes(db, rec_id)[0].at_s == stored[0].at_s, "its moment stays"
+    qtbot.waitUntil(lambda: pane.live_transcript.status().segments > 0, timeout=60000)
+    assert "Transcript" in pane.live_transcript.text() and pane.live_transcript.isVisible()
+    assert "Recording · transcript" in pane.recent_status(rec_id)
     qtbot.waitUntil(lambda: player.poll() is not None, timeout=60000)
     qtbot.waitUntil(lambda: "sugar" in pane.captions_text().lower() or pane.recorder.elapsed_s > 26, timeout=30000)
     assert max(levels) > -40, "the level meter moved with the speech"
@@ -89,13 +137,29 @@ def test_a_lecture_recorded_from_the_microphone_is_captioned_then_transcribed(
 
     QTest.keySequence(pane, QKeySequence("Ctrl+R"))
     qtbot.waitUntil(lambda: not pane.is_recording and pane.controller.status.text() == "Saved", timeout=20000)
-    qtbot.waitUntil(lambda: pane.recent_status(rec_id) == "Transcribed", timeout=180000)
-    text = lectures.transcript_text(db, rec_id).lower()
+    duration = lectures.get_recording(db, rec_id).duration_s
+    qtbot.waitUntil(lambda: pane.recent_status(rec_id) == "Transcribed", timeout=60000)
+    assert pane.live_transcript.text() == "Transcript ready"
+    assert jobs.latest_for_target(db, lectures.job_target(rec_id)) is None, "no second transcription"
+    segs = lectures.segments(db, rec_id)
+    text = " ".join(s.text for s in segs).lower()
     heard = [w for w in KNOWN_WORDS if w in text]
     assert len(heard) >= ENOUGH_WORDS, text
+    no_repeats(segs)
+    assert spoken_at - 0.5 <= segs[0].start_s <= spoken_at + 3.0, (spoken_at, segs[0])
+    assert segs[-1].end_s <= duration + 0.05
+    hits = retrieval.search(db, retrieval.open_store(paths, db), "chlorophyll absorbs red and blue light")
+    assert hits and hits[0].recording_id == rec_id and hits[0].start_s is not None
     rec = lectures.get_recording(db, rec_id)
     doc = library.get_document(db, rec.document_id)
     assert (doc.node_id, doc.title, doc.state) == (subject, "Lecture 3: Photosynthesis", "ready")
+
+    # The notes are searchable with the lecture, cited as the student's own.
+    found = lectern("search", "kryptonite glows green", "--json", data_dir=paths.root, timeout=120)
+    assert found.returncode == 0, found.stderr
+    note_hit = next(r for r in json.loads(found.stdout) if r["kind"] == lectures.NOTE_KIND)
+    assert note_hit["recording_id"] == rec_id and note_hit["text"] == "Remember kryptonite glows green"
+    assert note_hit["where"] == lectures.note_label(stored[0].at_s) and note_hit["where"].startswith("your note at 0:")
 
     # Chat's citations open the lecture at a second and play from there.
     pane.ctx.events.open_recording_requested.emit(rec_id, 6.0)
@@ -103,6 +167,8 @@ def test_a_lecture_recorded_from_the_microphone_is_captioned_then_transcribed(
     assert viewer is not None and viewer.recording_id == rec_id
     qtbot.waitUntil(lambda: viewer.is_playing() and viewer.position_s() >= 6.0, timeout=15000)
     assert viewer.current_segment() == viewer.segment_at(viewer.position_s()) >= 0
+    assert [ln.text for ln in viewer.lines if ln.kind == "note"] == ["Remember kryptonite glows green",
+                                                                      "Quiz on Friday"]
     shot(viewer, "transcript_viewer_from_pane.png")
     viewer.close()
 
@@ -153,12 +219,14 @@ def test_an_imported_mp3_is_filed_and_transcribed(qtbot, paths, services, lectur
     subprocess.run(["ffmpeg", "-loglevel", "error", "-i", str(lecture_wav), "-b:a", "64k", str(mp3)], check=True)
     pane = make_pane(qtbot, paths, services)
     pane.details.subject_combo.setCurrentIndex(pane.details.subject_combo.findData(subject))
+    pane.details.title_edit.setText("Lecture 5: Leaves")   # typed in "Details of the next recording"
     pane.import_files([mp3])
+    assert pane.details.title_edit.text() == "", "the next recording gets a title of its own"
     qtbot.waitUntil(lambda: pane.recent.tree.topLevelItemCount() == 1 and pane.importer.isEnabled(), timeout=30000)
     rec_id = pane.recent.tree.topLevelItem(0).data(0, Qt.UserRole)
     qtbot.waitUntil(lambda: pane.recent_status(rec_id) == "Transcribed", timeout=180000)
     rec = lectures.get_recording(db, rec_id)
-    assert rec.title == "recorded on my phone" and rec.source == "import" and rec.node_id == subject
+    assert rec.title == "Lecture 5: Leaves" and rec.source == "import" and rec.node_id == subject
     text = lectures.transcript_text(db, rec_id).lower()
     assert sum(w in text for w in KNOWN_WORDS) >= ENOUGH_WORDS, text
 
@@ -173,10 +241,16 @@ def test_transcription_settings_are_saved_and_a_bad_folder_is_refused(qtbot, pat
     tab.model.setCurrentIndex(tab.model.findData("whisper-tiny.en"))
     tab.language.setCurrentIndex(tab.language.findData("en"))
     tab.captions.setChecked(False)
+    assert tab.when.currentText() == "Transcribe while recording", "on by default"
+    tab.when.setCurrentIndex(tab.when.findData("plugged"))
     tab.apply()
     saved = settings.load(db)
     assert (saved.transcription_model, saved.transcription_language, saved.live_captions) == (
         "whisper-tiny.en", "en", False)
+    assert saved.transcribe_while_recording and saved.transcribe_only_plugged_in
+    tab.when.setCurrentIndex(tab.when.findData("after"))
+    tab.apply()
+    assert not settings.load(db).transcribe_while_recording
     tab.add_model_folder(str(tmp_path))   # an empty folder is no Whisper model
     with pytest.raises(ModelMissing):
         tab.apply()
@@ -242,6 +316,7 @@ def test_closing_the_pane_finishes_the_recording_and_releases_player_and_microph
     qtbot.waitUntil(lambda: pane.controller.status.text() == "Saved", timeout=20000)
     first = pane.current_recording_id
     viewer = pane.open_recording(first, 0.0)
+    viewer.toggle_play()
     qtbot.waitUntil(viewer.is_playing, timeout=15000)
     player = viewer.player
 

@@ -41,7 +41,7 @@ class CaptionsView(QWidget):
         lay.addLayout(head)
         self.text = QTextBrowser()
         self.text.setObjectName("Captions")
-        self.text.setMinimumHeight(80)   # on a small screen the microphone warning comes first
+        self.text.setMinimumHeight(48)   # on a small screen the recording card comes first
         self.text.setPlaceholderText(PLACEHOLDER)
         lay.addWidget(self.text, 1)
         self.toggle.setChecked(settings_mod.load(ctx.db).live_captions)

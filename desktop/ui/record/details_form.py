@@ -135,6 +135,10 @@ class DetailsForm(QFrame):
         self._loading = False
         return title
 
+    def typed_title(self) -> str:
+        """The title typed for the next recording ("" when the editors describe a lecture already made)."""
+        return self.title_edit.text().strip() if self.recording_id is None else ""
+
     def clear_title(self) -> None:
         self._loading = True
         self.title_edit.clear()

@@ -1,7 +1,9 @@
 """Media import: the "Import audio/video…" button, which files lecture recordings and videos.
 
 Each file is copied into the library and queued for transcription on the background
-``long`` lane, one after the other, so the list fills as each one lands.
+``long`` lane, one after the other, so the list fills as each one lands. A title typed in
+"Details of the next recording" names what is imported (several files: "Title (2)", …);
+otherwise each is named after its file.
 """
 from __future__ import annotations
 
@@ -27,13 +29,16 @@ class MediaImportButton(QPushButton):
     imported = Signal(int)       # recording id, once a file is in the library
     problem = Signal(str)        # plain message for one file that could not be imported
     all_done = Signal()
+    title_used = Signal()        # the typed title went to an import: the next recording needs its own
 
-    def __init__(self, ctx: Any, node_for_import: Callable[[], int | None], parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: Any, node_for_import: Callable[[], int | None],
+                 title_for_import: Callable[[], str] = lambda: "", parent: QWidget | None = None) -> None:
         super().__init__(LABEL, parent)
         self.ctx = ctx
         self.node_for_import = node_for_import
+        self.title_for_import = title_for_import
         self.setToolTip("Add a recording or a video of a lecture and transcribe it")
-        self._queue: list[tuple[Path, int | None]] = []
+        self._queue: list[tuple[Path, int | None, str | None]] = []
         self._task: Task | None = None
         self._closed = False
         self.clicked.connect(self._choose_files)
@@ -45,9 +50,15 @@ class MediaImportButton(QPushButton):
             self.import_files([Path(f) for f in files])
 
     def import_files(self, files: list[Path]) -> None:
-        """File each one under the subject chosen now, and queue its transcription."""
+        """File each one under the subject chosen now (with the title typed, if any), and queue its
+        transcription."""
         node = self.node_for_import()
-        self._queue.extend((Path(f), node) for f in files)
+        title = " ".join(self.title_for_import().split())
+        for i, f in enumerate(files, start=1):
+            named = (title if len(files) == 1 or i == 1 else f"{title} ({i})") if title else None
+            self._queue.append((Path(f), node, named))
+        if title:
+            self.title_used.emit()
         self.setEnabled(False)
         self.setText("Importing…")
         if self._task is None:
@@ -60,12 +71,12 @@ class MediaImportButton(QPushButton):
             self.setText(LABEL)
             self.all_done.emit()
             return
-        path, node = self._queue.pop(0)
+        path, node, title = self._queue.pop(0)
         paths = self.ctx.paths
 
         def work() -> int:
             db = thread_db(paths)
-            return lectures.import_media(db, paths, path, node, None, starter=QueueJobs(paths, db))
+            return lectures.import_media(db, paths, path, node, title, starter=QueueJobs(paths, db))
 
         def failed(exc: BaseException) -> None:
             if isinstance(exc, LecternError):

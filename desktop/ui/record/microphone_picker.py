@@ -1,4 +1,5 @@
-"""Microphone picker: the input device list, a "look again" button, the level meter.
+"""Microphone picker: what to record (microphone, computer audio, both), the input device list,
+a "look again" button, the level meter.
 
 Listing microphones makes PortAudio re-read the system, which can take a moment, so it
 runs on the background ``audio`` lane (never beside a stream being opened).
@@ -12,7 +13,7 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QGridLayout, QLabel, QSizePolicy, QToolButton, QWidget
 
 from ...core.errors import LecternError
-from ...core.lectures import audio_devices
+from ...core.lectures import audio_devices, system_audio
 from ...core.storage import settings as settings_mod
 from ..background import AUDIO, Task, run_in_background
 from ..level_meter import LevelMeter
@@ -21,7 +22,7 @@ log = logging.getLogger(__name__)
 
 
 class MicrophonePicker(QWidget):
-    """Rows of the recording card: Microphone [combo] [⟳], a warning when there is none, Level."""
+    """Rows of the recording card: Microphone [combo] [⟳] Record [source], a warning when there is none, Level."""
 
     devices_changed = Signal()
 
@@ -46,18 +47,27 @@ class MicrophonePicker(QWidget):
         self.refresh_button.setText("⟳")
         self.refresh_button.setToolTip("Look for microphones again")
         grid.addWidget(self.refresh_button, 0, 2)
+        self.source_label = QLabel("Record")
+        grid.addWidget(self.source_label, 0, 3)
+        self.source = QComboBox()
+        self.source.setAccessibleName("What to record")
+        self.source.setToolTip("The microphone, what the computer plays (an online lecture, a video), or both")
+        for key in system_audio.SOURCES:
+            self.source.addItem(system_audio.SOURCE_LABELS[key], key)
+        grid.addWidget(self.source, 0, 4)
         self.no_device = QLabel()
         self.no_device.setObjectName("DeviceWarning")
         self.no_device.setWordWrap(True)
         self.no_device.hide()
-        grid.addWidget(self.no_device, 1, 1, 1, 2)
+        grid.addWidget(self.no_device, 1, 1, 1, 4)
         self.meter = LevelMeter()
         grid.addWidget(QLabel("Level"), 2, 0)
-        grid.addWidget(self.meter, 2, 1, 1, 2)
+        grid.addWidget(self.meter, 2, 1, 1, 4)
         grid.setColumnStretch(1, 1)
 
         self.refresh_button.clicked.connect(lambda: self.refresh(force=True))
         self.combo.currentIndexChanged.connect(self._on_chosen)
+        self.source.currentIndexChanged.connect(lambda _i: (self._update_controls(), self.devices_changed.emit()))
         # Microphones come and go (USB, Bluetooth): look again every few seconds while shown.
         self.timer = QTimer(self)
         self.timer.setInterval(3000)
@@ -70,8 +80,16 @@ class MicrophonePicker(QWidget):
     def has_device(self) -> bool:
         return bool(self.devices)
 
+    @property
+    def can_record(self) -> bool:
+        """A microphone is there, or only the computer's sound is wanted (checked when recording starts)."""
+        return self.has_device or self.chosen_source() == system_audio.SYSTEM
+
     def chosen_device(self) -> str:
         return self.combo.currentData() or ""
+
+    def chosen_source(self) -> str:
+        return self.source.currentData() or system_audio.MICROPHONE
 
     def set_busy(self, busy: bool) -> None:
         """While recording the choice is locked and the list is not re-read."""
@@ -129,8 +147,10 @@ class MicrophonePicker(QWidget):
             settings_mod.update(self.ctx.db, input_device=name)
 
     def _update_controls(self) -> None:
-        self.combo.setEnabled(self.has_device and not self._busy)
+        self.combo.setEnabled(self.has_device and not self._busy
+                              and self.chosen_source() != system_audio.SYSTEM)
         self.refresh_button.setEnabled(not self._busy)
+        self.source.setEnabled(not self._busy)
 
     def shutdown(self, timeout_s: float = 5.0) -> None:
         """Stop looking, and let a listing in progress end before the sound system goes away."""

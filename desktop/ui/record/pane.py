@@ -3,9 +3,9 @@
     header             title + MediaImportButton
     RecoveryBanner     recordings cut by a crash, offered back
     message banner     plain messages (no microphone, a failed start, a failed save)
-    recording card     MicrophonePicker + RecordingController
+    recording card     MicrophonePicker + RecordingController + LiveTranscriptLine
     DetailsForm        title / subject / book
-    CaptionsView       live captions
+    CaptionsView       live captions, beside NotesBox (the student's notes at their moment)
     RecentLectures     the last lectures and their transcription state
 
 The pane only wires the parts together; ``shutdown()`` (from closeEvent, and from the
@@ -18,9 +18,9 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from ...core import lectures
 from ...core.errors import LecternError
@@ -29,13 +29,65 @@ from ...core.lectures.recorder import RecordingResult
 from ..widgets import Banner
 from .captions_view import CaptionsView
 from .details_form import DetailsForm
+from .live_transcript import LiveTranscriptLine
 from .media_import import MediaImportButton
+from .notes_box import NotesBox
 from .microphone_picker import MicrophonePicker
 from .recent_lectures import RecentLectures
 from .recording_controller import RecordingController
 from .recovery_banner import RecoveryBanner
 
 log = logging.getLogger(__name__)
+
+
+class _FitScroll(QScrollArea):
+    """Scrolls the pane only when its minimum does not fit. (A resizable scroll area gives a
+    page with wrapped text its preferred height, which would scroll a pane that fits.)"""
+
+    def setWidget(self, widget: QWidget) -> None:  # noqa: N802 (Qt name)
+        super().setWidget(widget)
+        widget.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt name)
+        if obj is self.widget() and event.type() == QEvent.LayoutRequest:
+            QTimer.singleShot(0, self._fit)
+        return False
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        page = self.widget()
+        if page is None:
+            return
+        room = self.height() - 2 * self.frameWidth()
+        width = max(page.minimumSizeHint().width(), self.width() - 2 * self.frameWidth())
+        need = self._needed(page, width)
+        if need > room:   # it scrolls: the bar takes some width, and wrapped text may need more height
+            width = max(page.minimumSizeHint().width(), width - self.verticalScrollBar().sizeHint().width())
+            need = self._needed(page, width)
+        page.resize(width, max(need, room))
+
+    @staticmethod
+    def _needed(page: QWidget, width: int) -> int:
+        """The page's least height at this width, counting the lines wrapped text takes there.
+
+        Each part with wrapped text is held to the height it needs at this width (a vertical
+        layout short of room squeezes such parts below it and draws their rows over each other)."""
+        lay = page.layout()
+        if lay is None:
+            return page.minimumSizeHint().height()
+        inner = width - lay.contentsMargins().left() - lay.contentsMargins().right()
+        for i in range(lay.count()):
+            item = lay.itemAt(i)
+            part = item.widget()
+            if part is None or part.isHidden() or not item.hasHeightForWidth():
+                continue
+            least = max(part.minimumSizeHint().height(), item.heightForWidth(inner))
+            if part.minimumHeight() != least:
+                part.setMinimumHeight(least)
+        return page.minimumSizeHint().height()
 
 
 class RecordPane(QWidget):
@@ -46,10 +98,12 @@ class RecordPane(QWidget):
         self._closed = False
         self.microphone = MicrophonePicker(ctx)
         self.controller = RecordingController(ctx, self.microphone.meter)
+        self.live_transcript = LiveTranscriptLine(ctx)
         self.details = DetailsForm(ctx)
         self.captions = CaptionsView(ctx)
+        self.notes = NotesBox(ctx)
         self.recent = RecentLectures(ctx)
-        self.importer = MediaImportButton(ctx, self.details.chosen_node)
+        self.importer = MediaImportButton(ctx, self.details.chosen_node, self.details.typed_title)
         self.recovery = RecoveryBanner(ctx, self.transcribe)
         self.message_banner = Banner("warning")
         self._build()
@@ -59,7 +113,19 @@ class RecordPane(QWidget):
         self.recovery.start()
 
     def _build(self) -> None:
-        outer = QVBoxLayout(self)
+        # On a small screen (1024×600) the captions, notes and recent lectures give up room
+        # first; below their minimum the pane scrolls instead of squeezing the recording card.
+        page = QVBoxLayout(self)
+        page.setContentsMargins(0, 0, 0, 0)
+        self.scroll = _FitScroll()
+        self.scroll.setObjectName("RecordScroll")
+        self.scroll.setFrameShape(QFrame.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        body = QWidget()
+        body.setObjectName("RecordBody")
+        self.scroll.setWidget(body)
+        page.addWidget(self.scroll)
+        outer = QVBoxLayout(body)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(10)
         head = QHBoxLayout()
@@ -78,9 +144,14 @@ class RecordPane(QWidget):
         cl.setSpacing(10)
         cl.addWidget(self.microphone)
         cl.addWidget(self.controller)
+        self.controller.show_under_controls(self.live_transcript)
         outer.addWidget(card)
         outer.addWidget(self.details)
-        outer.addWidget(self.captions, 2)
+        side = QHBoxLayout()
+        side.setSpacing(16)
+        side.addWidget(self.captions, 3)
+        side.addWidget(self.notes, 2)
+        outer.addLayout(side, 2)
         outer.addWidget(self.recent, 2)
 
     def _connect(self) -> None:
@@ -99,8 +170,13 @@ class RecordPane(QWidget):
         r.selected.connect(self._on_recent_selected)
         r.open_requested.connect(lambda rec_id: self.open_recording(rec_id, 0.0))
         r.retry_requested.connect(self._retry)
+        self.live_transcript.status_changed.connect(r.set_live)
+        self.live_transcript.finished.connect(self._on_live_finished)
+        self.notes.problem.connect(self.message_banner.show_message)
+        self.notes.saved.connect(self._on_note_saved)
         self.importer.imported.connect(self._on_imported)
         self.importer.problem.connect(self.message_banner.show_message)
+        self.importer.title_used.connect(self.details.prepare_next)
         self.recovery.open_requested.connect(lambda rec_id: self.open_recording(rec_id, 0.0))
         self.recovery.recovered_some.connect(self._library_changed)
         self.ctx.events.open_recording_requested.connect(self.open_recording)
@@ -126,7 +202,7 @@ class RecordPane(QWidget):
 
     def _update_controls(self) -> None:
         busy = self.controller.busy
-        self.controller.set_controls(self.microphone.has_device)
+        self.controller.set_controls(self.microphone.can_record)
         self.microphone.set_busy(busy)
         self.recent.recording = busy
         self.recent.update_controls()
@@ -150,16 +226,21 @@ class RecordPane(QWidget):
     def start_recording(self) -> None:
         if self.controller.busy or self._closed:
             return
-        if not self.microphone.has_device:
+        if not self.microphone.can_record:
             self.message_banner.show_message(f"{audio_devices.NO_DEVICE_MESSAGE} {audio_devices.NO_DEVICE_HINT}")
             return
         title = self.details.title_for_new_recording()
         self.message_banner.hide()
         self.captions.begin()
         self.controller.start(title, self.details.chosen_node(), self.microphone.chosen_device(),
-                              on_block=self.captions.feed, on_opened=self.captions.set_samplerate)
+                              on_block=self.captions.feed, on_opened=self.captions.set_samplerate,
+                              source=self.microphone.chosen_source())
 
     def _on_started(self, rec_id: int) -> None:
+        rec = self.recorder
+        if rec is not None:
+            self.live_transcript.attach(rec)   # its transcript is made as it records
+            self.notes.set_recording(rec_id, clock=lambda: rec.elapsed_s)
         self.details.recording = True
         self.details.describe(rec_id)
         self.recent.refresh()
@@ -171,16 +252,46 @@ class RecordPane(QWidget):
 
     def _on_finished(self, result: RecordingResult) -> None:
         self.captions.end()
+        self.notes.stop_clock()
         if result.error is not None:
             self.message_banner.show_message(str(result.error))
-        if result.frames > 0 and getattr(result, "filed", True):
+        if result.frames > 0 and getattr(result, "filed", True) and \
+                not self.live_transcript.covers(result.recording_id):
             self.transcribe(result.recording_id)   # else recovery files and queues it at next start
         self.details.recording = False
         self.details.describe(result.recording_id)
         self._library_changed()
 
+    def _on_note_saved(self, rec_id: int) -> None:
+        """A note changed after its lecture's transcript was indexed: index it again."""
+        if self.live_transcript.covers(rec_id) and self.live_transcript.busy:
+            return   # the transcript being made takes the notes in with its next window
+        rec = self.recorder
+        if rec is not None and rec.recording_id == rec_id:
+            return
+        try:
+            state = lectures.get_recording(self.ctx.db, rec_id).state
+        except LecternError:
+            return
+        if state == "transcribed":
+            self.ctx.submit(lectures.INDEX_JOB, {"recording_id": rec_id}, target=lectures.job_target(rec_id),
+                            title="Update the index of a lecture's notes")
+
+    def _on_live_finished(self, rec_id: int, complete: bool) -> None:
+        if complete:
+            self.recent.clear_live(rec_id)
+            self._library_changed()
+            return
+        rec = self.recorder
+        if rec is not None and rec.recording_id == rec_id:
+            return   # still recording: the job is queued at Stop
+        self.recent.clear_live(rec_id)
+        self.transcribe(rec_id)   # goes on from what was transcribed while recording
+        self.recent.refresh()
+
     def _on_save_failed(self, rec_id: int, message: str) -> None:
         self.captions.end()
+        self.notes.stop_clock()
         self.message_banner.show_message(message)
         self.details.recording = False
         self.details.describe(None)
@@ -237,14 +348,15 @@ class RecordPane(QWidget):
         return self.captions.captions_text()
 
     def open_recording(self, recording_id: int, start_s: float = 0.0):
-        """Open the transcript viewer on a lecture and play it from ``start_s``."""
-        from ..transcript_viewer import TranscriptViewer
+        """Open the transcript viewer on a lecture at ``start_s``. A moment asked for (a citation,
+        a search hit) plays from there; a lecture opened from its start waits for Play."""
+        from ..transcript import TranscriptViewer   # QtMultimedia loads only when a lecture is opened
 
         old = self.transcript_viewer
         if old is not None:
             try:
                 if old.recording_id == recording_id:
-                    old.seek(start_s, play=True)
+                    old.seek(start_s, play=start_s > 0)
                     old.show()
                     old.raise_()
                     old.activateWindow()
@@ -253,7 +365,7 @@ class RecordPane(QWidget):
             except RuntimeError:  # already deleted by Qt
                 pass
         try:
-            viewer = TranscriptViewer(self.ctx, recording_id, start_s=start_s, autoplay=True, parent=self)
+            viewer = TranscriptViewer(self.ctx, recording_id, start_s=start_s, autoplay=start_s > 0, parent=self)
         except LecternError as exc:
             self.message_banner.show_message(str(exc))
             return None
@@ -287,9 +399,13 @@ class RecordPane(QWidget):
                 viewer.close()
             except RuntimeError:  # already deleted by Qt
                 pass
+        self.notes.shutdown()   # what is being typed is saved first
         result = self.controller.shutdown()
+        unfinished = self.live_transcript.shutdown()
         if result is not None and result.frames:
             self.transcribe(result.recording_id)   # the worker runs it at the next start
+        if unfinished is not None and (result is None or unfinished != result.recording_id):
+            self.transcribe(unfinished)   # stopped, its transcript not yet complete
         self.captions.shutdown()
         self.microphone.shutdown()
         self.importer.shutdown()

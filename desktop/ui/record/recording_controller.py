@@ -73,6 +73,7 @@ class RecordingController(QWidget):
             b.setMinimumWidth(110)
             controls.addWidget(b)
         lay.addLayout(controls)
+        self._layout = lay
         self.disk = QLabel()
         self.disk.setObjectName("Hint")
         lay.addWidget(self.disk)
@@ -91,6 +92,10 @@ class RecordingController(QWidget):
         self.save_timer.timeout.connect(self._check_saving)
         self._finished_cb = ui_callback(self._on_finished, owner=self)
         self.update_disk()
+
+    def show_under_controls(self, widget: QWidget) -> None:
+        """A line the student reads with the elapsed time (how far the transcript is)."""
+        self._layout.insertWidget(1, widget)
 
     # -- state -------------------------------------------------------------------------------
     @property
@@ -120,13 +125,13 @@ class RecordingController(QWidget):
     # -- start -------------------------------------------------------------------------------
     def start(self, title: str, node_id: int | None, device: str,
               on_block: Callable[[np.ndarray, bool], None] | None = None,
-              on_opened: Callable[[int], None] | None = None) -> None:
+              on_opened: Callable[[int], None] | None = None, source: str = "microphone") -> None:
         """Open the microphone in the background; ``started`` or ``start_failed`` follows.
         ``on_opened(samplerate)`` runs on that thread as soon as the stream is open."""
         if self.busy or self._closed:
             return
         rec = Recorder(self.ctx.paths, title=title, node_id=node_id, device=device, on_block=on_block,
-                       on_finished=self._finished_cb)
+                       on_finished=self._finished_cb, source=source)
 
         def work() -> Recorder:
             rec.start()
