@@ -175,7 +175,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(settings_action)
         self.addAction(settings_action)
         file_menu.addSeparator()
-        quit_action = QAction("Quit", self, shortcut=QKeySequence.Quit, triggered=self.request_quit)
+        quit_action = QAction("Quit", self, shortcut=QKeySequence("Ctrl+Q"), triggered=self.request_quit)
         file_menu.addAction(quit_action)
         self.addAction(quit_action)
         view = self.menuBar().addMenu("&View")
