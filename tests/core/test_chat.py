@@ -100,6 +100,30 @@ def test_follow_up_questions_borrow_the_previous_question_without_a_model():
     assert "photosynthesis" in rewritten and "release" in rewritten
 
 
+# Asked inside a chat after another question: which lean on it, and which stand on their own.
+FOLLOW_UPS = ["what about its default?", "and in R?", "In R?", "Why?", "Examples?", "How do I install it?",
+              "Who maintains it?", "Does it work on Windows?", "What does that mean?", "Can you give an example?",
+              "Tell me more", "Is that allowed in a business?", "What are those used for?", "And what does it keep?",
+              "Is the same true for lists?"]
+STANDALONE = ["How do I read a CSV file?", "What is a vector?", "Is there a function that sorts a list?",
+              "Is it possible to read Excel files?", "How do vectors store their values?",
+              "What is a factor and how do I use it?", "Where does the name R come from?",
+              "What is the difference between a list and a vector?", "Why does -2^2 give -4 in R?",
+              "Which package provides Trellis graphics in R?", "How do I rotate the x axis labels of a plot?",
+              "Data frames?", "Can I call a function that returns nothing?"]
+
+
+@pytest.mark.parametrize("question", FOLLOW_UPS)
+def test_a_question_that_leans_on_the_previous_turn_is_a_follow_up(question):
+    assert chat.follow_up_reason(question, True), question
+    assert not chat.is_follow_up(question, False), "nothing to lean on in a new chat"
+
+
+@pytest.mark.parametrize("question", STANDALONE)
+def test_a_question_that_stands_on_its_own_is_used_as_it_is(question):
+    assert chat.follow_up_reason(question, True) == "", question
+
+
 def test_a_long_passage_is_cut_to_the_sentences_about_the_question():
     text = " ".join(f"Filler sentence number {i} about nothing in particular." for i in range(30))
     text += " The Krebs cycle happens in the mitochondrial matrix. " + text
@@ -227,3 +251,67 @@ def test_a_long_chat_is_folded_into_a_summary_so_the_context_never_overflows(cou
     assert folded.summary and folded.summary_upto > 0
     # The follow-up was searched with what "it" refers to.
     assert "replication" in msg.meta["query"].lower() or "dna" in msg.meta["query"].lower()
+
+
+# -- keeping the model warm, and saying what is happening --------------------------------------
+
+def _stages(events):
+    return [e.stage for e in events if isinstance(e, Status)]
+
+
+def test_a_question_asked_while_the_model_warms_up_waits_for_that_same_load(course, db, paths):
+    (_, store) = course
+    settings.update(db, chat_model=TINY)
+    host = llm.host()
+    host.unload()
+    loads = host.loads
+    warmed: dict = {}
+    warming = threading.Thread(target=lambda: warmed.update(chat.warm_up(open_db(paths.db), store)))
+    warming.start()
+    events, msg, stats = _ask(Answerer(db, store, max_answer_tokens=32), chat.create_chat(db),
+                              "What do mitochondria produce?")
+    warming.join(120)
+    assert warmed["model"].startswith("SmolLM2") and "error" not in warmed
+    assert host.loads == loads + 1, "the question waited for the warm-up's load: nothing was loaded twice"
+    assert msg.mode == chat.ANSWER and stats["first_token_s"] is not None
+    stages = _stages(events)
+    assert stages[0] == chat.SEARCHING and stages[-2:] == [chat.READING, chat.WRITING]
+    assert stages.count(chat.LOADING) <= 1
+
+    # Warm now: nothing is loaded, and the answer never says it is loading.
+    again = chat.warm_up(db, store)
+    assert again["model_was_warm"] and host.loads == loads + 1
+    events, msg, stats = _ask(Answerer(db, store, max_answer_tokens=32), chat.create_chat(db),
+                              "Where does photosynthesis happen?")
+    assert _stages(events) == [chat.SEARCHING, chat.READING, chat.WRITING]
+    assert stats["model_was_ready"] and stats["model_wait_s"] < 0.5
+    reading = next(e.text for e in events if isinstance(e, Status) and e.stage == chat.READING)
+    assert reading == f"Reading {len(msg.sources)} passage{'s' if len(msg.sources) > 1 else ''}…"
+    writing = [i for i, e in enumerate(events) if isinstance(e, Status) and e.stage == chat.WRITING][0]
+    first_token = next(i for i, e in enumerate(events) if isinstance(e, Token))
+    assert writing == first_token - 1, "'Writing…' comes with the first word, not before the prompt is read"
+
+
+def test_a_cold_question_says_it_loads_the_model_only_while_it_does(course, db):
+    (_, store) = course
+    llm.host().unload()
+    events, msg, stats = _ask(Answerer(db, store, model=TINY, max_answer_tokens=32), chat.create_chat(db),
+                              "What do ribosomes do?")
+    stages = _stages(events)
+    assert not stats["model_was_ready"] and msg.mode == chat.ANSWER
+    # The model loaded while the question was searched: "Loading" is said only if it was still loading.
+    assert stages[0] == chat.SEARCHING and stages[-2:] == [chat.READING, chat.WRITING]
+    assert set(stages) <= {chat.SEARCHING, chat.LOADING, chat.READING, chat.WRITING}
+
+
+def test_a_standalone_question_inside_a_chat_is_searched_as_it_is_and_a_follow_up_is_rewritten(course, db):
+    (_, store) = course
+    answerer = Answerer(db, store, model=TINY, max_answer_tokens=32)
+    chat_id = chat.create_chat(db)
+    _ask(answerer, chat_id, "Is DNA replication conservative?")
+    events, msg, stats = _ask(answerer, chat_id, "Where does photosynthesis happen?")
+    assert stats["follow_up"] == "" and msg.meta["query"] == "Where does photosynthesis happen?"
+    assert chat.UNDERSTANDING not in _stages(events), "no model rewrite for a standalone question"
+    events, msg, stats = _ask(answerer, chat_id, "And what does it release?")
+    assert stats["follow_up"] and chat.UNDERSTANDING in _stages(events)
+    assert "photosynthesis" in msg.meta["query"].lower()

@@ -76,3 +76,47 @@ def test_a_source_says_where_it_is_as_a_page_or_a_lecture_time():
     lecture = Source(1, 11, "lecture", "Genetics lecture 3", "…", start_s=131.0, recording_id=4)
     assert lecture.where == "2:11"
     assert Source.from_dict({**lecture.as_dict(), "unknown": 1}) == lecture
+
+
+# -- grounding each claim in the passage that supports it -----------------------------------------
+
+def test_a_claim_no_source_supports_loses_its_citation_and_is_flagged():
+    text = ("Mitochondria produce ATP through cellular respiration [1]. "
+            "The Eiffel Tower was finished in Paris during 1889 [2].")
+    g = chat.ground(text, [MITO, PHOTO])
+    assert g.unsupported == ["The Eiffel Tower was finished in Paris during 1889."]
+    assert g.dropped == [2] and g.supported == 1 and g.coverage == "partial"
+    assert g.text == (chat.PARTLY_COVERED + "Mitochondria produce ATP through cellular respiration [1]. "
+                      f"The Eiffel Tower was finished in Paris during 1889 {chat.UNSUPPORTED_MARK}.")
+    # The flags never reach the model as history.
+    assert chat.strip_citations(g.text) == ("Mitochondria produce ATP through cellular respiration. "
+                                            "The Eiffel Tower was finished in Paris during 1889.")
+
+
+def test_an_answer_the_sources_only_partly_give_says_so_plainly():
+    text = "Photosynthesis takes place in the chloroplasts [2]. The sources do not say how long it takes."
+    g = chat.ground(text, [MITO, PHOTO])
+    assert g.coverage == "partial" and g.unsupported == []
+    assert g.text.startswith("Your material only partly covers this: Photosynthesis takes place")
+
+
+def test_an_answer_no_source_backs_is_marked_as_such():
+    g = chat.ground("Football teams have eleven players on the field.", [MITO, PHOTO])
+    assert g.coverage == "none" and g.text.startswith(chat.NOT_BACKED)
+    assert g.text.endswith(f"field {chat.UNSUPPORTED_MARK}.")
+
+
+def test_meaning_decides_the_source_when_the_words_do_not():
+    # Few shared words with either passage; the sentence embeddings say it is about source 2.
+    text = "Green leaves turn sunlight into sugar [1]."
+    g = chat.ground(text, [MITO, PHOTO], sims=[[0.21, 0.78]])
+    assert g.text == "Green leaves turn sunlight into sugar [2]." and g.repointed == [(1, 2)]
+    uncited = chat.ground("Green leaves turn sunlight into sugar.", [MITO, PHOTO], sims=[[0.21, 0.78]])
+    assert uncited.text == "Green leaves turn sunlight into sugar [2]." and uncited.added == [2]
+    # Without the meaning, nothing holds it: it is flagged, not guessed.
+    assert chat.ground("Green leaves turn sunlight into sugar.", [MITO, PHOTO]).unsupported
+
+
+def test_a_stopped_answer_does_not_flag_its_cut_last_sentence():
+    g = chat.ground("Mitochondria produce ATP [1]. The Eiffel Tower was", [MITO, PHOTO], partial=True)
+    assert g.unsupported == [] and g.coverage == "full"

@@ -23,6 +23,8 @@ from typing import Any, Callable, Iterator
 
 import sqlite_utils
 
+import numpy as np
+
 from ..errors import LecternError, ServiceUnavailable
 from ..models import llm
 from ..models.embeddings import get_embedder
@@ -31,15 +33,17 @@ from ..search.retrieval import embeddings_choice
 from ..search.scope import Scope, describe_scope
 from ..storage import settings as settings_mod
 from .budget import Budget, build_prompt, count_prompt, recent_turns, summarise
-from .citations import all_numbers, attribute, clean_citations, lecture_moment, strip_citations
-from .events import Event, Finished, Retrieved, Status, Token
-from .followup import heuristic_rewrite, is_follow_up
+from .citations import all_numbers, clean_citations, ground, lecture_moment, sentences, strip_citations
+from .events import (LOADING, NOTICE, READING, SEARCHING, SUMMARISING, UNDERSTANDING, WRITING, Event, Finished,
+                     Retrieved, Status, Token)
+from .followup import follow_up_reason, heuristic_rewrite, is_follow_up
 from .prompts import HOW_TO_ADD_MODEL, PREFIX, REWRITE_PROMPT, not_found_text, passages_text, prefixed
 from .rerank import Relevance, rerank
 from .source import Source
 from .store import (ANSWER, ASSISTANT, NOT_FOUND, PASSAGES, USER, Chat, ChatMessage, ChatScopeUnreadable, add_message,
                     delete_messages_after, get_chat, get_message, last_question, messages, set_scope, set_summary)
 from .text import content_words, focus
+from .warmup import is_warm, load_model
 
 log = logging.getLogger(__name__)
 
@@ -74,28 +78,54 @@ class Answerer:
         self.use_llm = use_llm
         self.max_answer_tokens = max_answer_tokens
         self._model: _Model | None = None
+        self._model_lock = threading.Lock()
+        self._loader: threading.Thread | None = None
+        self._vectors: dict[int, Any] = {}     # chunk id -> passage vector of the last retrieval
 
     # -- model ------------------------------------------------------------------------------
     def model(self) -> _Model:
-        """The chat model to use, loading it on first need. Never raises: no model → passages."""
+        """The chat model to use, loading it on first need. Never raises: no model → passages.
+
+        Thread-safe: a load started in the background (``start_loading``) is waited for,
+        never repeated."""
         if self._model is not None:
             return self._model
-        if not self.use_llm:
-            self._model = _Model(reason="Written answers are turned off.")
+        with self._model_lock:
+            if self._model is not None:
+                return self._model
+            if not self.use_llm:
+                self._model = _Model(reason="Written answers are turned off.")
+                return self._model
+            host = llm.host()
+            try:
+                model = load_model(self._choice())   # no db here: this may run on the loading thread
+                self._model = _Model(model)
+            except LecternError as exc:
+                previous = host.active
+                if previous is not None and previous.loaded:
+                    self._model = _Model(previous, warning=f"{exc.message} Still using {previous.label}.")
+                else:
+                    self._model = _Model(reason=str(exc))
             return self._model
-        host = llm.host()
+
+    def _choice(self) -> llm.ModelChoice:
+        return llm.choose(self.model_choice, self.n_ctx, self.n_threads)
+
+    def model_ready(self) -> bool:
+        """Can the model be used at once (or is there none to wait for)?"""
+        if self._model is not None or not self.use_llm:
+            return True
         try:
-            choice = llm.choose(self.model_choice, self.n_ctx, self.n_threads)
-            model = host.get(choice)
-            model.warm_up(PREFIX)
-            self._model = _Model(model)
-        except LecternError as exc:
-            previous = host.active
-            if previous is not None:
-                self._model = _Model(previous, warning=f"{exc.message} Still using {previous.label}.")
-            else:
-                self._model = _Model(reason=str(exc))
-        return self._model
+            return is_warm(self._choice())
+        except LecternError:
+            return True    # nothing to load: the answer will be passages only
+
+    def start_loading(self) -> None:
+        """Load the model on a thread while the question is searched (no second load)."""
+        if self.model_ready() or self._loader is not None:
+            return
+        self._loader = threading.Thread(target=self.model, name="chat-model-load", daemon=True)
+        self._loader.start()
 
     def _count(self) -> Callable[[str], int]:
         m = self._model.model if self._model else None
@@ -123,11 +153,15 @@ class Answerer:
         except LecternError:
             return fallback
         out = out.strip().strip('"').strip()
-        # A small model may answer instead of rewriting: accept only a plausible question
-        # that keeps the student's own key words.
+        # A small model may answer instead of rewriting: accept only one plausible question
+        # that keeps the student's own key words and brings in words of the conversation.
         own = content_words(question)
-        kept = sum(1 for w in own if w in set(content_words(out))) / len(own) if own else 1.0
-        if not out or len(out) > 300 or kept < 0.5 or len(content_words(out)) <= len(own):
+        words = set(content_words(out))
+        kept = sum(1 for w in own if w in words) / len(own) if own else 1.0
+        context = set(content_words(" ".join(strip_citations(m.content) for m in history[-4:])))
+        brought = [w for w in words if w in context and w not in own]
+        if not out or len(out) > 200 or not out.endswith("?") or out.count("?") > 1 or kept < 0.5 \
+                or not brought:
             return fallback
         return str(out)
 
@@ -148,10 +182,29 @@ class Answerer:
         vecs = embedder.embed([p.text for p in passages])
         kept = rerank(query, passages, [float(qvec @ v) for v in vecs], self.relevance,
                       judged=[p.score for p in passages] if judged else None)
+        self._vectors = {p.chunk_id: v for p, v in zip(passages, vecs)}
+        by_chunk = {p.chunk_id: p for p in passages}
         for src in kept:
             if src.recording_id is not None and src.start_s is not None:
                 src.start_s = self.moment(src, query)
+            # The chapter or section the passage is in, where the search result carries one.
+            hit = by_chunk.get(src.chunk_id)
+            src.section_title = str(getattr(hit, "section_title", "") or "") if hit is not None else ""
         return kept
+
+    def similarities(self, text: str, sources: list[Source]) -> list[list[float]]:
+        """Cosine similarity of each sentence of ``text`` to each source passage (for grounding)."""
+        parts = sentences(text)
+        if not parts or not sources:
+            return []
+        embedder = get_embedder(embeddings_choice(self.db) or None)
+        svecs = embedder.embed([strip_citations(p) for p in parts])
+        missing = [s for s in sources if s.chunk_id not in self._vectors]
+        if missing:
+            for s, v in zip(missing, embedder.embed([s.text for s in missing])):
+                self._vectors[s.chunk_id if s.chunk_id is not None else -s.n] = v
+        pvecs = np.stack([self._vectors.get(s.chunk_id if s.chunk_id is not None else -s.n) for s in sources])
+        return (svecs @ pvecs.T).round(4).tolist()
 
     def moment(self, src: Source, query: str) -> float:
         """The second inside a lecture passage where the asked-about words are said."""
@@ -168,7 +221,7 @@ class Answerer:
         recent, older = recent_turns(pending, budget.history, self._count())
         summary = chat.summary
         if older:
-            events.append(Status("Summarising the earlier conversation…"))
+            events.append(Status("Summarising the earlier conversation…", SUMMARISING))
             summary = summarise(self.model().model, summary, older, budget)
             set_summary(self.db, chat.id, summary, older[-1].id)
         turns = [{"role": m.role, "content": strip_citations(m.content)} for m in recent]
@@ -216,18 +269,27 @@ class Answerer:
             question_id = add_message(self.db, chat_id, USER, question)
         history = [m for m in messages(self.db, chat_id) if m.id < question_id]
 
+        # The model loads while the question is searched: a cold start waits for the
+        # longer of the two, not for both (a load already under way is joined, not repeated).
+        self.start_loading()
         events: list[Event] = []
-        if is_follow_up(question, bool(history)):
-            yield Status("Understanding your follow-up…" if self._model else "Loading the chat model…")
+        stats: dict[str, Any] = {"first_token_s": None, "tokens": 0, "tokens_per_s": None,
+                                 "scope": chat.scope.to_dict(), "model_was_ready": self.model_ready()}
+        follow_up = follow_up_reason(question, bool(history))
+        stats["follow_up"] = follow_up
+        if follow_up:
+            if not self.model_ready():
+                yield Status("Loading the chat model…", LOADING)
+            if self.model().model is not None:
+                yield Status("Understanding your follow-up…", UNDERSTANDING)
         query = self.rewrite(question, history)
         where = describe_scope(self.db, chat.scope)   # today's names of the chosen folders and items
-        yield Status(f"Searching {where}…")
+        yield Status("Searching your material…" if chat.scope.is_everything else f"Searching {where}…", SEARCHING)
         t_search = time.perf_counter()
         sources = self.retrieve(query, chat.scope)
         t_retrieved = time.perf_counter()
         retrieval_s = t_retrieved - t_search
-        stats: dict[str, Any] = {"query": query, "retrieval_s": round(retrieval_s, 3), "first_token_s": None,
-                                 "tokens": 0, "tokens_per_s": None, "scope": chat.scope.to_dict()}
+        stats.update(query=query, retrieval_s=round(retrieval_s, 3))
 
         if not sources:
             yield Retrieved(query, [], retrieval_s, NOT_FOUND)
@@ -237,9 +299,10 @@ class Answerer:
             yield from self._finish(chat_id, text, [], meta, stats, t0)
             return
 
-        if self._model is None:
-            yield Status("Loading the chat model…")
+        if not self.model_ready():
+            yield Status("Loading the chat model…", LOADING)
         model = self.model()
+        stats["model_wait_s"] = round(time.perf_counter() - t_retrieved, 3)
         if model.model is None:
             yield Retrieved(query, sources, retrieval_s, PASSAGES)
             for s in sources:
@@ -251,7 +314,7 @@ class Answerer:
             return
 
         if model.warning:
-            yield Status(model.warning)
+            yield Status(model.warning, NOTICE)
         budget = Budget.for_model(model.model.n_ctx, model.model.prompt_tps)
         if self.max_answer_tokens:
             budget.answer = min(budget.answer, self.max_answer_tokens)
@@ -261,7 +324,8 @@ class Answerer:
         yield Retrieved(query, sources, retrieval_s, ANSWER)
         stats["prompt_tokens"] = count_prompt(model.model, prompt)
         stats["sources_given"] = len(sources)
-        yield Status("Writing…")
+        yield Status(f"Reading {len(sources)} passage{'s' if len(sources) != 1 else ''}…", READING)
+        t_prompt = time.perf_counter()
 
         parts: list[str] = []
         first = last = None
@@ -271,6 +335,7 @@ class Answerer:
                 now = time.perf_counter()
                 if first is None:
                     first = now
+                    yield Status("Writing…", WRITING)
                 last = now
                 parts.append(piece)
                 yield Token(piece)
@@ -280,21 +345,24 @@ class Answerer:
             raise LecternError(f"The chat model stopped with an error: {exc}") from exc
         n_tokens = len(parts)
         if first is not None:   # learn this computer's prompt speed (for the next budget)
-            model.model.note_prompt_speed(stats["prompt_tokens"] - model.model.warm_tokens,
-                                          first - t_retrieved)
+            model.model.note_prompt_speed(stats["prompt_tokens"] - model.model.warm_tokens, first - t_prompt)
         stats.update(tokens=n_tokens, model=model.model.label, max_tokens=max_tokens,
                      first_token_s=round(first - t_retrieved, 3) if first else None,
+                     prompt_s=round(first - t_prompt, 3) if first else None,
                      tokens_per_s=round((n_tokens - 1) / (last - first), 2) if first and last and last > first
                      else None)
         raw = "".join(parts).strip()
-        text, cited = clean_citations(raw, len(sources))
-        text, attributed, repointed = attribute(text, sources)
+        text, _ = clean_citations(raw, len(sources))
+        grounded = ground(text, sources, self.similarities(text, sources), partial=cancel.is_set())
+        text = grounded.text
         _, cited = clean_citations(text, len(sources))
         for s in sources:
             s.cited = s.n in cited
         meta = {"mode": ANSWER, "query": query, "model": model.model.label, "stopped": cancel.is_set(),
                 "invented": sorted(set(all_numbers(raw)) - set(range(1, len(sources) + 1))),
-                "attributed": attributed, "repointed": repointed}
+                "attributed": grounded.added, "repointed": grounded.repointed,
+                "unsupported": grounded.unsupported, "uncited_dropped": grounded.dropped,
+                "coverage": grounded.coverage}
         if not text:
             text = "(No answer was written.)" if not cancel.is_set() else "(Stopped before any answer.)"
         yield from self._finish(chat_id, text, sources, meta, stats, t0)

@@ -156,6 +156,8 @@ class ChatModel:
         self.load_s: float = 0.0
         self.prompt_tps: float | None = None   # prompt tokens evaluated per second, best seen
         self.warm_tokens = 0                   # tokens of the cached prefix
+        self.warm_s: float = 0.0               # seconds the prefix took to evaluate
+        self._warm_key: str | None = None
 
     # -- loading ------------------------------------------------------------------------
     @property
@@ -191,6 +193,7 @@ class ChatModel:
             if self._llm is not None:
                 self._llm.close()
                 self._llm = None
+                self._warm_key = None
 
     @property
     def llama(self) -> Any:
@@ -267,20 +270,30 @@ class ChatModel:
         Every later prompt that starts with the same messages skips their evaluation.
         """
         key = repr(prefix)
-        if getattr(self, "_warm_key", None) == key:
+        if self._warm_key == key:
             return
-        try:
-            messages = prefix + [{"role": "user", "content": "Hello"}]
-            t0 = time.perf_counter()
-            for _ in self.stream(messages, max_tokens=1):
-                pass
-            self.warm_tokens = self.count_messages(prefix)
-            self.note_prompt_speed(self.count_messages(messages), time.perf_counter() - t0)
-            self._warm_key = key
-        except LecternError:
-            raise
-        except Exception:  # a warm-up failure must never block the real question
-            log.exception("warm-up failed")
+        # Under the model's lock: a second caller (the question beside a background
+        # warm-up) waits for this warm-up instead of running its own.
+        with self._lock:
+            if self._warm_key == key:
+                return
+            try:
+                messages = prefix + [{"role": "user", "content": "Hello"}]
+                t0 = time.perf_counter()
+                for _ in self.stream(messages, max_tokens=1):
+                    pass
+                self.warm_tokens = self.count_messages(prefix)
+                self.note_prompt_speed(self.count_messages(messages), time.perf_counter() - t0)
+                self.warm_s = time.perf_counter() - t0
+                self._warm_key = key
+            except LecternError:
+                raise
+            except Exception:  # a warm-up failure must never block the real question
+                log.exception("warm-up failed")
+
+    def is_warm(self, prefix: list[Message]) -> bool:
+        """Loaded, and ``prefix`` already evaluated (a prompt starting with it answers at once)."""
+        return self.loaded and self._warm_key == repr(prefix)
 
 
 class ModelHost:
@@ -288,12 +301,24 @@ class ModelHost:
 
     def __init__(self) -> None:
         self._active: ChatModel | None = None
+        self._loading: ModelChoice | None = None
         self._lock = threading.Lock()
+        self.loads = 0        # models loaded by this host (a second caller never loads again)
         self.last_error: LecternError | None = None
 
     @property
     def active(self) -> ChatModel | None:
         return self._active
+
+    @property
+    def loading(self) -> ModelChoice | None:
+        """The choice being loaded right now (another caller of ``get`` waits for it)."""
+        return self._loading
+
+    def ready(self, choice: ModelChoice) -> ChatModel | None:
+        """The active model if it is ``choice`` and loaded (never loads, never waits)."""
+        current = self._active
+        return current if current is not None and current.choice == choice and current.loaded else None
 
     def get(self, choice: ModelChoice) -> ChatModel:
         """The loaded model for ``choice``, loading it if needed.
@@ -305,6 +330,7 @@ class ModelHost:
             if current is not None and current.choice == choice:
                 return current.load()
             candidate = ChatModel(choice)
+            self._loading = choice
             try:
                 candidate.load()
             except LecternError as exc:
@@ -315,22 +341,32 @@ class ModelHost:
                                      "Pick a smaller model.")
                 self.last_error = err
                 raise err from exc
+            finally:
+                self._loading = None
+            self.loads += 1
             self._active = candidate
             self.last_error = None
             if current is not None:
                 current.close()
             return candidate
 
-    def unload(self) -> None:
-        with self._lock:
+    def unload(self, wait: bool = True) -> None:
+        """Close the active model. Without ``wait``, a load under way is left to the exiting
+        process instead of being waited for (a question answered "not in your material"
+        need not wait for the model it never used)."""
+        if not self._lock.acquire(timeout=-1 if wait else 0):
+            return
+        try:
             if self._active is not None:
                 self._active.close()
                 self._active = None
+        finally:
+            self._lock.release()
 
 
 _host = ModelHost()
 # Free the model before the interpreter tears llama_cpp down (its __del__ would fail then).
-atexit.register(_host.unload)
+atexit.register(_host.unload, wait=False)
 
 
 def host() -> ModelHost:
