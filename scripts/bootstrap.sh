@@ -12,6 +12,7 @@ APT_PACKAGES=(
   pulseaudio pulseaudio-utils libasound2-plugins
   cmake build-essential
   r-doc-pdf   # large real PDFs (R manuals) for the library benchmarks in bench/
+  debian-reference-en debian-reference-de debian-reference-fr debian-reference-es   # one book in 4 languages (retrieval benchmark, tests)
   tesseract-ocr tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-spa   # OCR of scans and photos
 )
 
