@@ -75,3 +75,68 @@ def test_a_deck_read_without_ocr_is_cited_by_slide(services, paths, db, tmp_path
     assert (hit.document_id, hit.kind, hit.page) == (doc_id, "slides", 2)
     source = Source(1, hit.document_id, hit.kind, hit.title, hit.text, page=hit.page)
     assert source.label() == "Lecture 5, slide 2"
+
+
+def test_a_2000_slide_deck_is_read_in_bounded_time_with_progress_and_says_what_was_left_out(services, paths, db,
+                                                                                             tmp_path):
+    import time
+
+    from pptx import Presentation
+
+    deck = Presentation()
+    layout = deck.slide_layouts[5]      # title only: keeps the file small
+    for i in range(2000):
+        deck.slides.add_slide(layout).shapes.title.text = f"Slide about topic {i + 1}"
+    path = tmp_path / "Generated deck.pptx"
+    deck.save(str(path))
+    t0 = time.monotonic()
+    doc_id, job_id = _ingest(db, paths, path, ocr="never")
+    stages = set()
+
+    def finished():
+        job = jobs.get_job(db, job_id)
+        stages.add(job.stage)
+        return job.finished and job
+
+    job = wait_for(finished, 300, 0.1, "the deck's job to end")
+    assert job.state == jobs.DONE, job.error
+    assert time.monotonic() - t0 < 300
+    assert any(s.startswith(("Indexed slide ", "Reading slide ")) and s.endswith(" of 1000") for s in stages), stages
+    doc = library.get_document(db, doc_id)
+    assert (doc.state, doc.pages) == ("ready", 1000)
+    assert doc.error == "Only the first 1,000 of 2,000 slides were read."
+    assert db.execute("SELECT max(page) FROM chunks WHERE document_id=?", (doc_id,)).fetchone()[0] == 1000
+
+
+@pytest.fixture
+def slow_ocr(monkeypatch):
+    """Every page takes 'too long' for the worker started after this (its limit: 0.05 s)."""
+    monkeypatch.setenv("LECTERN_OCR_PAGE_TIMEOUT_S", "0.05")
+
+
+@pytest.mark.skipif(not scans.R_FAQ.exists(), reason="r-doc-pdf is installed by scripts/bootstrap.sh")
+def test_a_page_too_slow_to_recognise_is_skipped_and_reported_and_the_worker_goes_on(slow_ocr, services, paths, db,
+                                                                                    tmp_path):
+    import pypdf
+
+    from tests import pdfs
+
+    mixed = tmp_path / "Handout with a scan.pdf"
+    writer = pypdf.PdfWriter()
+    for src in (pdfs.make_course_pdf(tmp_path / "text.pdf", n=1),
+                scans.image_pdf([scans.scanned_page(scans.R_FAQ, 5, tmp_path)], tmp_path / "scan.pdf")):
+        writer.append(str(src))
+    writer.write(str(mixed))
+    doc_id, job_id = _ingest(db, paths, mixed)
+    job = wait_for(lambda: (j := jobs.get_job(db, job_id)).finished and j, 120, 0.1, "the job")
+    assert job.state == jobs.DONE, job.error
+    doc = library.get_document(db, doc_id)
+    assert (doc.state, doc.pages) == ("ready", 2)
+    assert doc.error == "Page 2 took too long to recognise and was skipped."
+    assert {r["page"] for r in db.query("SELECT page FROM chunks WHERE document_id=?", [doc_id])} == {1}
+    # The worker is free: the next document is read at once.
+    note = tmp_path / "After.md"
+    note.write_text("# Osmosis\n\nWater crosses the membrane towards the salt.\n")
+    next_id, next_job = _ingest(db, paths, note)
+    job = wait_for(lambda: (j := jobs.get_job(db, next_job)).finished and j, 60, 0.1, "the next job")
+    assert job.state == jobs.DONE and library.get_document(db, next_id).state == "ready"

@@ -38,6 +38,8 @@ def test_every_kind_is_ingested_and_cited_by_slide_section_chapter_or_page(tmp_p
     Image.new("L", (300, 200), 255).save(files / "empty.png")
     (files / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg" * 10)
     made.make_epub(files / "Bought.epub", [("One", "Secret text.")], drm=True)
+    made.encrypt_office(made.make_pptx(tmp_path / "plain.pptx", [("Exam", "Questions", "")]), files / "Locked exam.pptx")
+    made.encrypt_office(made.make_docx(tmp_path / "plain.docx", [("Marks", ["Grades"])]), files / "Locked marks.docx")
 
     out = lectern("ingest", *sorted(str(p) for p in files.iterdir()), *WHERE, "--wait", "--json",
                   data_dir=data, timeout=600)
@@ -51,6 +53,9 @@ def test_every_kind_is_ingested_and_cited_by_slide_section_chapter_or_page(tmp_p
     assert failed["empty"].startswith("No text was found in this picture.")
     assert failed["broken"].startswith("This picture is damaged or in a format Lectern cannot open.")
     assert failed["Bought"].startswith("This EPUB is protected with DRM")
+    for locked in ("Locked exam", "Locked marks"):
+        assert failed[locked].startswith("This file is protected with a password, so Lectern cannot read it.")
+    assert len(failed) == 5, failed
     assert (files / "Lecture 3.pptx").read_bytes() == deck.read_bytes()
 
     def top(query):
