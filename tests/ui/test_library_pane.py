@@ -170,3 +170,35 @@ def test_renaming_with_f2_and_deleting_with_the_delete_key(qtbot, pane, db, path
     qtbot.waitUntil(lambda: library.get_document(db, r.document_id) is None and not pane.is_busy(), timeout=30000)
     assert not (paths.root / doc.path).exists()
     qtbot.waitUntil(lambda: pane.table.model_.rowCount() == 0, timeout=5000)
+
+
+def test_the_new_menu_offers_each_new_folder_once_and_an_empty_book_is_called_empty(qtbot, pane, db, paths, tmp_path):
+    from PySide6.QtWidgets import QMenu
+
+    from desktop.ui.library.folder_actions import delete_question
+
+    book = library.ensure_path(db, "Fall 2024", "Statistics", "Reader")
+    subject = library.get_node(db, book).parent_id
+    pane.refresh()
+    for node in (subject, book):
+        pane.tree.select_node(node)
+        menu = QMenu()
+        pane._fill_new_menu(menu)
+        texts = [a.text() for a in menu.actions()]
+        assert texts.count("New book in Statistics…") == 1, texts
+    assert delete_question(db, library.get_node(db, book)) == "Delete the empty book “Reader”?"
+    library.import_file(db, paths, book, pdfs.make_course_pdf(tmp_path / "reader.pdf", n=2),
+                        starter=QueueJobs(paths, db))
+    question = delete_question(db, library.get_node(db, subject))
+    assert question.startswith("Delete the subject “Statistics” with its 1 folder and 1 document?")
+    assert "0 document" not in question and "(s)" not in question
+
+
+def test_the_tree_starts_wide_enough_for_full_names(qtbot, pane, db):
+    book = library.ensure_path(db, "Fall 2026", "Biology 101: Cells and Energy", "Campbell Biology, 12th edition")
+    pane.resize(1100, 700)
+    pane.refresh()
+    qtbot.waitUntil(lambda: pane.splitter.sizes()[0] >= pane.tree.needed_width(), timeout=3000)
+    fm = pane.tree.fontMetrics()
+    rect = pane.tree.visualRect(pane.tree.item_for(book).index())
+    assert rect.width() > fm.horizontalAdvance("Campbell Biology, 12th edition")

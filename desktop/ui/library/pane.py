@@ -232,8 +232,8 @@ class LibraryPane(AddingFiles, FolderActions, DocumentActions, SearchBox, QWidge
         db = self.ctx.db
         nodes = library.all_nodes(db)
         self.tree.reload(nodes, library.document_counts(db))
-        self.fit_tree()
         self.stack.setCurrentIndex(1 if nodes else 0)
+        QTimer.singleShot(0, self.fit_tree)     # once the tree's page is laid out
         if nodes and self.tree.current_node() is None:
             first_book = next((n for n in nodes if n.level == "book"), nodes[0])
             self.tree.select_node(first_book.id, emit=False)
