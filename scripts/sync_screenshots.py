@@ -77,7 +77,8 @@ def shoot(server, tmp: Path, out: Path, size: str) -> None:
         client.put_object(Bucket=bucket, Key=f"users/ana/raw_data/Spring 2027/Physics 110/Lecture notes/{name}",
                           Body=("# " + name + "\n" + "text " * 3000).encode())
     client.put_object(Bucket=bucket, Key="users/ana/raw_data/Fall 2026/Biology 101/Campbell Biology/"
-                                         "Chapter 4 - Cell signalling.md", Body=b"# Signals\n" * 2000)
+                                         "Chapter 4 - Cell signalling.md",
+                      Body=b"# Signals\n" + b"Cells answer signals from their neighbours. " * 400)
     from desktop.core import library
 
     node = library.ensure_path(db, "Fall 2026", "Calculus I", "Stewart Calculus")
@@ -120,22 +121,49 @@ def shoot(server, tmp: Path, out: Path, size: str) -> None:
         dialog.show()
         QTimer.singleShot(700, lambda: (dialog.grab().save(str(out / f"settings-sync-{size}.png")), dialog.close()))
 
+    def when(cond, then, tries: int = 0) -> None:
+        """Run ``then`` once ``cond()`` holds (polled every 100 ms, at most a minute)."""
+        if cond() or tries > 600:
+            then()
+        else:
+            QTimer.singleShot(100, lambda: when(cond, then, tries + 1))
+
     @later(4000)
     def cloud_view() -> None:
         win.sync.open_cloud()
         d = win.sync.cloud_dialog
-        d.resize(min(900, w - 60), min(620, h - 40))
-        QTimer.singleShot(3000, lambda: (d.select_path("Spring 2027", "Physics 110", "Lecture notes"),
-                                         d._update_buttons()))
-        QTimer.singleShot(3600, lambda: (d.grab().save(str(out / f"cloud-view-{size}.png")), d.close()))
+        d.resize(min(980, w - 60), min(640, h - 40))
 
-    @later(8500)
+        def shot() -> None:
+            d.select_path("Spring 2027", "Physics 110", "Lecture notes").setExpanded(True)
+            d.select_path("Fall 2026", "Biology 101", "Campbell Biology").setExpanded(True)
+            d.select_path("Fall 2026", "Biology 101", "Campbell Biology", "Chapter 4 - Cell signalling.md")
+            QTimer.singleShot(300, lambda: (d.grab().save(str(out / f"cloud-view-{size}.png")), d.close(),
+                                            deletion_question()))
+        when(lambda: d.loaded, shot)
+
+    def deletion_question() -> None:
+        db = win.ctx.db
+        for title in ("Lab 1 - Microscopy", "Lab 2 - Osmosis"):
+            doc_id = db.execute("SELECT id FROM documents WHERE title=?", (title,)).fetchone()[0]
+            library.delete_document(db, paths, doc_id)
+        win.ctx.events.library_changed.emit()
+        win.sync.sync_now()
+
+        def shot() -> None:
+            box = win.sync.question_box
+            QTimer.singleShot(400, lambda: (box.grab().save(str(out / f"deletion-question-{size}.png")),
+                                            win.grab().save(str(out / f"sync-summary-{size}.png")),
+                                            box.close(), start_sync()))
+        when(lambda: win.sync.question_box is not None and win.sync.question_box.isVisible(), shot)
+
     def start_sync() -> None:
         library.import_file(win.ctx.db, paths, library.ensure_path(win.ctx.db, "Fall 2026", "Biology 101",
                                                                     "Lab manual"), big, starter=None)
         win.ctx.events.library_changed.emit()
         win.sync.sync_now()
         win.dock.show()
+        QTimer.singleShot(500, wait_progress)
 
     def wait_progress(tries: int = 0) -> None:
         from desktop.core.sync.status import sync_status
@@ -149,7 +177,6 @@ def shoot(server, tmp: Path, out: Path, size: str) -> None:
 
     for ms, fn in steps:
         QTimer.singleShot(ms, fn)
-    QTimer.singleShot(9000, wait_progress)
 
     async def until_quit() -> None:
         fut = asyncio.get_running_loop().create_future()

@@ -226,6 +226,8 @@ class CloudDialog(QDialog):
         busy = self.job_id is not None
         ok = self.loaded and not busy
         self.download_button.setEnabled(ok and any(e.state == ONLY_CLOUD and e.area == RAW_DATA for e in chosen))
+        levels = {item.data(0, Qt.UserRole) for item in self.tree.selectedItems()}
+        self.download_button.setText("Download book" if levels == {"book"} else "Download")
         self.delete_button.setEnabled(ok and any(e.state in (ONLY_CLOUD, BOTH) for e in chosen))
         self.upload_button.setEnabled(ok)
         self.new_books_button.setEnabled(ok and any(e.state == ONLY_CLOUD and e.area == RAW_DATA and not e.synced
@@ -255,6 +257,7 @@ class CloudDialog(QDialog):
                      "(your other computers do the same at their next sync).")
         box = QMessageBox(QMessageBox.Warning, "Delete from the bucket", text, QMessageBox.NoButton, self)
         box.setInformativeText(info)
+        box.setStyleSheet("QLabel#qt_msgbox_label, QLabel#qt_msgbox_informativelabel { min-width: 440px; }")
         delete = box.addButton(f"Delete {len(chosen)} file(s)", QMessageBox.DestructiveRole)
         box.addButton(QMessageBox.Cancel)
         box.setDefaultButton(QMessageBox.Cancel)

@@ -160,6 +160,7 @@ class SyncController(QObject):
         box = QMessageBox(QMessageBox.Question, "Delete these files?", held.question, QMessageBox.NoButton,
                           self.window)
         box.setInformativeText(names)
+        box.setStyleSheet("QLabel#qt_msgbox_label, QLabel#qt_msgbox_informativelabel { min-width: 480px; }")
         delete = box.addButton(held.delete_label, QMessageBox.DestructiveRole)
         keep = box.addButton(held.keep_label, QMessageBox.RejectRole)
         box.setDefaultButton(keep)
