@@ -136,6 +136,8 @@ def test_a_lecture_being_recorded_fills_in_as_its_lines_land_and_the_viewer_fits
     qtbot.waitUntil(lambda: len(v.segments) == len(lectures.segments(db, rec_id)) > first
                     and any(ln.text == later.text for ln in v.lines), timeout=10000)
     assert [ln.id for ln in v.segments] == [s.id for s in lectures.segments(db, rec_id)], "each line once, in order"
+    # Recorded to the end: the whole audio can be played now, not what there was when it opened.
+    qtbot.waitUntil(lambda: v.player.duration() >= (len(pcm) / 16000 - 0.5) * 1000, timeout=15000)
     starts = [ln.start_s for ln in v.lines]
     assert starts == sorted(starts), "notes sit among the lines at their second"
     note_row = v.table.row_of("note", note.id)

@@ -21,6 +21,7 @@ READY = (QMediaPlayer.LoadedMedia, QMediaPlayer.BufferedMedia, QMediaPlayer.Buff
 class PlayerBar(QWidget):
     moved = Signal()              # the position changed (playing or sought)
     problem = Signal(str)         # plain message
+    ended = Signal()              # played to the end of the audio
 
     def __init__(self, start_s: float = 0.0, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -73,7 +74,29 @@ class PlayerBar(QWidget):
         self.player.errorOccurred.connect(lambda _e, msg: self.problem.emit(f"The audio cannot be played: {msg}"))
 
     def set_file(self, path: Path) -> None:
+        self.path = path
+        self.loaded_bytes = self._size()
         self.player.setSource(QUrl.fromLocalFile(str(path)))
+
+    def _size(self) -> int:
+        try:
+            return self.path.stat().st_size
+        except OSError:
+            return 0
+
+    def has_grown(self, by_bytes: int = 32000) -> bool:
+        """The file is longer than when it was loaded (by about a second of 16 kHz audio)."""
+        return getattr(self, "path", None) is not None and self._size() - self.loaded_bytes >= by_bytes
+
+    def reopen(self, play: bool | None = None) -> None:
+        """Load the file again where it is (a lecture being recorded has grown since it was opened)."""
+        path = getattr(self, "path", None)
+        if path is None:
+            return
+        at, playing = self.position_s(), self.is_playing() if play is None else play
+        self.player.setSource(QUrl())
+        self._pending_seek, self._play_when_ready = at, playing
+        self.set_file(path)
 
     # -- where and whether it plays ----------------------------------------------------------
     def position_s(self) -> float:
@@ -125,6 +148,7 @@ class PlayerBar(QWidget):
                 self.player.play()
         elif status == QMediaPlayer.EndOfMedia:
             self._show_state(playing=False)
+            self.ended.emit()
         elif status == QMediaPlayer.InvalidMedia:
             self.problem.emit("This audio file cannot be played; the transcript is still here.")
 

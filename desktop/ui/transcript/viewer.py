@@ -25,6 +25,7 @@ from ...core.timefmt import format_duration
 from .player_bar import PlayerBar
 from .transcript_lines import NOTE, SEGMENT, Line, TranscriptLines
 
+LIVE_STATES = ("recording", "paused")
 FOLLOW_MS = 1500        # how often a lecture still being transcribed is looked at
 SIZE = (900, 680)       # the window's size where the screen has room for it
 
@@ -142,6 +143,7 @@ class TranscriptViewer(QWidget):
 
     def _connect(self) -> None:
         self.bar.moved.connect(self._follow)
+        self.bar.ended.connect(self._on_ended)
         self.bar.problem.connect(self._say)
         self.table.clicked_at.connect(self._on_row_clicked)
         self.table.edited.connect(self._on_edited)
@@ -195,6 +197,8 @@ class TranscriptViewer(QWidget):
         old, self._mark = self._mark, mark
         if old is None or mark[0] < old[0] or mark[2] < old[2] or mark[4] != old[4]:
             self.reload()   # something was taken away, or the lecture changed state: read it all
+            if old is not None and old[4] in LIVE_STATES and mark[4] not in LIVE_STATES:
+                self.bar.reopen()   # the recording is complete: all of its audio can be played now
             return
         self.rec = lectures.get_recording(db, self.recording_id)
         self._describe()
@@ -227,7 +231,7 @@ class TranscriptViewer(QWidget):
         if self.rec.node_id is not None:
             lin = library.lineage(db, self.rec.node_id)
             where = " › ".join(x for x in (lin["semester"], lin["subject"], lin["book"]) if x)
-        live = self.rec.state in ("recording", "paused")
+        live = self.rec.state in LIVE_STATES
         bits = [b for b in (where, "being recorded" if live else format_duration(self.rec.duration_s),
                             f"transcribed with {self.rec.model}" if self.rec.model else "") if b]
         self.subtitle.setText(" · ".join(bits))
@@ -275,6 +279,11 @@ class TranscriptViewer(QWidget):
 
     def toggle_play(self) -> None:
         self.bar.toggle_play()
+
+    def _on_ended(self) -> None:
+        """At the end of what was recorded when it was loaded: a lecture still recording goes on."""
+        if self.rec.state in LIVE_STATES and self.bar.has_grown():
+            self.bar.reopen(play=True)
 
     def _follow(self) -> None:
         row = self.table.row_at(self.position_s())
