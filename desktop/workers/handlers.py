@@ -28,7 +28,22 @@ def _ingest_document(ctx: JobContext) -> dict[str, Any] | None:
 def _transcribe_recording(ctx: JobContext) -> dict[str, Any] | None:
     from ..core.lectures import transcribe
 
+    ctx.payload.setdefault("hotwords", course_terms(ctx))
     return transcribe.run(ctx)
+
+
+def course_terms(ctx: JobContext) -> str:
+    """The glossary terms of the subject a lecture is filed in, for Whisper to listen for (core
+    lectures knows nothing of study: the terms travel in the job's payload). '' when there are none."""
+    from ..core.errors import LecternError
+    from ..core.lectures import get_recording
+    from ..core.study import glossary
+
+    try:
+        node = get_recording(ctx.db, int(ctx.payload["recording_id"])).node_id
+        return glossary.hotwords_for_node(ctx.db, node)
+    except (LecternError, KeyError, ValueError):
+        return ""    # the job itself says what is wrong with its recording
 
 
 def _index_lecture(ctx: JobContext) -> dict[str, Any] | None:

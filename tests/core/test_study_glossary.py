@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from desktop.core import catalog, jobs
+from desktop.core import catalog, jobs, lectures, models
+from desktop.core.jobs import JobContext
+from desktop.core.lectures.transcribe import load_whisper, rare_words
+from desktop.core.library.chunking import chunk_pages
+from desktop.core.library.pdftext import read_pages
+from desktop.core.storage.resources import resource_path
 from desktop.core.errors import StudyError
 from desktop.core.runtime.services import JobsForTheNextWorker
 from desktop.core.study import glossary, grounding, material
+from desktop.workers.handlers import course_terms
 from desktop.workers.queue import execute_job
+from desktop.workers.submit import QueueJobs
+from tests.audio import speech_wav
+from tests.conftest import wait_for
 from tests.core.test_study_material import add_book, add_lecture
 
 
@@ -95,3 +104,57 @@ def test_the_concept_map_links_terms_met_together(db, biology):
     assert frozenset(("DNA", "double helix")) in pairs
     assert len(pairs) == len(graph["edges"]), "each pair once"
     assert all(e["source"] in name and e["target"] in name for e in graph["edges"])
+
+
+def _transcription_context(db, paths, recording_id: int) -> JobContext:
+    job_id = jobs.create_job(db, "transcribe_recording", {"recording_id": recording_id})
+    return JobContext(db, jobs.get_job(db, job_id), paths)
+
+
+def test_a_subjects_lecture_is_transcribed_listening_for_the_subjects_terms(db, biology, paths):
+    glossary.build(db, biology)
+    lecture = catalog.get_document(db, glossary.subject_material(db, biology)[0][-1].document_id)
+    assert lecture.kind == "lecture"
+    terms = course_terms(_transcription_context(db, paths, lecture.recording_id))
+    assert "DNA" in terms.split(", ") and "double helix" in terms.split(", ")
+    other = add_lecture(db, subject="Chemistry")          # a subject with no glossary yet
+    rec = catalog.get_document(db, other).recording_id
+    assert course_terms(_transcription_context(db, paths, rec)) == ""
+    assert course_terms(_transcription_context(db, paths, 999)) == "", "an unknown lecture: the job says so"
+
+
+def test_whisper_is_hinted_only_the_course_words_it_may_mishear():
+    """Words Whisper's vocabulary holds whole need no hint (hinting them was measured to hurt)."""
+    model = load_whisper(models.resolve(models.TRANSCRIPTION, None))
+    kept = rare_words(model, "membrane, rubisco, water, thylakoid membrane, energy, NADPH").split(", ")
+    assert {"rubisco", "thylakoid membrane", "NADPH"} <= set(kept) and not {"water", "energy"} & set(kept)
+    assert rare_words(model, "") == ""
+
+
+def _sample_reader(db) -> int:
+    """The bundled sample reader, read and chunked by the library's code into subject Biology 101."""
+    pdf = resource_path("sample", "cell-biology-primer.pdf")
+    node = catalog.ensure_path(db, "Fall 2026", "Biology 101", "Primer")
+    doc = catalog.add_document(db, node, "pdf", "Primer", pdf.name, f"files/x/{pdf.name}", "sha-primer", 1,
+                               state="ready")
+    for i, chunk in enumerate(chunk_pages(read_pages(pdf)[0])):
+        db.execute("INSERT INTO chunks (document_id, ordinal, kind, page, text) VALUES (?,?,?,?,?)",
+                   (doc, i, "pdf", chunk.page, chunk.text))
+    return doc
+
+
+def test_a_lecture_filed_in_a_subject_is_transcribed_hinted_with_its_course_words(services, paths, db, tmp_path):
+    reader = _sample_reader(db)
+    subject = glossary.subject_node(db, "Biology 101")
+    glossary.build(db, subject)
+    expected = rare_words(load_whisper(models.resolve(models.TRANSCRIPTION, None)),
+                          glossary.hotwords_for_node(db, subject))
+    assert "cytoplasm" in expected.split(", "), "the reader's glossary holds words Whisper splits into pieces"
+    page = next(p.text for p in material.load(db, reader) if "cytoplasm" in p.text)
+    wav = speech_wav(page, tmp_path / "lecture.wav")
+    rec_id = lectures.import_media(db, paths, wav, subject, "Respiration", starter=QueueJobs(paths, db))
+    job_id = jobs.latest_for_target(db, lectures.job_target(rec_id)).id
+    job = wait_for(lambda: (j := jobs.get_job(db, job_id)).finished and j, timeout=300, what="transcription")
+    assert job.state == jobs.DONE, job.error
+    assert job.result["hotwords"] == expected
+    assert "cytoplasm" in lectures.transcript_text(db, rec_id).lower()

@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 
 SAMPLERATE = 16000
 BEAM_SIZE = 5
+RARE_TOKENS = 2              # a course word Whisper splits into this many pieces gets a hint
 COVERED_SHARE = 0.5          # a new segment this much inside corrected lines is left out
 TRANSCRIBE_SHARE = 0.92      # of the job's progress bar; the rest is indexing
 
@@ -101,6 +102,18 @@ def decode(path: Path) -> np.ndarray:
                          "The file may be damaged or in a format Lectern does not know.") from exc
 
 
+def rare_words(model: Any, terms: str | None, min_tokens: int = RARE_TOKENS) -> str:
+    """Of a subject's terms (comma-separated), those Whisper's own vocabulary splits into
+    ``min_tokens`` or more pieces: course words it may mishear. Words it knows well get no hint
+    (hinting every glossary term made the transcript worse: bench_hotwords)."""
+    if not terms:
+        return ""
+    tokenizer = getattr(model, "hf_tokenizer", None)
+    kept = [t.strip() for t in terms.split(",") if t.strip() and (tokenizer is None or any(
+        len(tokenizer.encode(" " + w, add_special_tokens=False).ids) >= min_tokens for w in t.split()))]
+    return ", ".join(kept)
+
+
 @dataclass
 class SegmentOut:
     start: float
@@ -109,9 +122,11 @@ class SegmentOut:
 
 
 def transcribe_array(model: Any, audio: np.ndarray, language: str | None = None, offset_s: float = 0.0,
-                     beam_size: int = BEAM_SIZE) -> tuple[Iterator[SegmentOut], Any]:
-    """Lazily transcribe ``audio`` (VAD on); segment times are shifted by ``offset_s``."""
-    segs, info = model.transcribe(audio, language=language, beam_size=beam_size, vad_filter=True)
+                     beam_size: int = BEAM_SIZE, hotwords: str | None = None) -> tuple[Iterator[SegmentOut], Any]:
+    """Lazily transcribe ``audio`` (VAD on); segment times are shifted by ``offset_s``. ``hotwords``:
+    words to listen for (a subject's course terms)."""
+    segs, info = model.transcribe(audio, language=language, beam_size=beam_size, vad_filter=True,
+                                  hotwords=hotwords or None)
 
     def gen() -> Iterator[SegmentOut]:
         for s in segs:
@@ -277,8 +292,10 @@ def _transcribe(ctx: JobContext, rec_id: int, path: Path) -> dict[str, Any]:
     ctx.progress(TRANSCRIBE_SHARE * resume_from / duration,
                  "Finding speech" if not resume_from else f"Resuming at {format_duration(resume_from)}", force=True)
     t0 = time.monotonic()
+    hints = rare_words(model, ctx.payload.get("hotwords"))   # the subject's course words, if any
     if resume_from < duration - 0.05:
-        segs, info = transcribe_array(model, audio[int(resume_from * SAMPLERATE):], language, offset_s=resume_from)
+        segs, info = transcribe_array(model, audio[int(resume_from * SAMPLERATE):], language, offset_s=resume_from,
+                                      hotwords=hints or None)
     else:   # transcribed to the end while it was recorded: only the index is left to check
         segs, info = iter(()), None
     count = kept_out = 0
@@ -313,7 +330,7 @@ def _transcribe(ctx: JobContext, rec_id: int, path: Path) -> dict[str, Any]:
             "resumed_from_s": resume_from, "chunks": n_chunks,
             "done_while_recording": resume_from >= duration - 0.05,
             "language": info.language if info is not None else get_recording(db, rec_id).language,
-            "model": resolved.id, "transcribe_s": round(transcribe_s, 3),
+            "model": resolved.id, "transcribe_s": round(transcribe_s, 3), "hotwords": hints,
             **{k: round(v, 3) for k, v in timings.items()}}
 
 

@@ -26,7 +26,7 @@ from ..chat.text import STOP_WORDS, stem
 from ..errors import StudyError
 from ..jobs import JobContext, JobStarter
 from ..storage.db import write_transaction
-from . import cloze, grounding, material
+from . import cloze, grounding, material, stats
 from .material import Piece
 
 JOB_KIND = "study_glossary"
@@ -41,7 +41,9 @@ _DEFINES = re.compile(r"\b(?:is|are|means|refers to|is called|are called|produce
 GENERIC = set("""about after again against before between during every first however important later
 many most much never often other rather since second still their there these those third through today
 together under until usually whereas which while within without would remember exam example examples
-lecture lectures chapter section figure table page pages notes course student students""".split())
+lecture lectures chapter section figure table page pages notes course student students
+one two three four five six seven eight nine hundred thousand million small large
+makes making becoming limited final different available current provided information create created""".split())
 
 
 @dataclass
@@ -346,6 +348,13 @@ def hotwords(db: sqlite_utils.Database, node_id: int, limit: int = 30, max_chars
         out.append(t.term)
         size += len(t.term) + 2
     return ", ".join(out)
+
+
+def hotwords_for_node(db: sqlite_utils.Database, node_id: int | None) -> str:
+    """All the terms of the subject a folder is in (a lecture's folder), for the transcription to
+    choose from: '' when it is filed in no subject or the subject has no terms yet."""
+    subject = stats.subject_ids(db).get(node_id) if node_id is not None else None
+    return hotwords(db, subject, limit=MAX_TERMS, max_chars=1200) if subject is not None else ""
 
 
 # -- the job --------------------------------------------------------------------------------------
