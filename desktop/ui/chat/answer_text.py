@@ -6,6 +6,7 @@ import re
 
 from ...core import chat
 from ...core.chat import Source
+from ...core.timefmt import format_duration
 
 CITE_LINK = re.compile(r"\[(\d+)\]")
 PASSAGE_CHARS = 190
@@ -24,7 +25,30 @@ def answer_html(text: str, n_sources: int, partial: bool = False) -> str:
         line = re.sub(r"`([^`]+)`", r"<code>\1</code>", line)
         out_lines.append(line)
     body = "<br>".join(out_lines)
+    body = body.replace(" " + html.escape(chat.UNSUPPORTED_MARK), html.escape(chat.UNSUPPORTED_MARK)).replace(
+        html.escape(chat.UNSUPPORTED_MARK), UNSUPPORTED_HTML)
+    for lead in (chat.PARTLY_COVERED, chat.NOT_BACKED):
+        escaped = html.escape(lead)
+        if body.startswith(escaped):
+            body = f'<span style="color:#92400e; font-weight:600;">{escaped.rstrip()}</span> ' + body[len(escaped):]
     return CITE_LINK.sub(lambda m: f'<a href="cite:{m.group(1)}" style="{LINK_STYLE}">[{m.group(1)}]</a>', body)
+
+
+# A claim no passage supports, flagged where it stands.
+UNSUPPORTED_HTML = ('&nbsp;<span style="color:#b45309; background:#fef3c7; font-size:8.5pt;">'
+                    '&nbsp;⚠ not in your sources&nbsp;</span>')
+
+
+def place_text(s: Source) -> str:
+    """Where a source is, as the source list shows it: "§ 5.3 Data frames · p. 40", "lecture 12:31"."""
+    if s.start_s is not None:
+        return f"lecture {format_duration(s.start_s)}" if s.kind == "lecture" else s.where
+    where = s.where
+    if s.section_title:
+        if s.page is not None and where.startswith("page "):
+            where = f"p. {s.page}"
+        return f"§ {s.section_title} · {where}" if where else f"§ {s.section_title}"
+    return where
 
 
 def elide(text: str, limit: int) -> str:
@@ -33,7 +57,7 @@ def elide(text: str, limit: int) -> str:
 
 
 def source_html(s: Source, passage_chars: int = PASSAGE_CHARS) -> str:
-    where = f"▶ {s.where}" if s.start_s is not None else s.where
+    where = f"▶ {place_text(s)}" if s.start_s is not None else place_text(s)
     return (f'<a href="cite:{s.n}" style="{LINK_STYLE}">[{s.n}]</a>'
             f'&nbsp; <b>{html.escape(s.title)}</b>'
             f'<span style="color:#475569;"> · {html.escape(where)}</span><br>'

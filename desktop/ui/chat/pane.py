@@ -31,6 +31,7 @@ from .composer import ComposerBox
 from .model_banner import ModelBanner, configured_model_state
 from .style import STYLE
 from .transcript import ChatView
+from .warmup import ChatWarmer
 
 log = logging.getLogger(__name__)
 REGENERATE_TEMPERATURE = 0.7   # "write it again" should read differently
@@ -119,12 +120,20 @@ class ChatPane(QWidget):
             sc.activated.connect(fn)
 
         self.setStyleSheet(STYLE)
+        # The chat model loads before the first question: when this pane is first shown,
+        # or once the window has been left alone for a few seconds.
+        self.warmer = ChatWarmer(ctx, self._vector_store, self)
+        self.warmer.watch_idle()
         app = QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
         self.refresh_model_state()
         self.refresh_chats()
         self._show_chat(None)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        super().showEvent(event)
+        self.warmer.start("shown")
 
     # -- chats --------------------------------------------------------------------------------
     def refresh_chats(self, select: int | None = None) -> None:
@@ -372,11 +381,9 @@ class ChatPane(QWidget):
             if isinstance(ev, Token):
                 answer.append(ev.text)
             elif isinstance(ev, Status):
-                answer.set_status(ev.text)
+                answer.set_status(ev.text, ev.stage)
             elif isinstance(ev, Retrieved):
                 answer.set_sources(ev.sources)
-                if ev.sources:
-                    answer.set_status(f"Found {len(ev.sources)} passage(s)…")
             elif isinstance(ev, Finished):
                 outcome["message"] = ev.message
                 answer.show_message(ev.message)
@@ -420,6 +427,7 @@ class ChatPane(QWidget):
 
     def shutdown(self, timeout_s: float = 10.0) -> None:
         """Stop any answer and let the chat thread end (on quit, or when the pane closes)."""
+        self.warmer.shutdown()
         if self._cancel is not None:
             self._cancel.set()
         if self._answering is not None:
