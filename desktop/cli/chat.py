@@ -79,7 +79,9 @@ def cmd_ask(args: argparse.Namespace, paths: DataPaths) -> int:
               "model": stats.get("model"), "retrieval_s": stats.get("retrieval_s"),
               "first_token_s": stats.get("first_token_s"), "total_s": stats.get("total_s"),
               "tokens": stats.get("tokens"), "tokens_per_s": stats.get("tokens_per_s"),
-              "sources_given": len(msg.sources)}, True)
+              "model_was_ready": stats.get("model_was_ready"), "model_wait_s": stats.get("model_wait_s"),
+              "follow_up": stats.get("follow_up") or "", "coverage": msg.meta.get("coverage"),
+              "unsupported": msg.meta.get("unsupported", []), "sources_given": len(msg.sources)}, True)
         return 0
     if streamed:
         print()

