@@ -1,15 +1,23 @@
 """The answer pipeline: ``Answerer.ask`` is a generator of events, so the CLI can print
 them and the UI can run it on a thread and forward them to its loop.
 
-1. a follow-up question is rewritten with the recent turns (with the LLM when one is
-   loaded, otherwise by borrowing the key words of the previous question);
+0. the chat model starts loading on a thread (unless it is warm already), so a cold
+   start waits for the longer of loading and searching, not for both;
+1. a question that really leans on the previous turn (``followup`` decides by rules)
+   is rewritten with the recent turns by the model, or by borrowing the key words of
+   the previous question; any other question is searched as it is;
 2. retrieval in the chat's scope, then a relevance gate: when nothing relevant is
    found the answer says so plainly and offers to widen the scope;
 3. a prompt with numbered sources [1]..[n], budgeted to the model's context (older
    turns are folded into a short running summary);
-4. tokens stream; afterwards citations are parsed and only numbers of sources that
-   were actually given are kept;
+4. tokens stream; afterwards citations are parsed, only numbers of sources that were
+   actually given are kept, and each sentence is grounded in the passage that supports
+   it (``citations.ground``: citations added or repointed, unsupported claims flagged,
+   a partly covered answer says so);
 5. without a usable chat model, "passages only": the best passages with citations.
+
+Each step is announced with a ``Status`` naming its stage (``events``), so the window
+says what it really waits for.
 
 A chat whose stored scope cannot be read gets no answer until the student chooses one.
 """
