@@ -102,6 +102,34 @@ def test_a_microphone_that_vanishes_stops_the_recording_and_keeps_the_audio(path
     assert row.state == "stopped" and "unplugged" in row.error
 
 
+def test_a_microphone_unplugged_mid_lecture_is_replaced_by_the_default_one_in_the_same_file(
+        paths, db, virtual_mic, lecture_wav, monkeypatch):
+    from tests.audio import VirtualMic
+
+    other = VirtualMic().start()        # the laptop's own microphone, on another sound server
+    try:
+        changes = []
+        rec = Recorder(paths, on_device_changed=changes.append)
+        _start(rec)
+        wait_for(lambda: rec.elapsed_s >= 2.0, 15, what="two seconds of audio")
+        monkeypatch.setenv("PULSE_SERVER", other.server)   # what the system falls back to
+        virtual_mic.kill_server()                          # the USB microphone is pulled out
+        wait_for(lambda: rec.device_changes, 30, what="the recording to go on with another microphone")
+        assert rec.running and len(changes) == 1 and "the recording goes on" in changes[0]
+        at = rec.elapsed_s
+        player = other.play(lecture_wav)
+        wait_for(lambda: player.poll() is not None and rec.elapsed_s > at + 4, 60, what="speech on the new one")
+        result = rec.stop()
+    finally:
+        other.stop()
+    assert result is not None and result.error is None, result.error
+    data, rate = sf.read(str(result.path), dtype="int16")
+    assert len(data) == result.frames and sf.info(str(result.path)).frames == result.frames
+    after = data[int(at * rate):].astype(np.float32) / 32768
+    assert float(np.sqrt(np.mean(after ** 2))) > 0.01, "the speech on the new microphone is in the same file"
+    assert lectures.get_recording(db, rec.recording_id).state == "stopped"
+
+
 def test_no_microphone_is_a_plain_message_and_leaves_nothing_behind(paths, db):
     with no_sound_system():
         assert audio_devices.list_inputs(refresh=True) == []

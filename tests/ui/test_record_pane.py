@@ -330,3 +330,32 @@ def test_closing_the_pane_finishes_the_recording_and_releases_player_and_microph
     qtbot.waitUntil(lambda: not shiboken6.isValid(player), timeout=5000)   # released by the event loop
     assert not pane.microphone.timer.isActive() and not pane.controller.meter_timer.isActive()
     assert pane.transcript_viewer is None
+
+
+def test_a_microphone_unplugged_mid_lecture_is_replaced_and_the_student_is_told(
+        qtbot, paths, services, virtual_mic, lecture_wav, monkeypatch):
+    from tests.audio import VirtualMic
+
+    db = open_db(paths.db)
+    settings.update(db, transcription_model="whisper-tiny.en", live_captions=False)
+    pane = make_pane(qtbot, paths, services)
+    qtbot.waitUntil(pane.controller.record_button.isEnabled, timeout=20000)
+    other = VirtualMic().start()          # the laptop's own microphone
+    try:
+        pane.start_recording()
+        qtbot.waitUntil(lambda: pane.is_recording and pane.recorder.elapsed_s >= 2, timeout=20000)
+        rec_id = pane.current_recording_id
+        monkeypatch.setenv("PULSE_SERVER", other.server)
+        virtual_mic.kill_server()         # the USB microphone is pulled out
+        qtbot.waitUntil(lambda: pane.message_banner.isVisible() and "goes on" in pane.message_banner.label.text(),
+                        timeout=30000)
+        assert pane.is_recording, "the lecture goes on"
+        player = other.play(lecture_wav)
+        qtbot.waitUntil(lambda: player.poll() is not None, timeout=60000)
+        pane.stop_recording()
+        qtbot.waitUntil(lambda: pane.recent_status(rec_id) == "Transcribed", timeout=90000)
+    finally:
+        other.stop()
+    text = lectures.transcript_text(db, rec_id).lower()
+    assert sum(w in text for w in KNOWN_WORDS) >= ENOUGH_WORDS, text
+    shot(pane, "record_pane_microphone_replaced.png")

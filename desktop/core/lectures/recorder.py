@@ -6,7 +6,9 @@ queue and appends them to ``<data>/recordings/<id>.wav`` at once (``wavfile.WavW
 unbuffered writes, so a killed process loses only what was still in the queue). About
 once a second it rewrites the header sizes and fsyncs, so even a power cut loses about
 a second; past 4 GiB the header becomes RF64. A recording left behind by a crash is
-repaired at the next start (``recovery.py``).
+repaired at the next start (``recovery.py``). A microphone that goes away mid-lecture
+(unplugged) is replaced by the default one, into the same file; with none left the
+recording stops and everything so far is saved.
 
 While the recording runs, a lock file next to it is held (``recording_lock``);
 recovery skips a recording whose lock is still held.
@@ -42,6 +44,7 @@ from .wavfile import WavWriter
 from ..storage.config import DataPaths
 from ..storage.db import open_db
 from ..errors import AudioError, DiskFull, LecternError
+from ..timefmt import format_duration
 
 log = logging.getLogger(__name__)
 
@@ -83,11 +86,13 @@ class Recorder:
                  stop_below_free_bytes: int = STOP_BELOW_FREE_BYTES, save_row_for_s: float = SAVE_ROW_FOR_S,
                  on_block: Callable[[np.ndarray, bool], None] | None = None,
                  on_finished: Callable[[RecordingResult], None] | None = None,
-                 source: str = system_audio.MICROPHONE) -> None:
+                 source: str = system_audio.MICROPHONE,
+                 on_device_changed: Callable[[str], None] | None = None) -> None:
         if source not in system_audio.SOURCES:
             raise AudioError(f"Lectern cannot record from '{source}'.",
                              "Choose the microphone, the computer's audio, or both.")
         self.source = source
+        self.on_device_changed = on_device_changed   # writer thread: a plain message when the microphone changed
         self.monitor = ""                  # the computer-audio source recorded (system / both)
         self.system_device: audio_devices.InputDevice | None = None
         self._system_stream: Any = None
@@ -126,6 +131,8 @@ class Recorder:
         self._stream_ended = False
         self._db = None
         self._stop_lock = threading.Lock()
+        self._stream_lock = threading.Lock()
+        self.device_changes: list[tuple[float, str, str]] = []   # (second, from, to): microphones switched
 
     # -- state --------------------------------------------------------------------------
     @property
@@ -362,8 +369,51 @@ class Recorder:
                                     "What was recorded so far is saved. Free some space before recording again.")
             if not self._stopping.is_set() and (
                     self._stream_ended or now - self._last_callback > DEVICE_SILENT_S):
+                if self._switch_device():
+                    continue
                 return AudioError("The microphone stopped sending sound (was it unplugged?), so the "
                                   "recording was stopped.", "What was recorded so far is saved.")
+
+    def _switch_device(self) -> bool:
+        """Writer thread: the microphone went away. Go on with the default microphone, into the
+        same file at the same format; False when there is none (the recording then stops, saved)."""
+        if self.source != system_audio.MICROPHONE:
+            return False
+        old = self.device.name if self.device else ""
+        with self._stream_lock:
+            if self._stopping.is_set():
+                return False
+            self._close_stream()
+            try:
+                sd = audio_devices.sounddevice()
+                with audio_devices.portaudio_lock:
+                    audio_devices.reinitialize()   # look at the system again (no stream of ours is open)
+                    device = audio_devices.default_input(audio_devices.list_inputs())
+                    if device is None:
+                        return False
+                    sd.check_input_settings(device=device.index, samplerate=self.samplerate,
+                                            channels=self.channels, dtype="int16")
+                    stream = self._input(sd, device, self._callback)
+                    self._stream_ended = False
+                    self._last_callback = time.monotonic()
+                    self._stream = stream
+                    stream.start()
+            except Exception as exc:
+                log.warning("recording %s: no other microphone to go on with (%s)", self.recording_id, exc)
+                self._close_stream()
+                return False
+        self.device = device
+        now_on = "the default microphone" if device.name in (old, "default") else f"“{device.name}”"
+        message = (f"The microphone “{old}” stopped sending sound (was it unplugged?); the recording goes on "
+                   f"with {now_on} from {format_duration(self.elapsed_s)}.")
+        self.device_changes.append((self.elapsed_s, old, device.name))
+        log.warning("recording %s: %s", self.recording_id, message)
+        if self.on_device_changed is not None:
+            try:
+                self.on_device_changed(message)
+            except Exception:
+                log.exception("device-change listener failed")
+        return True
 
     def _measure(self, block: np.ndarray) -> None:
         if not len(block):
@@ -466,13 +516,14 @@ class Recorder:
 
     def _shutdown(self) -> None:
         # stop() lets PortAudio deliver the buffers it holds; then the writer drains the queue.
-        for stream in (self._stream, self._system_stream):
-            if stream is not None:
-                try:
-                    stream.stop(ignore_errors=True)
-                except Exception:
-                    pass
-        self._close_stream()
+        with self._stream_lock:   # not while the writer is switching to another microphone
+            for stream in (self._stream, self._system_stream):
+                if stream is not None:
+                    try:
+                        stream.stop(ignore_errors=True)
+                    except Exception:
+                        pass
+            self._close_stream()
         self._q.put(None)
 
     def wait(self, timeout: float | None = None) -> RecordingResult | None:

@@ -102,7 +102,7 @@ class NotesBox(QWidget):
             self.finish_note()
         self.clock = None
         self.input.setEnabled(False)
-        self.hint.setText("Double-click a note to change it.")
+        self.hint.setText("Double-click a note to change it." if self.list.topLevelItemCount() else IDLE_HINT)
 
     # -- typing -----------------------------------------------------------------------------
     def _on_typed(self, text: str) -> None:

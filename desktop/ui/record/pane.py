@@ -163,6 +163,7 @@ class RecordPane(QWidget):
         c.finished.connect(self._on_finished)
         c.save_failed.connect(self._on_save_failed)
         c.state_changed.connect(self._update_controls)
+        c.device_changed.connect(self.message_banner.show_message)
         c.elapsed_changed.connect(r.set_length)
         d.applied.connect(lambda _id: r.refresh())
         d.problem.connect(self.message_banner.show_message)

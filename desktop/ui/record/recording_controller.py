@@ -41,6 +41,7 @@ class RecordingController(QWidget):
     save_failed = Signal(int, str)      # recording id, plain message: the writer ended without a result
     state_changed = Signal()            # recording / paused / idle changed
     elapsed_changed = Signal(int, str)  # recording id, "m:ss"
+    device_changed = Signal(str)        # plain message: the microphone went away, another one goes on
 
     def __init__(self, ctx: Any, meter: LevelMeter, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -91,6 +92,7 @@ class RecordingController(QWidget):
         self.save_timer.setInterval(250)
         self.save_timer.timeout.connect(self._check_saving)
         self._finished_cb = ui_callback(self._on_finished, owner=self)
+        self._device_cb = ui_callback(self.device_changed.emit, owner=self)
         self.update_disk()
 
     def show_under_controls(self, widget: QWidget) -> None:
@@ -131,7 +133,7 @@ class RecordingController(QWidget):
         if self.busy or self._closed:
             return
         rec = Recorder(self.ctx.paths, title=title, node_id=node_id, device=device, on_block=on_block,
-                       on_finished=self._finished_cb, source=source)
+                       on_finished=self._finished_cb, source=source, on_device_changed=self._device_cb)
 
         def work() -> Recorder:
             rec.start()
