@@ -52,3 +52,27 @@ def test_record_transcribe_without_wait_says_where_the_job_went(paths, virtual_m
     assert proc.returncode == 0, err
     job_id = open_db(paths.db).execute("SELECT max(id) FROM jobs WHERE kind='transcribe_recording'").fetchone()[0]
     assert job_id and f"job {job_id}" in out and str(paths.queue_db) in out and "lectern worker" in out
+
+
+def test_lectern_transcript_exports_the_notes_at_their_moment(paths, tmp_path):
+    from desktop.core import lectures
+    from desktop.core.chat.source import Source
+    from tests.conftest import lectern
+
+    db = open_db(paths.db)
+    rec_id = db.execute("INSERT INTO recordings (title, path, source, state, samplerate, channels, created_at)"
+                        " VALUES ('Lecture 7', 'recordings/1.wav', 'microphone', 'stopped', 16000, 1, 0)").lastrowid
+    for i, (a, b, text) in enumerate([(0.0, 4.0, "Entropy measures disorder."), (752.0, 756.0, "The second law.")]):
+        db.execute("INSERT INTO segments (recording_id, idx, start_s, end_s, text, edited) VALUES (?,?,?,?,?,0)",
+                   (rec_id, i, a, b, text))
+    lectures.add_note(db, rec_id, 751.0, "Second law on the exam")
+    out = lectern("transcript", str(rec_id), "--format", "md", data_dir=paths.root)
+    assert out.returncode == 0, out.stderr
+    lines = [ln for ln in out.stdout.splitlines() if ln.startswith("**[")]
+    assert lines == ["**[0:00]** Entropy measures disorder.  ", "**[12:31]** *✎ Your note: Second law on the exam*  ",
+                     "**[12:32]** The second law."]
+    srt = lectern("transcript", str(rec_id), "--format", "srt", data_dir=paths.root).stdout
+    assert "00:12:31,000 --> 00:12:35,000\n[Your note] Second law on the exam" in srt
+    cited = Source(n=1, document_id=1, kind=lectures.NOTE_KIND, title="Lecture 7", text="Second law on the exam",
+                   start_s=751.0)
+    assert cited.label() == "Lecture 7, your note at 12:31"

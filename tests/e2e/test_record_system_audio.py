@@ -7,6 +7,8 @@ import json
 import os
 import subprocess
 import sys
+from contextlib import contextmanager
+from typing import Iterator
 
 import pytest
 
@@ -38,8 +40,9 @@ class Speakers(VirtualMic):
         return p
 
 
-@pytest.fixture
-def speakers():
+@contextmanager
+def speakers_running() -> Iterator[Speakers]:
+    """Speakers and a microphone on a sound server this process (and its children) uses."""
     mic = Speakers().start()
     old = os.environ.get("PULSE_SERVER")
     os.environ["PULSE_SERVER"] = mic.server
@@ -53,6 +56,12 @@ def speakers():
             os.environ["PULSE_SERVER"] = old
         mic.stop()
         reinit_portaudio()
+
+
+@pytest.fixture
+def speakers():
+    with speakers_running() as mic:
+        yield mic
 
 
 def _record(paths, *args: str) -> subprocess.Popen:

@@ -359,3 +359,25 @@ def test_a_microphone_unplugged_mid_lecture_is_replaced_and_the_student_is_told(
     text = lectures.transcript_text(db, rec_id).lower()
     assert sum(w in text for w in KNOWN_WORDS) >= ENOUGH_WORDS, text
     shot(pane, "record_pane_microphone_replaced.png")
+
+
+def test_what_the_computer_plays_can_be_recorded_from_the_pane(qtbot, paths, services, lecture_wav):
+    from tests.e2e.test_record_system_audio import speakers_running
+
+    db = open_db(paths.db)
+    settings.update(db, transcription_model="whisper-tiny.en", live_captions=False)
+    with speakers_running() as speakers:
+        pane = make_pane(qtbot, paths, services)
+        pane.microphone.source.setCurrentIndex(pane.microphone.source.findData("system"))
+        qtbot.waitUntil(pane.controller.record_button.isEnabled, timeout=20000)
+        assert not pane.microphone.combo.isEnabled(), "no microphone is used"
+        pane.start_recording()
+        qtbot.waitUntil(lambda: pane.is_recording and pane.recorder.elapsed_s >= 1, timeout=20000)
+        rec_id = pane.current_recording_id
+        assert pane.recorder.monitor == "vspk.monitor"
+        player = speakers.play(lecture_wav)     # an online lecture playing on the computer
+        qtbot.waitUntil(lambda: player.poll() is not None, timeout=60000)
+        pane.stop_recording()
+        qtbot.waitUntil(lambda: pane.recent_status(rec_id) == "Transcribed", timeout=90000)
+    text = lectures.transcript_text(db, rec_id).lower()
+    assert sum(w in text for w in KNOWN_WORDS) >= ENOUGH_WORDS, text
