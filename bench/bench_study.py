@@ -4,6 +4,8 @@ claim's words (summary key points, cards, glossary definitions).
 
     python -m bench.bench_study [--pdf R-intro.pdf] [--pages 10-19] [--model qwen2.5-0.5b] [--threads 2]
     python -m bench.bench_study --lecture [--faq-page 7]
+    python -m bench.bench_study --hour                       # a one-hour lecture's transcript
+    python -m bench.bench_study --pages 10-109 --summary-only  # a 100-page chapter
 
 With ``--lecture``, a page of the R FAQ (prose not written by us) is spoken by espeak-ng and
 transcribed by the default Whisper model, with and without the subject's glossary terms (found
@@ -34,9 +36,15 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--lecture", action="store_true")
     ap.add_argument("--faq-page", type=int, default=7)
+    ap.add_argument("--summary-only", action="store_true", help="time the summary only (no cards, no glossary)")
+    ap.add_argument("--hour", action="store_true",
+                    help="summarise a one-hour lecture: an hour of the book's prose at 150 words a minute as the "
+                         "transcript's segments")
     args = ap.parse_args()
     if args.lecture:
         return lecture(args)
+    if args.hour:
+        return hour_lecture(args)
 
     import tempfile
 
@@ -73,6 +81,16 @@ def main() -> None:
     summary_model_s = writer.model_s
     for p in summary.points:
         say(f"  - {p.text}  (page {p.page}, support {p.support:.2f})")
+    summary_figures = {"seconds": round(summary_s, 1), "model_s": round(summary_model_s, 1),
+                       "model_share": round(summary_model_s / summary_s, 3), **stats,
+                       "key_points": len(summary.points),
+                       "model_points_supported": round(1 - stats["points_unsupported_left_out"]
+                                                       / max(1, stats["points_written"]), 3),
+                       "grounded": grounding.report([p.support for p in summary.points]).as_dict()}
+    if args.summary_only:
+        emit({"book": pdf.name, "pages": args.pages, "pieces": len(pieces), "model": writer.label,
+              "threads": args.threads, "model_load_s": round(load_s, 2), "summary": summary_figures})
+        return
 
     t2 = time.perf_counter()
     before = writer.model_s
@@ -95,18 +113,53 @@ def main() -> None:
     emit({
         "book": pdf.name, "pages": args.pages, "pieces": len(pieces), "model": writer.label, "threads": args.threads,
         "model_load_s": round(load_s, 2),
-        "summary": {"seconds": round(summary_s, 1), "model_s": round(summary_model_s, 1),
-                    "model_share": round(summary_model_s / summary_s, 3), **stats,
-                    "key_points": len(summary.points),
-                    "model_points_supported": round(1 - stats["points_unsupported_left_out"]
-                                                    / max(1, stats["points_written"]), 3),
-                    "grounded": grounding.report([p.support for p in summary.points]).as_dict()},
+        "summary": summary_figures,
         "cards": {"seconds": round(cards_s, 1), "model_s": round(cards_model_s, 1),
                   "model_share": round(cards_model_s / cards_s, 3) if cards_s else 0,
                   "qa": len(qa), "cloze": len(made) - len(qa), "qa_dropped_ungrounded": dropped,
                   "grounded": grounding.report(card_support).as_dict()},
         "glossary": {"seconds": round(glossary_s, 2), "terms": gl["terms"], "grounded": gl["grounding"]},
     })
+
+
+def hour_lecture(args: argparse.Namespace) -> None:
+    """A one-hour lecture's transcript (9,000 words of the book's prose in 10-second segments,
+    as a lecturer at 150 words a minute would give) summarised by the default model."""
+    import tempfile
+
+    from desktop.core import catalog
+    from desktop.core.library.pdftext import read_pages
+    from desktop.core.storage import settings
+    from desktop.core.storage.db import open_db
+    from desktop.core.study import grounding, summaries
+    from desktop.core.study.writer import open_writer
+
+    pdf = real_pdf(args.pdf)
+    words = " ".join(p.text for p in read_pages(pdf)[0][10:]).split()[:9000]
+    db = open_db(Path(tempfile.mkdtemp(prefix="bench-study-hour-")) / "app.db")
+    settings.update(db, chat_threads=args.threads)
+    node = catalog.ensure_path(db, "Bench", "Statistics")
+    rec = int(db.execute("INSERT INTO recordings (title, node_id, path, state, duration_s, created_at)"
+                         " VALUES (?,?,?,?,?,?)", ("An hour on R", node, "recordings/1.wav", "ready", 3600.0,
+                                                   time.time())).lastrowid)
+    per = 25                                     # words in 10 s at 150 words a minute
+    for i in range(0, len(words), per):
+        db.execute("INSERT INTO segments (recording_id, idx, start_s, end_s, text) VALUES (?,?,?,?,?)",
+                   (rec, i // per, i / per * 10.0, i / per * 10.0 + 10.0, " ".join(words[i:i + per])))
+    doc = catalog.add_document(db, node, "lecture", "An hour on R", "1.wav", "recordings/1.wav", "sha-hour", 1,
+                               recording_id=rec, state="ready")
+    db.execute("UPDATE recordings SET document_id = ? WHERE id = ?", (doc, rec))
+    writer = open_writer(db, args.model)
+    t0 = time.perf_counter()
+    summary, stats = summaries.summarise(db, writer, doc, progress=lambda f, s: say(s))
+    seconds = time.perf_counter() - t0
+    for p in summary.points:
+        say(f"  - {p.text}  ({p.start_s:.0f} s, support {p.support:.2f})")
+    emit({"lecture": f"one hour ({len(words)} words of {pdf.name}, 10-s segments)", "model": writer.label,
+          "threads": args.threads,
+          "summary": {"seconds": round(seconds, 1), "model_s": round(writer.model_s, 1),
+                      "model_share": round(writer.model_s / seconds, 3), **stats, "key_points": len(summary.points),
+                      "grounded": grounding.report([p.support for p in summary.points]).as_dict()}})
 
 
 def _book(db, pdf: Path, subject: str) -> int:

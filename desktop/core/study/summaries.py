@@ -27,6 +27,7 @@ JOB_KIND = "study_summary"
 MAX_POINTS = 10
 POINTS_PER_PART = 3
 MERGE_GROUP = 12
+MIN_POINT_WORDS = 5
 # A merged point "comes from" a part's point that holds at least this share of its words.
 ORIGIN_OVERLAP = 0.25
 SYSTEM = "You summarise course material for a student. Use only what the text says."
@@ -173,8 +174,11 @@ def summarise(db: sqlite_utils.Database, writer: Writer, document_id: int, pages
     written, replaced = cited_points(texts, parts, pieces, all_texts)
     # A point the material does not say (a small model adds what it "knows") is left out:
     # a student revises from this. If none is left, the material's most telling sentences stand.
-    points = [p for p in written if p.support >= grounding.SUPPORT_THRESHOLD]
-    stats.update({"points_written": len(written), "points_unsupported_left_out": len(written) - len(points),
+    supported = [p for p in written if p.support >= grounding.SUPPORT_THRESHOLD]
+    # A heading ("ATP and NADPH") is no key point: a point says something in a few words at least.
+    points = [p for p in supported if len(p.text.split()) >= MIN_POINT_WORDS]
+    stats.update({"points_written": len(written), "points_unsupported_left_out": len(written) - len(supported),
+                  "headings_left_out": len(supported) - len(points),
                   "reworded_points_replaced": replaced})
     if not points:
         counts = cloze.term_counts(p.text for p in pieces)
