@@ -57,7 +57,8 @@ def upload_in_parts(client: Any, config: SyncConfig, path: Path, key: str, sha25
         pending.save(record)
     upload_id = record.upload_id
 
-    def send(number: int, data: bytes, digest: str) -> tuple[dict[str, Any], int]:
+    def send(number: int, data: bytes, digest: str = "") -> tuple[dict[str, Any], int]:
+        digest = digest or _b64sha(data)     # on the sending thread, beside the reader's whole-file hash
         with talking_to(config):
             answer = client.upload_part(Bucket=config.bucket, Key=key, UploadId=upload_id, PartNumber=number,
                                         Body=_CheckedBody(data, check), ChecksumSHA256=digest)
@@ -76,8 +77,8 @@ def upload_in_parts(client: Any, config: SyncConfig, path: Path, key: str, sha25
                 break                                  # a part failed: its error is raised below
             data = f.read(PART_SIZE)
             whole.update(data)
-            digest = base64.b64encode(hashlib.sha256(data).digest()).decode()
             have = held.get(number)
+            digest = _b64sha(data) if have is not None else ""
             if have is not None and have.get("Size") == len(data) and have.get("ChecksumSHA256", digest) == digest:
                 if progress is not None:
                     progress(len(data))
@@ -140,6 +141,10 @@ def put_if_new(client: Any, config: SyncConfig, key: str, data: bytes, metadata:
     return _conditional(client, config, key, client.put_object, args, True)
 
 
+def _b64sha(data: bytes) -> str:
+    return base64.b64encode(hashlib.sha256(data).digest()).decode()
+
+
 class _CheckedBody(io.BytesIO):
     """A part's bytes that notice a cancel while they are being sent, not only between parts."""
 
@@ -196,9 +201,11 @@ DONE_MARK = ".lectern-done-"
 
 def download_in_parts(client: Any, config: SyncConfig, key: str, etag: str, size: int, folder: Path,
                       progress: Callable[[int], None] | None = None,
-                      check: Callable[[], None] | None = None) -> tuple[Path, int]:
+                      check: Callable[[], None] | None = None) -> tuple[Path, int, str]:
     """Fetch ``key`` (``size`` bytes, ``etag``) into ``folder``, continuing an interrupted fetch of
-    the same object there. Returns the complete file (not yet verified) and the bytes fetched now."""
+    the same object there. Returns the complete file (not yet verified against the expected
+    sha256), the bytes fetched now, and the file's sha256 (hashed range by range in order as
+    the ranges land, beside the fetching)."""
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / DOWNLOAD_FILE
     if not target.exists() or target.stat().st_size != size:
@@ -243,8 +250,54 @@ def download_in_parts(client: Any, config: SyncConfig, key: str, etag: str, size
         mark.touch()
         return got
 
-    with ThreadPoolExecutor(THREADS, thread_name_prefix="sync-range") as pool:
-        fetched = sum(pool.map(one, range(1, count + 1)))
+    landed = [threading.Event() for _ in range(count)]
+    stop = threading.Event()
+
+    def landed_one(number: int) -> int:
+        got = one(number)
+        landed[number - 1].set()
+        return got
+
+    hasher = _OrderedHash(target, size, landed, stop)
+    hasher.start()
+    try:
+        with ThreadPoolExecutor(THREADS, thread_name_prefix="sync-range") as pool:
+            fetched = sum(pool.map(landed_one, range(1, count + 1)))
+    finally:
+        stop.set()
+        hasher.join()
     for mark in folder.glob(DONE_MARK + "*"):
         mark.unlink()
-    return target, fetched
+    return target, fetched, hasher.hexdigest()
+
+
+class _OrderedHash(threading.Thread):
+    """The sha256 of a file being filled range by range: each range is read back (from the
+    page cache) as soon as it and all before it have landed."""
+
+    def __init__(self, path: Path, size: int, landed: list[threading.Event], stop: threading.Event) -> None:
+        super().__init__(name="sync-hash", daemon=True)
+        self.path, self.size, self.landed, self.stop = path, size, landed, stop
+        self.digest = hashlib.sha256()
+        self.complete = False
+
+    def run(self) -> None:
+        with open(self.path, "rb") as f:
+            for event in self.landed:
+                while not event.wait(0.1):
+                    if self.stop.is_set() and not event.is_set():
+                        return
+                left = min(PART_SIZE, self.size - f.tell())
+                while left > 0:
+                    chunk = f.read(min(left, 1 << 20))
+                    if not chunk:
+                        return
+                    self.digest.update(chunk)
+                    left -= len(chunk)
+        self.complete = True
+
+    def hexdigest(self) -> str:
+        if not self.complete:          # cannot happen once every range landed; hash the file whole then
+            with open(self.path, "rb") as f:
+                return hashlib.file_digest(f, "sha256").hexdigest()
+        return self.digest.hexdigest()

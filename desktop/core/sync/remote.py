@@ -89,12 +89,23 @@ def save_config(db: sqlite_utils.Database, config: SyncConfig, enabled: bool = T
 
 
 
+_LOADER: list[Any] = []       # botocore's loader of the S3 model files, shared by every client of this process
+
+
 def make_client(config: SyncConfig) -> Any:
+    """An S3 client with credentials read afresh from the AWS chain (a changed profile or
+    environment is seen by the next sync); the S3 model files (~0.4 s to read) once a process."""
     try:
         import boto3            # ~0.15 s with botocore.config: loaded when the bucket is first talked to
+        import botocore.session
         from botocore.config import Config
 
-        session = boto3.Session(profile_name=config.profile or None)
+        core = botocore.session.get_session()
+        if _LOADER:
+            core.register_component("data_loader", _LOADER[0])
+        else:
+            _LOADER.append(core.get_component("data_loader"))
+        session = boto3.Session(botocore_session=core, profile_name=config.profile or None)
         return session.client(
             "s3", endpoint_url=config.endpoint or None, region_name=config.region or "us-east-1",
             config=Config(connect_timeout=5, read_timeout=60, retries={"max_attempts": 3, "mode": "standard"},

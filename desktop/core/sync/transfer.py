@@ -158,10 +158,9 @@ def download(client: Any, config: SyncConfig, key: str, folder: Path, expected_s
     name = key.rsplit('/', 1)[-1]
     if etag and size > multipart.PART_SIZE:
         try:
-            tmp, fetched = multipart.download_in_parts(client, config, key, etag, size, folder, progress, check)
+            tmp, fetched, sha = multipart.download_in_parts(client, config, key, etag, size, folder, progress, check)
         except _Stop as stop:
             raise stop.exc from None
-        sha = file_sha256(tmp)
         if expected_sha256 and sha != expected_sha256:
             tmp.unlink(missing_ok=True)     # damaged: the next sync starts it again from nothing
             raise SyncError(f"{name} arrived damaged (its checksum does not match); "
