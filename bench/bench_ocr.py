@@ -10,6 +10,10 @@
 - **Reading speed per kind**: a generated deck, Word file, Writer file, EPUB and HTML note
   read and chunked (pages/s, chunks/s); embedding is the same per chunk for every kind
   and is measured by bench_ingest.py.
+- **Ingestion per kind** (``--only ingest``, or with everything): a deck, a Word file, an
+  EPUB and a scanned PDF imported into a fresh data folder and read by the real worker's
+  ``ingest_document`` job (reading, OCR, chunking, embedding, SQLite + FTS5, the Chroma
+  server): pages (slides, sections, chapters) per second of the job, as the job reports it.
 """
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import emit, load_average, real_pdf, say
+from bench.common import data_folder, emit, load_average, real_pdf, say, services, wait_job
 
 from desktop.core.catalog import kind_for
 from desktop.core.library import documents
@@ -109,16 +113,58 @@ def kind_figures(tmp: Path) -> dict:
     return out
 
 
+def ingest_figures(tmp: Path) -> dict:
+    """Each kind through the real worker's job, one after the other, in a fresh data folder."""
+    from desktop.core import jobs, library
+    from desktop.core.library import ingest
+    from desktop.core.storage.db import open_db
+    from desktop.workers.submit import QueueJobs
+
+    para = ("Osmosis moves water across a selectively permeable membrane toward the side with more "
+            "solute; cells in a hypotonic solution swell and plant cells become turgid. ") * 3
+    pdf = real_pdf("R-intro.pdf")
+    files = {
+        "pptx": made.make_pptx(tmp / "deck.pptx", [(f"Slide {i}", para, "Ask about turgor") for i in range(200)]),
+        "docx": made.make_docx(tmp / "doc.docx", [(f"Section {i}", [para] * 4) for i in range(100)]),
+        "epub": made.make_epub(tmp / "book.epub", [(f"Chapter {i}", para * 8) for i in range(50)]),
+        "scanned pdf": scans.image_pdf([scans.scanned_page(pdf, n, tmp, dpi=200, seed=n) for n in range(10, 22)],
+                                       tmp / "scan.pdf"),
+    }
+    out: dict = {}
+    with data_folder() as paths:
+        db = open_db(paths.db)
+        with services(paths):
+            starter = QueueJobs(paths, db)
+            book = library.ensure_path(db, "Bench", "Kinds", "Files")
+            for label, path in files.items():
+                r = library.import_file(db, paths, book, path, starter=starter)
+                t0 = time.monotonic()
+                job_id = ingest.submit_ingest(db, paths, r.document_id, starter, "auto")
+                job = wait_job(db, job_id, timeout=1800, tick_s=0.2)
+                took = time.monotonic() - t0
+                if job.state != jobs.DONE:
+                    out[label] = {"error": job.error}
+                    continue
+                res = job.result or {}
+                out[label] = {"pages": res.get("pages"), "chunks": res.get("chunks"),
+                              "job_seconds": res.get("seconds"), "pages_per_s": res.get("pages_per_s"),
+                              "queue_to_done_s": round(took, 2)}
+                say(label, out[label])
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=("ocr", "kinds"), help="run one half")
+    parser.add_argument("--only", choices=("ocr", "kinds", "ingest"), help="run one part")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-ocr-") as tmp:
         result = {"bench": "ocr", "load_average_start": load_average()}
-        if args.only != "kinds":
+        if args.only in (None, "ocr"):
             result["ocr"] = ocr_figures(Path(tmp))
-        if args.only != "ocr":
+        if args.only in (None, "kinds"):
             result["reading_per_kind"] = kind_figures(Path(tmp))
+        if args.only in (None, "ingest"):
+            result["ingestion_per_kind"] = ingest_figures(Path(tmp))
         result["load_average_end"] = load_average()
     emit(result)
     return 0
