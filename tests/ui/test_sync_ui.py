@@ -82,6 +82,9 @@ def test_the_sync_page_is_off_by_default_tests_the_connection_and_stores_no_secr
     page.enabled.setChecked(False)                       # off: the bucket is remembered, nothing syncs
     page.apply()
     assert settings.load(db).sync_bucket == bucket and not settings.load(db).sync_enabled
+    again = SyncSettingsTab(page.ctx)                    # opened again: off, with everything remembered
+    qtbot.addWidget(again)
+    assert not again.enabled.isChecked() and again.bucket.text() == bucket and again.interval.currentData() == 3600
     for f in paths.root.rglob("*"):
         if f.is_file():
             assert SECRET_KEY.encode() not in f.read_bytes(), f

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, Q
 
 from ...core import jobs
 from ...core.errors import LecternError
+from ...core.storage import settings as settings_mod
 from ...core.sync import remote
 from ...core.sync.job import JOB_KIND
 from ...core.sync.status import sync_status
@@ -78,7 +79,7 @@ class SyncSettingsTab(QWidget):
         self.interval = QComboBox()
         for seconds, label in INTERVAL_CHOICES:
             self.interval.addItem(label, seconds)
-        current = self.interval.findData(remote.interval(ctx.db) if on else 0)
+        current = self.interval.findData(settings_mod.load(ctx.db).sync_interval_s)   # kept while sync is off
         self.interval.setCurrentIndex(max(0, current))
         form.addRow("Sync automatically", self.interval)
         lay.addWidget(self.fields)
