@@ -216,6 +216,36 @@ def test_on_battery_it_waits_until_stop_then_transcribes_it_all(paths, db, speec
     assert "photosynthesis" in " ".join(s.text for s in lectures.segments(db, rec_id)).lower()
 
 
+def test_only_when_plugged_in_it_waits_on_battery_and_goes_on_when_plugged_in(paths, db, speech, tmp_path):
+    from desktop.core.storage import settings
+
+    settings.update(db, transcribe_while_recording=True, transcribe_only_plugged_in=True)
+    supply = tmp_path / "power_supply"
+    for name, files in (("BAT0", {"type": "Battery", "present": "1", "status": "Discharging"}),
+                        ("AC", {"type": "Mains", "online": "0"})):
+        (supply / name).mkdir(parents=True)
+        for key, value in files.items():
+            (supply / name / key).write_text(value + "\n")
+    pcm = _pcm(speech["one"])
+    rec_id = db.execute("INSERT INTO recordings (title, path, source, state, samplerate, channels, created_at)"
+                        " VALUES ('Unplugged', 'recordings/1.wav', 'microphone', 'recording', 16000, 1, 0)").lastrowid
+    path = paths.recordings / f"{rec_id}.wav"
+    writer = WavWriter(path, 16000, 1)
+    live = LiveTranscriber(paths, rec_id, path, model="tiny.en", index=False, min_window_s=2, poll_s=0.05,
+                           power_supply=supply).start()
+    writer.write(pcm.tobytes())
+    writer.sync()
+    wait_for(lambda: live.status().state == "waiting for Stop", 10)
+    assert "saving battery" in live.status().message and not lectures.segments(db, rec_id)
+    (supply / "AC" / "online").write_text("1\n")     # plugged in again, still recording
+    wait_for(lambda: lectures.segments(db, rec_id), 60, what="the transcript to go on once plugged in")
+    assert live.status().state in ("transcribing", "finishing") and not live.done.is_set()
+    writer.close()
+    live.finish()
+    assert live.wait(60) is not None, live.error
+    assert "photosynthesis" in lectures.transcript_text(db, rec_id).lower()
+
+
 def test_the_status_says_how_far_behind_the_transcript_is():
     from desktop.core.lectures.live_transcriber import LiveStatus
 

@@ -311,6 +311,7 @@ def test_notes_typed_during_a_lecture_survive_a_kill_and_are_indexed_with_it(pat
     proc.wait(10)
     found = recover(db, paths)
     assert [r.recording_id for r in found] == [rec_id] and found[0].ok
+    assert "Your 2 notes were kept." in found[0].message
     kept = lectures.notes(db, rec_id)
     assert [(n.at_s, n.text) for n in kept] == [(1.0, "Photosynthesis needs light"),
                                                  (1.8, "Exam question on chlorophyll")]

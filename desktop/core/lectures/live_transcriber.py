@@ -12,7 +12,9 @@ nothing is transcribed twice and nothing is stored twice.
 The thread runs below the recorder, the window and the live captions in the CPU's eyes
 (nice 15, per thread on Linux; the model's own threads are created from it and inherit that).
 When it cannot keep up it simply falls behind (``status().behind_s``) and catches up
-after Stop. With ``wait_until_stop`` (the battery setting) it does nothing until Stop.
+after Stop. With ``wait_until_stop`` (the battery setting) it does nothing until Stop;
+with "only when plugged in" it waits while the computer runs on its battery and goes on
+when it is plugged in again (or at Stop).
 At Stop (``finish``) only the rest is left: it is transcribed, the index completed,
 and the lecture marked transcribed.
 """
@@ -44,6 +46,7 @@ log = logging.getLogger(__name__)
 
 PROMPT_WORDS = 40       # the previous window's last words lead the next one (as Whisper does inside a file)
 BEHIND_NOTICE_S = 90.0  # from this far behind the status says so
+POWER_POLL_S = 5.0      # how often "only when plugged in" looks at the power supply
 NICE = 15               # below the live captions (10), which must keep their lag, and far below the recorder
 
 
@@ -101,7 +104,10 @@ class LiveTranscriber:
     def __init__(self, paths: DataPaths, recording_id: int, wav_path: Path, *, model: str | None = None,
                  language: str | None = None, wait_until_stop: bool | None = None, threads: int = 0,
                  min_window_s: float = MIN_WINDOW_S, max_window_s: float = MAX_WINDOW_S, poll_s: float = 0.5,
-                 index: bool = True, on_status: Callable[[LiveStatus], None] | None = None) -> None:
+                 index: bool = True, on_status: Callable[[LiveStatus], None] | None = None,
+                 power_supply: Path = power.POWER_SUPPLY) -> None:
+        self.power_supply = power_supply
+        self._battery = (0.0, False)      # (when last read, on battery then)
         self.paths = paths
         self.recording_id = recording_id
         self.wav = GrowingWav(Path(wav_path))
@@ -192,7 +198,7 @@ class LiveTranscriber:
     def _work(self, db: Any) -> None:
         stored = settings_mod.load(db)
         wait_for_stop = (power.wait_until_stop(stored.transcribe_while_recording,
-                                               stored.transcribe_only_plugged_in)
+                                               stored.transcribe_only_plugged_in, self.power_supply)
                          if self.wait_until_stop is None else self.wait_until_stop)
         resolved = models.resolve(models.TRANSCRIPTION, model_choice_from(self.model_choice
                                                                           or stored.transcription_model))
@@ -201,9 +207,14 @@ class LiveTranscriber:
         row = db.execute("SELECT live_until_s, live_model FROM recordings WHERE id=?", (self.recording_id,)).fetchone()
         if row and row[1] == key:
             self._pos = float(row[0] or 0.0)   # going on from an earlier run with the same model
+        # "Only when plugged in": on battery it waits, and takes up the work when plugged in again.
+        watch_power = (self.wait_until_stop is None and stored.transcribe_while_recording
+                       and stored.transcribe_only_plugged_in)
         if wait_for_stop:
             self._set_state("waiting for Stop")
-            self._recording_done.wait()
+            while not self._recording_done.wait(POWER_POLL_S if watch_power else None):
+                if watch_power and not self._on_battery():
+                    break
             if self._abandon.is_set():
                 self._set_state("stopped")
                 return
@@ -217,6 +228,13 @@ class LiveTranscriber:
                 continue
             self.wav.open()
             final = self._recording_done.is_set()   # the file is complete: nothing more will come
+            if watch_power and not final and self._on_battery():
+                if self._state != "waiting for Stop":
+                    self._set_state("waiting for Stop")
+                self._recording_done.wait(self.poll_s)
+                continue
+            if self._state == "waiting for Stop":
+                self._set_state("finishing" if final else "transcribing")
             if not final and self.wav.seconds_on_disk() - self._pos < self.min_window_s:
                 self._recording_done.wait(self.poll_s)
                 continue
@@ -240,6 +258,15 @@ class LiveTranscriber:
             self._set_state("stopped")
             return
         self._complete(db, indexer, key, language)
+
+    def _on_battery(self) -> bool:
+        """Read at most every few seconds (a few small files in /sys)."""
+        at, value = self._battery
+        now = time.monotonic()
+        if now - at >= POWER_POLL_S:
+            value = power.on_battery(self.power_supply)
+            self._battery = (now, value)
+        return value
 
     def _window(self, db: Any, model: Any, audio: np.ndarray, language: str | None, prompt: str,
                 key: str) -> tuple[str | None, str]:

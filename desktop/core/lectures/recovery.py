@@ -88,6 +88,10 @@ def recover(db: sqlite_utils.Database, paths: DataPaths) -> list[Recovered]:
         live_until = float(db.execute("SELECT live_until_s FROM recordings WHERE id=?", (rec_id,)).fetchone()[0] or 0)
         if live_until > 0:
             message += f" Its transcript up to {format_duration(live_until)} was kept."
+        notes = int(db.execute("SELECT count(*) FROM lecture_notes WHERE recording_id=? AND text <> ''",
+                               (rec_id,)).fetchone()[0])
+        if notes:
+            message += f" Your {notes} note{'s' if notes != 1 else ''} {'were' if notes != 1 else 'was'} kept."
         out.append(Recovered(rec_id, rec.title, duration, path, True, message))
     return out
 
