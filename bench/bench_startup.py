@@ -18,7 +18,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
-def run_once(data_dir: str) -> tuple[float, float]:
+def run_once(data_dir: str) -> tuple[float, float, float]:
     env = dict(os.environ, LECTERN_DATA_DIR=data_dir, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
     t0 = time.perf_counter()
     out = subprocess.run([sys.executable, "-m", "desktop", "--startup-probe"], env=env, cwd=REPO,
@@ -27,13 +27,14 @@ def run_once(data_dir: str) -> tuple[float, float]:
     if out.returncode != 0:
         raise SystemExit(f"start-up probe failed: {out.stderr[-2000:]}")
     line = [l for l in out.stdout.splitlines() if l.startswith("{")][-1]
-    return json.loads(line)["window_visible_s"], wall
+    probe = json.loads(line)
+    return probe["window_visible_s"], wall, probe.get("cpu_s", float("nan"))
 
 
 def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     with tempfile.TemporaryDirectory() as d:
-        first, _ = run_once(d)  # fresh data folder: creates and migrates app.db
+        first, _, _ = run_once(d)  # fresh data folder: creates and migrates app.db
         samples = [run_once(d) for _ in range(runs)]
     visible = [s[0] for s in samples]
     print(json.dumps({
@@ -43,6 +44,8 @@ def main() -> None:
         "runs": runs,
         "visible_p50_s": round(statistics.median(visible), 3),
         "visible_max_s": round(max(visible), 3),
+        "cpu_until_visible_p50_s": round(statistics.median(s[2] for s in samples), 3),
+        "load_average_1min": round(os.getloadavg()[0], 2),
         "wall_including_children_stop_p50_s": round(statistics.median(s[1] for s in samples), 3),
     }))
 

@@ -57,8 +57,12 @@ class MainWindow(QMainWindow):
         self._asked_to_quit = False
         self.selfcheck_dialog = None
         chosen = str(self.settings.value("theme", "") or "")
-        if chosen in (theme.LIGHT, theme.DARK, theme.SYSTEM) and QApplication.instance() is not None:
-            theme.apply_theme(QApplication.instance(), chosen)
+        app = QApplication.instance()
+        if chosen in (theme.LIGHT, theme.DARK, theme.SYSTEM) and app is not None:
+            if app.styleSheet():
+                theme.apply_theme(app, chosen)       # already styled: restyle now
+            else:
+                theme.prepare(app, chosen)           # the style sheet follows once the window is built
 
         # Side bar + panes
         self.sidebar = QListWidget()

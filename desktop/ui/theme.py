@@ -120,6 +120,17 @@ def qcolor(name: str) -> QColor:
     return QColor(color(name))
 
 
+def prepare(app: QApplication, choice: str | None = None) -> str:
+    """Choose the look and set its palette, without the style sheet (which is applied once the
+    window is built: styling each widget as it is added costs a third of the start-up)."""
+    if choice is not None:
+        _state["preference"] = choice
+    pref = preference()
+    _state["scheme"] = system_scheme() if pref == SYSTEM else pref
+    app.setPalette(palette(_state["scheme"]))
+    return _state["scheme"]
+
+
 def apply_theme(app: QApplication, choice: str | None = None) -> str:
     """Style the application: Fusion, the palette and the sheet of the chosen look. Returns it.
 

@@ -201,3 +201,16 @@ def test_the_dark_look_can_be_chosen_and_is_remembered(qtbot, paths, services):
         assert QApplication.instance().palette().window().color().lightness() > 200
     finally:
         theme.apply_theme(QApplication.instance(), theme.LIGHT)
+
+
+def test_a_clean_quit_leaves_no_pid_port_or_lock_files(tmp_path):
+    import json as _json
+
+    from tests.conftest import lectern
+
+    data = tmp_path / "data"
+    out = lectern("--startup-probe", data_dir=data, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    probe = _json.loads([line for line in out.stdout.splitlines() if line.startswith("{")][-1])
+    assert probe["window_visible_s"] > 0 and probe["cpu_s"] > 0
+    assert sorted(p.name for p in (data / "run").iterdir()) == []
