@@ -5,8 +5,8 @@ r-doc-pdf) is imported into a fresh data folder and read by the ``ingest_documen
 job in the real worker (queue, extraction, chunking, embedding, SQLite + FTS5 and
 the Chroma server). Meanwhile the worker's memory is sampled. In this process, with
 the services stopped, the raw cost of the same work is measured before and after the
-job: plain pypdf extraction of every page, plus embedding the very chunks the job
-stored (same model, same settings). ``ratio_raw_to_job`` = mean raw seconds / job
+job: plain extraction of every page (PDFium, as the job reads), plus embedding the very
+chunks the job stored with their section titles (same model, same settings). ``ratio_raw_to_job`` = mean raw seconds / job
 seconds (1.0 = no overhead); ``ratio_raw_to_job_cpu`` compares CPU seconds (raw
 process vs worker + vector store), which other programs on the machine barely move.
 
@@ -22,33 +22,25 @@ from bench.common import (data_folder, emit, load_average, peak_rss_mb, real_pdf
                           wait_job)
 
 
-def chunk_texts(pdf) -> list[str]:
-    """The chunks the job will store (chunking is deterministic), computed untimed."""
+def chunk_texts(pdf) -> list[tuple[str, str]]:
+    """The chunks the job will store, (text, section title) (chunking is deterministic), computed untimed."""
     from desktop.core.library import chunking
     from desktop.core.library import pdftext
 
-    return [c.text for c in chunking.chunk_pages(pdftext.iter_pages(pdf))]
+    return [(c.text, c.heading) for c in chunking.chunk_pages(pdftext.outlined(pdftext.iter_pages(pdf), pdf))]
 
 
-def raw_cost(pdf, texts: list[str]) -> dict:
-    """pypdf extraction of every page + embedding of ``texts``, nothing else."""
-    import warnings
-
-    import pypdf
-
-    from desktop.core.library import ingest
+def raw_cost(pdf, chunks: list[tuple[str, str]]) -> dict:
+    """Extraction of every page (PDFium, as the job reads) + embedding of ``chunks``, nothing else."""
+    from desktop.core.library import ingest, pdftext
     from desktop.core.models.embeddings import get_embedder
+    from desktop.core.search.index import embed_text
 
+    texts = [embed_text(t, h) for t, h in chunks]
     embedder = get_embedder()
     embedder.embed(texts[:8])                    # model loaded outside the timing, as in the worker
     c0, t0 = time.process_time(), time.monotonic()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        reader = pypdf.PdfReader(str(pdf))
-        n = 0
-        for page in reader.pages:
-            page.extract_text()
-            n += 1
+    n = sum(1 for _ in pdftext.iter_pages(pdf))
     extract_s = time.monotonic() - t0
     t1 = time.monotonic()
     for i in range(0, len(texts), ingest.BATCH):
@@ -84,7 +76,7 @@ def main() -> int:
 
     load_start = load_average()
     raws: list[dict] = []
-    texts: list[str] = []
+    texts: list[tuple[str, str]] = []
     if not args.skip_raw:
         # The machine may be shared: measure the raw cost before and after the job and
         # compare the job with their mean (and CPU seconds, which others' load barely moves).
@@ -139,7 +131,7 @@ def main() -> int:
             "load_average_start": load_start,
         }
         if not args.skip_raw:
-            assert stored == texts, "the job stored other chunks than the raw side embedded"
+            assert stored == [t for t, _ in texts], "the job stored other chunks than the raw side embedded"
             say("raw cost, after the job…")
             raws.append(raw_cost(pdf, texts))
             raw_s = sum(r["total_s"] for r in raws) / len(raws)
