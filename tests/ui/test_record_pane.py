@@ -381,3 +381,26 @@ def test_what_the_computer_plays_can_be_recorded_from_the_pane(qtbot, paths, ser
         qtbot.waitUntil(lambda: pane.recent_status(rec_id) == "Transcribed", timeout=90000)
     text = lectures.transcript_text(db, rec_id).lower()
     assert sum(w in text for w in KNOWN_WORDS) >= ENOUGH_WORDS, text
+
+
+def test_a_note_erased_while_typing_is_no_note(qtbot, paths):
+    from desktop.ui.background import wait_idle
+    from desktop.ui.record.notes_box import NotesBox
+
+    db = open_db(paths.db)
+    rec_id = db.execute("INSERT INTO recordings (title, path, source, state, created_at)"
+                        " VALUES ('Lecture 1', 'recordings/1.wav', 'microphone', 'recording', 0)").lastrowid
+    box = NotesBox(AppContext(paths=paths, db=db))
+    qtbot.addWidget(box)
+    box.set_recording(rec_id, clock=lambda: 95.0)     # the lecture is at 1:35
+    QTest.keyClicks(box.input, "Mitosis")
+    qtbot.waitUntil(lambda: [n.text for n in lectures.notes(db, rec_id)] == ["Mitosis"], timeout=5000)
+    assert lectures.notes(db, rec_id)[0].at_s == 95.0
+    box.input.selectAll()
+    QTest.keyClick(box.input, Qt.Key_Backspace)        # changed their mind
+    qtbot.waitUntil(lambda: lectures.notes(db, rec_id) == [], timeout=5000)
+    QTest.keyClicks(box.input, "x")
+    QTest.keyClick(box.input, Qt.Key_Backspace)
+    box.finish_note()
+    wait_idle()
+    assert lectures.notes(db, rec_id) == [] and box.list.topLevelItemCount() == 0

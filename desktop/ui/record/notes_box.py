@@ -108,9 +108,14 @@ class NotesBox(QWidget):
     def _on_typed(self, text: str) -> None:
         if self.recording_id is None or self.clock is None:
             return
+        if not text.strip():   # all erased: no note (one already saved is removed)
+            draft, self.draft = self.draft, None
+            self.save_timer.stop()
+            if draft is not None:
+                draft.text = ""
+                self._save(draft)
+            return
         if self.draft is None:
-            if not text.strip():
-                return
             # Stamped with the moment typing started, not when it is saved or finished.
             self.draft = Draft(self.recording_id, max(0.0, self.clock()))
             self.drafts.append(self.draft)
