@@ -12,6 +12,7 @@ from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from ...core import chat
+from ..theme import set_icon
 from ...core.chat import ChatMessage, Source
 from .answer_text import PASSAGE_CHARS, answer_html, elide, source_html
 
@@ -132,7 +133,8 @@ class AnswerWidget(QFrame):
         foot = QHBoxLayout()
         self.footer = QLabel("")
         self.footer.setObjectName("AnswerFooter")
-        self.regenerate = QPushButton("↻ Regenerate")
+        self.regenerate = QPushButton("Regenerate")
+        set_icon(self.regenerate, "refresh")
         self.regenerate.setObjectName("FlatButton")
         self.regenerate.setToolTip("Write this answer again (Ctrl+R)")
         self.regenerate.clicked.connect(self.regenerate_requested)

@@ -4,6 +4,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QPlainTextEdit, QPushButton, QWidget
 
+from ..theme import set_icon
+
 
 class Composer(QPlainTextEdit):
     """The question box: Enter sends, Shift+Enter starts a new line."""
@@ -38,7 +40,8 @@ class ComposerBox(QFrame):
         self.send_button.setObjectName("PrimaryButton")
         self.send_button.setToolTip("Send the question (Enter)")
         self.send_button.clicked.connect(self.send_requested)
-        self.stop_button = QPushButton("■ Stop")
+        self.stop_button = QPushButton("Stop")
+        set_icon(self.stop_button, "stop", "icon_on_accent")
         self.stop_button.setObjectName("DangerButton")
         self.stop_button.setToolTip("Stop writing (Esc)")
         self.stop_button.clicked.connect(self.stop_requested)

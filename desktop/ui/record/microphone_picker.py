@@ -17,6 +17,7 @@ from ...core.lectures import audio_devices, system_audio
 from ...core.storage import settings as settings_mod
 from ..background import AUDIO, Task, run_in_background
 from ..level_meter import LevelMeter
+from ..theme import set_icon
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +45,9 @@ class MicrophonePicker(QWidget):
         self.combo.setAccessibleName("Microphone")
         grid.addWidget(self.combo, 0, 1)
         self.refresh_button = QToolButton()
-        self.refresh_button.setText("⟳")
+        set_icon(self.refresh_button, "refresh")
         self.refresh_button.setToolTip("Look for microphones again")
+        self.refresh_button.setAccessibleName("Look for microphones again")
         grid.addWidget(self.refresh_button, 0, 2)
         self.source_label = QLabel("Record")
         grid.addWidget(self.source_label, 0, 3)

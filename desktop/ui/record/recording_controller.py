@@ -20,6 +20,7 @@ from ...core.lectures.recorder import Recorder, RecordingResult
 from ...core.timefmt import format_duration, format_size
 from ..background import AUDIO, Task, run_in_background, ui_callback
 from ..level_meter import LevelMeter
+from ..theme import set_icon
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +64,14 @@ class RecordingController(QWidget):
         controls.addWidget(self.elapsed)
         controls.addWidget(self.status)
         controls.addStretch(1)
-        self.record_button = QPushButton("●  Record")
+        self.record_button = QPushButton("Record")
+        set_icon(self.record_button, "record-dot", "icon_on_accent")
         self.record_button.setObjectName("RecordButton")
         self.record_button.setToolTip("Start recording (Ctrl+R)")
         self.pause_button = QPushButton("Pause")
         self.pause_button.setToolTip("Pause or resume (Space)")
-        self.stop_button = QPushButton("■  Stop")
+        self.stop_button = QPushButton("Stop")
+        set_icon(self.stop_button, "stop")
         self.stop_button.setToolTip("Stop and transcribe (Ctrl+R)")
         for b in (self.record_button, self.pause_button, self.stop_button):
             b.setMinimumWidth(110)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QLab
                                QVBoxLayout, QWidget)
 
 from ...core import jobs
+from ..theme import set_icon
 from ...core import lectures
 from ...core import library
 from ...core.errors import LecternError
@@ -99,11 +100,13 @@ class TranscriptViewer(QWidget):
         self.match_label = QLabel("")
         self.match_label.setObjectName("Hint")
         self.prev_button = QToolButton()
-        self.prev_button.setText("▲")
+        set_icon(self.prev_button, "chevron-up")
         self.prev_button.setToolTip("Previous match (Shift+Enter)")
+        self.prev_button.setAccessibleName("Previous match")
         self.next_button = QToolButton()
-        self.next_button.setText("▼")
+        set_icon(self.next_button, "chevron-down")
         self.next_button.setToolTip("Next match (Enter)")
+        self.next_button.setAccessibleName("Next match")
         self.export_button = QPushButton("Export…")
         menu = QMenu(self.export_button)
         for fmt, label in FORMATS.items():
