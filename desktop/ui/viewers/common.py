@@ -52,9 +52,20 @@ def add_keys(window: QWidget, keys: list[tuple[QKeySequence | str, Callable[[], 
         window.addAction(act)
 
 
+# Symbols are drawn from resources/icons: a font without the character shows an empty box.
+_ICONS = {"◀": "chevron-left", "▶": "chevron-right", "▲": "chevron-up", "▼": "chevron-down", "−": "minus",
+          "+": "plus", "↔": "fit-width"}
+
+
 def tool_button(text: str, tip: str, fn: Callable[[], None]) -> QToolButton:
+    from ..theme import set_icon
+
     b = QToolButton()
-    b.setText(text)
+    if text in _ICONS:
+        set_icon(b, _ICONS[text])
+        b.setAccessibleName(tip.split(" (")[0])
+    else:
+        b.setText(text)
     b.setToolTip(tip)
     b.setAutoRaise(True)
     b.clicked.connect(fn)
