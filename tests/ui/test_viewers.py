@@ -223,15 +223,33 @@ def test_the_library_opens_each_kind_in_its_viewer_at_the_cited_place(qtbot, pat
     pane = LibraryPane(ctx)
     ctx.adopt(pane)
     qtbot.addWidget(pane)
+    pane.resize(1000, 600)
     pane.show()
-    assert pane.open_document(slides, 7, "Light reactions split water")
+    qtbot.waitExposed(pane)
+    # A citation clicked in the chat or a search result asks through the app's events.
+    ctx.events.open_document_requested.emit(slides, 7, "Light reactions split water")
     qtbot.waitUntil(lambda: pane.reading_viewer.is_ready() and pane.reading_viewer.current_page() == 7,
                     timeout=20000)
     assert pane.reading_viewer.highlighted.startswith("Light reactions split water")
-    assert pane.open_document(note, 2, "Mitosis has four phases")
-    qtbot.waitUntil(lambda: pane.reading_viewer.current_page() == 2 and pane.reading_viewer.is_ready(),
-                    timeout=20000)
-    assert "Mitosis" in pane.reading_viewer.text.toPlainText()
+    ctx.events.open_document_requested.emit(note, 2, "Mitosis has four phases")
+    qtbot.waitUntil(lambda: pane.reading_viewer.current_page() == 2 and "Mitosis" in
+                    pane.reading_viewer.text.toPlainText(), timeout=20000)
     assert "<h1>" not in pane.reading_viewer.text.toPlainText(), "an HTML note is shown as text, not markup"
+    # A double-click on the deck in the library opens it at its first slide.
+    pane.tree.select_node(book)
+    qtbot.waitUntil(lambda: pane.table.model_.row_of(slides) >= 0, timeout=5000)
+    index = pane.table.model_.index(pane.table.model_.row_of(slides), 0)
+    where = pane.table.visualRect(index).center()
+    QTest.mouseClick(pane.table.viewport(), Qt.LeftButton, pos=where)      # a double-click's first press
+    QTest.mouseDClick(pane.table.viewport(), Qt.LeftButton, pos=where)
+    qtbot.waitUntil(lambda: pane.reading_viewer.current_page() == 1 and "Topic 1" in
+                    pane.reading_viewer.text.toPlainText(), timeout=20000)
     pane.shutdown()
     assert not pane.reading_viewer.isVisible()
+
+
+def test_every_viewer_fits_a_1024_by_600_screen(qtbot):
+    for viewer in (ReadingViewer(), ImageViewer(), PdfViewer(), NoteViewer()):
+        qtbot.addWidget(viewer)
+        hint = viewer.minimumSizeHint()
+        assert hint.width() <= 1024 and hint.height() <= 600, (type(viewer).__name__, hint)
