@@ -228,3 +228,22 @@ def test_the_question_for_deletions_held_here_names_this_library_and_keeping_res
     assert ask.keep_label == "Keep them (they go back into the bucket)"
     assert ask.names[0] == "Fall 2026 / Biology / Reader / n0.md"
     assert status.held_deletions({"held": []}) is None
+
+
+def test_deleting_the_old_key_of_a_document_renamed_here_keeps_the_document(pair, tmp_path):
+    a, b, server, bucket = pair
+    doc_id = a.add(note(tmp_path, "week 1.md", "osmosis\n"))
+    a.sync()
+    from desktop.core import library
+
+    library.rename_document(a.db, doc_id, "Osmosis")
+    rows = {r.name: r.state for r in cloud.listing(a.db, a.paths, a.config)}
+    assert rows == {"week 1.md": "cloud", "Osmosis.md": "here"}
+    result = cloud.delete(a.db, a.paths, a.config, [KEY + "week 1.md"])
+    assert result["trashed_here"] == [] and list(a.docs()) == ["Fall 2026 / Biology / Reader / Osmosis"]
+    assert a.sync().counts == {"upload": 1}
+    assert keys_of(server, bucket) == [KEY + "Osmosis.md"]
+
+
+def keys_of(server, bucket):
+    return sorted(o["Key"] for o in server.client().list_objects_v2(Bucket=bucket).get("Contents", []))

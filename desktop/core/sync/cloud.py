@@ -189,7 +189,7 @@ def delete(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, keys
                 if k in agreed:
                     manifest.forget(db, config.target, k)
             deleted.append(key)
-            doc_id = here.get(key) or (agreed[key].document_id if key in agreed else None)
+            doc_id = here.get(key)       # only a document filed at this very key (what the view showed as "both")
             doc = get_document(db, doc_id) if doc_id is not None else None
             if doc is not None:
                 apply.trash_document(db, paths, doc, store)
