@@ -247,3 +247,17 @@ def test_deleting_the_old_key_of_a_document_renamed_here_keeps_the_document(pair
 
 def keys_of(server, bucket):
     return sorted(o["Key"] for o in server.client().list_objects_v2(Bucket=bucket).get("Contents", []))
+
+
+def test_downloading_a_file_deleted_here_since_it_was_synced_brings_it_back(pair, tmp_path):
+    a, b, server, bucket = pair
+    doc_id = a.add(note(tmp_path, "week 1.md", "osmosis\n"))
+    a.sync()
+    from desktop.core import library
+
+    library.delete_document(a.db, a.paths, doc_id)
+    [row] = cloud.listing(a.db, a.paths, a.config)
+    assert (row.state, row.synced) == ("cloud", True)
+    assert cloud.download(a.db, a.paths, a.config, [row.key], starter=None).counts == {"download": 1}
+    assert list(a.docs()) == ["Fall 2026 / Biology / Reader / week 1"]
+    assert a.sync().counts == {}                      # agreed again: nothing held, nothing to do

@@ -130,7 +130,7 @@ def _download(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, k
         if stream_of(key) != BOOKS:
             summary.skipped.append({"key": key, "reason": "lecture recordings come with the next sync"})
             continue
-        if key in here_keys or key in agreed:
+        if key in here_keys or (key in agreed and get_document(db, agreed[key].document_id) is not None):
             summary.skipped.append({"key": key, "reason": "it is already in the library here"})
             continue
         item = transfer.head(client, config, key)
@@ -140,6 +140,8 @@ def _download(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, k
         if item.sha256 is not None and item.sha256 in here_shas:
             summary.skipped.append({"key": key, "reason": "the same file is already here"})
             continue
+        if key in agreed:              # deleted here since it was synced: asked for again, so it comes back
+            manifest.forget(db, config.target, key)
         there[key] = item
         actions.append(Action(DOWNLOAD, key, None, "", item.sha256, item.size, "asked for in the cloud view"))
     plan = Plan(actions)
