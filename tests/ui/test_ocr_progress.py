@@ -46,3 +46,5 @@ def test_the_library_and_the_drawer_say_which_page_is_being_recognised(qtbot, pa
     assert any(s.startswith("recognising text, page ") and " of 3 · " in s and "%" in s for s in seen_rows), \
         sorted(set(seen_rows))
     assert any("Recognising text, page " in s for s in seen_drawer), sorted(set(seen_drawer))
+    # The first page says so too, while it is being recognised (before any page is done).
+    assert any(s.startswith("recognising text, page 1 of 3 · 0%") for s in seen_rows), sorted(set(seen_rows))

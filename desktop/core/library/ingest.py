@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import re
 import threading
 import time
 from typing import Any, Callable, Iterator
@@ -70,6 +71,7 @@ BATCH = 64               # chunks per write: one SQLite transaction + one vector
 # this halves it with no loss of recall on the retrieval benchmark (bench/README.md).
 EMBED_TOKENS = 128
 READ_AHEAD = 4           # batches the reader may run ahead of the embedder
+_STAGE_PAGE = re.compile(r" (\d+) of \d+$")    # the page a reader's stage names
 
 # documents.state values
 QUEUED, INGESTING, READY, FAILED, CANCELLED, LOCKED = "queued", "ingesting", "ready", "failed", "cancelled", "locked"
@@ -365,9 +367,15 @@ def _next(reader: _Reader, ctx: JobContext) -> tuple[str, Any]:
             if not reader.is_alive() and reader.out.empty():
                 return "error", LecternError("Reading the file stopped unexpectedly.")
             rep = reader.report
-            if reader.page_seen and rep.pages:
-                ctx.progress(min(reader.page_seen / rep.pages, 0.99) * 0.999,
-                             rep.stage or f"Reading {rep.unit.lower()} {reader.page_seen} of {rep.pages}")
+            # While a page is being recognised ("Recognising text, page 12 of 40") the pages
+            # before it are done: progress (and so the time left) moves with the OCR.
+            at = reader.page_seen
+            m = _STAGE_PAGE.search(rep.stage or "")
+            if m:
+                at = max(at, int(m.group(1)) - 1)
+            if rep.pages and (at or rep.stage):
+                ctx.progress(min(at / rep.pages, 0.99) * 0.999,
+                             rep.stage or f"Reading {rep.unit.lower()} {at} of {rep.pages}")
 
 
 # -- unlocking password-protected PDFs ----------------------------------------------------------------
