@@ -84,6 +84,35 @@ def test_find_in_a_deck_goes_to_the_slide_that_has_the_words_and_ctrl_w_closes(q
     _close_with_ctrl_w(qtbot, v, v.text)
 
 
+def test_a_slide_that_is_only_a_picture_shows_the_picture(qtbot, tmp_path):
+    from PIL import Image, ImageDraw
+    from pptx import Presentation
+    from pptx.util import Inches
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QTextDocument
+
+    board = tmp_path / "whiteboard.png"
+    img = Image.new("RGB", (1200, 800), "white")
+    ImageDraw.Draw(img).rectangle((100, 100, 1100, 700), outline="black", width=12)
+    img.save(board)
+    deck = Presentation()
+    first = deck.slides.add_slide(deck.slide_layouts[6])          # blank: a photo and nothing else
+    first.shapes.add_picture(str(board), Inches(0.5), Inches(0.5), width=Inches(9))
+    second = deck.slides.add_slide(deck.slide_layouts[1])
+    second.shapes.title.text = "Questions"
+    second.placeholders[1].text = "What does the board show about the cell cycle, in your own words?"
+    path = tmp_path / "board.pptx"
+    deck.save(str(path))
+    v = _shown(qtbot, ReadingViewer())
+    with qtbot.waitSignal(v.opened, timeout=20000):
+        v.open(path, "slides", 1)
+    picture = v.text.document().resource(QTextDocument.ImageResource, QUrl("slide-picture:1-0"))
+    assert picture is not None and picture.width() == 1200
+    assert "slide-picture:1-0" in v.text.toHtml() and "no text of its own" not in v.text.toPlainText()
+    v.next_page()
+    assert "slide-picture" not in v.text.toHtml(), "a slide with text of its own shows its text"
+
+
 def test_an_ebook_opens_at_its_chapter_with_the_cited_section_marked(qtbot, tmp_path):
     filler = " ".join(f"Filler sentence {i} about membranes." for i in range(60))
     book = made.make_epub(tmp_path / "Plant physiology.epub", [

@@ -12,8 +12,8 @@ import html
 import os
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QKeySequence, QTextCharFormat, QTextCursor, QTextDocument
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QColor, QImage, QKeySequence, QTextCharFormat, QTextCursor, QTextDocument
 from PySide6.QtWidgets import QLabel, QTextBrowser, QTextEdit, QVBoxLayout, QWidget
 
 from ...core.errors import LecternError
@@ -25,8 +25,13 @@ HIGHLIGHT = QColor("#fde68a")
 FIND_HIT = QColor("#bfdbfe")
 
 
-def page_html(page: documents.ViewPage, unit: str) -> str:
-    """A page as simple HTML: its title, its parts (each § anchored), a slide's notes."""
+def picture_url(page: int, index: int) -> str:
+    return f"slide-picture:{page}-{index}"
+
+
+def page_html(page: documents.ViewPage, unit: str, picture_widths: list[int] | None = None) -> str:
+    """A page as simple HTML: its title, its parts (each § anchored), a slide's pictures
+    (as ``picture_url`` resources, at the given widths), a slide's notes."""
     out = [f"<p style='color:#6b7280; margin:0'>{html.escape(unit.capitalize())} {page.number}</p>"]
     title = page.title
     if title:
@@ -40,7 +45,9 @@ def page_html(page: documents.ViewPage, unit: str) -> str:
         for para in (p.strip() for p in text.split("\n\n")):
             if para:
                 out.append("<p>" + "<br>".join(html.escape(l) for l in para.split("\n")) + "</p>")
-    if not any(p.text.strip() for p in page.parts):
+    for i, width in enumerate(picture_widths or []):
+        out.append(f"<p><img src='{picture_url(page.number, i)}' width='{width}'></p>")
+    if not any(p.text.strip() for p in page.parts) and not picture_widths:
         out.append(f"<p style='color:#6b7280'><i>This {html.escape(unit)} has no text of its own "
                    "(it may be only a picture).</i></p>")
     if page.notes:
@@ -67,6 +74,7 @@ class ReadingViewer(QWidget):
         self._page = 0
         self._highlight = ""
         self._key: tuple[str, int] | None = None
+        self._pictures: dict[int, list[QImage]] = {}     # slide → its pictures, decoded
         self._seq = 0
 
         self.bar = PageBar("slide", self.previous_page, self.next_page, "Find (Ctrl+F)")
@@ -116,15 +124,15 @@ class ReadingViewer(QWidget):
         seq = self._seq
         self.text.setHtml("<p style='color:#6b7280'>Opening…</p>")
         self.info.setText("")
-        run_in_background(lambda: documents.reading_view(path, kind),
+        run_in_background(lambda: _with_pictures(documents.reading_view(path, kind)),
                           lambda v: self._loaded(seq, v), lambda e: self._seq == seq and self._failed(e), owner=self)
 
-    def _loaded(self, seq: int, view: documents.ReadingView) -> None:
+    def _loaded(self, seq: int, loaded: tuple[documents.ReadingView, dict[int, list[QImage]]]) -> None:
         if seq != self._seq:
             return
-        self.view = view
-        self.bar.set_count(len(view.pages))
-        self.bar.set_unit(view.unit)
+        self.view, self._pictures = loaded
+        self.bar.set_count(len(self.view.pages))
+        self.bar.set_unit(self.view.unit)
         self._show(self._page, self._highlight)
 
     def _failed(self, exc: BaseException) -> None:
@@ -162,7 +170,11 @@ class ReadingViewer(QWidget):
         self.bar.show_page(page.number)
         self.bar.prev_btn.setEnabled(number > 1)
         self.bar.next_btn.setEnabled(number < self.page_total())
-        self.text.setHtml(page_html(page, self.view.unit))
+        images = self._pictures.get(page.number, [])
+        room = max(120, self.text.viewport().width() - 80)
+        for i, img in enumerate(images):
+            self.text.document().addResource(QTextDocument.ImageResource, QUrl(picture_url(page.number, i)), img)
+        self.text.setHtml(page_html(page, self.view.unit, [min(img.width(), room) for img in images]))
         self.text.moveCursor(QTextCursor.Start)
         self.highlighted = ""
         self.info.setText("  " + "  ".join(self.view.notes) if self.view.notes else "")
@@ -238,3 +250,10 @@ class ReadingViewer(QWidget):
         self.text.setTextCursor(keep)     # the next Enter searches on from here
         unit = self.view.unit if self.view else "page"
         self.info.setText(f"  “{needle}” on {unit} {self._page}.")
+
+
+def _with_pictures(view: documents.ReadingView) -> tuple[documents.ReadingView, dict[int, list[QImage]]]:
+    """On the background lane: the slides' pictures decoded once, ready to show."""
+    decoded = {p.number: [img for img in (QImage.fromData(b) for b in p.pictures) if not img.isNull()]
+               for p in view.pages if p.pictures}
+    return view, decoded

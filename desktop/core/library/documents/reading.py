@@ -3,8 +3,8 @@ numbered pages the index cites ("slide 7", "chapter 3, § 2"), read again from t
 by the same readers, so a citation always lands on the page it names.
 
 Nothing is recognised here (OCR is the ingestion's work): a slide that is only a
-picture shows what text it has, and a photo's text comes from the word boxes kept
-when it was read (``recognised_text``).
+picture comes with that picture (``ViewPage.pictures``), and a photo's text comes from
+the word boxes kept when it was read (``recognised_text``).
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from typing import Any
 from ...catalog import place_word
 from ..pdftext import ExtractReport
 from .reader import read_pages
+from .slides import MIN_SLIDE_TEXT, slide_pictures
 from .words import read_word_boxes
 
 NOTES_PREFIX = "Notes: "      # how slides.py appends a slide's speaker notes
@@ -35,6 +36,7 @@ class ViewPage:
     title: str = ""
     parts: list[ViewPart] = field(default_factory=list)
     notes: str = ""              # a slide's speaker notes
+    pictures: list[bytes] = field(default_factory=list)   # PNGs of a slide with (almost) no text
 
     @property
     def text(self) -> str:
@@ -78,7 +80,12 @@ def reading_view(path: Path, kind: str) -> ReadingView:
         if not page.parts and not page.title:
             page.title = _title(text)
         page.parts.append(ViewPart(pt.section, text.strip()))
-    return ReadingView(place_word(kind), [pages[n] for n in sorted(pages)], list(report.notes))
+    ordered = [pages[n] for n in sorted(pages)]
+    if kind == "slides" and Path(path).suffix.lower() in (".pptx", ".pptm", ".ppsx"):
+        bare = {p.number for p in ordered if len(p.text.strip()) < MIN_SLIDE_TEXT}
+        for number, pictures in slide_pictures(Path(path), bare).items():
+            pages[number].pictures = pictures
+    return ReadingView(place_word(kind), ordered, list(report.notes))
 
 
 def recognised_text(paths: Any, document_id: int, page: int = 1) -> str:

@@ -91,6 +91,36 @@ def _picture_text(slide: Any, number: int, report: ExtractReport, langs: str) ->
     return join_lines(out)
 
 
+def slide_pictures(path: Path, numbers: set[int], long_side: int = 1600) -> dict[int, list[bytes]]:
+    """PNG copies of the largest pictures of the given slides of a .pptx (a viewer shows them
+    for a slide that is only a picture). Pictures Pillow cannot open (EMF/WMF) are left out."""
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+    from pptx import Presentation
+
+    out: dict[int, list[bytes]] = {}
+    if not numbers:
+        return out
+    deck = Presentation(str(path))
+    for number, slide in enumerate(deck.slides, start=1):
+        if number not in numbers:
+            continue
+        pictures = sorted(_pictures(slide.shapes), key=lambda sh: -(int(sh.width or 0) * int(sh.height or 0)))
+        for shape in pictures[:PICTURES_PER_SLIDE]:
+            try:
+                img = Image.open(io.BytesIO(shape.image.blob))
+                if img.width * img.height > 50_000_000:
+                    continue
+                img.thumbnail((long_side, long_side))
+                buf = io.BytesIO()
+                img.convert("RGBA" if img.mode in ("RGBA", "LA", "P") else "RGB").save(buf, "PNG")
+            except (UnidentifiedImageError, OSError, ValueError, KeyError, AttributeError):
+                continue
+            out.setdefault(number, []).append(buf.getvalue())
+    return out
+
+
 def read_pptx(path: Path, report: ExtractReport, ocr: str = "auto", langs: str = "") -> Iterator[PageText]:
     from pptx import Presentation
 
