@@ -120,3 +120,16 @@ def test_meaning_decides_the_source_when_the_words_do_not():
 def test_a_stopped_answer_does_not_flag_its_cut_last_sentence():
     g = chat.ground("Mitochondria produce ATP [1]. The Eiffel Tower was", [MITO, PHOTO], partial=True)
     assert g.unsupported == [] and g.coverage == "full"
+
+
+def test_a_quoted_not_covered_is_not_the_answer_saying_the_material_lacks_something():
+    gpl = Source(1, 10, "pdf", "R FAQ", "Activities other than copying, distribution and modification are not "
+                 "covered by this License; they are outside its scope.", page=14)
+    g = chat.ground("Activities other than copying, distribution and modification are not covered by this "
+                    "License [1].", [gpl])
+    assert g.coverage == "full" and not g.text.startswith(chat.PARTLY_COVERED)
+
+
+def test_a_citation_with_a_trailing_comma_is_read_as_a_citation():
+    assert chat.clean_citations("It keeps running [3,] because of tryCatch [1 ,].", 3) == (
+        "It keeps running [3] because of tryCatch [1].", [3, 1])

@@ -14,8 +14,8 @@ import sqlite_utils
 from .source import Source
 from .text import content_words
 
-# "[1]", "[1, 2]", "[1-3]", "[Source 2]", "[source 1; 3]"
-_CITE = re.compile(r"\s?\[\s*((?:sources?\s*)?\d+(?:\s*(?:[,;]|-|–|and)\s*(?:sources?\s*)?\d+)*)\s*\]",
+# "[1]", "[1, 2]", "[1-3]", "[Source 2]", "[source 1; 3]", "[3,]"
+_CITE = re.compile(r"\s?\[\s*((?:sources?\s*)?\d+(?:\s*(?:[,;]|-|–|and)\s*(?:sources?\s*)?\d+)*)\s*[,;]?\s*\]",
                    re.IGNORECASE)
 _NUM_RANGE = re.compile(r"(\d+)\s*(?:-|–)\s*(\d+)")
 # The space a dropped citation leaves before punctuation.
@@ -96,7 +96,10 @@ def sentences(text: str) -> list[str]:
 UNSUPPORTED_MARK = "[not in your sources]"
 PARTLY_COVERED = "Your material only partly covers this: "
 NOT_BACKED = "Your material does not clearly say this, so check it against your sources: "
-# A sentence about the sources rather than about the subject ("The sources do not mention …").
+# A sentence about the sources rather than about the subject ("The sources do not mention …"):
+# it names them and says what they lack (a quoted "not covered by this License" is no such thing).
+_NAMES_SOURCES = re.compile(r"\b(?:sources?|material|passages?|context|texts?|documents?|notes|books?|"
+                            r"information (?:given|provided)|provided)\b", re.IGNORECASE)
 _ABOUT_SOURCES = re.compile(
     r"\b(?:not (?:cover|mention|say|state|contain|include|provide|discuss|describe|explain|specif|give|list)\w*"
     r"|no (?:information|mention|details?)|(?:don't|do not|doesn't|does not) know|cannot (?:find|answer|tell)"
@@ -160,7 +163,7 @@ def ground(text: str, sources: list[Source], sims: Sequence[Sequence[float]] | N
         idx = parts.index(sentence) if sentence in parts else -1
         bare = _CITE.sub("", sentence)
         words = content_words(bare)
-        if _ABOUT_SOURCES.search(bare):
+        if _ABOUT_SOURCES.search(bare) and _NAMES_SOURCES.search(bare):
             about_sources = True
             out.append(sentence)
             continue
