@@ -198,7 +198,7 @@ def test_sources_show_section_and_page_or_lecture_time_and_a_click_on_the_row_op
     answer.show()
     answer.show_message(msg)
     html = answer.visible_text()
-    assert "⚠ not in your sources" in html and "[not in your sources]" not in html
+    assert "⚠&nbsp;not&nbsp;in&nbsp;your&nbsp;sources" in html and "[not in your sources]" not in html
     assert "Your material only partly covers this:" in html
     assert "1 statement not found in your sources" in answer.footer.text()
     rows = answer.source_labels

@@ -36,7 +36,7 @@ def answer_html(text: str, n_sources: int, partial: bool = False) -> str:
 
 # A claim no passage supports, flagged where it stands.
 UNSUPPORTED_HTML = ('&nbsp;<span style="color:#b45309; background:#fef3c7; font-size:8.5pt;">'
-                    '&nbsp;⚠ not in your sources&nbsp;</span>')
+                    '&nbsp;⚠&nbsp;not&nbsp;in&nbsp;your&nbsp;sources&nbsp;</span>')
 
 
 def place_text(s: Source) -> str:
