@@ -16,7 +16,8 @@ from .library_tree import DOC_MIME
 
 COLUMNS = ("Title", "Kind", "Book", "Pages", "Size", "Added", "State")
 TITLE, KIND, BOOK, PAGES, SIZE, ADDED, STATE = range(len(COLUMNS))
-KIND_NAMES = {"pdf": "PDF", "note": "Note", "lecture": "Lecture"}
+KIND_NAMES = {"pdf": "PDF", "note": "Note", "lecture": "Lecture", "slides": "Slides", "document": "Document",
+              "ebook": "Ebook", "image": "Photo"}
 TONES = ("ready", "failed", "busy", "locked", "muted")     # colours of theme.COLORS, in the look now shown
 
 _VERBS = {"ingest_document": "ingesting", "transcribe_recording": "transcribing", "index_lecture": "indexing"}

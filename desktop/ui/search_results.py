@@ -9,7 +9,7 @@ from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QTreeWidget, QTreeWidgetItem
 
-from ..core.catalog.documents import Document
+from ..core.catalog.documents import Document, place_label
 from ..core.catalog.nodes import Node
 from ..core.search.retrieval import TextHit
 from ..core.lectures.notes import NOTE_KIND, moment_label
@@ -118,7 +118,7 @@ class SearchResults(QTreeWidget):
         if hits:
             section(f"In the text ({len(hits)})")
             for h in hits:
-                place = f"page {h.page}" if h.page is not None else (
+                place = place_label(h.kind, h.page) if h.page is not None else (
                     moment_label(h.kind, h.start_s) if h.kind == NOTE_KIND and h.start_s is not None else
                     f"at {format_duration(h.start_s or 0)}" if h.start_s is not None else "")
                 if h.kind == "note" and h.page is not None:

@@ -282,3 +282,19 @@ def test_every_viewer_fits_a_1024_by_600_screen(qtbot):
         qtbot.addWidget(viewer)
         hint = viewer.minimumSizeHint()
         assert hint.width() <= 1024 and hint.height() <= 600, (type(viewer).__name__, hint)
+
+
+def test_search_hits_name_the_slide_the_chapter_and_the_section(qtbot):
+    from desktop.core.search.retrieval import TextHit
+    from desktop.ui.search_results import SearchResults
+
+    results = SearchResults()
+    qtbot.addWidget(results)
+    hits = [TextHit(1, "Lecture 7", "slides", 7, None, "[Light] reactions"),
+            TextHit(2, "Plant physiology", "ebook", 3, None, "the [light] harvesting"),
+            TextHit(3, "Reading guide", "document", 2, None, "[light] and water"),
+            TextHit(4, "Reader", "pdf", 12, None, "[light] absorbed")]
+    results.show_results("light", [], [], hits, {})
+    labels = [results.topLevelItem(i).text(0) for i in range(1, results.topLevelItemCount())]
+    assert labels == ["Lecture 7 · slide 7", "Plant physiology · chapter 3", "Reading guide · section 2",
+                      "Reader · page 12"]

@@ -182,6 +182,7 @@ class RecordPane(QWidget):
         self.recovery.recovered_some.connect(self._library_changed)
         self.ctx.events.open_recording_requested.connect(self.open_recording)
         self.ctx.events.library_changed.connect(self.details.refresh_pickers)
+        self.ctx.events.library_changed.connect(self.recent.refresh)   # lectures added by the command line too
         sc = QShortcut(QKeySequence("Ctrl+R"), self, activated=self.toggle_recording)
         sc.setContext(Qt.WindowShortcut)
         sp = QShortcut(QKeySequence(Qt.Key_Space), self, activated=self.toggle_pause)
@@ -392,6 +393,7 @@ class RecordPane(QWidget):
         try:
             self.ctx.events.open_recording_requested.disconnect(self.open_recording)
             self.ctx.events.library_changed.disconnect(self.details.refresh_pickers)
+            self.ctx.events.library_changed.disconnect(self.recent.refresh)
         except (RuntimeError, TypeError):
             pass
         viewer, self.transcript_viewer = self.transcript_viewer, None
