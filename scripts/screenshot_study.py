@@ -1,6 +1,7 @@
 """Open the real window on a data folder at a state of the Study pane and save a PNG of it.
 
     python scripts/screenshot_study.py --data-dir D --state review --out shots/review.png [--size 1024x640]
+    python scripts/screenshot_study.py --data-dir D --state all --out shots/ [--size 1920x1080]   # every state
 
 States: overview (the pane as it opens), review (a card turned over), quiz, cards, summaries,
 glossary (a term selected), map (a term clicked), stats.
@@ -18,8 +19,8 @@ STATES = ("overview", "review", "quiz", "cards", "summaries", "glossary", "map",
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data-dir", required=True)
-    ap.add_argument("--state", choices=STATES, default="overview")
-    ap.add_argument("--out", required=True)
+    ap.add_argument("--state", choices=(*STATES, "all"), default="overview")
+    ap.add_argument("--out", required=True, help="a PNG file, or a folder with --state all")
     ap.add_argument("--size", default="1280x800")
     ap.add_argument("--no-services", action="store_true", help="do not start the worker and vector store")
     args = ap.parse_args()
@@ -56,8 +57,24 @@ def main() -> int:
             time.sleep(0.02)
 
     settle(1.5)
-    state = args.state
+    states = STATES if args.state == "all" else (args.state,)
+    for state in states:
+        show(pane, state, settle)
+        out = os.path.join(args.out, f"{state}-{args.size}.png") if args.state == "all" else args.out
+        win.grab().save(out)
+        print(out)
+    win.close()
+    if sup is not None:
+        sup.stop()
+    return 0
+
+
+def show(pane, state: str, settle) -> None:
+    """Put the Study pane in ``state`` as a student would get there."""
     if state in ("review", "quiz"):
+        pane.show_section("review")
+        pane.review.refresh()
+        settle()
         if state == "review":
             pane.review.start()
             settle()
@@ -68,10 +85,11 @@ def main() -> int:
             q = pane.review.quiz
             if q.questions:
                 q.choose(q.questions[0].answer)
-    elif state != "overview":
-        key = {"summaries": "summaries", "glossary": "glossary", "map": "map", "stats": "stats",
-               "cards": "cards"}[state]
-        pane.show_section(key)
+    elif state == "overview":
+        pane.show_section("review")
+        pane.review.refresh()
+    else:
+        pane.show_section(state)
         settle(1.5)
         if state == "glossary" and pane.glossary.table.rowCount():
             pane.glossary.table.selectRow(0)
@@ -79,12 +97,6 @@ def main() -> int:
             busiest = max(pane.map.graph["nodes"], key=lambda n: n["weight"])
             pane.map.show_term(busiest["id"])
     settle(1.5)
-    win.grab().save(args.out)
-    print(args.out)
-    win.close()
-    if sup is not None:
-        sup.stop()
-    return 0
 
 
 if __name__ == "__main__":

@@ -173,17 +173,18 @@ def summarise(db: sqlite_utils.Database, writer: Writer, document_id: int, pages
     all_texts = cite_texts(pieces)
     written, replaced = cited_points(texts, parts, pieces, all_texts)
     # A point the material does not say (a small model adds what it "knows") is left out:
-    # a student revises from this. If none is left, the material's most telling sentences stand.
+    # a student revises from this.
     supported = [p for p in written if p.support >= grounding.SUPPORT_THRESHOLD]
     # A heading ("ATP and NADPH") is no key point: a point says something in a few words at least.
     points = [p for p in supported if len(p.text.split()) >= MIN_POINT_WORDS]
     stats.update({"points_written": len(written), "points_unsupported_left_out": len(written) - len(supported),
                   "headings_left_out": len(supported) - len(points),
                   "reworded_points_replaced": replaced})
-    if not points:
+    if len(points) < POINTS_PER_PART:       # too few left: the material's most telling sentences join them
         counts = cloze.term_counts(p.text for p in pieces)
-        best = cloze.key_sentences(" ".join(p.text for p in pieces), counts)[:POINTS_PER_PART]
-        points = [cite(t, pieces, all_texts) for t in best]
+        best = [t for t in cloze.key_sentences(" ".join(p.text for p in pieces), counts)
+                if all(grounding.support(t, p.text) < 0.8 for p in points)]
+        points += [cite(t, pieces, all_texts) for t in best[:POINTS_PER_PART - len(points)]]
     if not points:
         raise StudyError("No key point of this material could be checked against it.",
                          "Try a longer page range.")

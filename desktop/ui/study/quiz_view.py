@@ -14,6 +14,8 @@ from ...core.errors import LecternError
 from ...core.study import quiz
 
 QUESTIONS = 10
+CHOICE_CHARS = 90           # a longer choice is cut (its whole text in the tooltip)
+CARD_MAX_WIDTH, CARD_MAX_HEIGHT = 900, 620
 
 
 class QuizView(QWidget):
@@ -29,9 +31,10 @@ class QuizView(QWidget):
         self.chosen: int | None = None
         self.setFocusPolicy(Qt.StrongFocus)
         lay = QVBoxLayout(self)
+        lay.addStretch(1)
         self.progress = QLabel()
         self.progress.setObjectName("Hint")
-        lay.addWidget(self.progress)
+        lay.addWidget(self.progress, 0, Qt.AlignHCenter)
         frame = QFrame()
         frame.setObjectName("Card")
         inner = QVBoxLayout(frame)
@@ -53,7 +56,12 @@ class QuizView(QWidget):
         self.verdict = QLabel()
         self.verdict.setAlignment(Qt.AlignCenter)
         inner.addWidget(self.verdict)
-        lay.addWidget(frame, 1)
+        frame.setMaximumSize(CARD_MAX_WIDTH, CARD_MAX_HEIGHT)   # a card, not a wall, on a wide screen
+        centred = QHBoxLayout()
+        centred.addStretch(1)
+        centred.addWidget(frame, 100)
+        centred.addStretch(1)
+        lay.addLayout(centred, 100)
         row = QHBoxLayout()
         row.addStretch(1)
         self.next_button = QPushButton("Next question   (Enter)")
@@ -67,6 +75,7 @@ class QuizView(QWidget):
         row.addWidget(stop)
         row.addStretch(1)
         lay.addLayout(row)
+        lay.addStretch(1)
         for i in range(quiz.CHOICES):
             QShortcut(QKeySequence(str(i + 1)), self, activated=lambda n=i: self.choose(n),
                       context=Qt.WidgetWithChildrenShortcut)
@@ -105,7 +114,9 @@ class QuizView(QWidget):
         self.question.setText(html.escape(q.question))
         for i, b in enumerate(self.choices):
             if i < len(q.choices):
-                b.setText(f"{i + 1}.  {q.choices[i]}")
+                text = q.choices[i] if len(q.choices[i]) <= CHOICE_CHARS else q.choices[i][:CHOICE_CHARS - 1] + "…"
+                b.setText(f"{i + 1}.  {text}")
+                b.setToolTip(q.choices[i])
                 b.setStyleSheet("text-align: left; padding: 10px 14px;")
                 b.setEnabled(True)
                 b.show()

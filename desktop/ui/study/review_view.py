@@ -20,6 +20,7 @@ GRADES = ((review.AGAIN, "Again", "#dc2626"), (review.HARD, "Hard", "#b45309"),
           (review.GOOD, "Good", "#047857"), (review.EASY, "Easy", "#2563eb"))
 # An "again" card comes back in this session when it is due again within this many seconds.
 SAME_SESSION_S = 20 * 60
+CARD_MAX_WIDTH, CARD_MAX_HEIGHT = 900, 560
 
 
 class ReviewView(QWidget):
@@ -99,9 +100,10 @@ class ReviewView(QWidget):
     def _build_card(self) -> None:
         page = QWidget()
         lay = QVBoxLayout(page)
+        lay.addStretch(1)
         self.progress_label = QLabel()
         self.progress_label.setObjectName("Hint")
-        lay.addWidget(self.progress_label)
+        lay.addWidget(self.progress_label, 0, Qt.AlignHCenter)
         frame = QFrame()
         frame.setObjectName("Card")
         inner = QVBoxLayout(frame)
@@ -131,7 +133,12 @@ class ReviewView(QWidget):
         inner.addWidget(self.back)
         inner.addStretch(1)
         inner.addWidget(self.source)
-        lay.addWidget(frame, 1)
+        frame.setMaximumSize(CARD_MAX_WIDTH, CARD_MAX_HEIGHT)   # a card, not a wall, on a wide screen
+        centred = QHBoxLayout()
+        centred.addStretch(1)
+        centred.addWidget(frame, 100)
+        centred.addStretch(1)
+        lay.addLayout(centred, 100)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         self.show_button = QPushButton("Show answer   (Space)")
@@ -151,6 +158,7 @@ class ReviewView(QWidget):
         for b in [self.show_button, *self.grade_buttons.values()]:
             b.setFocusPolicy(Qt.NoFocus)     # Space and 1-4 always reach the review
         lay.addLayout(buttons)
+        lay.addStretch(1)
         self.card_page = page
         self.stack.addWidget(page)
 

@@ -181,7 +181,7 @@ class SummariesView(QWidget):
             f"<span style='color:#6b7280'>— {citations.link_html(db, p.document_id, p.page, p.start_s)}</span></li>"
             for p in s.points)
         share = round(s.grounded_share * 100)
-        return (f"<h2 style='margin:4px 0'>{html.escape(title)}{where}</h2><ul>{items}</ul>"
+        return (f"<h2 style='margin:4px 0'>{html.escape(title)}{where}</h2><ul style='font-size:12pt'>{items}</ul>"
                 f"<p style='color:#6b7280; font-size:9pt'>{share} % of the key points were found on the page or "
                 f"at the moment they cite. Written by {html.escape(s.model)}.</p>")
 
