@@ -10,6 +10,7 @@ command that installs it.
 """
 from __future__ import annotations
 
+import html
 import logging
 import os
 from pathlib import Path
@@ -206,9 +207,12 @@ class ChatSettingsTab(QWidget):
         self.copy_command.setVisible(bool(command))
         if command:
             short = model_install.install_command(models.SPECS[key], short=True)
-            self.detail.setText(f"{models.SPECS[key].label} is not installed. To install it, run in a terminal:"
-                                f"\n{short}")
-        elif state == FAILS:
+            self.detail.setTextFormat(Qt.RichText)
+            self.detail.setText(f"{html.escape(models.SPECS[key].label)} is not installed. To install it, run in a "
+                                f"terminal:<br><code>{html.escape(short)}</code>")
+            return
+        self.detail.setTextFormat(Qt.PlainText)
+        if state == FAILS:
             self.detail.setText(f"✗ {error}")
         elif key in models.SPECS:
             self.detail.setText("Bundled with Lectern.")
