@@ -214,3 +214,16 @@ def test_a_clean_quit_leaves_no_pid_port_or_lock_files(tmp_path):
     probe = _json.loads([line for line in out.stdout.splitlines() if line.startswith("{")][-1])
     assert probe["window_visible_s"] > 0 and probe["cpu_s"] > 0
     assert sorted(p.name for p in (data / "run").iterdir()) == []
+
+
+def test_a_lecture_imported_from_the_command_line_appears_in_the_record_pane(qtbot, paths, services):
+    from tests.conftest import REPO, lectern
+
+    win = _window(qtbot, paths, services)
+    recent = win.panes["record"].recent
+    before = recent.tree.topLevelItemCount()
+    out = lectern("transcribe", str(REPO / "resources" / "sample" / "lecture-photosynthesis.ogg"), "--title",
+                  "Lecture 7: Photosynthesis", "--model", "tiny.en", data_dir=paths.root)
+    assert out.returncode == 0, out.stderr
+    qtbot.waitUntil(lambda: recent.tree.topLevelItemCount() == before + 1, timeout=15000)
+    assert recent.tree.topLevelItem(0).text(0) == "Lecture 7: Photosynthesis"
