@@ -155,17 +155,17 @@ class PdfViewer(QWidget):
 
         self.title = ElidedLabel()
         self.title.setObjectName("ViewerTitle")
-        self.prev_btn = self._button("◀", "Previous page (Page Up)", self.previous_page)
-        self.next_btn = self._button("▶", "Next page (Page Down)", self.next_page)
+        self.prev_btn = self._button("chevron-left", "Previous page (Page Up)", self.previous_page)
+        self.next_btn = self._button("chevron-right", "Next page (Page Down)", self.next_page)
         self.page_box = QSpinBox()
         self.page_box.setMinimum(1)
         self.page_box.setKeyboardTracking(False)
         self.page_box.setMinimumWidth(64)
         self.page_box.valueChanged.connect(lambda v: self.go_to_page(v))
         self.page_count = QLabel("of 0")
-        self.zoom_out = self._button("−", "Zoom out (Ctrl+-)", lambda: self._zoom(1 / 1.2))
-        self.zoom_in = self._button("+", "Zoom in (Ctrl++)", lambda: self._zoom(1.2))
-        self.fit = self._button("↔", "Fit the width (Ctrl+0)", self.fit_width)
+        self.zoom_out = self._button("minus", "Zoom out (Ctrl+-)", lambda: self._zoom(1 / 1.2))
+        self.zoom_in = self._button("plus", "Zoom in (Ctrl++)", lambda: self._zoom(1.2))
+        self.fit = self._button("fit-width", "Fit the width (Ctrl+0)", self.fit_width)
         self.find = QLineEdit()
         self.find.setPlaceholderText("Find (Ctrl+F)")
         self.find.setClearButtonEnabled(True)
@@ -202,8 +202,8 @@ class PdfViewer(QWidget):
         # laptop screen has about 800 px free) nor so wide the title and find box crowd out.
         fit_to_screen(self, 900, 1000)
 
-    def _button(self, text: str, tip: str, fn):
-        return tool_button(text, tip, fn)
+    def _button(self, icon_name: str, tip: str, fn):
+        return tool_button(icon_name, tip, fn)
 
     def _focus_find(self) -> None:
         self.find.setFocus()

@@ -74,9 +74,9 @@ class DocumentsSettingsTab(QWidget):
 
     def _show_libreoffice(self, exe: str | None) -> None:
         if exe:
-            self.libreoffice_status.setText(f"✓ Found ({exe}): old PowerPoint (.ppt) and Word (.doc) files can be read.")
+            self.libreoffice_status.setText(f"Found ({exe}): old PowerPoint (.ppt) and Word (.doc) files can be read.")
         else:
-            self.libreoffice_status.setText("✗ Not found: install LibreOffice to open old .ppt and .doc files "
+            self.libreoffice_status.setText("Not found: install LibreOffice to open old .ppt and .doc files "
                                             "(or save them as .pptx / .docx).")
 
     def _show_languages(self, found: tuple[str | None, tuple[str, ...]]) -> None:
@@ -90,17 +90,17 @@ class DocumentsSettingsTab(QWidget):
             item.setCheckState(Qt.Checked if code in wanted else Qt.Unchecked)
             self.languages.addItem(item)
         if exe and installed:
-            self.ocr_status.setText(f"✓ Tesseract ({exe}), {len(installed)} languages installed.")
+            self.ocr_status.setText(f"Ready: Tesseract ({exe}), {len(installed)} languages installed.")
             self.languages_hint.setText("Tick the languages your scans are written in (fewer is faster). "
                                         "None ticked: English.")
         else:
-            self.ocr_status.setText("✗ Not installed: scans and photos cannot be read. "
+            self.ocr_status.setText("Not installed: scans and photos cannot be read. "
                                     "Install Tesseract (Debian/Ubuntu: apt install tesseract-ocr tesseract-ocr-eng).")
             self.languages_hint.setText("No languages: text recognition is not installed.")
         self.ready = True
 
     def _languages_failed(self, exc: BaseException) -> None:
-        self.ocr_status.setText(f"✗ Tesseract could not be asked for its languages ({type(exc).__name__}).")
+        self.ocr_status.setText(f"Tesseract could not be asked for its languages ({type(exc).__name__}).")
         self.languages_hint.setText("")
         self.ready = True
 

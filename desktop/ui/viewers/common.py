@@ -9,6 +9,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QSizePolicy, QSpinBox, QToolButton, QWidget
 
+from ..widgets import icon_button
+
 MARGIN = 24          # room left around a viewer for the window frame and panels
 
 
@@ -52,24 +54,10 @@ def add_keys(window: QWidget, keys: list[tuple[QKeySequence | str, Callable[[], 
         window.addAction(act)
 
 
-# Symbols are drawn from resources/icons: a font without the character shows an empty box.
-_ICONS = {"◀": "chevron-left", "▶": "chevron-right", "▲": "chevron-up", "▼": "chevron-down", "−": "minus",
-          "+": "plus", "↔": "fit-width"}
-
-
-def tool_button(text: str, tip: str, fn: Callable[[], None]) -> QToolButton:
-    from ..theme import set_icon
-
-    b = QToolButton()
-    if text in _ICONS:
-        set_icon(b, _ICONS[text])
-        b.setAccessibleName(tip.split(" (")[0])
-    else:
-        b.setText(text)
-    b.setToolTip(tip)
-    b.setAutoRaise(True)
-    b.clicked.connect(fn)
-    return b
+def tool_button(icon_name: str, tip: str, fn: Callable[[], None]) -> QToolButton:
+    """An icon button (resources/icons/<icon_name>.svg, drawn the same with every font),
+    named for screen readers by its tooltip."""
+    return icon_button(icon_name, tip, fn)
 
 
 class ElidedLabel(QLabel):
@@ -97,7 +85,7 @@ class ElidedLabel(QLabel):
 
 
 class PageBar(QWidget):
-    """Title · ◀ [page] of N ▶ · (extra buttons) · Find. The owner connects ``page_box``,
+    """Title · previous [page] of N next · (extra buttons) · Find. The owner connects ``page_box``,
     the arrows and ``find``; the bar only lays them out."""
 
     def __init__(self, unit: str, previous: Callable[[], None], following: Callable[[], None],
@@ -106,8 +94,8 @@ class PageBar(QWidget):
         self.setObjectName("ViewerBar")
         self.title = ElidedLabel()
         self.title.setObjectName("ViewerTitle")
-        self.prev_btn = tool_button("◀", f"Previous {unit} (Page Up)", previous)
-        self.next_btn = tool_button("▶", f"Next {unit} (Page Down)", following)
+        self.prev_btn = tool_button("chevron-left", f"Previous {unit} (Page Up)", previous)
+        self.next_btn = tool_button("chevron-right", f"Next {unit} (Page Down)", following)
         self.unit = QLabel(unit.capitalize())
         self.unit.setObjectName("ViewerUnit")
         self.page_box = QSpinBox()
@@ -131,8 +119,9 @@ class PageBar(QWidget):
 
     def set_unit(self, unit: str) -> None:
         self.unit.setText(unit.capitalize())
-        self.prev_btn.setToolTip(f"Previous {unit} (Page Up)")
-        self.next_btn.setToolTip(f"Next {unit} (Page Down)")
+        for button, tip in ((self.prev_btn, f"Previous {unit} (Page Up)"), (self.next_btn, f"Next {unit} (Page Down)")):
+            button.setToolTip(tip)
+            button.setAccessibleName(tip.split(" (")[0])
         self.page_box.setAccessibleName(f"{unit.capitalize()} number")
 
     def set_count(self, count: int) -> None:
