@@ -223,6 +223,7 @@ class PdfViewer(QWidget):
             self.path = path
         self.document_id, self.paths = document_id, paths
         self.find.clear()                 # a new opening starts a new search
+        self.view.setFocus()
         self._find_pending = False
         self.title.set_title(title or path.stem)
         self.setWindowTitle(f"{title or path.stem} — Lectern")

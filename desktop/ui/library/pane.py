@@ -103,6 +103,7 @@ class LibraryPane(AddingFiles, FolderActions, DocumentActions, SearchBox, QWidge
         top.addWidget(new_btn)
         top.addWidget(folder_btn)
         top.addWidget(add_btn)
+        self._top_buttons = (self.cloud_button, new_btn, folder_btn, add_btn)
 
         self.banner = QLabel()
         self.banner.setObjectName("LibraryBanner")
@@ -178,6 +179,11 @@ class LibraryPane(AddingFiles, FolderActions, DocumentActions, SearchBox, QWidge
         lay.addWidget(self.banner)
         lay.addWidget(self.stack, 1)
         self.addActions([self.add_files_action, self.import_folder_action])
+        # Tab goes the way the eye reads: the top bar left to right, the tree, the buttons, the table.
+        order = [self.search, *self._top_buttons, self.tree, self.open_btn, self.retry_btn, self.cancel_btn,
+                 self.delete_btn, self.table, self.results]
+        for a, b in zip(order, order[1:]):
+            QWidget.setTabOrder(a, b)
 
     def _wire(self) -> None:
         self.tree.node_selected.connect(lambda _n: self.show_documents())

@@ -110,6 +110,7 @@ class ReadingViewer(QWidget):
         self.bar.title.set_title(name)
         self.setWindowTitle(f"{name} — Lectern")
         self.bar.find.clear()
+        self.text.setFocus()             # arrow keys and Page Up/Down read on at once
         self.bar.set_unit(place_word(kind))
         try:
             key = (str(path), os.stat(path).st_mtime_ns)
