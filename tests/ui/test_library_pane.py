@@ -202,3 +202,18 @@ def test_the_tree_starts_wide_enough_for_full_names(qtbot, pane, db):
     fm = pane.tree.fontMetrics()
     rect = pane.tree.visualRect(pane.tree.item_for(book).index())
     assert rect.width() > fm.horizontalAdvance("Campbell Biology, 12th edition")
+
+
+def test_tab_goes_through_the_library_in_reading_order(qtbot, pane, db):
+    library.ensure_path(db, "Fall 2024", "Biology", "Reader")
+    pane.refresh()
+    seen = []
+    w = pane.search
+    for _ in range(8):
+        seen.append(w)
+        w = w.nextInFocusChain()
+        while not (w.focusPolicy() & Qt.TabFocus) or not w.isVisible():
+            w = w.nextInFocusChain()
+    names = [getattr(x, "text", lambda: "")() if x is not pane.search else "search" for x in seen]
+    assert names[:5] == ["search", "", "New", "Import folder…", "Add files…"], names
+    assert seen[5] is pane.tree
