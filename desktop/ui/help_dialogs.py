@@ -48,13 +48,16 @@ def _group_of(obj: Any, window: QWidget, menus: dict[int, str]) -> str:
 def shortcuts(window: QWidget) -> list[tuple[str, str, str]]:
     """(group, what it does, keys) of every action and shortcut of ``window`` and its panes."""
     menus: dict[int, str] = {}
+    position: dict[int, int] = {}
     for menu_action in window.menuBar().actions():
         menu = menu_action.menu()
         if menu is None:
             continue
-        for act in menu.actions():
+        for i, act in enumerate(menu.actions()):
             menus[id(act)] = _plain(menu_action.text()) + " menu"
+            position[id(act)] = i
     rows: list[tuple[str, str, str]] = []
+    place: dict[tuple[str, str], int] = {}      # actions in menu order
     seen: set[tuple[str, str]] = set()
     for act in window.findChildren(QAction):
         keys = _keys(act.shortcuts())
@@ -65,6 +68,7 @@ def shortcuts(window: QWidget) -> list[tuple[str, str, str]]:
             continue
         seen.add((what, keys))
         rows.append((_group_of(act, window, menus), what, keys))
+        place[(what, keys)] = position.get(id(act), 1000)
     for sc in window.findChildren(QShortcut):
         keys = _keys([sc.key()])
         if not keys or not sc.isEnabled():
@@ -75,7 +79,7 @@ def shortcuts(window: QWidget) -> list[tuple[str, str, str]]:
         seen.add((what, keys))
         rows.append((_group_of(sc, window, menus), what, keys))
     order = {"File menu": 0, "View menu": 1, "Help menu": 2}
-    rows.sort(key=lambda r: (order.get(r[0], 3), r[0], r[1].lower()))
+    rows.sort(key=lambda r: (order.get(r[0], 3), r[0], place.get((r[1], r[2]), 1000), r[1].lower()))
     return rows
 
 

@@ -113,9 +113,12 @@ class ChatPane(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(split)
 
-        for keys, fn in (("Ctrl+N", self.new_chat), ("Escape", self.stop), ("Ctrl+R", self.regenerate),
-                         ("F2", self.rename_current), ("Ctrl+L", self.input.setFocus)):
+        for keys, fn, what in (("Ctrl+N", self.new_chat, "New chat"), ("Escape", self.stop, "Stop writing"),
+                               ("Ctrl+R", self.regenerate, "Write the last answer again"),
+                               ("F2", self.rename_current, "Rename the chat"),
+                               ("Ctrl+L", self.input.setFocus, "Go to the question box")):
             sc = QShortcut(QKeySequence(keys), self)
+            sc.setWhatsThis(what)            # listed in Help → Keyboard shortcuts
             sc.setContext(Qt.WidgetWithChildrenShortcut)
             sc.activated.connect(fn)
 

@@ -204,7 +204,7 @@ class LibraryPane(AddingFiles, FolderActions, DocumentActions, SearchBox, QWidge
         self._search_timer.timeout.connect(self._run_search)
         self.search.textChanged.connect(self._search_text_changed)
         self.search.returnPressed.connect(self._search_enter)
-        QShortcut(QKeySequence.Find, self, activated=self._focus_search)
+        QShortcut(QKeySequence.Find, self, activated=self._focus_search).setWhatsThis("Search the library")
         self.search.installEventFilter(self)
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)

@@ -184,8 +184,10 @@ class RecordPane(QWidget):
         self.ctx.events.library_changed.connect(self.details.refresh_pickers)
         self.ctx.events.library_changed.connect(self.recent.refresh)   # lectures added by the command line too
         sc = QShortcut(QKeySequence("Ctrl+R"), self, activated=self.toggle_recording)
+        sc.setWhatsThis("Start or stop recording")       # listed in Help → Keyboard shortcuts
         sc.setContext(Qt.WindowShortcut)
         sp = QShortcut(QKeySequence(Qt.Key_Space), self, activated=self.toggle_pause)
+        sp.setWhatsThis("Pause or resume recording")
         sp.setContext(Qt.WidgetWithChildrenShortcut)
         self._shortcuts = (sc, sp)
 
