@@ -404,3 +404,20 @@ def test_a_note_erased_while_typing_is_no_note(qtbot, paths):
     box.finish_note()
     wait_idle()
     assert lectures.notes(db, rec_id) == [] and box.list.topLevelItemCount() == 0
+
+
+def test_the_next_lecture_can_start_while_the_last_ones_transcript_is_finishing(qtbot, paths, services, virtual_mic):
+    db = open_db(paths.db)
+    settings.update(db, transcription_model="whisper-tiny.en", live_captions=False)
+    pane = make_pane(qtbot, paths, services)
+    qtbot.waitUntil(pane.controller.record_button.isEnabled, timeout=20000)
+    ids = []
+    for _ in range(2):
+        pane.start_recording()
+        qtbot.waitUntil(lambda: pane.is_recording and pane.recorder.elapsed_s >= 2, timeout=20000)
+        ids.append(pane.current_recording_id)
+        pane.stop_recording()
+        qtbot.waitUntil(lambda: pane.controller.record_button.isEnabled(), timeout=20000)
+    for rec_id in ids:
+        qtbot.waitUntil(lambda: pane.recent_status(rec_id) == "Transcribed", timeout=90000)
+        assert jobs.latest_for_target(db, lectures.job_target(rec_id)) is None, "made while recording, no job"

@@ -36,6 +36,7 @@ class LiveTranscriptLine(QLabel):
         self.setWordWrap(True)
         self.recording_id: int | None = None
         self.live: LiveTranscriber | None = None
+        self.earlier: list[LiveTranscriber] = []   # still finishing the lectures recorded before
         self._attaching = False
         self._failed = False
         self._reported = False
@@ -61,6 +62,8 @@ class LiveTranscriptLine(QLabel):
         """Start transcribing a recorder that has just started (``options`` go to the transcriber)."""
         if self._closed:
             return
+        if self.live is not None and not self.live.done.is_set():
+            self.earlier.append(self.live)   # it finishes the last lecture on its own; watched below
         self.recording_id = recorder.recording_id
         self.live = None
         self._attaching, self._failed, self._reported = True, False, False
@@ -80,6 +83,8 @@ class LiveTranscriptLine(QLabel):
         def failed(exc: BaseException) -> None:
             self._attaching = False
             log.error("recording %s: the transcript could not start while recording", rec_id, exc_info=exc)
+            if self.earlier:
+                self.timer.start()   # the lectures before still finish, and are watched
             if rec_id == self.recording_id:
                 self._failed = True
                 self._show(f"The transcript will be made after Stop ({exc}).")
@@ -88,13 +93,17 @@ class LiveTranscriptLine(QLabel):
                           name="attach-live-transcript")
 
     def update_status(self) -> None:
+        for live in [lv for lv in self.earlier if lv.done.is_set()]:
+            self.earlier.remove(live)
+            self.finished.emit(live.recording_id, live.status().state == "done")
+        if not self.earlier and (self.live is None or self.live.done.is_set()):
+            self.timer.stop()
         live = self.live
         if live is None or self.recording_id is None:
             return
         st = live.status()
         self._show(st.message, st.state)
         if live.done.is_set():
-            self.timer.stop()
             self._failed = st.state != "done"
             self._report(st.state == "done")
 
@@ -112,12 +121,15 @@ class LiveTranscriptLine(QLabel):
         if self.recording_id is not None:
             self.status_changed.emit(self.recording_id, text)
 
-    def shutdown(self, timeout_s: float = 5.0) -> int | None:
-        """Stop after the window being worked on; returns the recording whose transcript was left unfinished."""
+    def shutdown(self, timeout_s: float = 5.0) -> list[int]:
+        """Stop after the window being worked on; returns the recordings whose transcript was left unfinished."""
         self._closed = True
         self.timer.stop()
-        live, self.live = self.live, None
-        if live is None or live.done.is_set() and live.result is not None:
-            return None
-        live.abandon(timeout_s)
-        return live.recording_id
+        left: list[int] = []
+        for live in self.earlier + ([self.live] if self.live is not None else []):
+            if live.done.is_set() and live.result is not None:
+                continue
+            live.abandon(timeout_s)
+            left.append(live.recording_id)
+        self.live, self.earlier = None, []
+        return left

@@ -409,8 +409,9 @@ class RecordPane(QWidget):
         unfinished = self.live_transcript.shutdown()
         if result is not None and result.frames:
             self.transcribe(result.recording_id)   # the worker runs it at the next start
-        if unfinished is not None and (result is None or unfinished != result.recording_id):
-            self.transcribe(unfinished)   # stopped, its transcript not yet complete
+        for rec_id in unfinished:
+            if result is None or rec_id != result.recording_id:
+                self.transcribe(rec_id)   # stopped, its transcript not yet complete
         self.captions.shutdown()
         self.microphone.shutdown()
         self.importer.shutdown()
