@@ -67,8 +67,8 @@ class TranscriptionSettingsTab(QWidget):
                        WHEN_PLUGGED_IN if self.stored.transcribe_only_plugged_in else WHILE_RECORDING)
         self._select(self.when, stored_when)
         form.addRow("Transcript", self.when)
-        when_hint = QLabel("While recording, the transcript is ready moments after Stop. On battery it can "
-                           "wait: then it is made after Stop.")
+        when_hint = QLabel("Made while recording, the transcript is ready moments after Stop. To save the "
+                           "battery it can wait until you plug in, or until Stop.")
         when_hint.setObjectName("Hint")
         when_hint.setWordWrap(True)
         form.addRow("", when_hint)
