@@ -113,6 +113,34 @@ def test_a_slide_that_is_only_a_picture_shows_the_picture(qtbot, tmp_path):
     assert "slide-picture" not in v.text.toHtml(), "a slide with text of its own shows its text"
 
 
+@pytest.mark.skipif(not documents.libreoffice(), reason="slides are drawn only where LibreOffice is installed")
+def test_with_libreoffice_a_slide_is_also_shown_as_it_looks(qtbot, deck):
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QTextDocument
+
+    v = _shown(qtbot, ReadingViewer())
+    with qtbot.waitSignal(v.opened, timeout=20000):
+        v.open(deck, "slides", 7, "Light reactions split water and release oxygen")
+    qtbot.waitUntil(lambda: 7 in v._drawn, timeout=240000)
+    qtbot.waitUntil(lambda: "slide-drawn:7" in v.text.toHtml(), timeout=5000)
+    drawn = v.text.document().resource(QTextDocument.ImageResource, QUrl("slide-drawn:7"))
+    assert drawn.width() > 400 and drawn.height() > 200
+    dark = sum(1 for x in range(0, drawn.width(), 4) for y in range(0, drawn.height(), 4)
+               if QColor(drawn.pixel(x, y)).lightness() < 100)
+    assert dark > 50, "the slide's title and text are drawn"
+    assert v.highlighted.startswith("Light reactions"), "the text under the drawing is still marked"
+    v.next_page()           # the deck was converted once: the next slide is drawn quickly
+    qtbot.waitUntil(lambda: 8 in v._drawn, timeout=60000)
+
+
+def test_without_libreoffice_a_slide_shows_its_text_only(qtbot, deck, monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path / "no-programs"))
+    v = _shown(qtbot, ReadingViewer())
+    with qtbot.waitSignal(v.opened, timeout=20000):
+        v.open(deck, "slides", 7)
+    assert not v._can_draw and "slide-drawn" not in v.text.toHtml() and "Photosynthesis" in v.text.toPlainText()
+
+
 def test_an_ebook_opens_at_its_chapter_with_the_cited_section_marked(qtbot, tmp_path):
     filler = " ".join(f"Filler sentence {i} about membranes." for i in range(60))
     book = made.make_epub(tmp_path / "Plant physiology.epub", [

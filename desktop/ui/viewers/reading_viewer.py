@@ -29,10 +29,19 @@ def picture_url(page: int, index: int) -> str:
     return f"slide-picture:{page}-{index}"
 
 
-def page_html(page: documents.ViewPage, unit: str, picture_widths: list[int] | None = None) -> str:
-    """A page as simple HTML: its title, its parts (each § anchored), a slide's pictures
-    (as ``picture_url`` resources, at the given widths), a slide's notes."""
+def drawn_url(page: int) -> str:
+    return f"slide-drawn:{page}"
+
+
+def page_html(page: documents.ViewPage, unit: str, picture_widths: list[int] | None = None,
+              drawn_width: int = 0) -> str:
+    """A page as simple HTML: the slide as drawn (``drawn_url``, when there is one), its
+    title, its parts (each § anchored), a slide's pictures (as ``picture_url`` resources,
+    at the given widths), a slide's notes."""
     out = [f"<p style='color:#6b7280; margin:0'>{html.escape(unit.capitalize())} {page.number}</p>"]
+    if drawn_width:
+        out.append(f"<p><img src='{drawn_url(page.number)}' width='{drawn_width}'></p>")
+        picture_widths = []          # the drawn slide shows its pictures already
     title = page.title
     if title:
         out.append(f"<h2 style='margin-top:4px'>{html.escape(title)}</h2>")
@@ -75,6 +84,10 @@ class ReadingViewer(QWidget):
         self._highlight = ""
         self._key: tuple[str, int] | None = None
         self._pictures: dict[int, list[QImage]] = {}     # slide → its pictures, decoded
+        self._drawn: dict[int, QImage] = {}              # slide → the slide as LibreOffice draws it
+        self._drawing: set[int] = set()
+        self._can_draw = False
+        self._shown_highlight = ""
         self._seq = 0
 
         self.bar = PageBar("slide", self.previous_page, self.next_page, "Find (Ctrl+F)")
@@ -121,6 +134,8 @@ class ReadingViewer(QWidget):
             self._show(self._page, self._highlight)
             return
         self.view, self._key = None, key
+        self._drawn, self._drawing = {}, set()
+        self._can_draw = kind == "slides" and documents.can_draw_slides(path)
         self._seq += 1
         seq = self._seq
         self.text.setHtml("<p style='color:#6b7280'>Opening…</p>")
@@ -175,13 +190,49 @@ class ReadingViewer(QWidget):
         room = max(120, self.text.viewport().width() - 80)
         for i, img in enumerate(images):
             self.text.document().addResource(QTextDocument.ImageResource, QUrl(picture_url(page.number, i)), img)
-        self.text.setHtml(page_html(page, self.view.unit, [min(img.width(), room) for img in images]))
+        drawn = self._drawn.get(page.number)
+        if drawn is not None:
+            self.text.document().addResource(QTextDocument.ImageResource, QUrl(drawn_url(page.number)), drawn)
+        self.text.setHtml(page_html(page, self.view.unit, [min(img.width(), room) for img in images],
+                                    min(drawn.width(), room) if drawn is not None else 0))
+        self._shown_highlight = highlight
+        if drawn is None and self._can_draw:
+            self._draw(page.number, room)
         self.text.moveCursor(QTextCursor.Start)
         self.highlighted = ""
         self.info.setText("  " + "  ".join(self.view.notes) if self.view.notes else "")
         if highlight:
             self._mark(highlight)
         self.opened.emit(page.number)
+
+    def _draw(self, number: int, width: int) -> None:
+        """Ask for the slide as it looks (LibreOffice, on the long lane); shown when it arrives.
+        If it cannot be drawn the text stays, as without LibreOffice."""
+        if number in self._drawing:
+            return
+        self._drawing.add(number)
+        seq, path = self._seq, self.path
+
+        def drawn(data: bytes) -> None:
+            if seq != self._seq:
+                return
+            img = QImage.fromData(data)
+            if img.isNull():
+                return
+            self._drawn[number] = img
+            if self._page == number and self.view is not None:
+                keep = self.text.verticalScrollBar().value()
+                self._show(number, self._shown_highlight)
+                if not self._shown_highlight:
+                    self.text.verticalScrollBar().setValue(keep)
+
+        def failed(exc: BaseException) -> None:
+            if seq == self._seq:
+                self._can_draw = False       # once is enough: the text is what there is
+                self.info.setText("  " + str(exc).split("\n")[0])
+
+        run_in_background(lambda: documents.slide_png(path, number, width * 2), drawn, failed, lane="long",
+                          owner=self)
 
     # -- highlighting and finding -----------------------------------------------------------------
     def _mark(self, passage: str) -> None:

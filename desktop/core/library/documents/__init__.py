@@ -10,7 +10,8 @@ Modules: ``slides`` (.pptx, .odp), ``wordproc`` (.docx, .odt), ``epub``, ``html_
 ``text_notes`` (.txt, .md), ``legacy`` (.ppt/.doc through LibreOffice), ``images`` (photos), ``scanned`` (OCR of PDF
 pages without text), ``ocr`` (Tesseract), ``words`` (the word-box sidecar), ``highlight``
 (where a cited passage is on an OCR'd page or in a page's text), ``reader`` (``read_pages``, the
-reader picked by kind), ``reading`` (what a viewer shows: the cited pages read again).
+reader picked by kind), ``reading`` (what a viewer shows: the cited pages read again), ``rendering``
+(slides drawn as they look, through LibreOffice when it is installed).
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from .images import picture_for_display
 from .legacy import libreoffice
 from .ocr import OcrUnavailable, check_languages, installed_languages, tesseract
 from .reader import HTML_EXTENSIONS, OCR_MODES, read_pages
+from .rendering import can_draw_slides, slide_png
 from .reading import ReadingView, ViewPage, ViewPart, reading_view, recognised_text
 from .slides import MAX_SLIDES
 from .text_notes import note_text
@@ -27,4 +29,5 @@ from .words import read_word_boxes, words_file
 __all__ = ["Box", "passage_boxes", "passage_span", "OCR_MODES", "HTML_EXTENSIONS", "MAX_SLIDES", "read_pages",
            "read_word_boxes", "words_file", "libreoffice", "tesseract", "OcrUnavailable", "check_languages",
            "installed_languages", "note_text", "ReadingView", "ViewPage", "ViewPart", "reading_view",
-           "recognised_text", "picture_for_display"]
+           "recognised_text", "picture_for_display",
+           "can_draw_slides", "slide_png"]
