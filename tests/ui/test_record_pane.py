@@ -262,8 +262,12 @@ def test_a_lecture_can_be_renamed_and_filed_after_it_was_recorded(qtbot, paths, 
     rec_id = lectures.import_media(db, paths, lecture_wav, None, "Lecture 1", starter=QueueJobs(paths, db))
     physics = library.ensure_path(db, "Fall 2026", "Physics")
     pane = make_pane(qtbot, paths)
+    note = lectures.add_note(db, rec_id, 61.0, "Snell's law")
     pane.recent.tree.setCurrentItem(pane.recent.tree.topLevelItem(0))   # pick it in "Recent lectures"
     assert pane.current_recording_id == rec_id and pane.details.title_edit.text() == "Lecture 1"
+    assert pane.notes.notes_shown() == [(61.0, "Snell's law")] and not pane.notes.input.isEnabled()
+    pane.notes.item(0).setText(1, "Snell's law: n1 sin a = n2 sin b")   # its notes can be changed here too
+    qtbot.waitUntil(lambda: lectures.get_note(db, note.id).text == "Snell's law: n1 sin a = n2 sin b", timeout=5000)
     assert "Lecture 1" in pane.details.caption.text() and pane.details.next_button.isVisible()
     pane.details.title_edit.setText("Lecture 1: Optics")
     pane.details.title_edit.editingFinished.emit()

@@ -96,6 +96,21 @@ class NotesBox(QWidget):
             self.list.clear()
             self.drafts = []
 
+    def show_lecture(self, recording_id: int) -> None:
+        """The notes of a lecture recorded before, to read or change (no new ones: its moment is past)."""
+        if self.clock is not None:
+            return   # a recording is running: its notes stay
+        if self.draft is not None:
+            self.finish_note()
+        self.recording_id = recording_id
+        self.list.clear()
+        self.drafts = [Draft(recording_id, n.at_s, n.text, id=n.id, saved_text=n.text)
+                       for n in lectures.notes(self.ctx.db, recording_id)]
+        for draft in self.drafts:
+            self._add_item(draft)
+        self.input.setEnabled(False)
+        self.hint.setText("Double-click a note to change it." if self.drafts else IDLE_HINT)
+
     def stop_clock(self) -> None:
         """The recording ended: what is being typed is saved; the notes stay editable."""
         if self.draft is not None:

@@ -331,6 +331,7 @@ class RecordPane(QWidget):
         if rec_id is None or self.controller.busy:
             return
         self.details.load(rec_id)   # rename or re-file it from here
+        self.notes.show_lecture(rec_id)
 
     # -- lectures in and out ----------------------------------------------------------------------
     def import_files(self, files: list[Path]) -> None:
