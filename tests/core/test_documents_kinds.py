@@ -165,3 +165,26 @@ def test_an_old_ppt_without_libreoffice_says_plainly_what_is_needed(tmp_path, mo
     assert err.value.message == ("Old PowerPoint files (.ppt) are read through LibreOffice, "
                                  "which is not installed on this computer.")
     assert ".pptx" in err.value.hint
+
+
+@pytest.mark.skipif(not documents.libreoffice(), reason="old Office files are read only where LibreOffice is installed")
+def test_old_ppt_and_doc_files_are_read_through_libreoffice(tmp_path):
+    import subprocess
+
+    made_dir = tmp_path / "made"
+    made_dir.mkdir()
+    deck = made.make_pptx(made_dir / "lecture.pptx", SLIDES)
+    doc = made.make_docx(made_dir / "reader.docx", SECTIONS)
+    for src, fmt in ((deck, "ppt"), (doc, "doc")):      # the old binary formats, written by LibreOffice itself
+        subprocess.run([documents.libreoffice(), f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+                        "--headless", "--convert-to", fmt, "--outdir", str(tmp_path), str(src)],
+                       check=True, capture_output=True, timeout=240)
+    old_deck, old_doc = tmp_path / "lecture.ppt", tmp_path / "reader.doc"
+    assert old_deck.read_bytes()[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+    before = old_deck.read_bytes()
+    pages, report = _read(old_deck)
+    assert [p.number for p in pages] == [1, 2, 3] and report.pages == 3
+    assert pages[2].text.startswith("Photosynthesis") and "Notes: Rubisco fixes carbon dioxide" in pages[2].text
+    assert old_deck.read_bytes() == before, "the original is only read"
+    pages, _ = _read(old_doc)
+    assert any(p.text.startswith("Active transport") and "sodium-potassium" in p.text for p in pages)
