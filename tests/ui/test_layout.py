@@ -36,14 +36,27 @@ def library_folder(tmp_path_factory) -> Path:
          "Biology 101: Cells and Energy", "--title", "Lecture 1: Photosynthesis", "--model", "tiny.en", "--wait"],
         ["ask", QUESTION, "--passages-only", "--json"],
     ]
-    for args in steps:
-        out = lectern(*args, data_dir=data, timeout=300)
-        assert out.returncode == 0, (args, out.stderr[-2000:])
+    from desktop.core.runtime.services import app_lock
+    from desktop.core.runtime.supervisor import Supervisor
+    from desktop.core.storage.config import DataPaths
+
+    # One worker and vector store for the three commands (each would otherwise start its own).
+    paths = DataPaths(data).ensure()
+    lock = app_lock(paths).acquire()
+    sup = Supervisor(paths)
+    try:
+        sup.start()
+        assert sup.wait_healthy(90), sup.status()
+        for args in steps:
+            out = lectern(*args, data_dir=data, timeout=300)
+            assert out.returncode == 0, (args, out.stderr[-2000:])
+    finally:
+        sup.stop()
+        lock.release()
     return data
 
 
-@pytest.mark.parametrize("scale", SCALES)
-def test_every_pane_and_dialog_fits_and_reads_well(library_folder, scale):
+def _probe(folder: Path, scale: str) -> subprocess.CompletedProcess:
     shots = SHOTS / f"scale-{scale}"
     shots.mkdir(parents=True, exist_ok=True)
     # A screen as large as the largest window at this scale (offscreen's own is 800x800 pixels,
@@ -53,10 +66,25 @@ def test_every_pane_and_dialog_fits_and_reads_well(library_folder, scale):
                                                "height": round(1440 * float(scale)), "logicalDpi": 96,
                                                "logicalBaseDpi": 96, "dpr": 1}]}))
     env = dict(os.environ, QT_QPA_PLATFORM=f"offscreen:configfile={screen}", QT_SCALE_FACTOR=scale,
-               LECTERN_DATA_DIR=str(library_folder))
+               LECTERN_DATA_DIR=str(folder))
     env.pop("LECTERN_THEME", None)
-    out = subprocess.run([sys.executable, "-m", "tests.ui.layout_probe", "--data-dir", str(library_folder),
-                          "--out", str(shots)], cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, "-m", "tests.ui.layout_probe", "--data-dir", str(folder),
+                           "--out", str(shots)], cwd=REPO, env=env, capture_output=True, text=True, timeout=400)
+
+
+@pytest.fixture(scope="module")
+def probes(library_folder) -> dict[str, subprocess.CompletedProcess]:
+    """One process per scale, two at a time (the probes only read the data folder)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        done = dict(zip(SCALES, pool.map(lambda sc: _probe(library_folder, sc), SCALES)))
+    return done
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_every_pane_and_dialog_fits_and_reads_well(probes, scale):
+    out = probes[scale]
     assert out.returncode == 0, out.stderr[-3000:]
     report = json.loads([line for line in out.stdout.splitlines() if line.startswith("{")][-1])
     print(f"scale {scale}: {report['views']} views in {report['seconds']} s; screenshots in {report['shots']}")
