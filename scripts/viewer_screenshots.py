@@ -95,6 +95,10 @@ def main() -> int:
     until(slides.is_ready)
     settle()
     save(slides, "slide-7")
+    if documents.can_draw_slides(deck):            # with LibreOffice: the slide as it looks, above its text
+        until(lambda: slides.is_drawn(7), 300)
+        settle()
+        save(slides, "slide-7-drawn")
     slides.close()
 
     # A scanned page, cited, outlined from its OCR word boxes.

@@ -121,7 +121,7 @@ def test_with_libreoffice_a_slide_is_also_shown_as_it_looks(qtbot, deck):
     v = _shown(qtbot, ReadingViewer())
     with qtbot.waitSignal(v.opened, timeout=20000):
         v.open(deck, "slides", 7, "Light reactions split water and release oxygen")
-    qtbot.waitUntil(lambda: 7 in v._drawn, timeout=240000)
+    qtbot.waitUntil(lambda: v.is_drawn(7), timeout=240000)
     qtbot.waitUntil(lambda: "slide-drawn:7" in v.text.toHtml(), timeout=5000)
     drawn = v.text.document().resource(QTextDocument.ImageResource, QUrl("slide-drawn:7"))
     assert drawn.width() > 400 and drawn.height() > 200
@@ -130,7 +130,7 @@ def test_with_libreoffice_a_slide_is_also_shown_as_it_looks(qtbot, deck):
     assert dark > 50, "the slide's title and text are drawn"
     assert v.highlighted.startswith("Light reactions"), "the text under the drawing is still marked"
     v.next_page()           # the deck was converted once: the next slide is drawn quickly
-    qtbot.waitUntil(lambda: 8 in v._drawn, timeout=60000)
+    qtbot.waitUntil(lambda: v.is_drawn(8), timeout=60000)
 
 
 def test_without_libreoffice_a_slide_shows_its_text_only(qtbot, deck, monkeypatch, tmp_path):

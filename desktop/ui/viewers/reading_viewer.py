@@ -40,7 +40,8 @@ def page_html(page: documents.ViewPage, unit: str, picture_widths: list[int] | N
     at the given widths), a slide's notes."""
     out = [f"<p style='color:#6b7280; margin:0'>{html.escape(unit.capitalize())} {page.number}</p>"]
     if drawn_width:
-        out.append(f"<p><img src='{drawn_url(page.number)}' width='{drawn_width}'></p>")
+        out.append("<table bgcolor='#d1d5db' cellpadding='1' cellspacing='0' style='margin: 6px 0 10px 0'><tr><td>"
+                   f"<img src='{drawn_url(page.number)}' width='{drawn_width}'></td></tr></table>")
         picture_widths = []          # the drawn slide shows its pictures already
     title = page.title
     if title:
@@ -161,6 +162,10 @@ class ReadingViewer(QWidget):
     def is_ready(self) -> bool:
         return self.view is not None
 
+    def is_drawn(self, number: int) -> bool:
+        """True once slide ``number`` is shown as LibreOffice draws it."""
+        return number in self._drawn
+
     # -- pages ------------------------------------------------------------------------------------
     def page_total(self) -> int:
         return len(self.view.pages) if self.view else 0
@@ -194,7 +199,7 @@ class ReadingViewer(QWidget):
         if drawn is not None:
             self.text.document().addResource(QTextDocument.ImageResource, QUrl(drawn_url(page.number)), drawn)
         self.text.setHtml(page_html(page, self.view.unit, [min(img.width(), room) for img in images],
-                                    min(drawn.width(), room) if drawn is not None else 0))
+                                    self._drawn_width(drawn, room) if drawn is not None else 0))
         self._shown_highlight = highlight
         if drawn is None and self._can_draw:
             self._draw(page.number, room)
@@ -204,6 +209,12 @@ class ReadingViewer(QWidget):
         if highlight:
             self._mark(highlight)
         self.opened.emit(page.number)
+
+    def _drawn_width(self, img: QImage, room: int) -> int:
+        """The drawn slide at most the view's width and half its height, so the slide's text
+        (and the cited passage in it) is in view below it."""
+        tall = max(120, int(self.text.viewport().height() * 0.5))
+        return max(80, min(room, img.width(), int(tall * img.width() / max(1, img.height()))))
 
     def _draw(self, number: int, width: int) -> None:
         """Ask for the slide as it looks (LibreOffice, on the long lane); shown when it arrives.
