@@ -84,7 +84,8 @@ class TranscriptionSettingsTab(QWidget):
         except LecternError:
             names = []
         if not names:       # say what the Record pane says
-            self.device.setItemText(0, "No microphone found (the system's default is used once one is plugged in)")
+            self.device.setItemText(0, "No microphone found")
+            self.device.setToolTip("The system's default microphone is used once one is plugged in.")
         for name in names:
             self.device.addItem(name, name)
         if self.stored.input_device and self.device.findData(self.stored.input_device) < 0:
