@@ -74,10 +74,11 @@ class DocumentsSettingsTab(QWidget):
 
     def _show_libreoffice(self, exe: str | None) -> None:
         if exe:
-            self.libreoffice_status.setText(f"Found ({exe}): old PowerPoint (.ppt) and Word (.doc) files can be read.")
+            self.libreoffice_status.setText(f"Found ({exe}): old PowerPoint (.ppt) and Word (.doc) files can be read, "
+                                            "and slides are shown as they look.")
         else:
             self.libreoffice_status.setText("Not found: install LibreOffice to open old .ppt and .doc files "
-                                            "(or save them as .pptx / .docx).")
+                                            "(or save them as .pptx / .docx) and to see slides as they look.")
 
     def _show_languages(self, found: tuple[str | None, tuple[str, ...]]) -> None:
         exe, installed = found
