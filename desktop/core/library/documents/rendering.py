@@ -14,6 +14,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 from ...errors import DocumentError
@@ -53,6 +54,7 @@ def slides_pdf(path: Path, cancel: threading.Event | None = None) -> Path:
 
 
 def _convert(exe: str, path: Path, out: Path, cancel: threading.Event | None) -> None:
+    _forget_old(out.parent)
     with tempfile.TemporaryDirectory(prefix="lectern-draw-") as tmp:
         src = Path(tmp) / f"deck{path.suffix.lower()}"
         shutil.copyfile(path, src)
@@ -70,6 +72,17 @@ def _convert(exe: str, path: Path, out: Path, cancel: threading.Event | None) ->
         partial = out.with_suffix(".part")
         shutil.copyfile(made, partial)
         os.replace(partial, out)
+
+
+def _forget_old(folder: Path, days: float = 30) -> None:
+    """Drawn decks not opened for a month go (the temporary folder is not for keeping)."""
+    cutoff = time.time() - days * 86400
+    for old in folder.glob("*.pdf"):
+        try:
+            if old.stat().st_atime < cutoff and old.stat().st_mtime < cutoff:
+                old.unlink()
+        except OSError:
+            pass
 
 
 def slide_png(path: Path, number: int, width: int, cancel: threading.Event | None = None) -> bytes:
