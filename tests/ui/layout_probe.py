@@ -250,8 +250,8 @@ def _background(image, top, w):
 
 def check_widget_tree(top, image=None) -> list[str]:
     from PySide6.QtCore import Qt
-    from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractScrollArea, QLabel, QSplitter,
-                                   QSplitterHandle, QStackedWidget, QTabBar, QTreeView)
+    from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractScrollArea, QLabel, QScrollArea,
+                                   QSplitter, QSplitterHandle, QStackedWidget, QTabBar, QTreeView)
 
     faults: list[str] = []
     widgets = [w for w in top.findChildren(QWidget_) if _visible(w, top)]
@@ -286,6 +286,10 @@ def check_widget_tree(top, image=None) -> list[str]:
             bad = sorted({c for c in w.text() if ord(c) not in SAFE and not c.isalnum()})
             if bad:
                 faults.append(f"{desc}: symbol characters {''.join(bad)!r} depend on the fonts (use an icon)")
+        # A page in a scroll area scrolls down, never sideways (something in it is too wide).
+        if isinstance(w, QScrollArea) and w.horizontalScrollBar().isVisible():
+            faults.append(f"{desc}: scrolls sideways (its page needs {w.widget().minimumSizeHint().width()} px, "
+                          f"has {w.viewport().width()})" if w.widget() else f"{desc}: scrolls sideways")
         # 4. item views: names cut to a few characters
         if isinstance(w, QAbstractItemView) and not isinstance(w, QTabBar):
             faults.extend(_check_view(w, desc))

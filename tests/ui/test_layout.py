@@ -68,7 +68,7 @@ def _probe(folder: Path, scale: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, QT_QPA_PLATFORM=f"offscreen:configfile={screen}", QT_SCALE_FACTOR=scale,
                LECTERN_DATA_DIR=str(folder))
     env.pop("LECTERN_THEME", None)
-    return subprocess.run([sys.executable, "-m", "tests.ui.layout_probe", "--data-dir", str(folder),
+    return subprocess.run([sys.executable, "-X", "faulthandler", "-m", "tests.ui.layout_probe", "--data-dir", str(folder),
                            "--out", str(shots)], cwd=REPO, env=env, capture_output=True, text=True, timeout=400)
 
 
