@@ -128,7 +128,7 @@ def test_a_lecture_recorded_from_the_microphone_is_captioned_and_transcribed_whi
     qtbot.waitUntil(lambda: lectures.notes(db, rec_id)[0].text == "Remember kryptonite glows green", timeout=5000)
     assert lectures.notes(db, rec_id)[0].at_s == stored[0].at_s, "its moment stays"
     qtbot.waitUntil(lambda: pane.live_transcript.status().segments > 0, timeout=60000)
-    assert "Transcript" in pane.live_transcript.text() and pane.live_transcript.isVisible()
+    assert "Transcript" in pane.live_transcript.message and pane.live_transcript.isVisible()
     assert "Recording · transcript" in pane.recent_status(rec_id)
     qtbot.waitUntil(lambda: player.poll() is not None, timeout=60000)
     qtbot.waitUntil(lambda: "sugar" in pane.captions_text().lower() or pane.recorder.elapsed_s > 26, timeout=30000)
@@ -138,8 +138,10 @@ def test_a_lecture_recorded_from_the_microphone_is_captioned_and_transcribed_whi
     QTest.keySequence(pane, QKeySequence("Ctrl+R"))
     qtbot.waitUntil(lambda: not pane.is_recording and pane.controller.status.text() == "Saved", timeout=20000)
     duration = lectures.get_recording(db, rec_id).duration_s
-    qtbot.waitUntil(lambda: pane.recent_status(rec_id) == "Transcribed", timeout=60000)
-    assert pane.live_transcript.text() == "Transcript ready"
+    # Made while recording, only the last window is left at Stop. The deadline allows for the machine
+    # being shared (the transcriber runs at nice 15, below everything else).
+    qtbot.waitUntil(lambda: pane.recent_status(rec_id) == "Transcribed", timeout=120000)
+    assert pane.live_transcript.message == "Transcript ready" and "Open it" in pane.live_transcript.text()
     assert jobs.latest_for_target(db, lectures.job_target(rec_id)) is None, "no second transcription"
     segs = lectures.segments(db, rec_id)
     text = " ".join(s.text for s in segs).lower()
@@ -160,6 +162,10 @@ def test_a_lecture_recorded_from_the_microphone_is_captioned_and_transcribed_whi
     note_hit = next(r for r in json.loads(found.stdout) if r["kind"] == lectures.NOTE_KIND)
     assert note_hit["recording_id"] == rec_id and note_hit["text"] == "Remember kryptonite glows green"
     assert note_hit["where"] == lectures.note_label(stored[0].at_s) and note_hit["where"].startswith("your note at 0:")
+
+    pane.live_transcript.linkActivated.emit("open")     # "Transcript ready · Open it"
+    opened = pane.transcript_viewer
+    assert opened is not None and opened.recording_id == rec_id and not opened.is_playing()
 
     # Chat's citations open the lecture at a second and play from there.
     pane.ctx.events.open_recording_requested.emit(rec_id, 6.0)
@@ -357,7 +363,7 @@ def test_a_microphone_unplugged_mid_lecture_is_replaced_and_the_student_is_told(
         player = other.play(lecture_wav)
         qtbot.waitUntil(lambda: player.poll() is not None, timeout=60000)
         pane.stop_recording()
-        qtbot.waitUntil(lambda: pane.recent_status(rec_id) == "Transcribed", timeout=90000)
+        qtbot.waitUntil(lambda: pane.recent_status(rec_id) == "Transcribed", timeout=150000)
     finally:
         other.stop()
     text = lectures.transcript_text(db, rec_id).lower()
@@ -382,7 +388,7 @@ def test_what_the_computer_plays_can_be_recorded_from_the_pane(qtbot, paths, ser
         player = speakers.play(lecture_wav)     # an online lecture playing on the computer
         qtbot.waitUntil(lambda: player.poll() is not None, timeout=60000)
         pane.stop_recording()
-        qtbot.waitUntil(lambda: pane.recent_status(rec_id) == "Transcribed", timeout=90000)
+        qtbot.waitUntil(lambda: pane.recent_status(rec_id) == "Transcribed", timeout=150000)
     text = lectures.transcript_text(db, rec_id).lower()
     assert sum(w in text for w in KNOWN_WORDS) >= ENOUGH_WORDS, text
 
@@ -423,5 +429,5 @@ def test_the_next_lecture_can_start_while_the_last_ones_transcript_is_finishing(
         pane.stop_recording()
         qtbot.waitUntil(lambda: pane.controller.record_button.isEnabled(), timeout=20000)
     for rec_id in ids:
-        qtbot.waitUntil(lambda: pane.recent_status(rec_id) == "Transcribed", timeout=90000)
+        qtbot.waitUntil(lambda: pane.recent_status(rec_id) == "Transcribed", timeout=150000)
         assert jobs.latest_for_target(db, lectures.job_target(rec_id)) is None, "made while recording, no job"

@@ -9,10 +9,11 @@ the ordinary transcription job, which goes on from what was stored.
 """
 from __future__ import annotations
 
+import html
 import logging
 from typing import Any
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QWidget
 
 from ...core.lectures.live_transcriber import LiveStatus, LiveTranscriber, attach
@@ -26,6 +27,7 @@ class LiveTranscriptLine(QLabel):
 
     finished = Signal(int, bool)     # recording id, True when the transcript is complete
     status_changed = Signal(int, str)  # recording id, the line shown
+    open_requested = Signal(int)     # recording id: "open it" was clicked once the transcript is ready
 
     options: dict[str, Any] = {}     # passed to ``attach`` (window sizes; tests shorten them)
 
@@ -34,6 +36,9 @@ class LiveTranscriptLine(QLabel):
         self.ctx = ctx
         self.setObjectName("TranscriptStatus")
         self.setWordWrap(True)
+        self.setTextFormat(Qt.PlainText)
+        self.linkActivated.connect(lambda _link: self.recording_id is not None
+                                   and self.open_requested.emit(self.recording_id))
         self.recording_id: int | None = None
         self.live: LiveTranscriber | None = None
         self.earlier: list[LiveTranscriber] = []   # still finishing the lectures recorded before
@@ -44,6 +49,7 @@ class LiveTranscriptLine(QLabel):
         self.timer = QTimer(self)
         self.timer.setInterval(1000)
         self.timer.timeout.connect(self.update_status)
+        self.message = ""
         self.hide()
 
     # -- what the pane asks -----------------------------------------------------------------
@@ -113,7 +119,13 @@ class LiveTranscriptLine(QLabel):
             self.finished.emit(self.recording_id, complete)
 
     def _show(self, text: str, state: str = "") -> None:
-        self.setText(text)
+        self.message = text
+        if state == "done":   # where the student looks: the transcript is one click away
+            self.setTextFormat(Qt.RichText)
+            self.setText(f'{html.escape(text)} · <a href="open">Open it</a>')
+        else:
+            self.setTextFormat(Qt.PlainText)
+            self.setText(text)
         self.setProperty("state", state)
         self.style().unpolish(self)
         self.style().polish(self)

@@ -173,6 +173,7 @@ class RecordPane(QWidget):
         r.retry_requested.connect(self._retry)
         self.live_transcript.status_changed.connect(r.set_live)
         self.live_transcript.finished.connect(self._on_live_finished)
+        self.live_transcript.open_requested.connect(lambda rec_id: self.open_recording(rec_id, 0.0))
         self.notes.problem.connect(self.message_banner.show_message)
         self.notes.saved.connect(self._on_note_saved)
         self.importer.imported.connect(self._on_imported)
