@@ -258,7 +258,6 @@ def focus_rules(scheme: str) -> str:
             f" QDoubleSpinBox:focus {{ border: 2px solid {ring}; }}"
             f"\nQTreeView:focus, QTableView:focus, QListView:focus {{ border: 2px solid {ring}; }}"
             f"\nQCheckBox:focus, QRadioButton:focus {{ outline: none; border: 1px dashed {ring}; }}"
-            f"\nQTabBar::tab:focus {{ border: 2px solid {ring}; }}"
             f"\nQSlider:focus {{ border: 1px dashed {ring}; }}"
             f"\nQPushButton#PrimaryButton:focus, QPushButton#DangerButton:focus, QPushButton#RecordButton:focus"
             f" {{ border: 2px solid {'#ffffff' if scheme == DARK else '#111827'}; }}"
