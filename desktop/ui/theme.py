@@ -99,7 +99,15 @@ def preference() -> str:
 def system_scheme() -> str:
     hints = QGuiApplication.styleHints()
     scheme = getattr(hints, "colorScheme", lambda: None)()
+    if scheme in (None, Qt.ColorScheme.Unknown):
+        scheme = _state.get("system_said")          # what the last colorSchemeChanged said
     return DARK if scheme == Qt.ColorScheme.Dark else LIGHT
+
+
+def _system_changed(app: QApplication, scheme) -> None:
+    _state["system_said"] = scheme
+    if preference() == SYSTEM:
+        apply_theme(app)
 
 
 def current() -> str:
@@ -148,7 +156,7 @@ def apply_theme(app: QApplication, choice: str | None = None) -> str:
     if not _state["connected"]:
         hints = QGuiApplication.styleHints()
         if hasattr(hints, "colorSchemeChanged"):
-            hints.colorSchemeChanged.connect(lambda _s: preference() == SYSTEM and apply_theme(app))
+            hints.colorSchemeChanged.connect(lambda scheme: _system_changed(app, scheme))
         _state["connected"] = True
     if changed:
         _refresh_icons()
