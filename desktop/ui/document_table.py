@@ -195,6 +195,13 @@ class DocumentTable(QTableView):
     def show_book_column(self, show: bool) -> None:
         self.setColumnHidden(BOOK, not show)
 
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        # A narrow table gives its room to the titles: the date, then the size, step aside.
+        super().resizeEvent(event)
+        width = event.size().width()
+        self.setColumnHidden(ADDED, width < 640)
+        self.setColumnHidden(SIZE, width < 520)
+
     def selected_ids(self) -> list[int]:
         rows = sorted({i.row() for i in self.selectionModel().selectedRows()})
         return [self.model_.docs[r].id for r in rows if r < len(self.model_.docs)]
