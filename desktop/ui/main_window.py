@@ -277,8 +277,8 @@ class MainWindow(QMainWindow):
         """The drawer opens at the height the student left it (at first a third of the window)."""
         if visible:
             saved = int(self.settings.value("drawer_height", 0) or 0)
-            height = saved or max(230, self.height() // 3)
-            self.resizeDocks([self.dock], [min(height, max(120, self.height() - 260))], Qt.Vertical)
+            height = saved or min(max(self.height() // 3, 160), 320)
+            self.resizeDocks([self.dock], [min(height, max(120, self.height() - 330))], Qt.Vertical)
         else:
             self._remember_drawer()
 

@@ -52,17 +52,29 @@ def main() -> int:
     win = build_window(DataPaths.current(), None)
     win.show()
     probe = Probe(app, out, scale, keep={sizes[0], sizes[-1]})
+    _show_content(win)
     for look in themes:
         theme.apply_theme(app, look)
         # The dark look is looked at on the smallest and the largest size (the light one on all).
         for w, h in (sizes if look == themes[0] else (sizes[0], sizes[-1])):
             probe.window_at(win, w, h, look)
         probe.dialogs(win, look)
+        probe.viewers(win, look)
     print(json.dumps({"views": probe.views, "faults": probe.faults, "shots": str(out), "scale": scale,
                       "seconds": round(time.perf_counter() - t0, 1)}), flush=True)
     # Nothing to keep: no waiting for the panes' background readers (a settings page checking
     # that each chat model loads) to finish.
     os._exit(0)
+
+
+def _show_content(win) -> None:
+    """The chat pane shows the stored chat (a question, an answer and its sources)."""
+    from desktop.core import chat
+
+    chats = chat.list_chats(win.ctx.db)
+    pane = win.panes.get("chat")
+    if chats and pane is not None and hasattr(pane, "open_chat"):
+        pane.open_chat(chats[0].id)
 
 
 class Probe:
@@ -139,6 +151,33 @@ class Probe:
                 shutdown()
             dlg.close()
             dlg.deleteLater()
+            self.settle()
+
+    def viewers(self, win, look: str) -> None:
+        """The transcript viewer and the PDF viewer as they open (they must fit a small screen too)."""
+        from desktop.core import library
+
+        db = win.ctx.db
+        docs = [d for n in library.all_nodes(db) for d in library.documents_in(db, n.id)]
+        opened = []
+        lecture = next((d for d in docs if d.kind == "lecture" and d.recording_id), None)
+        if lecture is not None and "record" in win.panes:
+            win.ctx.events.open_recording_requested.emit(lecture.recording_id, 0.0)
+            opened.append(("transcript", getattr(win.panes["record"], "transcript_viewer", None)))
+        pdf = next((d for d in docs if d.kind == "pdf"), None)
+        if pdf is not None and "library" in win.panes:
+            win.panes["library"].open_document(pdf.id, 2)
+            opened.append(("pdf", getattr(win.panes["library"], "viewer", None)))
+        for name, viewer in opened:
+            if viewer is None:
+                continue
+            self.settle()
+            frame, room = viewer.frameGeometry(), viewer.screen().availableGeometry()
+            if frame.width() > room.width() or frame.height() > room.height():
+                self.faults.append(f"{look}@{self.scale} {name} viewer: opens at {frame.width()}x{frame.height()}, "
+                                   f"larger than its {room.width()}x{room.height()} screen")
+            self.look_at(viewer, f"{look}@{self.scale} {name} viewer", f"{look}@{self.scale}-viewer-{name}")
+            viewer.close()
             self.settle()
 
     # -- looking -----------------------------------------------------------------------------
@@ -261,6 +300,8 @@ def check_widget_tree(top, image=None) -> list[str]:
         # 1. squeezed below what it needs
         if parent is not None and _in_layout(parent.layout(), w) and not isinstance(parent, QSplitter):
             mw, mh = _min_size(w)
+            if w.hasHeightForWidth() and not w.minimumHeight():     # wrapped text: its height at its width
+                mh = max(0, w.heightForWidth(w.width()))
             if w.width() < mw - 1 or w.height() < mh - 1:
                 faults.append(f"{desc} is {w.width()}x{w.height()}, below its minimum {mw}x{mh}")
         # 2. text that cannot be read

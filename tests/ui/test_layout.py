@@ -56,20 +56,28 @@ def library_folder(tmp_path_factory) -> Path:
     return data
 
 
-def _probe(folder: Path, scale: str) -> subprocess.CompletedProcess:
-    shots = SHOTS / f"scale-{scale}"
+SMALL = "1.5 on a 1024x600 screen"      # a 13" laptop at 150 %: the viewers and dialogs open on it
+
+
+def _probe(folder: Path, run: str) -> subprocess.CompletedProcess:
+    small = run == SMALL
+    scale = "1.5" if small else run
+    shots = SHOTS / ("small-screen" if small else f"scale-{scale}")
     shots.mkdir(parents=True, exist_ok=True)
     # A screen as large as the largest window at this scale (offscreen's own is 800x800 pixels,
-    # and Qt keeps dialogs within two thirds of the screen).
+    # and Qt keeps dialogs within two thirds of the screen), or a small laptop's.
+    w, h = (1024, 600) if small else (2560, 1440)
     screen = shots / "screen.json"
-    screen.write_text(json.dumps({"screens": [{"name": "Screen", "x": 0, "y": 0, "width": round(2560 * float(scale)),
-                                               "height": round(1440 * float(scale)), "logicalDpi": 96,
+    screen.write_text(json.dumps({"screens": [{"name": "Screen", "x": 0, "y": 0, "width": round(w * float(scale)),
+                                               "height": round(h * float(scale)), "logicalDpi": 96,
                                                "logicalBaseDpi": 96, "dpr": 1}]}))
+    extra = ["--sizes", "1024x600", "--themes", "light"] if small else []
     env = dict(os.environ, QT_QPA_PLATFORM=f"offscreen:configfile={screen}", QT_SCALE_FACTOR=scale,
                LECTERN_DATA_DIR=str(folder))
     env.pop("LECTERN_THEME", None)
     return subprocess.run([sys.executable, "-X", "faulthandler", "-m", "tests.ui.layout_probe", "--data-dir", str(folder),
-                           "--out", str(shots)], cwd=REPO, env=env, capture_output=True, text=True, timeout=400)
+                           "--out", str(shots), *extra], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=400)
 
 
 @pytest.fixture(scope="module")
@@ -78,16 +86,18 @@ def probes(library_folder) -> dict[str, subprocess.CompletedProcess]:
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        done = dict(zip(SCALES, pool.map(lambda sc: _probe(library_folder, sc), SCALES)))
+        runs = (*SCALES, SMALL)
+        done = dict(zip(runs, pool.map(lambda run: _probe(library_folder, run), runs)))
     return done
 
 
-@pytest.mark.parametrize("scale", SCALES)
+@pytest.mark.parametrize("scale", (*SCALES, SMALL))
 def test_every_pane_and_dialog_fits_and_reads_well(probes, scale):
     out = probes[scale]
     assert out.returncode == 0, out.stderr[-3000:]
     report = json.loads([line for line in out.stdout.splitlines() if line.startswith("{")][-1])
     print(f"scale {scale}: {report['views']} views in {report['seconds']} s; screenshots in {report['shots']}")
-    assert report["views"] >= 5 * 4 + 6, report["views"]     # every pane at every size, and the dialogs
+    # every pane at every size, the dialogs and the two viewers
+    assert report["views"] >= (5 + 6 + 2 if scale == SMALL else 5 * 4 + 6 + 2), report["views"]
     faults = report["faults"]
     assert not faults, f"{len(faults)} layout faults at scale {scale}:\n" + "\n".join(faults[:80])
