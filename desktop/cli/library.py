@@ -23,10 +23,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--wait", action="store_true", help="wait until every document is indexed (or failed)")
     p.add_argument("--password-stdin", action="store_true",
                    help="read the password of protected PDFs from the first line of stdin (never stored)")
-    p.add_argument("--ocr", choices=("auto", "always", "never"), default="auto",
-                   help="text recognition: auto = only pages without text (scans, photos); always; never")
+    p.add_argument("--ocr", choices=("auto", "always", "never"), default="",
+                   help="text recognition: auto = only pages without text (scans, photos); always; never "
+                        "(default: as in Settings → Documents, auto unless changed there)")
     p.add_argument("--ocr-lang", default="", metavar="LANGS",
-                   help="languages of scanned pages and photos, e.g. eng+deu (default: English)")
+                   help="languages of scanned pages and photos, e.g. eng+deu (default: as in Settings → "
+                        "Documents, English unless changed there)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_ingest)
 

@@ -84,3 +84,21 @@ def test_every_kind_is_ingested_and_cited_by_slide_section_chapter_or_page(tmp_p
     out = lectern("ingest", str(other), *WHERE, "--ocr-lang", "eng+klingon", data_dir=data)
     assert out.returncode != 0 and "no language data for klingon" in out.stderr + out.stdout
 
+
+
+@pytest.mark.skipif(not scans.R_FAQ.exists(), reason="r-doc-pdf is installed by scripts/bootstrap.sh")
+def test_ingest_follows_the_settings_for_ocr_unless_told_otherwise(tmp_path):
+    from desktop.core.storage import settings as settings_mod
+    from desktop.core.storage.config import DataPaths
+    from desktop.core.storage.db import open_db
+
+    data = tmp_path / "data"
+    settings_mod.update(open_db(DataPaths(data).ensure().db), ocr_mode="never")    # as Settings → Documents saves it
+    scan = scans.image_pdf([scans.scanned_page(scans.R_FAQ, 5, tmp_path)], tmp_path / "scan.pdf")
+    out = lectern("ingest", str(scan), *WHERE, "--wait", "--json", data_dir=data, timeout=300)
+    [doc] = json.loads(out.stdout)["documents"]
+    assert out.returncode == 1 and doc["error"].startswith("No text found: this looks like a scanned PDF")
+    other = scans.image_pdf([scans.scanned_page(scans.R_FAQ, 6, tmp_path)], tmp_path / "scan 2.pdf")
+    out = lectern("ingest", str(other), *WHERE, "--ocr", "auto", "--wait", "--json", data_dir=data, timeout=300)
+    [doc] = json.loads(out.stdout)["documents"]
+    assert out.returncode == 0 and doc["state"] == "ready", doc
