@@ -187,7 +187,7 @@ class Probe:
         image = pm.toImage()
         found = check_widget_tree(top, image)
         self.faults.extend(f"{where}: {f}" for f in found)
-        if found or self.all_shots or "dialog" in shot or any(k in shot for k in self.keep):
+        if found or self.all_shots or "dialog" in shot or "viewer" in shot or any(k in shot for k in self.keep):
             pm.save(str(self.out / f"{shot}.png"), "PNG", 90)
 
 
