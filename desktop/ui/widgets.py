@@ -17,13 +17,15 @@ class EmptyState(QWidget):
         lay = QVBoxLayout(self)
         lay.addStretch(2)
         if icon:
-            from .theme import color, icon_pixmap
+            from .theme import notifier
 
-            ic = QLabel()
-            ic.setPixmap(icon_pixmap(icon, 72, color("empty_icon"), self.devicePixelRatioF()))
-            ic.setObjectName("EmptyIcon")
-            ic.setAlignment(Qt.AlignCenter)
-            lay.addWidget(ic)
+            self.icon_name = icon
+            self.icon_label = QLabel()
+            self.icon_label.setObjectName("EmptyIcon")
+            self.icon_label.setAlignment(Qt.AlignCenter)
+            self._draw_icon()
+            notifier().changed.connect(self._draw_icon)     # redrawn in the new look's colour
+            lay.addWidget(self.icon_label)
         t = QLabel(title)
         t.setObjectName("EmptyTitle")
         t.setAlignment(Qt.AlignCenter)
@@ -53,6 +55,11 @@ class EmptyState(QWidget):
         lay.addLayout(buttons)
         lay.addStretch(3)
 
+
+    def _draw_icon(self, _scheme: str = "") -> None:
+        from .theme import color, icon_pixmap
+
+        self.icon_label.setPixmap(icon_pixmap(self.icon_name, 72, color("empty_icon"), self.devicePixelRatioF()))
 
 
 class Banner(QFrame):
