@@ -143,6 +143,7 @@ def test_the_pane_warms_the_model_when_shown_and_a_question_meanwhile_waits_for_
     answer = qloop.run_until_complete(scenario())
     assert answer.message is not None and answer.message.mode == chat.ANSWER
     assert pane.warmer.result.get("model", "").startswith("SmolLM2"), pane.warmer.result
+    assert pane.model_label.text().endswith("· ready")
     assert host.loads == loads + 1, "the question used the model the pane was warming: one load"
     assert answer.stages[0] == chat.SEARCHING and answer.stages[-2:] == [chat.READING, chat.WRITING]
     assert set(answer.stages) <= {chat.SEARCHING, chat.LOADING, chat.READING, chat.WRITING}

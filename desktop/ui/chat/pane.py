@@ -126,6 +126,7 @@ class ChatPane(QWidget):
         # The chat model loads before the first question: when this pane is first shown,
         # or once the window has been left alone for a few seconds.
         self.warmer = ChatWarmer(ctx, self._vector_store, self)
+        self.warmer.warmed.connect(self._on_warmed)
         self.warmer.watch_idle()
         app = QApplication.instance()
         if app is not None:
@@ -233,6 +234,10 @@ class ChatPane(QWidget):
             ready = False
         self.model_label.setText(f"Chat model: {label}" if ready else "Chat model: none (passages only)")
         self.model_banner.show_state(label, ready, passages_reason)
+
+    def _on_warmed(self, result: dict) -> None:
+        if result.get("model") and not self.model_banner.isVisible():
+            self.model_label.setText(f"Chat model: {result['model']} · ready")
 
     def show_how_to_add_model(self) -> None:
         box = QMessageBox(self)
