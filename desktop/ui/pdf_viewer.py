@@ -141,6 +141,9 @@ class PdfViewer(QWidget):
         self.marked_from = ""            # "text" | "ocr" | "" : where the passage's outline came from
         self._target_page = 0
         self._find_pending = False       # Enter pressed while the search was still running
+        self._ocr_hits: list[Any] = []   # Find in a scan: (page, boxes) in the recognised words
+        self._ocr_hits_for = ""
+        self._ocr_at = 0
         self._boxes_seq = 0
         self.document = QPdfDocument(self)
         self.view = MarkedPdfView(self)
@@ -225,6 +228,7 @@ class PdfViewer(QWidget):
         self.find.clear()                 # a new opening starts a new search
         self.view.setFocus()
         self._find_pending = False
+        self._ocr_hits, self._ocr_hits_for = [], ""
         self.title.set_title(title or path.stem)
         self.setWindowTitle(f"{title or path.stem} — Lectern")
         self.page_count.setText(f"of {self.page_total()}")
@@ -403,16 +407,21 @@ class PdfViewer(QWidget):
         if not text:
             self.search.setSearchString("")
             return
+        if self._ocr_hits and self._ocr_hits_for == text and self.search.count() == 0:
+            self._show_ocr_hit(self._ocr_at + 1)
+            return
         if self.search.searchString() != text:
             self.search.setSearchString(text)
             self.highlighted = ""
             self.view.setCurrentSearchResultIndex(-1)
             self.view.set_marks(-1, [])
+            self._ocr_hits, self._ocr_hits_for = [], ""
         n = self.search.count()
         if n == 0:
             self._find_pending = True
             self.info.setText(f"  Looking for “{text}”…")
             QTimer.singleShot(1500, self._search_settled)
+            self._find_in_recognised(text)
             return
         self._find_pending = False
         i = (self.view.currentSearchResultIndex() + 1) % n
@@ -421,13 +430,40 @@ class PdfViewer(QWidget):
         self.go_to_page(link.page() + 1)
         self.info.setText(f"  Result {i + 1} of {n} — page {link.page() + 1}")
 
+    def _find_in_recognised(self, text: str) -> None:
+        """Scanned pages have no text layer for the PDF engine to search: look in the words OCR
+        recognised on them (read on a background lane) and outline those."""
+        paths, document_id = getattr(self, "paths", None), getattr(self, "document_id", None)
+        if paths is None or document_id is None:
+            return
+
+        def found(hits: list[Any]) -> None:
+            if not hits or self.find.text().strip() != text or self.search.count() > 0:
+                return
+            self._find_pending = False
+            self._ocr_hits, self._ocr_hits_for = hits, text
+            self._show_ocr_hit(0)
+
+        run_in_background(lambda: documents.recognised_hits(paths, document_id, text), found, lambda _e: None,
+                          owner=self)
+
+    def _show_ocr_hit(self, i: int) -> None:
+        n = len(self._ocr_hits)
+        self._ocr_at = i % n
+        page, boxes = self._ocr_hits[self._ocr_at]
+        self.go_to_page(page)
+        self.view.set_marks(page - 1, boxes)
+        self.marked_from = "ocr"
+        self.info.setText(f"  Result {self._ocr_at + 1} of {n} — page {page} (in the text recognised from the scan)")
+        QTimer.singleShot(0, self._scroll_to_marks)
+
     def _search_progressed(self) -> None:
         if self._find_pending and self.search.count() > 0 and self.search.searchString() == self.find.text().strip():
             self._find_pending = False
             self._find_next()
 
     def _search_settled(self) -> None:
-        if self._find_pending and self.search.count() == 0:     # a late first result still jumps there
+        if self._find_pending and self.search.count() == 0 and not self._ocr_hits:   # a late result still jumps
             self.info.setText(f"  “{self.find.text().strip()}” was not found.")
 
 

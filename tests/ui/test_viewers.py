@@ -236,8 +236,20 @@ def test_a_cited_passage_on_a_scanned_page_is_outlined_from_its_ocr_word_boxes(q
     dark = sum(1 for x in range(r.left(), r.right(), 2) for y in range(r.top(), r.bottom(), 2)
                if QColor(img.pixel(x, y)).lightness() < 140)
     assert dark > 5, r
-    v.open(scan, 1, "")
+    v.open(scan, 1, "", "Scanned FAQ", document_id=41, paths=paths)
     assert v.view.mark_rects() == [] and v.marked_from == ""
+    # Find looks in the recognised words of a scan (it has no text layer for the PDF engine).
+    QTest.keyClicks(v.find, "General Public")
+    QTest.keyClick(v.find, Qt.Key_Return)
+    qtbot.waitUntil(lambda: "Result 1 of" in v.info.text(), timeout=10000)
+    total = int(v.info.text().split(" of ")[1].split()[0])
+    assert total >= 2 and "recognised" in v.info.text() and len(v.view.mark_rects()) == 1
+    first = v.view.mark_rects()[0]
+    QTest.keyClick(v.find, Qt.Key_Return)
+    assert "Result 2 of" in v.info.text() and v.view.mark_rects()[0] != first
+    v.find.setText("zebra crossing")
+    QTest.keyClick(v.find, Qt.Key_Return)
+    qtbot.waitUntil(lambda: "was not found" in v.info.text(), timeout=10000)
 
 
 @pytest.mark.skipif(not scans.R_FAQ.exists(), reason="r-doc-pdf is installed by scripts/bootstrap.sh")

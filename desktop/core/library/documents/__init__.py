@@ -15,7 +15,7 @@ reader picked by kind), ``reading`` (what a viewer shows: the cited pages read a
 """
 from __future__ import annotations
 
-from .highlight import Box, passage_boxes, passage_span
+from .highlight import Box, passage_boxes, passage_span, recognised_hits
 from .images import picture_for_display
 from .legacy import libreoffice
 from .ocr import OcrUnavailable, check_languages, installed_languages, tesseract
@@ -26,7 +26,7 @@ from .slides import MAX_SLIDES
 from .text_notes import note_text
 from .words import read_word_boxes, words_file
 
-__all__ = ["Box", "passage_boxes", "passage_span", "OCR_MODES", "HTML_EXTENSIONS", "MAX_SLIDES", "read_pages",
+__all__ = ["Box", "passage_boxes", "passage_span", "recognised_hits", "OCR_MODES", "HTML_EXTENSIONS", "MAX_SLIDES", "read_pages",
            "read_word_boxes", "words_file", "libreoffice", "tesseract", "OcrUnavailable", "check_languages",
            "installed_languages", "note_text", "ReadingView", "ViewPage", "ViewPart", "reading_view",
            "recognised_text", "picture_for_display",

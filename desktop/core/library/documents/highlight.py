@@ -48,6 +48,28 @@ def passage_boxes(paths: Any, document_id: int, page: int, passage: str) -> list
     return _merge_lines([words[i] for i in hit], entry["width"], entry["height"])
 
 
+def recognised_hits(paths: Any, document_id: int, query: str, limit: int = 500) -> list[tuple[int, list[Box]]]:
+    """Where ``query`` (a word or a phrase) stands in the text OCR recognised on a document's
+    pages: (page, rectangles) for each place, in page order — Find for scanned pages, which
+    have no text layer for the viewer's own search."""
+    wanted = [t for t in (_norm(w) for w in query.split()) if t]
+    if not wanted:
+        return []
+    out: list[tuple[int, list[Box]]] = []
+    for entry in read_word_boxes(paths, document_id):
+        words = entry["words"]
+        tokens = [_norm(w[0]) for w in words]
+        n = len(wanted)
+        for i in range(len(tokens) - n + 1):
+            window = tokens[i:i + n]
+            # the last word may be the start of a longer one ("photosynth" finds "photosynthesis")
+            if window[:-1] == wanted[:-1] and window[-1].startswith(wanted[-1]):
+                out.append((int(entry["page"]), _merge_lines(words[i:i + n], entry["width"], entry["height"])))
+                if len(out) >= limit:
+                    return out
+    return sorted(out, key=lambda hit: hit[0])
+
+
 def _matched(page_tokens: list[str], wanted: list[str]) -> list[int]:
     """Indexes of the page's tokens that belong to the passage (its tokens ``wanted``), in order."""
     if not wanted or not any(page_tokens):
