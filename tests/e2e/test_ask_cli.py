@@ -44,8 +44,17 @@ def test_asking_from_the_command_line_cites_the_page_and_the_lecture_second(path
     # A follow-up in the same chat is understood with the previous question.
     out = _json(lectern("ask", "And in which year?", "--chat", str(chat_id), "--model", TINY, "--json",
                         data_dir=paths.root))
-    assert "microscope" in out["query"].lower() and out["chat_id"] == chat_id
+    assert "microscope" in out["query"].lower() and out["chat_id"] == chat_id and out["follow_up"]
     assert any(c["start_s"] is not None for c in out["citations"])
+
+    # A standalone question in the same chat is searched as it is; the stages are told as they happen.
+    told = lectern("ask", "What protein carries oxygen in red blood cells?", "--chat", str(chat_id), "--model",
+                   TINY, data_dir=paths.root)
+    assert told.returncode == 0, told.stderr
+    stages = [line for line in told.stderr.splitlines() if line.startswith("lectern: ")]
+    assert stages[0] == "lectern: Searching your material…" and stages[-1] == "lectern: Writing…"
+    assert any(line.startswith("lectern: Reading ") for line in stages)
+    assert not any("follow-up" in line for line in stages)
 
     # Outside the material: a plain "not in your material", no invented answer.
     out = _json(lectern("ask", "Who won the football world cup in 1998?", "--json", data_dir=paths.root))
