@@ -133,3 +133,16 @@ def test_a_quoted_not_covered_is_not_the_answer_saying_the_material_lacks_someth
 def test_a_citation_with_a_trailing_comma_is_read_as_a_citation():
     assert chat.clean_citations("It keeps running [3,] because of tryCatch [1 ,].", 3) == (
         "It keeps running [3] because of tryCatch [1].", [3, 1])
+
+
+def test_sentences_in_a_row_from_one_source_carry_its_number_once():
+    text = ("Mitochondria produce most of the cell's ATP. Their inner membrane is folded into cristae. "
+            "Photosynthesis takes place in the chloroplasts of plant cells.")
+    g = chat.ground(text, [MITO, PHOTO])
+    assert g.text == ("Mitochondria produce most of the cell's ATP. Their inner membrane is folded into cristae [1]. "
+                      "Photosynthesis takes place in the chloroplasts of plant cells [2].")
+    assert g.added == [1, 2]
+    # A sentence the model already cited ends the run too.
+    g = chat.ground("Mitochondria produce most of the cell's ATP. Their membrane is folded into cristae [1].",
+                    [MITO, PHOTO])
+    assert g.text == "Mitochondria produce most of the cell's ATP. Their membrane is folded into cristae [1]."

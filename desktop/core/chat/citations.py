@@ -130,6 +130,14 @@ def _support(words: list[str], vocab: list[set[str]], sims: Sequence[float] | No
     return [max(lx, 0.5 * lx + 0.5 * min(1.0, max(0.0, (c - 0.35) / 0.4))) for lx, c in zip(lex, sims)]
 
 
+def _marked(sentence: str, mark: str) -> str:
+    """``mark`` put before the sentence's closing punctuation."""
+    stripped = sentence.rstrip()
+    tail = stripped[-1] if stripped and stripped[-1] in ".!?" else ""
+    body = stripped[:-1] if tail else stripped
+    return f"{body} {mark}{tail}" + sentence[len(stripped):]
+
+
 def ground(text: str, sources: list[Source], sims: Sequence[Sequence[float]] | None = None,
            min_support: float = 0.4, weak_support: float = 0.4, unsupported_below: float = 0.25,
            flag: bool = True, partial: bool = False) -> Grounding:
@@ -150,7 +158,7 @@ def ground(text: str, sources: list[Source], sims: Sequence[Sequence[float]] | N
     by_n = {s.n: i for i, s in enumerate(sources)}
     vocab = [set(content_words(s.text)) for s in sources]
     parts = sentences(text)
-    out: list[str] = []
+    out: list[Any] = []    # text, or (sentence, n) for a citation to add
     about_sources = False
     pos = 0
     for k, m in enumerate(list(_SENTENCE_END.finditer(text)) + [None]):
@@ -196,22 +204,32 @@ def ground(text: str, sources: list[Source], sims: Sequence[Sequence[float]] | N
                 # "[2][2]" after a fix reads as one citation
                 sentence = re.sub(r"(\[\d+\])(?:\1)+", r"\1", sentence)
         if not _CITE.search(sentence):
-            mark = ""
             if clear:
-                mark = f"[{sources[best].n}]"
-                if sources[best].n not in g.added:
-                    g.added.append(sources[best].n)
-            elif claim and not held and flag:
-                mark = UNSUPPORTED_MARK
+                out.append((sentence, sources[best].n))   # marked below, once per run of the same source
+                continue
+            if claim and not held and flag:
                 g.unsupported.append(" ".join(bare.split()))
-            if mark:
-                stripped = sentence.rstrip()
-                tail = stripped[-1] if stripped and stripped[-1] in ".!?" else ""
-                body = stripped[:-1] if tail else stripped
-                sentence = f"{body} {mark}{tail}" + sentence[len(stripped):]
+                sentence = _marked(sentence, UNSUPPORTED_MARK)
         out.append(sentence)
     out.append(text[pos:])
-    g.text = "".join(out)
+    # Sentences in a row from the same source carry its number once, after the last of them
+    # ("A. B. C [1]." rather than "A [1]. B [1]. C [1].").
+    following: list[int] = []
+    rendered: list[str] = []
+    for item in reversed(out):
+        if isinstance(item, tuple):
+            sentence, n = item
+            if n not in following:
+                sentence = _marked(sentence, f"[{n}]")
+                if n not in g.added:
+                    g.added.insert(0, n)
+            following = [n]
+            rendered.append(sentence)
+            continue
+        if item.strip():
+            following = all_numbers(item)
+        rendered.append(item)
+    g.text = "".join(reversed(rendered))
     if g.supported and (g.unsupported or about_sources):
         g.coverage = "partial"
     elif g.unsupported and not g.supported:

@@ -259,6 +259,7 @@ class ChatPane(QWidget):
                 dlg.tabs.setCurrentIndex(i)
         dlg.exec()
         self.refresh_model_state()
+        self.warmer.again("settings")   # the model just chosen is ready before the next question
 
     # -- citations --------------------------------------------------------------------------------
     def open_source(self, source: Source) -> None:

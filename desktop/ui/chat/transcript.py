@@ -6,6 +6,8 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLay
 
 from .answer_card import AnswerWidget
 
+COLUMN_MAX_WIDTH = 980
+
 
 class UserBubble(QFrame):
     def __init__(self, text: str, parent: QWidget | None = None) -> None:
@@ -36,13 +38,22 @@ class ChatView(QScrollArea):
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.setFrameShape(QFrame.NoFrame)
+        outer = QWidget()
+        outer.setObjectName("ChatViewInner")
+        row = QHBoxLayout(outer)
+        row.setContentsMargins(0, 0, 0, 0)
         inner = QWidget()
         inner.setObjectName("ChatViewInner")
+        # Lines of a comfortable length on a wide screen: the column stops growing here.
+        inner.setMaximumWidth(COLUMN_MAX_WIDTH)
+        row.addStretch(0)
+        row.addWidget(inner, 1)
+        row.addStretch(0)
         self.column = QVBoxLayout(inner)
         self.column.setContentsMargins(4, 8, 12, 8)
         self.column.setSpacing(12)
         self.column.addStretch(1)
-        self.setWidget(inner)
+        self.setWidget(outer)
         self.items: list[QWidget] = []
         self._follow = True
         bar = self.verticalScrollBar()

@@ -78,6 +78,14 @@ class ChatWarmer(QObject):
         self.task = run_in_background(lambda: chat.warm_up(thread_db(paths), store), self._done, self._failed,
                                       lane=LONG, owner=self, name="chat-warm-up")
 
+    def again(self, reason: str) -> None:
+        """Warm up once more (another model was chosen in the settings)."""
+        if self.task is not None and not self.task.finished:
+            return   # the running warm-up reads the settings when it loads: it serves
+        self.reason = ""
+        self.result = None
+        self.start(reason)
+
     def _done(self, result: dict[str, Any]) -> None:
         self.result = result
         log.info("chat warmed (%s): %s", self.reason, result)
