@@ -146,6 +146,7 @@ class AnswerWidget(QFrame):
     # -- streaming ------------------------------------------------------------------------
     def start(self) -> None:
         self.streaming = True
+        self.body.hide()   # until the first words: the card is just what it waits for
         self.set_status("Sending your question…")
 
     def set_status(self, text: str, stage: str = "") -> None:
@@ -157,8 +158,8 @@ class AnswerWidget(QFrame):
         self._status_text = text
         self._status_since = time.monotonic()
         self._show_status()
-        if self.streaming and not self._tick.isActive():
-            self._tick.start()
+        if self.streaming:
+            self._tick.start()   # (re)started: the first second is counted from this status on
 
     def status_seconds(self) -> int:
         return int(time.monotonic() - self._status_since) if self._status_text else 0
@@ -183,6 +184,7 @@ class AnswerWidget(QFrame):
 
     def _render(self) -> None:
         self.body.setText(answer_html(self.raw, len(self.sources), partial=self.streaming))
+        self.body.show()
 
     # -- final state ------------------------------------------------------------------------
     def show_message(self, msg: ChatMessage) -> None:
@@ -194,6 +196,7 @@ class AnswerWidget(QFrame):
         self.raw = msg.content
         self._stop_status("Stopped" if msg.meta.get("stopped") else "")
         self.body.setText(answer_html(msg.content, len(self.sources)))
+        self.body.show()
         mode = msg.mode
         self.widen.setVisible(mode == chat.NOT_FOUND and bool(msg.meta.get("can_widen")))
         self.banner.setVisible(mode == chat.PASSAGES)
@@ -224,6 +227,7 @@ class AnswerWidget(QFrame):
         self._stop_status()
         partial = answer_html(self.raw, len(self.sources)) + "<br><br>" if self.raw else ""
         self.body.setText(f'{partial}<span style="color:#b91c1c;">{html.escape(text)}</span>')
+        self.body.show()
 
     def _show_sources(self, sources: list[Source], title: str, chars: int) -> None:
         for label in self.source_labels:
