@@ -21,6 +21,7 @@ REPO = Path(__file__).resolve().parents[1]
 def run_once(data_dir: str) -> tuple[float, float, float]:
     env = dict(os.environ, LECTERN_DATA_DIR=data_dir, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
     t0 = time.perf_counter()
+    spawned = time.time()
     out = subprocess.run([sys.executable, "-m", "desktop", "--startup-probe"], env=env, cwd=REPO,
                          capture_output=True, text=True, timeout=120)
     wall = time.perf_counter() - t0
@@ -28,7 +29,10 @@ def run_once(data_dir: str) -> tuple[float, float, float]:
         raise SystemExit(f"start-up probe failed: {out.stderr[-2000:]}")
     line = [l for l in out.stdout.splitlines() if l.startswith("{")][-1]
     probe = json.loads(line)
-    return probe["window_visible_s"], wall, probe.get("cpu_s", float("nan"))
+    # From the spawn to the first paint on one clock (the process age the window reports rests on
+    # the boot time in whole seconds, and reads up to a second long).
+    visible = probe["painted_at"] - spawned if "painted_at" in probe else probe["window_visible_s"]
+    return visible, wall, probe.get("cpu_s", float("nan"))
 
 
 def main() -> None:

@@ -104,8 +104,8 @@ def run_gui(paths: DataPaths, startup_probe: bool = False) -> int:
         log.info("window painted %.3f s after process start", shown_at)
         supervisor.start()
         if startup_probe:
-            print(json.dumps({"window_visible_s": round(shown_at, 3), "cpu_s": round(time.process_time(), 3)}),
-                  flush=True)
+            print(json.dumps({"window_visible_s": round(shown_at, 3), "cpu_s": round(time.process_time(), 3),
+                              "painted_at": time.time()}), flush=True)
             QTimer.singleShot(0, app.quit)
 
     _painted = _FirstPaint(window, first_paint)  # noqa: F841 (kept alive while the loop runs)
