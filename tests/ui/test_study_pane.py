@@ -303,3 +303,39 @@ def test_a_lecture_summary_is_made_and_its_key_points_open_their_second(qtbot, p
     target = tmp_path / "summary.md"
     view.export(target)
     assert target.read_text().startswith("# Genetics lecture 3") and "lectern://document/" in target.read_text()
+
+
+def test_summarise_in_the_library_asks_for_pages_and_opens_the_study_pane_following_the_job(
+        qtbot, paths, db, course, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog, QMenu
+
+    from desktop.core import catalog
+    from desktop.ui.library import LibraryPane, document_actions
+
+    study = _pane(qtbot, paths, db)
+    library_pane = LibraryPane(study.ctx)
+    qtbot.addWidget(library_pane)
+    library_pane.show()
+    asked = []
+    study.ctx.events.pane_requested.connect(asked.append)
+    library_pane.tree.select_node(catalog.get_document(db, course["book"]).node_id)
+    qtbot.waitUntil(lambda: course["book"] in [d.id for d in library_pane.table.model_.docs])
+    library_pane.table.select_document(course["book"])
+    shown: list[str] = []
+
+    class StudentMenu(QMenu):
+        """The document's menu as the student sees it; they choose Summarise…."""
+
+        def exec(self, *_args):
+            shown.extend(a.text() for a in self.actions())
+            next(a for a in self.actions() if a.text() == "Summarise…").trigger()
+
+    monkeypatch.setattr(document_actions, "QMenu", StudentMenu)
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *_a, **_k: ("2-4", True)))
+    library_pane._table_menu(library_pane.table.rect().center())
+    assert {"Summarise…", "Make cards…"} <= set(shown)
+    assert asked == ["study"]
+    job = jobs.get_job(db, study.summaries.strip.job_id)
+    assert job.kind == "study_summary" and job.payload["document_id"] == course["book"]
+    assert job.payload["pages"] == [2, 4]
+    assert study.current_section() == "summaries" and study.summaries.document.currentData()[0] == course["book"]
