@@ -20,7 +20,7 @@ from desktop.ui.job_monitor import JobMonitor
 from desktop.ui.record import RecordPane
 from desktop.ui.theme import resource_text
 from tests.audio import lecture_wav, no_sound_system, virtual_mic  # noqa: F401 (fixtures)
-from tests.conftest import lectern, wait_for
+from tests.conftest import REPO, lectern, wait_for
 from tests.core.test_recovery import start_cli_recording
 
 SHOTS = Path("/tmp/shots/record")
@@ -431,3 +431,25 @@ def test_the_next_lecture_can_start_while_the_last_ones_transcript_is_finishing(
     for rec_id in ids:
         qtbot.waitUntil(lambda: pane.recent_status(rec_id) == "Transcribed", timeout=150000)
         assert jobs.latest_for_target(db, lectures.job_target(rec_id)) is None, "made while recording, no job"
+
+
+@pytest.mark.parametrize("size", [(910, 500), (1200, 700)])
+def test_on_a_small_screen_the_recording_card_keeps_its_rows_and_the_pane_scrolls(qtbot, paths, size):
+    """910x500 is what a 1024x600 screen leaves the pane; the microphone warning wraps to two lines."""
+    from tests.ui.layout_probe import check_widget_tree
+
+    db = open_db(paths.db)
+    lectures.import_media(db, paths, REPO / "resources" / "sample" / "lecture-photosynthesis.ogg", None,
+                          "Lecture 1", starter=None)
+    with no_sound_system():
+        pane = make_pane(qtbot, paths)
+        qtbot.waitUntil(pane.microphone.no_device.isVisible, timeout=20000)
+        pane.resize(*size)
+        # Too short for everything at its least: it scrolls rather than squeeze; tall enough: no scrolling.
+        qtbot.waitUntil(lambda: pane.scroll.verticalScrollBar().isVisible() == (size[1] < 600)
+                        and pane.microphone.height() >= pane.microphone.minimumSizeHint().height(), timeout=5000)
+        image = pane.grab()
+        assert check_widget_tree(pane, image.toImage()) == []
+        card = pane.microphone.parentWidget()
+        assert card.height() >= card.layout().heightForWidth(card.width()) - 1, "the card is never squeezed"
+        image.save(str(SHOTS / f"record_pane_{size[0]}x{size[1]}.png"))
