@@ -171,7 +171,8 @@ def _record(args: argparse.Namespace, paths: DataPaths, db: Any) -> int:
     source = (system_audio.BOTH if args.mix_microphone else system_audio.SYSTEM) if args.system_audio \
         else system_audio.MICROPHONE
     rec = Recorder(paths, title=args.title or lectures.default_title(db, node_id), node_id=node_id,
-                   device=args.device, source=source)
+                   device=args.device, source=source,
+                   on_device_changed=lambda message: print(f"lectern: {message}", file=sys.stderr, flush=True))
     rec_id = rec.start()
     # Without --wait nothing is indexed here (no vector store is started): the job does it.
     live = attach(rec, model=args.model or None, language=args.language or None,
@@ -196,6 +197,7 @@ def _record(args: argparse.Namespace, paths: DataPaths, db: Any) -> int:
     out = result.as_dict()
     out["device"] = rec.device.name if rec.device else ""
     out["source"] = source
+    out["device_changes"] = [{"at_s": round(at, 3), "from": old, "to": new} for at, old, new in rec.device_changes]
     if rec.monitor:
         out["computer_audio"] = rec.monitor
     out["title"] = lectures.get_recording(db, rec_id).title
