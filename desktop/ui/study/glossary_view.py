@@ -68,6 +68,8 @@ class GlossaryView(QWidget):
         self.table = QTableWidget(0, 5)
         self.table.setHorizontalHeaderLabels(["Known", "Term", "Definition", "Source", "Category"])
         self.table.verticalHeader().hide()
+        # Two lines a row, set once: measuring every row's text held the UI thread too long.
+        self.table.verticalHeader().setDefaultSectionSize(2 * self.fontMetrics().lineSpacing() + 10)
         self.table.setWordWrap(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.DoubleClicked | QAbstractItemView.EditKeyPressed)
@@ -135,7 +137,6 @@ class GlossaryView(QWidget):
             self.table.setItem(r, SOURCE, source)
             self.table.setItem(r, CATEGORY, QTableWidgetItem(t.category))
         self._filling = False
-        self.table.resizeRowsToContents()
         has = bool(self.terms)
         self.table.setVisible(has)
         self.details.setVisible(has)
