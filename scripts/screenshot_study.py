@@ -23,6 +23,7 @@ def main() -> int:
     ap.add_argument("--out", required=True, help="a PNG file, or a folder with --state all")
     ap.add_argument("--size", default="1280x800")
     ap.add_argument("--no-services", action="store_true", help="do not start the worker and vector store")
+    ap.add_argument("--theme", default="", help="light or dark (default: the saved choice)")
     args = ap.parse_args()
     os.environ["LECTERN_DATA_DIR"] = os.path.abspath(args.data_dir)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -36,7 +37,7 @@ def main() -> int:
     from desktop.ui.theme import apply_theme
 
     app = QApplication(sys.argv)
-    apply_theme(app)
+    apply_theme(app, args.theme or None)
     paths = DataPaths.current().ensure()
     sup = None if args.no_services else Supervisor(paths)
     if sup is not None:

@@ -12,7 +12,6 @@ from typing import Any
 from ...core import catalog
 from ...core.timefmt import format_duration
 
-LINK = "#2563eb"          # the colour of a source the student can open
 
 
 def where(page: int | None, start_s: float | None) -> str:

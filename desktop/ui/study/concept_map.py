@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QGraphicsItem, QGraphicsScene, QGraphicsSimpleTex
 
 from ...core.study import glossary, layout
 from ..background import run_in_background, thread_db
+from ..theme import color, qcolor
 from . import citations
 from .glossary_view import term_html
 
@@ -70,7 +71,7 @@ class MapCanvas(QGraphicsView):
         self.setRenderHint(QPainter.Antialiasing)
         self.setDragMode(QGraphicsView.ScrollHandDrag)
         self.setTransformationAnchor(QGraphicsView.AnchorUnderMouse)
-        self.setBackgroundBrush(QColor("#fbfcfd"))
+        self.setBackgroundBrush(qcolor("surface"))
         self.items_by_id: dict[int, TermItem] = {}
 
     def draw(self, graph: dict[str, Any], positions: dict[int, tuple[float, float]]) -> None:
@@ -188,7 +189,7 @@ class ConceptMapView(QWidget):
             self.show_term(self.selected)
         else:
             self.selected = None
-            self.details.setHtml("<p style='color:#6b7280'>Click a term to see its definition and where it comes "
+            self.details.setHtml(f"<p style='color:{color('muted')}'>Click a term to see its definition and where it comes "
                                  "from. Lines join terms the material uses together.</p>")
 
     def _show_empty(self, empty: bool) -> None:

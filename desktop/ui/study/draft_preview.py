@@ -6,15 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtGui import QColor
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ...core.errors import LecternError
 from ...core.study import store
+from ..theme import color, qcolor
 from . import card_text, citations
-from .citations import LINK
 
 KEEP, KIND, FRONT, BACK, SOURCE = range(5)
 KIND_LABEL = {store.QA: "Question", store.CLOZE: "Gap"}
@@ -86,7 +85,7 @@ class DraftPreview(QWidget):
             self.table.setItem(r, BACK, back)
             source = self._fixed(citations.label(self.ctx.db, c.document_id, c.page, c.start_s))
             source.setToolTip("Double-click to open the source")
-            source.setForeground(QColor(LINK))
+            source.setForeground(qcolor("link"))
             self.table.setItem(r, SOURCE, source)
         self._filling = False
         self.table.resizeRowsToContents()

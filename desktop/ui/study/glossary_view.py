@@ -8,7 +8,6 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from PySide6.QtGui import QColor
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                QMessageBox, QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QTextBrowser,
@@ -17,8 +16,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QHeade
 from ...core.errors import LecternError
 from ...core.study import glossary
 from ..background import run_in_background, thread_db
+from ..theme import color, qcolor
 from . import citations, requests
-from .citations import LINK
 from .job_strip import JobStrip
 
 KNOWN, TERM, DEFINITION, SOURCE, CATEGORY = range(5)
@@ -132,7 +131,7 @@ class GlossaryView(QWidget):
             self.table.setItem(r, DEFINITION, QTableWidgetItem(t.definition))
             source = QTableWidgetItem(citations.label(db, t.document_id, t.page, t.start_s))
             source.setFlags(Qt.ItemIsEnabled | Qt.ItemIsSelectable)
-            source.setForeground(QColor(LINK))
+            source.setForeground(qcolor("link"))
             source.setToolTip("Double-click to open the source")
             self.table.setItem(r, SOURCE, source)
             self.table.setItem(r, CATEGORY, QTableWidgetItem(t.category))
@@ -246,7 +245,7 @@ class GlossaryView(QWidget):
     def _show_details(self) -> None:
         chosen = self.selected_terms() if self.table.isVisible() or self.terms else []
         if not chosen:
-            self.details.setHtml("<p style='color:#6b7280'>Select a term to see its source and where else it "
+            self.details.setHtml(f"<p style='color:{color('muted')}'>Select a term to see its source and where else it "
                                  "appears. Double-click a cell to write your own wording.</p>")
             return
         t = chosen[0]
@@ -270,9 +269,9 @@ def term_html(db: Any, t: glossary.Term, found: list[dict]) -> str:
     parts = [f"<h3 style='margin:2px 0'>{html.escape(t.term)}</h3>",
              f"<p>{html.escape(t.definition) or '<i>No definition yet: double-click to write one.</i>'}</p>"]
     if source:
-        parts.append(f"<p style='color:#4b5563'>Source: {source}</p>")
+        parts.append(f"<p style='color:{color('muted')}'>Source: {source}</p>")
     if related:
-        parts.append(f"<p style='color:#4b5563'>Related: {related}</p>")
+        parts.append(f"<p style='color:{color('muted')}'>Related: {related}</p>")
     if elsewhere:
-        parts.append(f"<p style='color:#4b5563'>Also in: {elsewhere}</p>")
+        parts.append(f"<p style='color:{color('muted')}'>Also in: {elsewhere}</p>")
     return "".join(parts)

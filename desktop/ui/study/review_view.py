@@ -17,7 +17,7 @@ from . import card_text, citations
 from .quiz_view import QuizView
 
 GRADES = ((review.AGAIN, "Again", "#dc2626"), (review.HARD, "Hard", "#b45309"),
-          (review.GOOD, "Good", "#047857"), (review.EASY, "Easy", "#2563eb"))
+          (review.GOOD, "Good", "#047857"), (review.EASY, "Easy", "#1d4ed8"))
 # An "again" card comes back in this session when it is due again within this many seconds.
 SAME_SESSION_S = 20 * 60
 CARD_MAX_WIDTH, CARD_MAX_HEIGHT = 900, 560
@@ -115,7 +115,7 @@ class ReviewView(QWidget):
         self.front.setStyleSheet("font-size: 15pt;")
         self.rule = QFrame()
         self.rule.setFrameShape(QFrame.HLine)
-        self.rule.setStyleSheet("color: #e5e7eb;")
+        self.rule.setStyleSheet("background: #e5e7eb; border: none; max-height: 1px;")
         self.back = QLabel()
         self.back.setWordWrap(True)
         self.back.setTextFormat(Qt.RichText)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QLineEdit, QListW
 
 from ...core.errors import LecternError
 from ...core.study import material, overview, summaries
+from ..theme import color
 from . import citations, files, requests
 from .job_strip import JobStrip
 
@@ -170,7 +171,7 @@ class SummariesView(QWidget):
                     "Summarise: its key points appear here, each with the page or moment it comes from.")
         else:
             text = "Add a book or record a lecture, then choose Summarise… on it in the Library."
-        return f"<p style='color:#4b5563; font-size:11pt; margin:18px'>{html.escape(text)}</p>"
+        return f"<p style='color:{color('muted')}; font-size:11pt; margin:18px'>{html.escape(text)}</p>"
 
     def summary_html(self, s: summaries.Summary) -> str:
         db = self.ctx.db
@@ -178,11 +179,11 @@ class SummariesView(QWidget):
         where = f", pages {s.pages[0]}–{s.pages[1]}" if s.pages else ""
         items = "".join(
             f"<li style='margin-bottom:8px'>{html.escape(p.text)} "
-            f"<span style='color:#6b7280'>— {citations.link_html(db, p.document_id, p.page, p.start_s)}</span></li>"
+            f"<span style='color:{color('muted')}'>— {citations.link_html(db, p.document_id, p.page, p.start_s)}</span></li>"
             for p in s.points)
         share = round(s.grounded_share * 100)
         return (f"<h2 style='margin:4px 0'>{html.escape(title)}{where}</h2><ul style='font-size:12pt'>{items}</ul>"
-                f"<p style='color:#6b7280; font-size:9pt'>{share} % of the key points were found on the page or "
+                f"<p style='color:{color('muted')}; font-size:9pt'>{share} % of the key points were found on the page or "
                 f"at the moment they cite. Written by {html.escape(s.model)}.</p>")
 
     def _link(self, url: Any) -> None:
