@@ -29,6 +29,7 @@ from .vectorstore import VectorStore
 
 MODES = ("hybrid", "vector", "bm25")
 RRF_K = 60            # the usual constant: dampens the weight of the very top ranks
+FOREIGN_VECTOR_WEIGHT = 0.5   # weight of the (English) vector ranking for a question in another language
 
 # Words that match almost every chunk: they only slow BM25 down and add noise.
 STOPWORDS = frozenset("""
@@ -270,12 +271,15 @@ def vector_ranking(store: VectorStore, embedding: list[float], docs: list[int] |
     return _parse_vector_hits(store.query(embedding, limit, where=where, include=include))
 
 
-def reciprocal_rank_fusion(rankings: Iterable[list[int]], k: int = RRF_K) -> list[tuple[int, float]]:
-    """Fuse several best-first id lists: score(id) = sum of 1 / (k + rank)."""
+def reciprocal_rank_fusion(rankings: Iterable[list[int]], k: int = RRF_K,
+                           weights: Iterable[float] | None = None) -> list[tuple[int, float]]:
+    """Fuse several best-first id lists: score(id) = sum of weight / (k + rank)."""
     scores: dict[int, float] = {}
-    for ranking in rankings:
+    rankings = list(rankings)
+    ws = list(weights) if weights is not None else [1.0] * len(rankings)
+    for ranking, w in zip(rankings, ws):
         for rank, cid in enumerate(ranking, start=1):
-            scores[cid] = scores.get(cid, 0.0) + 1.0 / (k + rank)
+            scores[cid] = scores.get(cid, 0.0) + w / (k + rank)
     return sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
 
 
@@ -334,7 +338,10 @@ def search(db: sqlite_utils.Database, store: VectorStore | None, query: str, sco
     # Drop ids SQLite no longer knows in scope before ranking, so ranks stay dense.
     rankings = [[(cid, s) for cid, s in r if cid in rows] for r in rankings]
     if mode == "hybrid":
-        fused = reciprocal_rank_fusion([[cid for cid, _ in r] for r in rankings])
+        # The embedding model knows English: a question in another language leans on its words.
+        weights = [1.0, 1.0] if len(rankings) < 2 or language.detect_language(query) == language.ENGLISH \
+            else [1.0, FOREIGN_VECTOR_WEIGHT]
+        fused = reciprocal_rank_fusion([[cid for cid, _ in r] for r in rankings], weights=weights)
     else:
         fused = rankings[0] if rankings else []
     top = fused[:k]
