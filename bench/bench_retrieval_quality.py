@@ -5,7 +5,7 @@ question paraphrased as a student would ask it, with the PDF page(s) that answer
 
 - ``r-intro``: "An Introduction to R" (113 pages), 24 questions;
 - ``r-faq``: the R FAQ (52 pages), 23 questions;
-- ``fullrefman``: the R reference manual (2,415 pages), 33 questions;
+- ``fullrefman``: the R reference manual (2,415 pages), 33 questions (answers: the pages of a help topic);
 - ``debian-reference``: the Debian Reference (261 pages; system administration), 41
   questions, the same book and questions in English, German, French and Spanish
   (answers are outline sections, mapped to pages in each translation).
@@ -87,13 +87,14 @@ def load_sets(names: list[str], langs: list[str]) -> list[dict[str, Any]]:
     out = []
     for name in names:
         data = json.loads((QUESTIONS_DIR / f"{name}.json").read_text())
-        if "languages" not in data:
+        if "pages" in data["questions"][0]:
             out.append({"name": name, "lang": "en", "book": data["book"],
                         "questions": [(q["q"], set(q["pages"])) for q in data["questions"]]})
             continue
+        # Answers named by outline entry: that entry's pages in the book (in each of its languages).
         english = outline_pages(book_path(data["book"].format(lang="en")))
         titles = [t for t, _ in english]
-        for lang in [l for l in langs if l in data["languages"]]:
+        for lang in [l for l in langs if l in data.get("languages", ["en"])]:
             book = data["book"].format(lang=lang)
             outline = outline_pages(book_path(book))
             if len(outline) != len(english):
@@ -105,7 +106,8 @@ def load_sets(names: list[str], langs: list[str]) -> list[dict[str, Any]]:
                 i = titles.index(q["section"])
                 first = outline[i][1]
                 last = outline[i + 1][1] if i + 1 < len(outline) else first
-                qs.append((q["q"][lang], set(range(first, max(first, last) + 1))))
+                text = q["q"][lang] if isinstance(q["q"], dict) else q["q"]
+                qs.append((text, set(range(first, max(first, last) + 1))))
             out.append({"name": name, "lang": lang, "book": book, "questions": qs})
     return out
 
