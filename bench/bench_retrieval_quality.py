@@ -128,6 +128,8 @@ def main() -> int:
     ap.add_argument("--modes", default="vector,bm25,hybrid,rerank")
     ap.add_argument("--keep", help="reuse this data folder (books already there are not read again)")
     ap.add_argument("--misses", action="store_true", help="list the questions each mode misses (stderr)")
+    ap.add_argument("--rerank-candidates", type=int, default=None, help="fused passages the reranker re-scores")
+    ap.add_argument("--rerank-words", type=int, default=None, help="words of each passage the reranker reads")
     ap.add_argument("--no-titles", action="store_true",
                     help="ingest without section titles from the PDF outline (to see what they add)")
     args = ap.parse_args()
@@ -177,7 +179,7 @@ def main() -> int:
         modes = [m for m in args.modes.split(",") if m]
         reranker = None
         if "rerank" in modes:
-            reranker = _reranker()
+            reranker = _reranker(args.rerank_candidates, args.rerank_words)
             if reranker is None:
                 modes.remove("rerank")
                 say("no reranker installed: the rerank mode is left out")
@@ -216,6 +218,7 @@ def main() -> int:
                 say("miss", m)
         out: dict[str, Any] = {
             "benchmark": "retrieval_quality", "scope": args.scope, "k": args.k, "section_titles": not args.no_titles,
+            "rerank": getattr(reranker, "options", None),
             "settings": {"embed_tokens": ingest.EMBED_TOKENS, "target_chars": chunking.TARGET_CHARS,
                          "overlap_chars": chunking.OVERLAP_CHARS},
             "books": per_set,
@@ -246,7 +249,7 @@ def _overall(rows: list[dict[str, Any]], modes: list[str], k: int) -> dict[str, 
     return out
 
 
-def _reranker() -> Any:
+def _reranker(candidates: int | None = None, words: int | None = None) -> Any:
     """The chat path's retrieval (fused short list re-scored by the cross-encoder), or None."""
     try:
         from desktop.core.search import reranking
@@ -255,8 +258,11 @@ def _reranker() -> Any:
     if not reranking.available():
         return None
 
+    options = {"candidates": candidates or reranking.CANDIDATES, "words": words or reranking.WINDOW_WORDS}
+
     def run(db: Any, store: Any, question: str, scope: Any, embed: Any) -> list[Any]:
-        return reranking.retrieve(db, store, question, scope=scope, k=10, embed=embed)
+        return reranking.retrieve(db, store, question, scope=scope, k=10, embed=embed, **options)
+    run.options = options  # type: ignore[attr-defined]
     return run
 
 

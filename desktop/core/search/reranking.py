@@ -2,8 +2,8 @@
 
 ``search`` (vectors + BM25, fused) is fast and finds the right passage among its first
 dozen almost always, but not always first. The cross-encoder reads the question with
-each of those passages and puts the one that answers first. It costs about 40 ms per
-passage on 2 cores, so it sees only the ``candidates`` best fused passages, each cut
+each of those passages and puts the one that answers first. It costs about 25 ms per
+short passage on 2 cores, so it sees only the ``candidates`` best fused passages, each cut
 to the window around the question's words (``models.reranker.window``) with its
 section title in front.
 
@@ -19,7 +19,7 @@ from typing import Any, Callable
 import sqlite_utils
 
 from .. import models
-from ..models.reranker import get_reranker, reranker_ready, window
+from ..models.reranker import WINDOW_WORDS, get_reranker, reranker_ready, window
 from . import language
 from .index import Passage
 from .retrieval import search
@@ -28,7 +28,11 @@ from .vectorstore import VectorStore
 
 log = logging.getLogger(__name__)
 
-CANDIDATES = 12     # fused passages the cross-encoder re-scores (p95 ≤ 0.8 s on 2 cores)
+# Fused passages the cross-encoder re-scores, and words of each it reads (models.reranker.WINDOW_WORDS).
+# Measured on R-intro, R FAQ and the Debian Reference (88 questions): 12 × 110 words gave recall@1
+# 0.761, p95 2.6 s (load 10); 8 × 80 words 0.773, p95 0.96 s (load 6.6); 8 × 64 words 0.773,
+# p50 0.21 s / p95 0.39 s (load 4.7).
+CANDIDATES = 8
 
 
 def available() -> bool:
@@ -36,14 +40,14 @@ def available() -> bool:
     return reranker_ready()
 
 
-def rerank_text(query: str, p: Passage) -> str:
+def rerank_text(query: str, p: Passage, words: int = WINDOW_WORDS) -> str:
     """What the cross-encoder reads of a passage: its section title, then the window around the question's words."""
-    body = window(query, p.text)
+    body = window(query, p.text, words)
     title = (p.section_title or "").strip()
     return f"{title}. {body}" if title else body
 
 
-def rerank_passages(query: str, passages: list[Passage]) -> list[Passage] | None:
+def rerank_passages(query: str, passages: list[Passage], words: int = WINDOW_WORDS) -> list[Passage] | None:
     """``passages`` re-ordered by the cross-encoder (its logit as ``score``); None when it cannot judge
     (no reranker, or a question not in English)."""
     if not passages or language.detect_language(query) != language.ENGLISH:
@@ -51,7 +55,7 @@ def rerank_passages(query: str, passages: list[Passage]) -> list[Passage] | None
     model = get_reranker()
     if model is None:
         return None
-    scores = model.score(query, [rerank_text(query, p) for p in passages])
+    scores = model.score(query, [rerank_text(query, p, words) for p in passages])
     order = sorted(range(len(passages)), key=lambda i: (-scores[i], i))
     out = []
     for i in order:
@@ -63,11 +67,11 @@ def rerank_passages(query: str, passages: list[Passage]) -> list[Passage] | None
 
 def retrieve_ranked(db: sqlite_utils.Database, store: VectorStore | None, query: str, scope: Scope = Scope(),
                     k: int = 5, embed: Callable[[str], list[float]] | None = None, mode: str = "hybrid",
-                    candidates: int = CANDIDATES) -> tuple[list[Passage], bool]:
+                    candidates: int = CANDIDATES, words: int = WINDOW_WORDS) -> tuple[list[Passage], bool]:
     """(the ``k`` passages that best answer ``query``, whether the cross-encoder ordered them):
     hybrid search, then the reranker on the short list."""
     pool = search(db, store, query, scope=scope, k=max(k, candidates), mode=mode, embed=embed)
-    ranked = rerank_passages(query, pool[:candidates])
+    ranked = rerank_passages(query, pool[:candidates], words)
     if ranked is None:
         return pool[:k], False
     return (ranked + pool[candidates:])[:k], True
@@ -75,9 +79,9 @@ def retrieve_ranked(db: sqlite_utils.Database, store: VectorStore | None, query:
 
 def retrieve(db: sqlite_utils.Database, store: VectorStore | None, query: str, scope: Scope = Scope(), k: int = 5,
              embed: Callable[[str], list[float]] | None = None, mode: str = "hybrid",
-             candidates: int = CANDIDATES) -> list[Passage]:
+             candidates: int = CANDIDATES, words: int = WINDOW_WORDS) -> list[Passage]:
     """The ``k`` passages that best answer ``query`` (see ``retrieve_ranked``)."""
-    return retrieve_ranked(db, store, query, scope, k, embed, mode, candidates)[0]
+    return retrieve_ranked(db, store, query, scope, k, embed, mode, candidates, words)[0]
 
 
 def describe() -> dict[str, Any]:
