@@ -127,3 +127,31 @@ def test_without_a_sound_server_it_says_the_computer_cannot_be_recorded(paths):
     assert r.returncode != 0
     assert "No way to record the computer's sound was found" in (r.stdout + r.stderr)
     assert not list(paths.recordings.glob("*.wav")), "nothing was left behind"
+
+
+def test_with_both_a_microphone_unplugged_leaves_the_computer_s_sound_recording(paths, speakers, tmp_path):
+    import numpy as np
+    import soundfile as sf
+
+    from desktop.core.lectures.recorder import Recorder
+
+    played = silence_padded(speech_wav(PLAYED, tmp_path / "played.wav"), tmp_path / "p.wav", 0.3, 0.5)
+    changes: list[str] = []
+    rec = Recorder(paths, source=system_audio.BOTH, on_device_changed=changes.append)
+    rec.start()
+    try:
+        wait_for(lambda: rec.elapsed_s >= 2.0, 20, what="two seconds of both")
+        # PulseAudio moves a stream whose source vanished to another one by itself; a microphone opened
+        # on its own (ALSA hw:) ends instead, and PortAudio reports that stream finished, as here.
+        rec._stream_finished()
+        wait_for(lambda: rec.device_changes, 30, what="the microphone to be dropped")
+        at = rec.elapsed_s
+        player = speakers.play(played)
+        wait_for(lambda: player.poll() is not None and rec.elapsed_s > at + 3, 60, what="the computer's sound")
+        assert rec.running and "computer's sound only" in changes[0]
+    finally:
+        result = rec.stop()
+    assert result is not None and result.error is None, result.error
+    data, rate = sf.read(str(result.path), dtype="int16")
+    after = data[int(at * rate):].astype(np.float32) / 32768
+    assert float(np.sqrt(np.mean(after ** 2))) > 0.01, "what the computer played after it is in the file"

@@ -127,8 +127,10 @@ class Recorder:
         self._writer: threading.Thread | None = None
         self._file: WavWriter | None = None
         self._lock: RecordingLock | None = None
-        self._last_callback = 0.0
+        self._last_callback = 0.0          # of the microphone's stream (or the only one)
+        self._last_system_callback = 0.0   # of the computer's sound, with the microphone
         self._stream_ended = False
+        self._system_ended = False
         self._db = None
         self._stop_lock = threading.Lock()
         self._stream_lock = threading.Lock()
@@ -212,8 +214,9 @@ class Recorder:
             if self.source == system_audio.BOTH:
                 assert self.system_device is not None
                 with system_audio.recording_from(self.monitor):
-                    self._system_stream = self._input(sd, self.system_device, self._callback_system)
-            self._last_callback = time.monotonic()
+                    self._system_stream = self._input(sd, self.system_device, self._callback_system,
+                                                      self._system_finished)
+            self._last_callback = self._last_system_callback = time.monotonic()
             self._stream.start()   # blocks wait in the queue until the writer runs
             if self._system_stream is not None:
                 self._system_stream.start()
@@ -234,11 +237,13 @@ class Recorder:
                 raise DiskFull("The disk is full.", "Free some space, then retry.") from exc
             raise audio_devices.explain(exc, self.device_name) from exc
 
-    def _input(self, sd: Any, device: audio_devices.InputDevice, callback: Callable[..., None]) -> Any:
+    def _input(self, sd: Any, device: audio_devices.InputDevice, callback: Callable[..., None],
+               finished: Callable[[], None] | None = None) -> Any:
         try:
             stream = sd.InputStream(
                 device=device.index, samplerate=self.samplerate, channels=self.channels, dtype="int16",
-                blocksize=int(self.samplerate * BLOCK_S), callback=callback, finished_callback=self._stream_finished)
+                blocksize=int(self.samplerate * BLOCK_S), callback=callback,
+                finished_callback=finished or self._stream_finished)
         except Exception as exc:
             if device is self.system_device:
                 raise system_audio.not_found(f"the sound server would not record its output ({exc})") from exc
@@ -309,12 +314,16 @@ class Recorder:
         # The second stream (the computer's sound, with the microphone): same rules.
         if status.input_overflow:
             self.overflows += 1
-        self._last_callback = time.monotonic()
+        self._last_system_callback = time.monotonic()
         self._q.put((indata.copy(), self._paused, 1))
 
     def _stream_finished(self) -> None:
         self._stream_ended = True
         self._q.put(b"ended")  # wake the writer so it notices promptly
+
+    def _system_finished(self) -> None:
+        self._system_ended = True
+        self._q.put(b"ended")
 
     # -- writer thread ----------------------------------------------------------------------
     def _write_loop(self) -> None:
@@ -367,8 +376,11 @@ class Recorder:
                 if disk_free(self.paths) < self.stop_below_free_bytes:
                     return DiskFull("Your disk is nearly full, so the recording was stopped.",
                                     "What was recorded so far is saved. Free some space before recording again.")
+            if not self._stopping.is_set() and self._system_ended:
+                return AudioError("The computer's sound stopped reaching Lectern, so the recording was stopped.",
+                                  "What was recorded so far is saved.")
             if not self._stopping.is_set() and (
-                    self._stream_ended or now - self._last_callback > DEVICE_SILENT_S):
+                    self._stream_ended or now - self._last_heard() > DEVICE_SILENT_S):
                 if self._switch_device():
                     continue
                 return AudioError("The microphone stopped sending sound (was it unplugged?), so the "
@@ -377,9 +389,11 @@ class Recorder:
     def _switch_device(self) -> bool:
         """Writer thread: the microphone went away. Go on with the default microphone, into the
         same file at the same format; False when there is none (the recording then stops, saved)."""
-        if self.source != system_audio.MICROPHONE:
+        if self.source == system_audio.SYSTEM:
             return False
         old = self.device.name if self.device else ""
+        if self.source == system_audio.BOTH:
+            return self._go_on_without_microphone(old)
         with self._stream_lock:
             if self._stopping.is_set():
                 return False
@@ -406,14 +420,42 @@ class Recorder:
         now_on = "the default microphone" if device.name in (old, "default") else f"“{device.name}”"
         message = (f"The microphone “{old}” stopped sending sound (was it unplugged?); the recording goes on "
                    f"with {now_on} from {format_duration(self.elapsed_s)}.")
-        self.device_changes.append((self.elapsed_s, old, device.name))
+        self._tell_device_change(old, device.name, message)
+        return True
+
+    def _last_heard(self) -> float:
+        """When the microphone last sent sound (the computer's sound once the microphone was dropped)."""
+        return self._last_callback if self._stream is not None or self._system_stream is None \
+            else self._last_system_callback
+
+    def _go_on_without_microphone(self, old: str) -> bool:
+        """With the computer's sound as well, a microphone that went away is dropped: the computer's
+        sound goes on alone (any other input would be the same server's, maybe those very speakers)."""
+        with self._stream_lock:
+            stream, self._stream = self._stream, None
+            if stream is None or self._stopping.is_set():
+                return False
+            try:
+                stream.abort(ignore_errors=True)
+                stream.close(ignore_errors=True)
+            except Exception:
+                pass
+            finally:
+                audio_devices.stream_closed()
+            self._stream_ended = False
+        message = (f"The microphone “{old}” stopped sending sound (was it unplugged?); the recording goes on "
+                   f"with the computer's sound only from {format_duration(self.elapsed_s)}.")
+        self._tell_device_change(old, "computer audio", message)
+        return True
+
+    def _tell_device_change(self, old: str, new: str, message: str) -> None:
+        self.device_changes.append((self.elapsed_s, old, new))
         log.warning("recording %s: %s", self.recording_id, message)
         if self.on_device_changed is not None:
             try:
                 self.on_device_changed(message)
             except Exception:
                 log.exception("device-change listener failed")
-        return True
 
     def _measure(self, block: np.ndarray) -> None:
         if not len(block):
