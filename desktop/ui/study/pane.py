@@ -35,7 +35,8 @@ class StudyPane(QWidget):
         title.setObjectName("PaneTitle")
         head.addWidget(title)
         head.addStretch(1)
-        head.addWidget(QLabel("Subject"))
+        self.picker_label = QLabel("Subject")
+        head.addWidget(self.picker_label)
         self.picker = SubjectPicker(ctx.db)
         self.picker.subject_changed.connect(self._subject_changed)
         head.addWidget(self.picker)
@@ -83,6 +84,8 @@ class StudyPane(QWidget):
         self._loaded = True
         found = self.picker.reload()
         self.body.setCurrentWidget(self.tabs if found else self.empty)
+        for w in (self.picker_label, self.picker):      # nothing to choose yet: the empty state says what to do
+            w.setVisible(bool(found))
         self._stale = set(SECTIONS)
         self._refresh_current()
 
