@@ -64,7 +64,7 @@ def test_the_sync_page_is_off_by_default_tests_the_connection_and_stores_no_secr
                         and not page.result.text().startswith("Asking"), timeout=60000)
         return page.result.text()
 
-    assert test_with(bucket, s3_server.url).startswith(f"✓ The bucket {bucket} answers")
+    assert test_with(bucket, s3_server.url).startswith(f"Connected: the bucket {bucket} answers")
     assert test_with("no-such-bucket", s3_server.url) == (
         f"There is no bucket called 'no-such-bucket' at {s3_server.url}. "
         "Check the bucket name (and the endpoint URL and region).")

@@ -141,7 +141,7 @@ def test_a_lecture_being_recorded_fills_in_as_its_lines_land_and_the_viewer_fits
     starts = [ln.start_s for ln in v.lines]
     assert starts == sorted(starts), "notes sit among the lines at their second"
     note_row = v.table.row_of("note", note.id)
-    assert v.table.item(note_row, 0).text().startswith("✎") and v.table.item(note_row, 1).font().italic()
+    assert not v.table.item(note_row, 0).icon().isNull() and v.table.item(note_row, 1).font().italic()
 
     # A note can be reworded from the viewer; the export carries it.
     v.table.item(note_row, 1).setText("Ask about the light-independent reactions")

@@ -156,7 +156,7 @@ class RecordingController(QWidget):
             return
         self.recorder = rec
         self.meter_timer.start()
-        self._set_status("● Recording", "recording")
+        self._set_status("Recording", "recording")
         self.started.emit(rec.recording_id)
         self.state_changed.emit()
 
@@ -178,7 +178,7 @@ class RecordingController(QWidget):
             return
         if rec.paused:
             rec.resume()
-            self._set_status("● Recording", "recording")
+            self._set_status("Recording", "recording")
         else:
             rec.pause()
             self._set_status("Paused", "paused")

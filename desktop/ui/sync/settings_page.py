@@ -153,7 +153,7 @@ class SyncSettingsTab(QWidget):
         self.test_button.setEnabled(self.enabled.isChecked())
         n = result.get("objects", 0)
         more = "+" if result.get("truncated") else ""
-        self._say(f"✓ The bucket {result['bucket']} answers ({result['seconds']:.1f} s). "
+        self._say(f"Connected: the bucket {result['bucket']} answers ({result['seconds']:.1f} s). "
                   f"{n}{more} file(s) of {result['user']} are in it.", "ok")
 
     def _test_failed(self, exc: BaseException) -> None:

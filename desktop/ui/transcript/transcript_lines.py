@@ -14,6 +14,7 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
 from ...core.timefmt import format_duration
+from .. import theme
 
 SEGMENT, NOTE = "segment", "note"
 CURRENT_BG = QColor("#dbeafe")
@@ -117,7 +118,8 @@ class TranscriptLines(QTableWidget):
                 f = item.font()
                 f.setItalic(True)
                 item.setFont(f)
-            t.setText(f"✎ {format_duration(line.start_s)}")
+            t.setIcon(theme.icon("note", "ready"))   # a pencil: the student wrote this line
+            t.setToolTip("Your note: play from here")
             text.setToolTip(f"Your note at {format_duration(line.start_s)} (double-click to edit)")
         elif line.edited:
             text.setToolTip("You corrected this line")
