@@ -1,12 +1,15 @@
-"""A horizontal microphone level meter: loudness bar, peak-hold tick, dB scale."""
+"""A horizontal microphone level meter: loudness bar, peak-hold tick, dB scale, in the colours of the look
+now shown (light or dark)."""
 from __future__ import annotations
 
 import math
 import time
 
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QLinearGradient, QPainter, QPen
+from PySide6.QtGui import QColor, QLinearGradient, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from . import theme
 
 FLOOR_DB = -60.0
 
@@ -62,7 +65,7 @@ class LevelMeter(QWidget):
         p.setRenderHint(QPainter.Antialiasing)
         bar = QRectF(0, 2, self.width(), 16)
         p.setPen(Qt.NoPen)
-        p.setBrush(QColor("#e5e7eb"))
+        p.setBrush(self.palette().color(QPalette.Midlight))   # the empty track, in the look now shown
         p.drawRoundedRect(bar, 5, 5)
         if self._active:
             grad = QLinearGradient(bar.topLeft(), bar.topRight())
@@ -75,10 +78,10 @@ class LevelMeter(QWidget):
             p.setBrush(grad)
             p.drawRoundedRect(fill, 5, 5)
             x = bar.width() * _to_unit(self._peak_db)
-            p.setPen(QPen(QColor("#111827"), 2))
+            p.setPen(QPen(theme.qcolor("text"), 2))
             p.drawLine(int(x), int(bar.top()), int(x), int(bar.bottom()))
         # Scale: -60 ... 0 dBFS
-        p.setPen(QColor("#6b7280"))
+        p.setPen(theme.qcolor("muted"))
         font = p.font()
         font.setPointSizeF(max(6.5, font.pointSizeF() * 0.75))
         p.setFont(font)
