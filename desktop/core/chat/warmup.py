@@ -1,5 +1,6 @@
 """Getting chat ready before the first question: the embedder loaded, the vector store's
-client opened, and the chat model loaded with its fixed prompt prefix already evaluated.
+client opened, the reranker loaded (when installed), and the chat model loaded with its
+fixed prompt prefix already evaluated.
 
 ``warm_up`` blocks; run it on a background thread when the Chat pane is first shown or
 the window has been idle a while. It is safe beside a question being answered: the
@@ -17,7 +18,8 @@ import sqlite_utils
 from ..errors import LecternError
 from ..models import llm
 from ..models.embeddings import get_embedder
-from ..search.retrieval import embeddings_choice, search
+from ..search.reranking import retrieve_ranked
+from ..search.retrieval import embeddings_choice
 from ..storage import settings as settings_mod
 from .prompts import PREFIX
 
@@ -60,8 +62,8 @@ def warm_up(db: sqlite_utils.Database, store: Any = None, model: str | None = No
     out["embedder_s"] = round(time.perf_counter() - t0, 3)
     if store is not None:
         t1 = time.perf_counter()
-        try:   # opens the vector store's client (its import alone is over a second)
-            search(db, store, "warm up", k=1)
+        try:   # opens the vector store's client (its import alone is over a second) and loads the reranker
+            retrieve_ranked(db, store, "warm up", k=1)
         except LecternError as exc:
             out["search_error"] = str(exc)
         out["search_s"] = round(time.perf_counter() - t1, 3)
