@@ -3,11 +3,15 @@
 Each handler imports its core module when a job of its kind first runs: the window
 imports this module too (``submit`` -> ``queue``) and must not load the transcription
 and ingestion code at start-up for it. (No import cycle is involved.)
+
+Study jobs run below the window in the CPU's eyes (``lowered_priority``): their chat model would
+otherwise hold the cores the window needs to stay responsive.
 """
 from __future__ import annotations
 
 from typing import Any, Callable
 
+from ..core.jobs.priority import lowered_priority
 from ..core.jobs.table import JobContext
 
 Handler = Callable[[JobContext], dict[str, Any] | None]
@@ -75,19 +79,22 @@ def _sync_cloud(ctx: JobContext) -> dict[str, Any] | None:
 def _study_cards(ctx: JobContext) -> dict[str, Any] | None:
     from ..core.study import cards
 
-    return cards.run(ctx)
+    with lowered_priority():
+        return cards.run(ctx)
 
 
 def _study_summary(ctx: JobContext) -> dict[str, Any] | None:
     from ..core.study import summaries
 
-    return summaries.run(ctx)
+    with lowered_priority():
+        return summaries.run(ctx)
 
 
 def _study_glossary(ctx: JobContext) -> dict[str, Any] | None:
     from ..core.study import glossary
 
-    return glossary.run(ctx)
+    with lowered_priority():
+        return glossary.run(ctx)
 
 
 HANDLERS: dict[str, Handler] = {

@@ -11,7 +11,6 @@ ahead to the live audio (the recording itself is unaffected: it is the file).
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import models
+from ..jobs.priority import BACKGROUND_NICE, lower_this_thread
 from .transcribe import load_whisper
 
 log = logging.getLogger(__name__)
@@ -129,11 +129,7 @@ class LiveCaptioner:
             self._audio = np.concatenate([self._audio, new])
 
     def _run(self) -> None:
-        try:
-            # Below the recorder and the window in the CPU's eyes (Linux: per thread).
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
-        except (AttributeError, OSError):
-            pass
+        lower_this_thread(BACKGROUND_NICE)   # below the recorder and the window in the CPU's eyes
         try:
             model = load_whisper(models.resolve(models.TRANSCRIPTION, self.model_choice), threads=self.threads)
         except Exception as exc:

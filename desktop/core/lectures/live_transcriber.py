@@ -31,6 +31,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import models
+from ..jobs.priority import lower_this_thread
 from ..storage import settings as settings_mod
 from ..storage.config import DataPaths
 from ..storage.db import open_db, write_transaction
@@ -176,10 +177,7 @@ class LiveTranscriber:
                 log.exception("live transcript listener failed")
 
     def _run(self) -> None:
-        try:
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICE)
-        except (AttributeError, OSError):
-            pass
+        lower_this_thread(NICE)
         db = None
         try:
             db = open_db(self.paths.db, migrate_schema=False)
