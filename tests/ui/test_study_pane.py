@@ -10,7 +10,7 @@ import pytest
 from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QMainWindow
 
 from desktop.core import jobs
 from desktop.core.storage import settings
@@ -122,6 +122,19 @@ def test_quick_quiz_asks_with_choices_from_the_subject(qtbot, paths, db, course)
     QTest.keyClick(quiz, Qt.Key_1 + q.answer)
     assert quiz.verdict.text() == "Right!" and quiz.right == 1
     assert review.history(db, q.card_id) == [], "a quiz does not touch the schedule"
+
+
+def test_the_review_and_quiz_keys_are_described_in_the_keyboard_shortcuts_sheet(qtbot, paths, db, course):
+    from desktop.ui.help_dialogs import shortcuts
+
+    window = QMainWindow()              # the sheet reads a window: its menus, then its panes' keys
+    qtbot.addWidget(window)
+    window.setCentralWidget(_pane(qtbot, paths, db))
+    rows = {(what, keys) for _group, what, keys in shortcuts(window)}
+    assert [r for r in rows if r[0] == "(not described)"] == []
+    assert {("Review: show the answer", "Space"), ("Review: rate the card “Again”", "1"),
+            ("Review: rate the card “Easy”", "4"), ("Quiz: choose answer 2", "2"),
+            ("Quiz: next question", "Return")} <= rows, sorted(rows)
 
 
 def test_made_cards_are_checked_edited_or_discarded_before_they_enter_the_deck(qtbot, paths, db, services, tmp_path):

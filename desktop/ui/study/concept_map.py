@@ -157,10 +157,12 @@ class ConceptMapView(QWidget):
         self.empty.setAlignment(Qt.AlignCenter)
         self.empty.setWordWrap(True)
         lay.addWidget(self.empty)
-        for keys, fn in ((("Ctrl+=", "Ctrl++"), lambda: self.canvas.zoom(1.25)),
-                         (("Ctrl+-",), lambda: self.canvas.zoom(1 / 1.25)), (("Ctrl+0",), self.canvas.fit)):
+        for keys, fn, what in ((("Ctrl+=", "Ctrl++"), lambda: self.canvas.zoom(1.25), "Concept map: zoom in"),
+                               (("Ctrl+-",), lambda: self.canvas.zoom(1 / 1.25), "Concept map: zoom out"),
+                               (("Ctrl+0",), self.canvas.fit, "Concept map: fit to the view")):
             for key in keys:
-                QShortcut(QKeySequence(key), self, activated=fn, context=Qt.WidgetWithChildrenShortcut)
+                QShortcut(QKeySequence(key), self, activated=fn,
+                          context=Qt.WidgetWithChildrenShortcut).setWhatsThis(what)   # for Help → Keyboard shortcuts
 
     def set_subject(self, subject_id: int | None) -> None:
         self.subject_id = subject_id

@@ -76,11 +76,12 @@ class QuizView(QWidget):
         row.addStretch(1)
         lay.addLayout(row)
         lay.addStretch(1)
-        for i in range(quiz.CHOICES):
+        for i in range(quiz.CHOICES):     # described for Help → Keyboard shortcuts
             QShortcut(QKeySequence(str(i + 1)), self, activated=lambda n=i: self.choose(n),
-                      context=Qt.WidgetWithChildrenShortcut)
+                      context=Qt.WidgetWithChildrenShortcut).setWhatsThis(f"Quiz: choose answer {i + 1}")
         for key in ("Return", "Enter"):
-            QShortcut(QKeySequence(key), self, activated=self.next, context=Qt.WidgetWithChildrenShortcut)
+            QShortcut(QKeySequence(key), self, activated=self.next,
+                      context=Qt.WidgetWithChildrenShortcut).setWhatsThis("Quiz: next question")
 
     def keyPressEvent(self, event: Any) -> None:  # noqa: N802
         if Qt.Key_1 <= event.key() <= Qt.Key_4:

@@ -48,10 +48,14 @@ class ReviewView(QWidget):
         self.quiz = QuizView(ctx)
         self.quiz.closed.connect(self.refresh)
         self.stack.addWidget(self.quiz)
-        self._keys = [QShortcut(QKeySequence(key), self, activated=fn, context=Qt.WidgetWithChildrenShortcut)
-                      for key, fn in (("Space", self.flip), ("1", lambda: self.grade(1)),
-                                      ("2", lambda: self.grade(2)), ("3", lambda: self.grade(3)),
-                                      ("4", lambda: self.grade(4)))]
+        keys = [("Space", self.flip, "Review: show the answer")]
+        keys += [(str(rating), lambda r=rating: self.grade(r), f"Review: rate the card “{name}”")
+                 for rating, name, _colour in GRADES]
+        self._keys = []
+        for key, fn, what in keys:
+            sc = QShortcut(QKeySequence(key), self, activated=fn, context=Qt.WidgetWithChildrenShortcut)
+            sc.setWhatsThis(what)        # listed in Help → Keyboard shortcuts
+            self._keys.append(sc)
         # The quiz has its own 1-4: only one set of keys is live at a time.
         self.stack.currentChanged.connect(lambda _i: [k.setEnabled(self.stack.currentWidget() is self.card_page)
                                                       for k in self._keys])
