@@ -137,6 +137,24 @@ def test_the_review_and_quiz_keys_are_described_in_the_keyboard_shortcuts_sheet(
             ("Quiz: next question", "Return")} <= rows, sorted(rows)
 
 
+def test_a_long_subject_name_is_shown_whole_in_a_1024x600_window_and_the_box_can_still_narrow(qtbot, paths, db,
+                                                                                                tmp_path):
+    from PySide6.QtWidgets import QStyle, QStyleOptionComboBox
+
+    add_book(db, tmp_path, subject="Introduction to Computer Science")
+    pane = _pane(qtbot, paths, db)
+    pane.resize(924, 522)                # what the Study pane gets in a 1024x600 window
+    picker = pane.picker
+    assert picker.currentText().startswith("Introduction to Computer Science — ")
+    qtbot.waitUntil(lambda: picker.width() == picker.sizeHint().width())
+    opt = QStyleOptionComboBox()
+    picker.initStyleOption(opt)
+    field = picker.style().subControlRect(QStyle.CC_ComboBox, opt, QStyle.SC_ComboBoxEditField, picker)
+    assert field.width() >= picker.fontMetrics().horizontalAdvance(picker.currentText()), "not cut to “Fall 2…”"
+    assert picker.minimumSizeHint().width() < picker.sizeHint().width(), "on a narrow pane it gives way first"
+    assert picker.toolTip() == picker.currentText()
+
+
 def test_made_cards_are_checked_edited_or_discarded_before_they_enter_the_deck(qtbot, paths, db, services, tmp_path):
     book = add_book(db, tmp_path, subject="Biology")
     pane = _pane(qtbot, paths, db)
