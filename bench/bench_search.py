@@ -42,7 +42,7 @@ def main() -> int:
     ap.add_argument("--keep", help="build the index in this folder once and reuse it on later runs")
     args = ap.parse_args()
 
-    from bench.bench_retrieval_quality import QUESTIONS
+    from bench.bench_retrieval_quality import load_sets
     from desktop.core.search import index
     from desktop.core import library
     from desktop.core.search import retrieval
@@ -80,7 +80,7 @@ def main() -> int:
         say(f"index built: {total} chunks in {build_s:.0f} s; vectors: {store.count()}")
 
         embed = get_embedder().embed_one
-        questions = [q for q, _ in QUESTIONS]
+        questions = [q for q, _ in load_sets(["r-intro"], ["en"])[0]["questions"]]
         questions = (questions * (args.queries // len(questions) + 1))[:args.queries]
         for q in questions[:5]:                      # warm-up: model, connections, caches
             retrieval.search(db, store, q, k=5, embed=embed)
