@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QGraphicsItem, QGraphicsScene, QGraphicsSimpleTex
 from ...core.study import glossary, layout
 from ..background import run_in_background, thread_db
 from ..theme import color, qcolor
+from ..widgets import icon_button
 from . import citations
 from .glossary_view import term_html
 
@@ -134,11 +135,12 @@ class ConceptMapView(QWidget):
         self.hint = QLabel("Drag to move around, wheel or Ctrl+= / Ctrl+- to zoom; click a term.")
         self.hint.setObjectName("Hint")
         bar.addWidget(self.hint, 1)
-        for text, fn in (("−", lambda: self.canvas.zoom(1 / 1.25)), ("+", lambda: self.canvas.zoom(1.25)),
-                         ("Fit", lambda: self.canvas.fit())):
-            b = QPushButton(text)
-            b.clicked.connect(fn)
-            bar.addWidget(b)
+        bar.addWidget(icon_button("minus", "Zoom out (Ctrl+-)", lambda: self.canvas.zoom(1 / 1.25)))
+        bar.addWidget(icon_button("plus", "Zoom in (Ctrl+=)", lambda: self.canvas.zoom(1.25)))
+        fit = QPushButton("Fit")
+        fit.setToolTip("Fit the whole map (Ctrl+0)")
+        fit.clicked.connect(lambda: self.canvas.fit())
+        bar.addWidget(fit)
         lay.addLayout(bar)
         split = QSplitter(Qt.Horizontal)
         self.canvas = MapCanvas()
