@@ -156,7 +156,7 @@ class MainWindow(QMainWindow):
         self._library_timer.setInterval(1500)
         self._library_timer.timeout.connect(self.check_library)
         self._library_timer.start()
-        QTimer.singleShot(0, self.check_library)
+        QTimer.singleShot(0, self, self.check_library)
         self._check_models()
         self._restore()
 
@@ -442,7 +442,7 @@ class MainWindow(QMainWindow):
         # Closed by the window manager's button: ask like Quit does (a close from code does not ask).
         if event.spontaneous() and not self._asked_to_quit and self.quit_question():
             event.ignore()
-            QTimer.singleShot(0, self.request_quit)
+            QTimer.singleShot(0, self, self.request_quit)
             return
         self.save_state()
         self.shutdown()

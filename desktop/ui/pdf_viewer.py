@@ -335,14 +335,14 @@ class PdfViewer(QWidget):
                     # The passage is outlined whole: a second frame around its first words
                     # would only confuse. Find starts from the passage's phrase as before.
                     self.search.setSearchString("")
-                    QTimer.singleShot(0, self._scroll_to_marks)
+                    QTimer.singleShot(0, self, self._scroll_to_marks)
                 else:
                     self._select_hit_on_target_page()
                 return phrase
         self.search.setSearchString("")
         if self.marked_from == "text":
             self.info.setText(f"  Highlighted on page {page}.")
-            QTimer.singleShot(0, self._scroll_to_marks)
+            QTimer.singleShot(0, self, self._scroll_to_marks)
         return ""
 
     def _mark_from_text_layer(self, text: str, page: int) -> None:
@@ -455,7 +455,7 @@ class PdfViewer(QWidget):
         self.view.set_marks(page - 1, boxes)
         self.marked_from = "ocr"
         self.info.setText(f"  Result {self._ocr_at + 1} of {n} — page {page} (in the text recognised from the scan)")
-        QTimer.singleShot(0, self._scroll_to_marks)
+        QTimer.singleShot(0, self, self._scroll_to_marks)
 
     def _search_progressed(self) -> None:
         if self._find_pending and self.search.count() > 0 and self.search.searchString() == self.find.text().strip():

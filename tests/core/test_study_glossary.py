@@ -159,6 +159,7 @@ def test_a_lecture_filed_in_a_subject_is_transcribed_hinted_with_its_course_word
     job = wait_for(lambda: (j := jobs.get_job(db, job_id)).finished and j, timeout=300, what="transcription")
     assert job.state == jobs.DONE, job.error
     assert job.result["hotwords"] == expected
-    heard = set(re.findall(r"[a-z]{5,}", lectures.transcript_text(db, rec_id).lower()))
-    spoken = set(re.findall(r"[a-z]{5,}", page.lower()))
+    # words of five letters or more, compared by their first five (espeak-ng's "carriers" may be heard "carrier")
+    heard = {w[:5] for w in re.findall(r"[a-z]{5,}", lectures.transcript_text(db, rec_id).lower())}
+    spoken = {w[:5] for w in re.findall(r"[a-z]{5,}", page.lower())}
     assert len(spoken & heard) >= 0.6 * len(spoken), "the lecture was transcribed with the hints"

@@ -239,7 +239,7 @@ class LibraryPane(AddingFiles, FolderActions, DocumentActions, SearchBox, QWidge
         nodes = library.all_nodes(db)
         self.tree.reload(nodes, library.document_counts(db))
         self.stack.setCurrentIndex(1 if nodes else 0)
-        QTimer.singleShot(0, self.fit_tree)     # once the tree's page is laid out
+        QTimer.singleShot(0, self, self.fit_tree)     # once the tree's page is laid out (not after the pane is gone)
         if nodes and self.tree.current_node() is None:
             first_book = next((n for n in nodes if n.level == "book"), nodes[0])
             self.tree.select_node(first_book.id, emit=False)

@@ -50,7 +50,7 @@ class _FitScroll(QScrollArea):
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt name)
         if obj is self.widget() and event.type() == QEvent.LayoutRequest:
-            QTimer.singleShot(0, self._fit)
+            QTimer.singleShot(0, self, self._fit)
         return False
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt name)

@@ -183,7 +183,7 @@ class GlossaryView(QWidget):
             self.tell(str(exc))
         # The terms now; the table is filled again outside its own signal (its editor is still open).
         self.terms = glossary.terms(self.ctx.db, self.subject_id)
-        QTimer.singleShot(0, self._fill)
+        QTimer.singleShot(0, self, self._fill)
         self.changed.emit()
 
     def _double_clicked(self, row: int, column: int) -> None:

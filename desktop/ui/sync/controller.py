@@ -78,7 +78,7 @@ class SyncController(QObject):
         self.timer.timeout.connect(self.tick)
         self.timer.start()
         self.status_widget.hide()
-        QTimer.singleShot(0, self.refresh)      # after the window is shown
+        QTimer.singleShot(0, self, self.refresh)      # after the window is shown
 
     # -- status -------------------------------------------------------------------------------------------
     def refresh(self) -> None:
