@@ -10,6 +10,7 @@ from filelock import FileLock
 from desktop.core import jobs, library
 from desktop.core.errors import JobCancelled, SyncError
 from desktop.core.storage.config import DataPaths
+from desktop.core.storage.db import open_db
 from desktop.core.sync import SyncConfig, save_config, sync
 from desktop.core.sync.job import JOB_KIND, JOB_TARGET, run_job
 from tests.conftest import wait_for
@@ -77,7 +78,7 @@ def test_a_job_cancelled_mid_upload_stops_and_the_next_sends_only_the_missing_pa
                                                                                       tmp_path):
     add(db, paths, tmp_path / "big.md", os.urandom(96 << 20))
     (tmp_path / "big.md").unlink()
-    ctx = start(db, paths)
+    ctx = start(open_db(paths.db), paths)     # its own connection, as in the worker
     failure: list[BaseException] = []
 
     def run() -> None:
@@ -137,7 +138,9 @@ def test_a_worker_asked_to_quit_mid_download_stops_at_once_and_keeps_nothing_hal
 
     client = s3_server.client()
     client.put_object(Bucket=bucket, Key="users/ana/raw_data/S/Sub/Book/big.md", Body=os.urandom(48 << 20))
-    ctx = start(db, paths)
+    # the job runs on its own connection, as in the worker: one sqlite3 connection shared by two
+    # threads interleaves their savepoints ("no such savepoint")
+    ctx = start(open_db(paths.db), paths)
     ctx.stopping = threading.Event()
     failure: list[BaseException] = []
 
