@@ -121,42 +121,47 @@ def test_chat_cites_the_live_lecture_and_the_transcript_is_complete_at_stop(path
     rec = Recorder(paths, title="Thermodynamics")
     rec_id = rec.start()
     live = attach(rec, model="tiny.en", min_window_s=6, max_window_s=20)
-    wait_for(lambda: rec.frames_written > 0, 15, what="sound from the microphone")
-    player = virtual_mic.play(speech["lecture"])
-    # Ask during the lecture, once something of it is indexed.
-    wait_for(lambda: db.execute("SELECT count(*) FROM chunks c JOIN documents d ON d.id = c.document_id "
-                                "WHERE d.recording_id=?", (rec_id,)).fetchone()[0], 90,
-             what="the first passage of the live lecture in the index")
-    assert rec.running
-    answerer = chat.Answerer(db, open_store(paths, db), use_llm=False)
-    events = list(answerer.ask(chat.create_chat(db), "What does chlorophyll absorb?"))
-    sources = events[-1].message.sources
-    assert sources and sources[0].kind == "lecture" and sources[0].recording_id == rec_id
-    assert sources[0].start_s is not None and sources[0].start_s < rec.elapsed_s
-    # Pause a moment: the file (and so every timestamp) leaves the paused time out.
-    rec.pause()
-    time.sleep(0.3)
-    rec.resume()
-    wait_for(lambda: player.poll() is not None, 60, what="the end of the lecture")
-    wait_for(lambda: rec.elapsed_s > live.status().transcribed_s + 1.0, 5)   # trailing silence recorded
-    result = rec.stop()
-    stopped = time.monotonic()
-    assert result is not None and result.error is None and result.overflows == 0
-    # The Record pane queues a transcription at Stop: it waits for the live one and adds nothing.
-    job_id = lectures.submit_transcription(db, paths, rec_id, QueueJobs(paths, db), model="tiny.en")
-    assert live.wait(60) is not None, live.error
-    ready_s = live.finished_at - stopped
-    assert ready_s < 30, f"the transcript took {ready_s:.1f}s after Stop"
-    count = len(lectures.segments(db, rec_id))
-    job = wait_for(lambda: (j := jobs.get_job(db, job_id)) and j.finished and j, 120, what="the job queued at Stop")
-    assert job.state == jobs.DONE and job.result["done_while_recording"] and job.result["new_segments"] == 0
-    segs = _no_overlaps(db, rec_id)
-    assert len(segs) == count
-    assert segs[-1].end_s <= result.duration_s + 0.05
-    text = " ".join(s.text for s in segs).lower()
-    assert "photosynthesis" in text and "second law" in text
-    assert lectures.get_recording(db, rec_id).state == "transcribed"
-    assert db.execute("SELECT state FROM documents WHERE recording_id=?", (rec_id,)).fetchone()[0] == "ready"
+    try:
+        wait_for(lambda: rec.frames_written > 0, 15, what="sound from the microphone")
+        player = virtual_mic.play(speech["lecture"])
+        # Ask during the lecture, once something of it is indexed.
+        wait_for(lambda: db.execute("SELECT count(*) FROM chunks c JOIN documents d ON d.id = c.document_id "
+                                    "WHERE d.recording_id=?", (rec_id,)).fetchone()[0], 90,
+                 what="the first passage of the live lecture in the index")
+        assert rec.running
+        answerer = chat.Answerer(db, open_store(paths, db), use_llm=False)
+        events = list(answerer.ask(chat.create_chat(db), "What does chlorophyll absorb?"))
+        sources = events[-1].message.sources
+        assert sources and sources[0].kind == "lecture" and sources[0].recording_id == rec_id
+        assert sources[0].start_s is not None and sources[0].start_s < rec.elapsed_s
+        # Pause a moment: the file (and so every timestamp) leaves the paused time out.
+        rec.pause()
+        time.sleep(0.3)
+        rec.resume()
+        wait_for(lambda: player.poll() is not None, 60, what="the end of the lecture")
+        wait_for(lambda: rec.elapsed_s > live.status().transcribed_s + 1.0, 5)   # trailing silence recorded
+        result = rec.stop()
+        stopped = time.monotonic()
+        assert result is not None and result.error is None and result.overflows == 0
+        # The Record pane queues a transcription at Stop: it waits for the live one and adds nothing.
+        job_id = lectures.submit_transcription(db, paths, rec_id, QueueJobs(paths, db), model="tiny.en")
+        assert live.wait(60) is not None, live.error
+        ready_s = live.finished_at - stopped
+        assert ready_s < 30, f"the transcript took {ready_s:.1f}s after Stop"
+        count = len(lectures.segments(db, rec_id))
+        job = wait_for(lambda: (j := jobs.get_job(db, job_id)) and j.finished and j, 120, what="the job queued at Stop")
+        assert job.state == jobs.DONE and job.result["done_while_recording"] and job.result["new_segments"] == 0
+        segs = _no_overlaps(db, rec_id)
+        assert len(segs) == count
+        assert segs[-1].end_s <= result.duration_s + 0.05
+        text = " ".join(s.text for s in segs).lower()
+        assert "photosynthesis" in text and "second law" in text
+        assert lectures.get_recording(db, rec_id).state == "transcribed"
+        assert db.execute("SELECT state FROM documents WHERE recording_id=?", (rec_id,)).fetchone()[0] == "ready"
+    finally:   # a failure must not leave the microphone stream or the transcriber running into the next test
+        if rec.running:
+            rec.stop()
+        live.abandon(60)
 
 
 def test_after_a_kill_mid_lecture_recovery_keeps_the_segments_and_transcribes_only_the_rest(
