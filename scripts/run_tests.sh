@@ -5,5 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
+# A test that fails is run once more (shown as R and "N rerun" in the summary): timing under a loaded
+# machine, not a wrong result, is what made the few such failures seen; a second failure fails the run.
 # shellcheck disable=SC2086  # PYTEST_ARGS is a list of words
-exec .venv/bin/python -m pytest -q ${PYTEST_ARGS:-}
+exec .venv/bin/python -m pytest -q --reruns 1 ${PYTEST_ARGS:-}
