@@ -6,42 +6,24 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QKeySequence, QTextCharFormat, QTextCursor, QTextDocument
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QTextBrowser, QTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QTextBrowser, QTextEdit, QWidget
 
 from ..core.library import documents
 from ..core.library.chunking import note_sections
-from .viewers.common import ElidedLabel, add_keys, fit_to_screen
+from .viewers.common import TitleBar, add_keys, fit_to_screen, stack_viewer
 
 
 class NoteViewer(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.Window)
         self.setObjectName("NoteViewer")
-        self.title = ElidedLabel()
-        self.title.setObjectName("ViewerTitle")
-        self.find = QLineEdit()
-        self.find.setPlaceholderText("Find in this note (Ctrl+F)")
-        self.find.setClearButtonEnabled(True)
-        self.find.setMaximumWidth(240)
+        top = TitleBar("Find in this note (Ctrl+F)")
+        self.title, self.find = top.title, top.find
         self.find.returnPressed.connect(self.find_next)
-        top = QWidget()
-        top.setObjectName("ViewerBar")
-        bar = QHBoxLayout(top)
-        bar.setContentsMargins(10, 6, 10, 6)
-        bar.addWidget(self.title, 1)
-        bar.addWidget(self.find)
         self.text = QTextBrowser()
         self.text.setOpenExternalLinks(False)
         self.text.document().setDocumentMargin(20)
-        self.info = QLabel()
-        self.info.setObjectName("ViewerInfo")
-        self.info.setMinimumWidth(10)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(0)
-        lay.addWidget(top)
-        lay.addWidget(self.text, 1)
-        lay.addWidget(self.info)
+        self.info = stack_viewer(self, top, self.text)
         add_keys(self, [(QKeySequence.Find, lambda: (self.find.setFocus(), self.find.selectAll()))])
         fit_to_screen(self, 760, 820)
         self.section = 1

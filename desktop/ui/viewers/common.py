@@ -7,7 +7,8 @@ from typing import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QSizePolicy, QSpinBox, QToolButton, QWidget
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLineEdit, QSizePolicy, QSpinBox, QToolButton, QVBoxLayout,
+                               QWidget)
 
 from ..widgets import icon_button
 
@@ -133,3 +134,35 @@ class PageBar(QWidget):
         self.page_box.blockSignals(True)
         self.page_box.setValue(number)
         self.page_box.blockSignals(False)
+
+
+class TitleBar(QWidget):
+    """Title · Find: the bar of a viewer without pages. The owner connects ``find``."""
+
+    def __init__(self, find_hint: str) -> None:
+        super().__init__()
+        self.setObjectName("ViewerBar")
+        self.title = ElidedLabel()
+        self.title.setObjectName("ViewerTitle")
+        self.find = QLineEdit()
+        self.find.setPlaceholderText(find_hint)
+        self.find.setClearButtonEnabled(True)
+        self.find.setMaximumWidth(240)
+        bar = QHBoxLayout(self)
+        bar.setContentsMargins(10, 6, 10, 6)
+        bar.addWidget(self.title, 1)
+        bar.addWidget(self.find)
+
+
+def stack_viewer(window: QWidget, bar: QWidget, body: QWidget) -> QLabel:
+    """Lay a viewer out as bar, body, and a status line under it; returns the status line."""
+    info = QLabel()
+    info.setObjectName("ViewerInfo")
+    info.setMinimumWidth(10)          # a long message must never widen the window
+    lay = QVBoxLayout(window)
+    lay.setContentsMargins(0, 0, 0, 0)
+    lay.setSpacing(0)
+    lay.addWidget(bar)
+    lay.addWidget(body, 1)
+    lay.addWidget(info)
+    return info

@@ -9,12 +9,12 @@ from typing import Any
 
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QPen, QTextCharFormat, QTextCursor
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLineEdit, QSplitter, QTextEdit, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QLabel, QSplitter, QTextEdit, QVBoxLayout, QWidget
 
 from ...core.errors import LecternError
 from ...core.library import documents
 from ..background import run_in_background
-from .common import ElidedLabel, add_keys, fit_to_screen
+from .common import TitleBar, add_keys, fit_to_screen, stack_viewer
 
 HIGHLIGHT_FILL = QColor(253, 224, 71, 90)
 HIGHLIGHT_EDGE = QColor("#d97706")
@@ -88,19 +88,9 @@ class ImageViewer(QWidget):
         self.setWindowTitle("Lectern — viewer")
         self.highlighted = ""
         self._seq = 0
-        self.title = ElidedLabel()
-        self.title.setObjectName("ViewerTitle")
-        self.find = QLineEdit()
-        self.find.setPlaceholderText("Find (Ctrl+F)")
-        self.find.setClearButtonEnabled(True)
-        self.find.setMaximumWidth(240)
+        top = TitleBar("Find (Ctrl+F)")
+        self.title, self.find = top.title, top.find
         self.find.returnPressed.connect(self.find_next)
-        top = QWidget()
-        top.setObjectName("ViewerBar")
-        bar = QHBoxLayout(top)
-        bar.setContentsMargins(10, 6, 10, 6)
-        bar.addWidget(self.title, 1)
-        bar.addWidget(self.find)
         self.canvas = PictureCanvas()
         self.text = QTextEdit()
         self.text.setReadOnly(True)
@@ -117,15 +107,7 @@ class ImageViewer(QWidget):
         self.split.addWidget(side)
         self.split.setStretchFactor(0, 1)
         self.split.setStretchFactor(1, 1)
-        self.info = QLabel()
-        self.info.setObjectName("ViewerInfo")
-        self.info.setMinimumWidth(10)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(0)
-        lay.addWidget(top)
-        lay.addWidget(self.split, 1)
-        lay.addWidget(self.info)
+        self.info = stack_viewer(self, top, self.split)
         add_keys(self, [(QKeySequence.Find, lambda: (self.find.setFocus(), self.find.selectAll()))])
         fit_to_screen(self, 1100, 800)
         self.split.setSizes([self.width() // 2, self.width() - self.width() // 2])

@@ -14,12 +14,12 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QColor, QImage, QKeySequence, QTextCharFormat, QTextCursor, QTextDocument
-from PySide6.QtWidgets import QLabel, QTextBrowser, QTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QTextBrowser, QTextEdit, QWidget
 
 from ...core.errors import LecternError
 from ...core.library import documents, place_word
 from ..background import run_in_background
-from .common import PageBar, add_keys, fit_to_screen
+from .common import PageBar, add_keys, fit_to_screen, stack_viewer
 
 HIGHLIGHT = QColor("#fde68a")
 FIND_HIT = QColor("#bfdbfe")
@@ -98,15 +98,7 @@ class ReadingViewer(QWidget):
         self.text.setObjectName("ReadingText")
         self.text.setOpenLinks(False)
         self.text.document().setDocumentMargin(24)
-        self.info = QLabel()
-        self.info.setObjectName("ViewerInfo")
-        self.info.setMinimumWidth(10)          # a long message must never widen the window
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(0)
-        lay.addWidget(self.bar)
-        lay.addWidget(self.text, 1)
-        lay.addWidget(self.info)
+        self.info = stack_viewer(self, self.bar, self.text)
         add_keys(self, [(QKeySequence.MoveToPreviousPage, self.previous_page),
                         (QKeySequence.MoveToNextPage, self.next_page),
                         (QKeySequence("Ctrl+PgUp"), self.previous_page), (QKeySequence("Ctrl+PgDown"), self.next_page),
