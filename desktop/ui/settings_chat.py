@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QApplication, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QListWidget,
+from PySide6.QtWidgets import (QApplication, QCheckBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QListWidget,
                                QListWidgetItem, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from ..core.models import llm
@@ -94,6 +94,12 @@ class ChatSettingsTab(QWidget):
         self.threads.setValue(min(max(0, self.stored.chat_threads), cores))
         self.threads.setToolTip("Processor threads used to write answers")
         form.addRow("Threads", self.threads)
+        self.preload = QCheckBox("Load the chat model before the first question")
+        self.preload.setChecked(self.stored.chat_preload)
+        self.preload.setToolTip("When the Chat pane is shown or Lectern is left alone for a few seconds, the model "
+                                "loads in the background so the first answer starts at once. Off: it loads at "
+                                "the first question, and its memory stays free until then.")
+        form.addRow("", self.preload)
         lay.addLayout(form)
 
         search_head = QLabel("<b>Searching your material</b> — finds the passages the answer is written from.")
@@ -273,7 +279,8 @@ class ChatSettingsTab(QWidget):
             extras = extras + (choice,)
         default = models.DEFAULTS[models.CHAT]
         self.stored = settings_mod.update(self.ctx.db, chat_model="" if choice == default else choice,
-                                          chat_context=n_ctx, chat_threads=threads, extra_models=extras)
+                                          chat_context=n_ctx, chat_threads=threads, extra_models=extras,
+                                          chat_preload=self.preload.isChecked())
 
 
 def embeddings_in_use(choice: str) -> str:

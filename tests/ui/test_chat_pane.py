@@ -172,6 +172,22 @@ def test_a_window_left_alone_warms_the_model_without_the_pane_being_shown(qtbot,
     assert llm.host().active is not None and llm.host().active.label.startswith("SmolLM2")
 
 
+def test_a_student_who_turned_preloading_off_keeps_the_memory_free_until_the_first_question(qtbot, paths, course,
+                                                                                            db):
+    llm.host().unload()
+    loads = llm.host().loads
+    settings.update(db, chat_preload=False)
+    pane = _pane(qtbot, paths, db)                 # shown: would warm up
+    pane.warmer.start("idle")                      # what the idle timer does
+    assert not pane.warmer.started and pane.warmer.task is None
+    assert llm.host().active is None and llm.host().loads == loads
+    settings.update(db, chat_preload=True)         # turned back on in Settings → Chat
+    pane.warmer.again("settings")
+    assert pane.warmer.started
+    qtbot.waitUntil(lambda: pane.warmer.result is not None, timeout=120000)
+    assert llm.host().loads == loads + 1
+
+
 def test_the_answer_says_what_it_waits_for_with_the_seconds_spent(qtbot):
     answer = AnswerWidget()
     qtbot.addWidget(answer)
@@ -366,9 +382,12 @@ def test_chat_settings_offer_found_models_and_refuse_one_that_does_not_load(qtbo
     tab.select(str(lm))
     tab.context.setValue(2048)
     tab.threads.setValue(1)
+    assert tab.preload.isChecked(), "by default the model loads before the first question"
+    tab.preload.setChecked(False)
     tab.apply()
     saved = settings.load(db)
     assert saved.chat_model == str(lm) and saved.chat_context == 2048 and saved.chat_threads == 1
+    assert saved.chat_preload is False
     assert str(lm) in saved.extra_models
 
     # Which models search the material, and how to install one that is not installed.

@@ -50,6 +50,11 @@ def library_folder(tmp_path_factory) -> Path:
         for args in steps:
             out = lectern(*args, data_dir=data, timeout=300)
             assert out.returncode == 0, (args, out.stderr[-2000:])
+        # The probes look at the window; loading the chat model meanwhile only costs CPU.
+        from desktop.core.storage import settings
+        from desktop.core.storage.db import open_db
+
+        settings.update(open_db(paths.db), chat_preload=False)
     finally:
         sup.stop()
         lock.release()
@@ -78,6 +83,13 @@ def _probe(folder: Path, run: str) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-X", "faulthandler", "-m", "tests.ui.layout_probe", "--data-dir", str(folder),
            "--out", str(shots), *extra]
     out = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=400)
+    if out.returncode < 0:
+        # Seen once in CI, at load: the probe died by a signal in Qt's event loop as a viewer
+        # closed (no Python frame of ours). A second run says whether it is the layout or the
+        # moment; both results are printed.
+        print(f"layout probe at {run} died by signal {-out.returncode}; looking again. "
+              f"stderr: {out.stderr[-1500:]}")
+        out = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=400)
     if out.returncode == 0 and '{"views"' not in out.stdout:
         # Seen once in a loaded run: the probe ended with status 0 and no report (no traceback,
         # no fault). Look once more, and say so.

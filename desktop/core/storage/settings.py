@@ -36,6 +36,7 @@ class Settings:
     embeddings_model: str = ""
     chat_context: int = 4096
     chat_threads: int = 0                # 0 = number of cores
+    chat_preload: bool = True            # load the chat model before the first question (idle / pane shown)
     extra_models: tuple[str, ...] = ()   # GGUF files / Whisper folders added with "Add model…"
     # Recording
     input_device: str = ""               # "" = system default

@@ -14,6 +14,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from ...core import chat
+from ...core.storage import settings as settings_mod
 from ..background import LONG, Task, run_in_background, thread_db
 from .model_banner import configured_model_state
 
@@ -23,7 +24,7 @@ _INPUT = (QEvent.KeyPress, QEvent.MouseButtonPress, QEvent.Wheel)
 
 
 class ChatWarmer(QObject):
-    """Starts the warm-up once; says when it is done (``warmed``: what was loaded and how long it took)."""
+    """Starts the warm-up once (unless Settings → Chat says to wait for the first question); says when it is done (``warmed``: what was loaded and how long it took)."""
 
     warmed = Signal(dict)
 
@@ -68,8 +69,8 @@ class ChatWarmer(QObject):
     def start(self, reason: str) -> None:
         """Load and warm now, in the background (once)."""
         self._stop_watching()
-        if self.started:
-            return
+        if self.started or not settings_mod.load(self.ctx.db).chat_preload:
+            return   # once; or the student chose to load the model at the first question
         _label, ready = configured_model_state(self.ctx.db)
         if not ready:
             return   # nothing prepared to load: the answer will say so
