@@ -63,6 +63,42 @@ def test_a_rebuild_keeps_edits_known_marks_and_deletions(db, biology):
     assert "strand" not in after and "DNA replication" not in after, "deleted and merged terms stay away"
 
 
+def _generated(db, node_id: int, term: str) -> int:
+    """A term as an earlier build stored it (junk an older finder picked: not edited, not known)."""
+    return int(db.execute("INSERT INTO glossary_terms (node_id, term, key, definition, frequency, created_at,"
+                          " updated_at) VALUES (?,?,?,?,?,0,0)",
+                          (node_id, term, glossary._key(term), f"{term} was found by an older build.", 3)).lastrowid)
+
+
+def test_a_rebuild_drops_generated_terms_it_no_longer_finds_but_never_the_students(db, biology, paths):
+    glossary.build(db, biology)
+    junk = [_generated(db, biology, t) for t in ("https", "remember this", "lecture notes")]
+    renamed, merged_into, merged_away, edited, known, deleted = (
+        _generated(db, biology, t) for t in ("www", "project", "projects page", "exam tips", "today", "chapter"))
+    glossary.edit_term(db, renamed, term="Hardy-Weinberg law")           # renamed to a name no build finds
+    glossary.merge(db, merged_into, merged_away)
+    glossary.edit_term(db, edited, definition="My own tips for the exam.")
+    glossary.set_known(db, known)
+    glossary.delete_term(db, deleted)
+    written = glossary.add_term(db, biology, "Punnett square", "A grid of the offspring's possible genotypes.").id
+    found_before = {t.term for t in glossary.terms(db, biology)} - {"https", "remember this", "lecture notes"}
+
+    job_id = glossary.submit(db, JobsForTheNextWorker(db), biology)
+    assert execute_job(paths, job_id) == jobs.DONE
+    assert jobs.get_job(db, job_id).result["dropped"] == len(junk)
+    rows = {r["id"] for r in db.query("SELECT id FROM glossary_terms WHERE node_id = ?", [biology])}
+    assert not set(junk) & rows, "generated terms no build finds any more are gone"
+    assert {renamed, merged_into, merged_away, edited, known, deleted, written} <= rows
+    after = {t.id: t for t in glossary.terms(db, biology)}
+    assert after[renamed].term == "Hardy-Weinberg law" and after[edited].definition == "My own tips for the exam."
+    assert after[known].known and after[written].definition.startswith("A grid")
+    assert merged_away not in after and deleted not in after, "merged and deleted terms stay hidden"
+    assert found_before <= {t.term for t in after.values()}, "the terms the build finds are all still there"
+    assert glossary.build(db, biology)["dropped"] == 0
+    with pytest.raises(StudyError, match="already in this subject's glossary"):
+        glossary.add_term(db, biology, "punnett square")
+
+
 def test_hotwords_are_the_subjects_terms_within_whispers_prompt(db, biology):
     glossary.build(db, biology)
     words = glossary.hotwords(db, biology)

@@ -7,7 +7,10 @@ words at the page or second it cites. Related terms are those met in the same pa
 the category is the document the term comes from most.
 
 The glossary is the student's: a rebuild updates only terms they have not edited, keeps
-what they marked known, and never brings back a term they deleted (it stays, hidden).
+what they marked known, and never brings back a term they deleted (it stays, hidden). A
+generated term the rebuild no longer finds (what an earlier version of the finder picked, or
+material since removed) is dropped; a term the student wrote, renamed, merged, edited or
+marked known is never dropped.
 """
 from __future__ import annotations
 
@@ -92,7 +95,6 @@ def _candidates(text: str) -> list[tuple[str, bool]]:
     words = _WORD.findall(_URL.sub(" ", text))
     out: list[tuple[str, bool]] = []
     for i, w in enumerate(words):
-        lw = w.lower()
         if _good(w):
             nounish = i == 0 or words[i - 1].lower() in _BEFORE_NOUN or w.isupper()
             out.append((w, nounish))
@@ -236,12 +238,18 @@ def get_term(db: sqlite_utils.Database, term_id: int) -> Term:
     return _term(rows[0])
 
 
-def save_found(db: sqlite_utils.Database, node_id: int, found: Iterable[Found]) -> int:
+def save_found(db: sqlite_utils.Database, node_id: int, found: Iterable[Found]) -> tuple[int, int]:
     """Add new terms and refresh the unedited ones; edited, known and deleted terms keep the
-    student's word. Returns how many terms were added."""
+    student's word. Generated terms not found any more are dropped (``stale_generated``).
+    Returns how many terms were added and how many dropped."""
+    found = list(found)
     added = 0
     now = time.time()
     with write_transaction(db) as conn:
+        dropped = 0
+        for term_id in stale_generated(conn, node_id, {_key(f.term) for f in found}):
+            dropped += conn.execute("DELETE FROM glossary_terms WHERE id = ? AND edited = 0 AND known = 0"
+                                    " AND deleted = 0", (term_id,)).rowcount
         for f in found:
             p = f.piece
             cols = (f.definition, p.document_id if p else None, p.page if p else None, p.start_s if p else None,
@@ -259,7 +267,36 @@ def save_found(db: sqlite_utils.Database, node_id: int, found: Iterable[Found]) 
             else:
                 conn.execute("UPDATE glossary_terms SET related=?, frequency=? WHERE id=?",
                              (cols[6], f.frequency, row[0]))
-    return added
+    return added, dropped
+
+
+def stale_generated(conn: Any, node_id: int, found_keys: set[str]) -> list[int]:
+    """Ids of the subject's terms a build made and the student never touched (not edited,
+    renamed, merged, written or marked known) that are not among ``found_keys``. A deleted
+    term stays: its hidden row is what keeps a later build from bringing it back."""
+    rows = conn.execute("SELECT id, key FROM glossary_terms WHERE node_id = ? AND edited = 0 AND known = 0"
+                        " AND deleted = 0", (node_id,)).fetchall()
+    return [int(r[0]) for r in rows if r[1] not in found_keys]
+
+
+def add_term(db: sqlite_utils.Database, node_id: int, term: str, definition: str = "", category: str = "") -> Term:
+    """A term the student writes themself: it is theirs (``edited``), so no rebuild changes or drops it."""
+    name = " ".join((term or "").split())
+    if not name:
+        raise StudyError("A glossary term needs a name.")
+    if catalog.get_node(db, node_id).level != "subject":
+        raise StudyError("Glossary terms belong to a subject.")
+    row = db.execute("SELECT id, deleted FROM glossary_terms WHERE node_id = ? AND key = ?",
+                     (node_id, _key(name))).fetchone()
+    if row is not None and not row[1]:
+        raise StudyError(f"'{name}' is already in this subject's glossary.", "Edit that term instead.")
+    if row is not None:          # written again after it was deleted: the student wants it back
+        db.execute("DELETE FROM glossary_terms WHERE id = ?", (row[0],))
+    now = time.time()
+    cur = db.execute("INSERT INTO glossary_terms (node_id, term, key, definition, category, edited, created_at,"
+                     " updated_at) VALUES (?,?,?,?,?,1,?,?)",
+                     (node_id, name, _key(name), " ".join(definition.split()), category, now, now))
+    return get_term(db, int(cur.lastrowid))
 
 
 def edit_term(db: sqlite_utils.Database, term_id: int, term: str | None = None, definition: str | None = None,
@@ -364,9 +401,9 @@ def build(db: sqlite_utils.Database, node_id: int) -> dict[str, Any]:
         raise StudyError("This subject has no ingested books or transcribed lectures yet.",
                          "Add material to the subject, then build its glossary.")
     found = find_terms(pieces, titles)
-    added = save_found(db, node_id, found)
+    added, dropped = save_found(db, node_id, found)
     supports = [f.support for f in found if f.piece is not None]
-    return {"node_id": node_id, "terms": len(found), "added": added,
+    return {"node_id": node_id, "terms": len(found), "added": added, "dropped": dropped,
             "grounding": grounding.report(supports).as_dict()}
 
 

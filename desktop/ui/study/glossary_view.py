@@ -237,8 +237,11 @@ class GlossaryView(QWidget):
     def _job_finished(self, job: Any) -> None:
         self.refresh()
         if job.state == "done":
-            added = int(job.result.get("added", 0))
-            self.tell(f"{added} new term(s) found." if added else "No new terms: the glossary is up to date.")
+            added, dropped = int(job.result.get("added", 0)), int(job.result.get("dropped", 0))
+            said = f"{added} new term(s) found." if added else "No new terms."
+            if dropped:
+                said += f" {dropped} term(s) found before and no longer in the material were taken out."
+            self.tell(said if added or dropped else "No new terms: the glossary is up to date.")
             self.changed.emit()
 
     # -- details ------------------------------------------------------------------------------------
