@@ -88,32 +88,23 @@ def cmd_test(args: argparse.Namespace, paths: DataPaths) -> int:
     return 0
 
 
+# The cloud view's words for where a file is, as ``ls`` has always printed them.
+LS_STATES = {"here": "local", "cloud": "remote", "both": "both", "refused": "refused"}
+
+
 def cmd_ls(args: argparse.Namespace, paths: DataPaths) -> int:
     from ..core import sync
-    from ..core.sync import manifest
-    from ..core.sync.lectures import lecture_state
-    from ..core.sync.local import local_state
+    from ..core.sync import cloud
 
     try:
         db = _db(paths)
-        config = sync.load_config(db)
-        client = sync.make_client(config)
-        agreed = manifest.load(db, config.target)
-        lect = lecture_state(db, paths, config.user, agreed)
-        here = {i.key: i for i in local_state(db, paths, config.user, agreed).items + lect.audio.items
-                + lect.transcripts.items}
-        rows = []
-        for obj in sync.list_user(client, config, args.prefix):
-            problem = sync.key_problem(obj.key, config.user)
-            state = "refused" if problem else ("both" if obj.key in here else "remote")
-            rows.append({"key": obj.key, "size": obj.size, "state": state, "synced": obj.key in agreed,
-                         **({"reason": problem} if problem else {})})
-        listed = {r["key"] for r in rows}
-        prefix = sync.user_prefix(config.user) + args.prefix
-        rows += [{"key": k, "size": i.size, "state": "local", "synced": k in agreed}
-                 for k, i in sorted(here.items()) if k not in listed and k.startswith(prefix)]
+        entries = cloud.listing(db, paths, sync.load_config(db), prefix=args.prefix, every_key=True)
     except LecternError as exc:
         return fail(exc, args.json)
+    # What the bucket has, in its own key order, then what is only here.
+    entries.sort(key=lambda e: (e.state == cloud.ONLY_HERE, e.key))
+    rows = [{"key": e.key, "size": e.size, "state": LS_STATES[e.state], "synced": e.synced,
+             **({"reason": e.reason} if e.reason else {})} for e in entries]
     emit(rows, args.json, "\n".join(f"{r['state']:<8} {r['size']:>12} {r['key']}" for r in rows) or "Nothing.")
     return 0
 

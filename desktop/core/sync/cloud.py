@@ -53,35 +53,38 @@ class CloudEntry:
         return self.path[-1] if self.path else self.key
 
 
-def listing(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, client: Any = None
-            ) -> list[CloudEntry]:
+def listing(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, client: Any = None, *,
+            prefix: str = "", every_key: bool = False) -> list[CloudEntry]:
     """Everything of this user in the bucket and in the library here, books and lecture audio
-    (a lecture's transcript travels with it and is not listed)."""
+    (a lecture's transcript and notes travel with it and are not listed), under
+    ``users/<user>/<prefix>``. ``every_key`` (``lectern sync ls``): every key as it is, the
+    lectures' transcript and notes files and folder markers too."""
     client = client or make_client(config)
     agreed = manifest.load(db, config.target)
     lect = lectures.lecture_state(db, paths, config.user, agreed)
-    here = {i.key: i for i in local_state(db, paths, config.user, agreed).items + lect.audio.items}
+    mine = local_state(db, paths, config.user, agreed).items + lect.audio.items
+    if every_key:
+        mine += lect.transcripts.items
+    here = {i.key: i for i in mine}
     rows: list[CloudEntry] = []
     listed: set[str] = set()
-    for obj in list_user(client, config):
+    for obj in list_user(client, config, prefix):
         listed.add(obj.key)
-        if lectures.is_sidecar(obj.key) or (obj.key.endswith("/") and obj.size == 0):
+        if not every_key and (lectures.is_attached(obj.key) or (obj.key.endswith("/") and obj.size == 0)):
             continue
         problem = key_problem(obj.key, config.user)
-        if problem:
-            rows.append(CloudEntry(obj.key, "other", (obj.key[len(user_prefix(config.user)):],), obj.size, REFUSED,
-                                   False, None, problem))
-            continue
-        parsed = parse_key_or_none(obj.key, config.user)
         item = here.get(obj.key)
-        if parsed is None:
+        parsed = None if problem else parse_key_or_none(obj.key, config.user)
+        if problem or (parsed is None and not every_key):
             rows.append(CloudEntry(obj.key, "other", (obj.key[len(user_prefix(config.user)):],), obj.size, REFUSED,
-                                   False, None, "it is not semester/subject/book/file"))
+                                   False, None, problem or "it is not semester/subject/book/file"))
             continue
-        rows.append(CloudEntry(obj.key, parsed.area, parsed.parts, obj.size, BOTH if item else ONLY_CLOUD,
+        area, parts = (parsed.area, parsed.parts) if parsed else ("other", (obj.key[len(user_prefix(config.user)):],))
+        rows.append(CloudEntry(obj.key, area, parts, obj.size, BOTH if item else ONLY_CLOUD,
                                obj.key in agreed, item.document_id if item else None))
+    start = user_prefix(config.user) + prefix
     for key, item in sorted(here.items()):
-        if key in listed:
+        if key in listed or not key.startswith(start):
             continue
         parsed = parse_key_or_none(key, config.user)
         if parsed is not None:

@@ -49,6 +49,11 @@ def is_sidecar(key: str) -> bool:
     return key.endswith(SIDECAR)
 
 
+def is_attached(key: str) -> bool:
+    """A file that travels with a lecture's audio (its transcript), not a lecture of its own."""
+    return is_sidecar(key)
+
+
 def is_audio(parsed: ParsedKey) -> bool:
     return parsed.area == LECTURES and parsed.ext in MEDIA_EXTENSIONS
 

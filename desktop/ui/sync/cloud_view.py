@@ -21,9 +21,8 @@ from ...core.errors import LecternError
 from ...core.sync import cloud, remote
 from ...core.sync.cloud import BOTH, ONLY_CLOUD, ONLY_HERE, REFUSED, STATE_WORDS, CloudEntry
 from ...core.sync.keys import RAW_DATA
-from ...core.sync.status import describe
 from ...core.timefmt import format_size
-from ..background import LONG, run_in_background, thread_db
+from ..background import thread_db
 from . import actions
 
 LEVELS = ("semester", "subject", "book", "file")
@@ -127,13 +126,13 @@ class CloudDialog(QDialog):
         self._say("Reading the bucket…", "busy")
         self.refresh_button.setEnabled(False)
         paths = self.ctx.paths
-        self.loading = run_in_background(lambda: cloud.listing(thread_db(paths), paths, config), self._show,
-                                         self._failed, lane=LONG, owner=self, name="cloud-listing")
+        self.loading = actions.ask_bucket(self, lambda: cloud.listing(thread_db(paths), paths, config), self._show,
+                                          self._failed, name="cloud-listing")
 
-    def _failed(self, exc: BaseException) -> None:
+    def _failed(self, message: str) -> None:
         self.refresh_button.setEnabled(True)
         self.loaded = False
-        self._say(str(exc) if isinstance(exc, LecternError) else f"{type(exc).__name__}: {exc}", "error")
+        self._say(message, "error")
         self._update_buttons()
 
     def _show(self, entries: list[CloudEntry]) -> None:

@@ -18,7 +18,6 @@ from ...core.storage import settings as settings_mod
 from ...core.sync import remote
 from ...core.sync.job import JOB_KIND
 from ...core.sync.status import sync_status
-from ..background import LONG, run_in_background
 from . import actions
 
 INTERVAL_CHOICES = ((0, "Off: only when I click Sync now"), (15 * 60, "Every 15 minutes"),
@@ -146,8 +145,8 @@ class SyncSettingsTab(QWidget):
             return
         self.test_button.setEnabled(False)
         self._say(f"Asking {config.where} for the bucket {config.bucket}…", "busy")
-        self.test_task = run_in_background(lambda: remote.check_connection(config), self._tested, self._test_failed,
-                                           lane=LONG, owner=self, name="sync-test")
+        self.test_task = actions.ask_bucket(self, lambda: remote.check_connection(config), self._tested,
+                                            self._test_failed, name="sync-test", failure="The test failed: ")
 
     def _tested(self, result: dict) -> None:
         self.test_button.setEnabled(self.enabled.isChecked())
@@ -156,10 +155,9 @@ class SyncSettingsTab(QWidget):
         self._say(f"Connected: the bucket {result['bucket']} answers ({result['seconds']:.1f} s). "
                   f"{n}{more} file(s) of {result['user']} are in it.", "ok")
 
-    def _test_failed(self, exc: BaseException) -> None:
+    def _test_failed(self, message: str) -> None:
         self.test_button.setEnabled(self.enabled.isChecked())
-        self._say(str(exc) if isinstance(exc, LecternError) else f"The test failed: {type(exc).__name__}: {exc}",
-                  "error")
+        self._say(message, "error")
 
     def _say(self, text: str, tone: str) -> None:
         self.result.setText(text)
