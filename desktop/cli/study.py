@@ -18,15 +18,19 @@ from ..core.errors import LecternError, StudyError
 from ..core.runtime.services import JobsForTheNextWorker
 from ..core.storage.config import DataPaths
 from ..core.storage.db import open_db
-from ..core.study import anki_export, cards, glossary, material, quiz, review, stats, store, summaries
+from ..core.study import anki_export, cards, glossary, material, quiz, review, stats, store, summaries, weeks
 from ..workers.queue import execute_job
 from .common import emit, fail
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("summarize", help="key points of a lecture or a page range, each with its citation")
-    p.add_argument("document_id", type=int, metavar="DOC_ID")
+    p = sub.add_parser("summarize", help="key points of a lecture, a page range or a subject's week, each with "
+                                         "its citation")
+    p.add_argument("document_id", type=int, metavar="DOC_ID", nargs="?", help="the lecture or book to summarise")
     p.add_argument("--pages", default="", help="a page range such as 12-30 (books only)")
+    p.add_argument("--subject", type=int, metavar="SUBJECT_ID",
+                   help="summarise all this subject's lectures of one week (instead of DOC_ID)")
+    p.add_argument("--week", default="", help="the ISO week, like 2026-W48 (default: this week); with --subject")
     p.add_argument("--model", default="", help="a chat model id (see `lectern models`) or a GGUF file")
     p.add_argument("--markdown", default="", metavar="FILE", help="also write the summary as Markdown")
     p.add_argument("--json", action="store_true")
@@ -121,8 +125,19 @@ def cmd_summarize(args: argparse.Namespace, paths: DataPaths) -> int:
     paths.ensure()
     db = open_db(paths.db)
     try:
-        pages = material.parse_pages(args.pages)
-        job = run_job(paths, db, lambda s: summaries.submit(db, s, args.document_id, pages, args.model))
+        if (args.document_id is None) == (args.subject is None):
+            raise StudyError("Say what to summarise: a document's id, or --subject with a subject's id.",
+                             "lectern summarize 12, or lectern summarize --subject 3 --week 2026-W48")
+        if args.subject is not None:
+            if args.pages:
+                raise StudyError("A week of lectures has no pages.", "Leave out --pages with --subject.")
+            week = weeks.Week.parse(args.week) if args.week else weeks.Week.this()
+            job = run_job(paths, db, lambda s: summaries.submit_week(db, s, args.subject, week, args.model))
+        else:
+            if args.week:
+                raise StudyError("--week goes with --subject.", "lectern summarize --subject 3 --week 2026-W48")
+            pages = material.parse_pages(args.pages)
+            job = run_job(paths, db, lambda s: summaries.submit(db, s, args.document_id, pages, args.model))
         summary = summaries.get_summary(db, int(job.result["summary_id"]))
         markdown = summaries.to_markdown(db, summary)
         if args.markdown:

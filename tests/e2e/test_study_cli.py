@@ -78,3 +78,35 @@ def test_bad_requests_get_a_plain_message_and_a_non_zero_exit(paths, tmp_path):
         result = lectern(*args, "--json", data_dir=paths.root)
         assert result.returncode == 1, (args, result.stdout)
         assert words in json.dumps(json.loads(result.stdout)) and "Traceback" not in result.stderr
+
+
+def test_a_subjects_week_is_summarised_from_the_command_line(paths, tmp_path):
+    from datetime import datetime
+
+    from desktop.core import catalog
+    from tests.core.test_study_week_summary import lecture_on
+
+    db = open_db(paths.db)
+    monday = lecture_on(db, datetime(2026, 11, 23, 9, 0), "Genetics, Monday", [5], subject="Genetics")
+    friday = lecture_on(db, datetime(2026, 11, 27, 9, 0), "Genetics, Friday", [3], subject="Genetics")
+    subject = catalog.get_document(db, monday).node_id
+    made = lectern("summarize", "--subject", str(subject), "--week", "2026-W48", "--model", TINY, "--json",
+                   "--markdown", str(tmp_path / "week.md"), data_dir=paths.root)
+    summary = _json(made)
+    assert "%" in made.stderr, "progress is shown on stderr"
+    assert summary["week"] == "2026-W48" and summary["subject_id"] == subject and summary["document_id"] is None
+    assert summary["key_points"] and set(summary["lectures"]) <= {monday, friday}
+    for point in summary["key_points"]:
+        assert point["citation"]["document_id"] in (monday, friday) and point["citation"]["start_s"] is not None
+    text = (tmp_path / "week.md").read_text()
+    assert text.startswith("# Genetics — week 48 (23–29 Nov 2026)") and "lectern://document/" in text
+
+    for args, words in [(("--subject", str(subject), "--week", "2026-W47"), "no lectures of Genetics in week 47"),
+                        (("--subject", str(subject), "--week", "soon"), "not a week"),
+                        (("--subject", "999", "--week", "2026-W48"), "no subject 999"),
+                        ((str(monday), "--subject", str(subject)), "a document's id, or --subject"),
+                        ((), "a document's id, or --subject"),
+                        ((str(monday), "--week", "2026-W48"), "--week goes with --subject")]:
+        result = lectern("summarize", *args, "--json", data_dir=paths.root)
+        assert result.returncode == 1, (args, result.stdout)
+        assert words in json.loads(result.stdout)["error"] and "Traceback" not in result.stderr

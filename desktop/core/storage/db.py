@@ -336,10 +336,39 @@ M11_HEADINGS_LANGUAGES = """
         INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild');
 """
 
+# A summary of a subject's week: all its lectures of one ISO week, so a summary is of a document
+# (``document_id``, as before) or of a subject's week (``node_id`` and ``week`` like '2026-W48',
+# no document). SQLite cannot drop a NOT NULL, so the table is copied into its new shape, every
+# row with its id.
+M12_WEEK_SUMMARIES = """
+        CREATE TABLE summaries_new (
+            id INTEGER PRIMARY KEY,
+            document_id INTEGER,               -- the document summarised; NULL for a subject's week
+            node_id INTEGER,                   -- the subject of a week's summary
+            week TEXT,                         -- its ISO week, '2026-W48'
+            page_from INTEGER,
+            page_to INTEGER,
+            points TEXT NOT NULL DEFAULT '[]', -- key points with their citations, as JSON
+            grounded_share REAL NOT NULL DEFAULT 0,
+            model TEXT NOT NULL DEFAULT '',
+            job_id INTEGER,
+            created_at REAL NOT NULL,
+            CHECK (document_id IS NOT NULL OR (node_id IS NOT NULL AND week IS NOT NULL))
+        );
+        INSERT INTO summaries_new (id, document_id, page_from, page_to, points, grounded_share, model, job_id,
+                                   created_at)
+            SELECT id, document_id, page_from, page_to, points, grounded_share, model, job_id, created_at
+            FROM summaries;
+        DROP TABLE summaries;
+        ALTER TABLE summaries_new RENAME TO summaries;
+        CREATE INDEX summaries_document ON summaries(document_id, id);
+        CREATE INDEX summaries_week ON summaries(node_id, week, id);
+"""
+
 Migration = str | Callable[[sqlite3.Connection], None]
 MIGRATIONS: list[Migration] = [M1_INITIAL, M2_JOB_CRASHES, migrate_identity_by_id, M4_SYNC_MANIFEST, M5_STUDY,
                                M6_SYNC_UPLOADS, M7_GLOSSARY, M8_LIVE_TRANSCRIPT,
-                               M9_CHUNK_SECTION, M10_LECTURE_NOTES, M11_HEADINGS_LANGUAGES]
+                               M9_CHUNK_SECTION, M10_LECTURE_NOTES, M11_HEADINGS_LANGUAGES, M12_WEEK_SUMMARIES]
 
 
 def connect(path: Path) -> sqlite3.Connection:

@@ -36,17 +36,27 @@ def glossary_cards(db: sqlite_utils.Database, node_id: int) -> tuple[int, list[i
 
 
 def summary_cards(db: sqlite_utils.Database, summary_id: int) -> tuple[int, list[int]]:
-    """Cloze drafts from a summary's key points, in the document's deck, each citing the point's source."""
+    """Cloze drafts from a summary's key points, each citing the point's source, in the document's
+    deck (a week's points each in the deck of the lecture they cite). Returns the first deck
+    and the new cards."""
     summary = summaries.get_summary(db, summary_id)
-    deck = store.deck_for_document(db, summary.document_id)
     counts = cloze.term_counts(p.text for p in summary.points)
-    have = _fronts(db, deck)
+    decks: dict[int, int] = {}
+    have: dict[int, set[str]] = {}
+    if summary.document_id is not None:
+        decks[summary.document_id] = store.deck_for_document(db, summary.document_id)
+        have[summary.document_id] = _fronts(db, decks[summary.document_id])
     ids = []
     for p in summary.points:
+        source = summary.document_id if summary.document_id is not None else p.document_id
+        if source not in decks:
+            decks[source] = store.deck_for_document(db, source)
+            have[source] = _fronts(db, decks[source])
         term = cloze.pick_term(p.text, counts)
         front = cloze.make_cloze(p.text, term) if term else ""
-        if not front or front in have:
+        if not front or front in have[source]:
             continue
-        ids.append(store.add_card(db, deck, NewCard(store.CLOZE, front, "", p.document_id, p.page, p.start_s,
-                                                    p.support), status=store.DRAFT, edited=False))
-    return deck, ids
+        have[source].add(front)
+        ids.append(store.add_card(db, decks[source], NewCard(store.CLOZE, front, "", p.document_id, p.page,
+                                                             p.start_s, p.support), status=store.DRAFT, edited=False))
+    return next(iter(decks.values())), ids

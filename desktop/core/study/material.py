@@ -1,8 +1,9 @@
 """The source text a summary or a card set is made from: pages of a document or moments of a lecture.
 
 A ``Piece`` is the smallest thing a citation points at: one page of a book, or one transcript
-segment of a lecture (its corrected text: edits are stored in ``segments``). ``windows`` groups
-pieces into parts that fit a model's prompt.
+segment of a lecture (its corrected text: edits are stored in ``segments``). ``load_week`` gives
+the lectures of a subject's week with the student's notes among their lines. ``windows`` groups
+pieces into parts that fit a model's prompt, never two documents in one part.
 """
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from typing import Iterable
 import sqlite_utils
 
 from .. import catalog
-from ..errors import StudyError
+from ..errors import LecternError, StudyError
 from ..timefmt import format_duration
+from . import weeks
 
 _RANGE = re.compile(r"^\s*(\d+)\s*(?:[-–:]\s*(\d+))?\s*$")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -82,6 +84,41 @@ def load(db: sqlite_utils.Database, document_id: int, pages: tuple[int, int] | N
     return pieces
 
 
+def lecture_with_notes(db: sqlite_utils.Database, doc: catalog.Document) -> list[Piece]:
+    """A lecture's corrected transcript and the student's notes in it, in the order of the lecture
+    (a note after the line that began at its second); [] when it has neither yet."""
+    timed: list[tuple[float, int, Piece]] = [
+        (float(r["start_s"]), 0, Piece(doc.id, r["text"].strip(), start_s=float(r["start_s"]))) for r in db.query(
+            "SELECT start_s, text FROM segments WHERE recording_id = ? ORDER BY start_s, idx", [doc.recording_id])
+        if r["text"].strip()]
+    timed += [(float(r["at_s"]), 1, Piece(doc.id, r["text"].strip(), start_s=float(r["at_s"]))) for r in db.query(
+        "SELECT at_s, text FROM lecture_notes WHERE recording_id = ? ORDER BY at_s, id", [doc.recording_id])
+        if r["text"].strip()]
+    return [p for _, _, p in sorted(timed, key=lambda t: (t[0], t[1]))]
+
+
+def load_week(db: sqlite_utils.Database, subject_id: int, week: weeks.Week) -> list[Piece]:
+    """The pieces of all the subject's lectures recorded in ``week`` (transcripts and notes),
+    lecture after lecture; StudyError when the week has no lectures or none has text yet."""
+    try:
+        subject = catalog.get_node(db, subject_id)
+    except LecternError:
+        raise StudyError(f"There is no subject {subject_id} in the library.",
+                         "List the library with: lectern library --json") from None
+    if subject.level != "subject":
+        raise StudyError(f"'{subject.name}' is a {subject.level}, not a subject.",
+                         "Give a subject's id: lectern library --json lists them.")
+    found = weeks.lectures(db, subject_id, week)
+    if not found:
+        raise StudyError(f"There are no lectures of {subject.name} in {week.label}.",
+                         "Record a lecture that week, or choose another week.")
+    pieces = [p for doc in found for p in lecture_with_notes(db, doc)]
+    if not pieces:
+        raise StudyError(f"The lectures of {subject.name} in {week.label} have no transcript or notes yet.",
+                         "Wait until they are transcribed.")
+    return pieces
+
+
 def _join(texts: Iterable[str]) -> str:
     # Chunks of one page may overlap a little; keep each sentence once.
     seen: list[str] = []
@@ -107,12 +144,13 @@ def split_long(piece: Piece, max_chars: int) -> list[Piece]:
 
 
 def windows(pieces: list[Piece], max_chars: int) -> list[list[Piece]]:
-    """Consecutive pieces grouped so each group's text stays under ``max_chars`` (a long
-    page is split between sentences first: nothing of it is left out)."""
+    """Consecutive pieces of one document grouped so each group's text stays under ``max_chars``
+    (a long page is split between sentences first: nothing of it is left out)."""
     groups: list[list[Piece]] = []
     size = 0
     for p in (part for piece in pieces for part in split_long(piece, max_chars)):
-        if groups and size + len(p.text) <= max_chars:
+        # A part holds one document: each part's key points then come from one lecture or book.
+        if groups and size + len(p.text) <= max_chars and groups[-1][-1].document_id == p.document_id:
             groups[-1].append(p)
             size += len(p.text) + 1
         else:

@@ -13,6 +13,7 @@ import sqlite_utils
 
 from .. import catalog
 from . import review, stats, store, summaries
+from .weeks import Week
 
 STUDIABLE_STATES = ("ready",)
 
@@ -40,14 +41,17 @@ class DeckRow:
 @dataclass(frozen=True)
 class SummaryRow:
     id: int
-    document_id: int
+    document_id: int | None     # None for a week's summary
     title: str
     pages: tuple[int, int] | None
     points: int
     created_at: float
+    week: Week | None = None
 
     @property
     def label(self) -> str:
+        if self.week is not None:
+            return f"Week {self.week.number} ({self.week.days}): all lectures"
         where = f", pages {self.pages[0]}–{self.pages[1]}" if self.pages else ""
         return f"{self.title}{where}"
 
@@ -115,18 +119,19 @@ def drafts(db: sqlite_utils.Database, subject_id: int | None, job_id: int | None
 
 
 def summary_rows(db: sqlite_utils.Database, subject_id: int) -> list[SummaryRow]:
-    """The summaries made of the subject's documents, newest first."""
+    """The summaries made of the subject's documents and of its weeks, newest first."""
     docs = {d.id: d for d in catalog.documents_under(db, subject_id)}
-    if not docs:
-        return []
     marks = ",".join("?" * len(docs))
-    rows = db.query(f"SELECT id, document_id, page_from, page_to, points, created_at FROM summaries"
-                    f" WHERE document_id IN ({marks}) ORDER BY id DESC", list(docs))
+    of_docs = f" OR document_id IN ({marks})" if docs else ""
+    rows = db.query(f"SELECT id, document_id, week, page_from, page_to, points, created_at FROM summaries"
+                    f" WHERE (node_id = ? AND week IS NOT NULL){of_docs} ORDER BY id DESC", [subject_id, *docs])
     out = []
     for r in rows:
         pages = (r["page_from"], r["page_to"]) if r["page_from"] is not None else None
-        out.append(SummaryRow(r["id"], r["document_id"], docs[r["document_id"]].title, pages,
-                              r["points"].count('"text"'), r["created_at"]))
+        week = Week.parse(r["week"]) if r["week"] else None
+        title = docs[r["document_id"]].title if r["document_id"] in docs else ""
+        out.append(SummaryRow(r["id"], r["document_id"], title, pages, r["points"].count('"text"'),
+                              r["created_at"], week))
     return out
 
 

@@ -1,4 +1,5 @@
-"""Summaries of a lecture or a page range: map-reduce over parts, key points with citations.
+"""Summaries of a lecture, a page range, or a subject's week: map-reduce over parts, key points
+with citations.
 
 Map: each part of the material (``writer.WINDOW_CHARS`` of text) gives a few key points.
 Reduce: while there are more points than a summary should hold, groups of them are merged
@@ -6,6 +7,10 @@ by the model, so no prompt ever holds more than one part's worth of text, howeve
 lecture or book. Each final point cites the page or second whose text holds most of its
 words (for a lecture, a segment read with the next one, as sentences run over segments);
 the share of points whose citation really holds their words is measured and stored.
+
+A subject's week is all its lectures recorded in one ISO week, with the student's notes
+(``material.load_week``): each part is of one lecture, the parts' points are merged as above,
+and each final point cites its lecture and second.
 """
 from __future__ import annotations
 
@@ -21,6 +26,7 @@ from ..errors import StudyError
 from ..jobs import JobContext, JobStarter
 from . import cloze, grounding, material
 from .material import Piece
+from .weeks import Week
 from .writer import WINDOW_CHARS, Writer, bullet_lines, open_writer
 
 JOB_KIND = "study_summary"
@@ -53,24 +59,32 @@ class KeyPoint:
 @dataclass
 class Summary:
     id: int
-    document_id: int
+    document_id: int | None        # None for a subject's week
     pages: tuple[int, int] | None
     points: list[KeyPoint]
     grounded_share: float
     model: str
     created_at: float
+    subject_id: int | None = None  # a week's summary: its subject and ISO week
+    week: Week | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "document_id": self.document_id, "pages": list(self.pages) if self.pages else None,
+                "subject_id": self.subject_id, "week": str(self.week) if self.week else None,
+                "lectures": sorted({p.document_id for p in self.points}) if self.week else None,
                 "grounded_share": round(self.grounded_share, 3), "model": self.model,
                 "key_points": [p.as_dict() for p in self.points]}
 
 
 def cite_texts(pieces: list[Piece]) -> list[str]:
-    """What each piece's citation covers: a page, or a lecture segment with the one after it."""
-    if not pieces or pieces[0].start_s is None:
-        return [p.text for p in pieces]
-    return [p.text + (" " + pieces[i + 1].text if i + 1 < len(pieces) else "") for i, p in enumerate(pieces)]
+    """What each piece's citation covers: a page, or a lecture segment with the one after it
+    in the same lecture."""
+    def covers(i: int, p: Piece) -> str:
+        after = pieces[i + 1] if i + 1 < len(pieces) else None
+        if p.start_s is None or after is None or after.document_id != p.document_id:
+            return p.text
+        return f"{p.text} {after.text}"
+    return [covers(i, p) for i, p in enumerate(pieces)]
 
 
 def cite(point: str, pieces: list[Piece], texts: list[str]) -> KeyPoint:
@@ -165,6 +179,32 @@ def map_reduce_parts(writer: Writer, pieces: list[Piece], progress: Any = None,
 def summarise(db: sqlite_utils.Database, writer: Writer, document_id: int, pages: tuple[int, int] | None = None,
               job_id: int | None = None, progress: Any = None, check: Any = None) -> tuple[Summary, dict[str, Any]]:
     pieces = material.load(db, document_id, pages)
+    points, stats = key_points(writer, pieces, progress, check)
+    share = grounding.report([p.support for p in points]).share
+    cur = db.execute("INSERT INTO summaries (document_id, page_from, page_to, points, grounded_share, model, job_id,"
+                     " created_at) VALUES (?,?,?,?,?,?,?,?)",
+                     (document_id, pages[0] if pages else None, pages[1] if pages else None,
+                      json.dumps([asdict(p) for p in points]), share, writer.label, job_id, time.time()))
+    return get_summary(db, int(cur.lastrowid)), stats
+
+
+def summarise_week(db: sqlite_utils.Database, writer: Writer, subject_id: int, week: Week,
+                   job_id: int | None = None, progress: Any = None,
+                   check: Any = None) -> tuple[Summary, dict[str, Any]]:
+    """All the subject's lectures of ``week`` (and the student's notes in them) in one summary."""
+    pieces = material.load_week(db, subject_id, week)
+    points, stats = key_points(writer, pieces, progress, check)
+    stats["lectures"] = len({p.document_id for p in pieces})
+    share = grounding.report([p.support for p in points]).share
+    cur = db.execute("INSERT INTO summaries (node_id, week, points, grounded_share, model, job_id, created_at)"
+                     " VALUES (?,?,?,?,?,?,?)", (subject_id, str(week), json.dumps([asdict(p) for p in points]),
+                                                 share, writer.label, job_id, time.time()))
+    return get_summary(db, int(cur.lastrowid)), stats
+
+
+def key_points(writer: Writer, pieces: list[Piece], progress: Any = None,
+               check: Any = None) -> tuple[list[KeyPoint], dict[str, Any]]:
+    """The material's key points, each citing the piece that holds its words, and how they were made."""
     texts, stats, parts = map_reduce_parts(writer, pieces, progress, check)
     if not texts:
         raise StudyError("The model wrote no key points for this material.", "Try again, or a longer page range.")
@@ -188,12 +228,7 @@ def summarise(db: sqlite_utils.Database, writer: Writer, document_id: int, pages
     if not points:
         raise StudyError("No key point of this material could be checked against it.",
                          "Try a longer page range.")
-    share = grounding.report([p.support for p in points]).share
-    cur = db.execute("INSERT INTO summaries (document_id, page_from, page_to, points, grounded_share, model, job_id,"
-                     " created_at) VALUES (?,?,?,?,?,?,?,?)",
-                     (document_id, pages[0] if pages else None, pages[1] if pages else None,
-                      json.dumps([asdict(p) for p in points]), share, writer.label, job_id, time.time()))
-    return get_summary(db, int(cur.lastrowid)), stats
+    return points, stats
 
 
 def get_summary(db: sqlite_utils.Database, summary_id: int) -> Summary:
@@ -203,7 +238,8 @@ def get_summary(db: sqlite_utils.Database, summary_id: int) -> Summary:
     r = rows[0]
     pages = (r["page_from"], r["page_to"]) if r["page_from"] is not None else None
     return Summary(r["id"], r["document_id"], pages, [KeyPoint(**p) for p in json.loads(r["points"])],
-                   r["grounded_share"], r["model"], r["created_at"])
+                   r["grounded_share"], r["model"], r["created_at"], r["node_id"],
+                   Week.parse(r["week"]) if r["week"] else None)
 
 
 def latest(db: sqlite_utils.Database, document_id: int) -> Summary | None:
@@ -211,16 +247,38 @@ def latest(db: sqlite_utils.Database, document_id: int) -> Summary | None:
     return get_summary(db, int(row[0])) if row and row[0] is not None else None
 
 
+def latest_week(db: sqlite_utils.Database, subject_id: int, week: Week) -> Summary | None:
+    row = db.execute("SELECT max(id) FROM summaries WHERE node_id = ? AND week = ?",
+                     (subject_id, str(week))).fetchone()
+    return get_summary(db, int(row[0])) if row and row[0] is not None else None
+
+
+def title(db: sqlite_utils.Database, summary: Summary) -> str:
+    """'Genetics lecture 3', 'Cell Biology (pages 2–4)' or 'Genetics — week 48 (23–29 Nov 2026)'."""
+    if summary.week is not None and summary.subject_id is not None:
+        rows = list(db.query("SELECT name FROM nodes WHERE id = ?", [summary.subject_id]))
+        name = rows[0]["name"] if rows else f"Subject {summary.subject_id}"
+        return f"{name} — {summary.week.label}"
+    doc = catalog.get_document(db, summary.document_id) if summary.document_id is not None else None
+    name = doc.title if doc is not None else f"Document {summary.document_id}"
+    return name + (f" (pages {summary.pages[0]}–{summary.pages[1]})" if summary.pages else "")
+
+
 def to_markdown(db: sqlite_utils.Database, summary: Summary) -> str:
-    """The summary as Markdown: one bullet per key point, its citation as a link."""
-    doc = catalog.get_document(db, summary.document_id)
-    title = doc.title if doc is not None else f"Document {summary.document_id}"
-    where = f" (pages {summary.pages[0]}–{summary.pages[1]})" if summary.pages else ""
-    lines = [f"# {title}{where}", ""]
+    """The summary as Markdown: one bullet per key point, its citation as a link (a week's
+    points name their lecture too)."""
+    lines = [f"# {title(db, summary)}", ""]
+    names: dict[int, str] = {}
     for p in summary.points:
         piece = Piece(p.document_id, p.text, p.page, p.start_s)
         query = f"page={p.page}" if p.page is not None else f"t={p.start_s:.1f}" if p.start_s is not None else ""
-        lines.append(f"- {p.text} ([{piece.where}](lectern://document/{p.document_id}?{query}))")
+        where = piece.where
+        if summary.week is not None:
+            if p.document_id not in names:
+                doc = catalog.get_document(db, p.document_id)
+                names[p.document_id] = doc.title if doc is not None else f"Lecture {p.document_id}"
+            where = f"{names[p.document_id]}, {where}"
+        lines.append(f"- {p.text} ([{where}](lectern://document/{p.document_id}?{query}))")
     lines += ["", f"*{round(summary.grounded_share * 100)} % of the key points were found on the page or at "
                   f"the moment they cite. Written by {summary.model}.*", ""]
     return "\n".join(lines)
@@ -234,14 +292,29 @@ def submit(db: sqlite_utils.Database, starter: JobStarter, document_id: int, pag
                                      "model": model}, target=f"document:{document_id}", title=f"Summarising{where}")
 
 
+def submit_week(db: sqlite_utils.Database, starter: JobStarter, subject_id: int, week: Week, model: str = "") -> int:
+    """Queue the summary of a subject's week (checked first: an empty week fails here, not in the job)."""
+    pieces = material.load_week(db, subject_id, week)
+    name = catalog.get_node(db, subject_id).name
+    lectures = len({p.document_id for p in pieces})
+    return starter.submit(JOB_KIND, {"node_id": subject_id, "week": str(week), "model": model},
+                          target=f"week:{subject_id}:{week}",
+                          title=f"Summarising {name}, {week.label}: {lectures} lecture{'s' if lectures != 1 else ''}")
+
+
 def run(ctx: JobContext) -> dict[str, Any]:
     t0 = time.perf_counter()
     p = ctx.payload
     pages = tuple(p["pages"]) if p.get("pages") else None
     ctx.progress(0.0, "Loading the model", force=True)
     writer = open_writer(ctx.db, p.get("model", ""), ctx.cancelled)
-    summary, stats = summarise(ctx.db, writer, int(p["document_id"]), pages, ctx.job_id,  # type: ignore[arg-type]
-                               lambda f, s: ctx.progress(f, s, force=True), ctx.check_cancelled)
+    progress = lambda f, s: ctx.progress(f, s, force=True)  # noqa: E731
+    if p.get("week"):
+        summary, stats = summarise_week(ctx.db, writer, int(p["node_id"]), Week.parse(p["week"]), ctx.job_id,
+                                        progress, ctx.check_cancelled)
+    else:
+        summary, stats = summarise(ctx.db, writer, int(p["document_id"]), pages, ctx.job_id,  # type: ignore[arg-type]
+                                   progress, ctx.check_cancelled)
     elapsed = time.perf_counter() - t0
     return {"summary_id": summary.id, "key_points": len(summary.points),
             "grounded_share": round(summary.grounded_share, 3), **stats, "model_calls": writer.calls,
