@@ -4,10 +4,11 @@ Modules: ``keys`` (key layout and checks on keys from the bucket), ``manifest`` 
 last agreed state), ``plan`` (the pure decision), ``remote`` (settings, client, plain
 messages), ``transfer`` (checked uploads and downloads), ``local`` (the library as
 sync sees it), ``apply`` (what a sync does to the library), ``lectures`` (lecture
-audio and transcripts), ``multipart`` (resumable parts up and ranges down), ``steps``
-(one action), ``run`` (one sync), ``job`` (the background job), ``state`` (job kinds,
-on/off, the interval and when the next sync is due), ``status`` (how the last sync went,
-in words), ``cloud`` (the bucket as a file manager). boto3 itself loads on first use."""
+audio and transcripts), ``notes`` (the student's notes in a lecture, merged note by
+note), ``multipart`` (resumable parts up and ranges down), ``steps`` (one action),
+``run`` (one sync), ``job`` (the background job), ``state`` (job kinds, on/off, the
+interval and when the next sync is due), ``status`` (how the last sync went, in words),
+``cloud`` (the bucket as a file manager). boto3 itself loads on first use."""
 from .keys import RefusedKey, check_user, document_key, key_problem, parse_key, user_prefix
 from .plan import Action, LocalItem, Plan, RemoteItem, make_plan
 from .remote import SyncConfig, check_connection, explain, list_user, load_config, make_client, save_config

@@ -23,7 +23,7 @@ from ..jobs import JobContext, JobStarter
 from ..library import ensure_path, import_folder
 from ..search.retrieval import open_store
 from ..storage.config import DataPaths
-from . import apply, lectures, manifest, transfer
+from . import apply, lectures, manifest, notes, transfer
 from .state import CLOUD_JOB_KIND, JOB_TARGET
 from .keys import LECTURES, RAW_DATA, RefusedKey, key_problem, parse_key, user_prefix
 from .local import local_state
@@ -64,7 +64,7 @@ def listing(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, cli
     lect = lectures.lecture_state(db, paths, config.user, agreed)
     mine = local_state(db, paths, config.user, agreed).items + lect.audio.items
     if every_key:
-        mine += lect.transcripts.items
+        mine += lect.transcripts.items + lect.notes.items
     here = {i.key: i for i in mine}
     rows: list[CloudEntry] = []
     listed: set[str] = set()
@@ -172,7 +172,7 @@ def new_books(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, *
 
 def delete(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, keys: Iterable[str], *,
            client: Any = None, store: Any = None) -> dict[str, Any]:
-    """Delete these keys from the bucket (a lecture's transcript goes with its audio). A file
+    """Delete these keys from the bucket (a lecture's transcript and notes go with its audio). A file
     that is also in the library here goes to Lectern's trash here too, so no sync brings it
     back; other computers do the same at their next sync. Only keys under this user's
     prefix are touched."""
@@ -189,7 +189,8 @@ def delete(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, keys
             if not key.startswith(prefix) or "/" not in key[len(prefix):]:
                 refused.append({"key": key, "reason": f"it is outside {prefix}"})
                 continue
-            for k in [key] + ([key + lectures.SIDECAR] if stream_of(key) == "audio" else []):
+            attached = [key + lectures.SIDECAR, key + notes.SUFFIX] if stream_of(key) == "audio" else []
+            for k in [key] + attached:
                 transfer.delete(client, config, k)
                 if k in agreed:
                     manifest.forget(db, config.target, k)

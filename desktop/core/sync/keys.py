@@ -5,6 +5,7 @@ Layout (the prototype's)::
     users/<user>/raw_data/<semester>/<subject>/<book>/<file>
     users/<user>/lectures/<semester>/<subject>/<book>/<title>.<audio ext>
     users/<user>/lectures/<semester>/<subject>/<book>/<title>.<audio ext>.lecture.json   (transcript)
+    users/<user>/lectures/<semester>/<subject>/<book>/<title>.<audio ext>.notes.json     (the student's notes)
 
 Names appear only in keys: locally everything is identified by id and the manifest
 maps ids to keys. A key read from the bucket is checked before any part of it can

@@ -1,9 +1,10 @@
 """Lectures in the bucket: the audio, and beside it the transcript with the student's
 corrections (``<audio key>.lecture.json``), so another computer plays and searches a
-lecture without transcribing it again.
+lecture without transcribing it again, and the student's notes (``<audio key>.notes.json``,
+see ``notes``).
 
-The audio is synced like a book (same planner); the transcript is a second stream,
-planned after the audio has been carried out. A transcript changed on both sides is
+The audio is synced like a book (same planner); the transcript and the notes are further
+streams, planned after the audio has been carried out. A transcript changed on both sides is
 merged line by line, keeping every line a student corrected; it is never just replaced
 by the other side's. While a lecture is being transcribed here, its transcript waits.
 """
@@ -14,7 +15,7 @@ import json
 import os
 import sqlite3
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from ..jobs import JobStarter
 from ..lectures import INDEX_JOB, MEDIA_EXTENSIONS, job_target, submit_transcription
 from ..storage.config import DataPaths
 from ..storage.db import write_transaction
+from . import notes as lecture_notes
 from .apply import unplace
 from .keys import LECTURES, ParsedKey, document_key, split_name, user_prefix
 from .local import LocalState, agreed_keys, settle_key
@@ -50,12 +52,17 @@ def is_sidecar(key: str) -> bool:
 
 
 def is_attached(key: str) -> bool:
-    """A file that travels with a lecture's audio (its transcript), not a lecture of its own."""
-    return is_sidecar(key)
+    """A file that travels with a lecture's audio (its transcript, its notes), not a lecture of its own."""
+    return is_sidecar(key) or lecture_notes.is_notes(key)
 
 
 def is_audio(parsed: ParsedKey) -> bool:
     return parsed.area == LECTURES and parsed.ext in MEDIA_EXTENSIONS
+
+
+@dataclass
+class NotesState(LocalState):
+    lecture_sha: dict[int, str] = field(default_factory=dict)     # document id -> sha256 of its audio here
 
 
 @dataclass
@@ -65,11 +72,14 @@ class LectureState:
     recording_of: dict[int, int]          # document id -> recording id
     busy: set[int]                        # documents being recorded or transcribed here
     untranscribed: set[int]               # documents with no finished transcript here (yet, or any more)
+    notes: NotesState = field(default_factory=lambda: NotesState([], {}, []))
 
 
 def lecture_state(db: sqlite_utils.Database, paths: DataPaths, user: str, agreed: dict[str, Entry]) -> LectureState:
-    """Every filed lecture with its audio key and transcript key. The audio's sha256 is taken
-    from the manifest while the file's size and mtime are the agreed ones (audio is large)."""
+    """Every filed lecture with its audio key, transcript key and notes key. The audio's sha256
+    is taken from the manifest while the file's size and mtime are the agreed ones (audio is
+    large). A lecture has a notes file once it has notes, and keeps it (perhaps with none left)
+    once it was synced: deleting its last note is a change, not a deletion of the file."""
     audio: list[LocalItem] = []
     transcripts: list[LocalItem] = []
     documents: dict[int, Document] = {}
@@ -79,7 +89,11 @@ def lecture_state(db: sqlite_utils.Database, paths: DataPaths, user: str, agreed
     untranscribed: set[int] = set()
     used: set[str] = set()
     audio_agreed = {k: e for k, e in agreed.items() if k.startswith(f"{user_prefix(user)}{LECTURES}/")
-                    and not is_sidecar(k)}
+                    and not is_attached(k)}
+    notes_items: list[LocalItem] = []
+    audio_sha: dict[int, str] = {}
+    with_notes = lecture_notes.all_notes(db)
+    notes_agreed = {e.document_id for k, e in agreed.items() if lecture_notes.is_notes(k)}
     known = {(e.document_id, e.size, round(e.mtime, 3)): e.sha256 for e in audio_agreed.values()}
     audio_keys = agreed_keys(audio_agreed)
     for r in db.query(_QUERY):
@@ -96,6 +110,11 @@ def lecture_state(db: sqlite_utils.Database, paths: DataPaths, user: str, agreed
         recording_of[doc.id] = int(doc.recording_id or 0)
         sha = known.get((doc.id, stat.st_size, round(stat.st_mtime, 3))) or file_sha256(path)
         audio.append(LocalItem(doc.id, key, sha, stat.st_size, stat.st_mtime))
+        audio_sha[doc.id] = sha
+        if with_notes.get(recording_of[doc.id]) or doc.id in notes_agreed:
+            data = lecture_notes.notes_bytes(db, recording_of[doc.id], sha)
+            notes_items.append(LocalItem(doc.id, key + lecture_notes.SUFFIX, hashlib.sha256(data).hexdigest(),
+                                         len(data)))
         if r["rec_state"] in BUSY:
             busy.add(doc.id)
         if r["rec_state"] != "transcribed":
@@ -104,7 +123,7 @@ def lecture_state(db: sqlite_utils.Database, paths: DataPaths, user: str, agreed
             data = transcript_bytes(db, recording_of[doc.id])
             transcripts.append(LocalItem(doc.id, key + SIDECAR, hashlib.sha256(data).hexdigest(), len(data)))
     return LectureState(LocalState(audio, documents, missing), LocalState(transcripts, documents, []),
-                        recording_of, busy, untranscribed)
+                        recording_of, busy, untranscribed, NotesState(notes_items, documents, [], audio_sha))
 
 
 # -- the transcript as a file ----------------------------------------------------------------------

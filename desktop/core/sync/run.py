@@ -7,7 +7,6 @@ connection) leaves the manifest true, so the next one completes it.
 from __future__ import annotations
 
 import logging
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -24,14 +23,14 @@ from ..errors import JobCancelled, LecternError, SyncError
 from ..jobs import JobStarter
 from ..storage.config import DataPaths
 from ..timefmt import format_size
-from . import apply, lectures, manifest, multipart, steps, transfer
-from .keys import LECTURES, RAW_DATA, RefusedKey, parse_key, segment
+from . import apply, lectures, manifest, multipart, notes, steps, transfer
+from .keys import LECTURES, RAW_DATA, RefusedKey, parse_key
 from .local import SYNCED_KINDS, LocalState, local_state
 from .manifest import Entry
 from .plan import (ADOPT, CONFLICT, DELETE_LOCAL, DELETE_REMOTE, DOWNLOAD, FORGET, MOVE_LOCAL, MOVE_REMOTE, SKIP,
                    UPDATE_LOCAL, UPLOAD, Action, Plan, RemoteItem, make_plan)
 from .remote import SyncConfig, explain, list_user, make_client
-from .steps import AUDIO, BOOKS, TRANSCRIPTS
+from .steps import AUDIO, BOOKS, NOTES, TRANSCRIPTS, machine_name
 
 log = logging.getLogger(__name__)
 Report = Callable[[float, str], None]        # (fraction done, what is happening)
@@ -66,10 +65,6 @@ class Remote:
     skipped: list[dict[str, str]]
 
 
-def machine_name() -> str:
-    return segment(socket.gethostname().split(".")[0], "another computer")
-
-
 def read_remote(client: Any, config: SyncConfig, agreed: dict[str, Entry]) -> Remote:
     """The bucket's side: every key checked; the sha256 of each object from the manifest
     when its ETag is the agreed one, else from its metadata (one HEAD)."""
@@ -100,7 +95,7 @@ def read_remote(client: Any, config: SyncConfig, agreed: dict[str, Entry]) -> Re
 
 
 def stream_of(key: str, parsed: Any = None) -> str | None:
-    """books | audio | transcripts for a key this version syncs, else None."""
+    """books | audio | transcripts | notes for a key this version syncs, else None."""
     parsed = parsed or _parsed(key)
     if parsed is None:
         return None
@@ -110,6 +105,8 @@ def stream_of(key: str, parsed: Any = None) -> str | None:
         if lectures.is_sidecar(key):
             return TRANSCRIPTS if lectures.audio_ext(parsed.filename[:-len(lectures.SIDECAR)]) in MEDIA_EXTENSIONS \
                 else None
+        if notes.is_notes(key):
+            return NOTES if lectures.audio_ext(parsed.filename[:-len(notes.SUFFIX)]) in MEDIA_EXTENSIONS else None
         return AUDIO if lectures.is_audio(parsed) else None
     return None
 
@@ -221,12 +218,15 @@ def _sync(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, *, cl
         agreed = manifest.load(db, config.target)
         lect = lectures.lecture_state(db, paths, config.user, agreed)
     keep = _transcript_filter(lect, agreed)
-    transcripts = (TRANSCRIPTS, _merges(planned(TRANSCRIPTS, lect.transcripts.items, agreed, keep)), lect.transcripts)
+    attached = [(TRANSCRIPTS, _merges(planned(TRANSCRIPTS, lect.transcripts.items, agreed, keep)), lect.transcripts),
+                (NOTES, _merges(planned(NOTES, lect.notes.items, agreed, _notes_filter(lect, agreed))), lect.notes)]
     if not dry_run:
-        meter.add(transcripts[1])
-        _carry_out(run, transcripts[1], transcripts[2], TRANSCRIPTS, meter, check)
-        _abort_stale_uploads(db, config, client, [p for _, p, _ in plans] + [transcripts[1]])
-    for _, plan, _ in plans + [transcripts]:
+        for _, plan, _ in attached:
+            meter.add(plan)
+        for stream, plan, here in attached:
+            _carry_out(run, plan, here, stream, meter, check)
+        _abort_stale_uploads(db, config, client, [p for _, p, _ in plans + attached])
+    for _, plan, _ in plans + attached:
         for op, n in plan.counts().items():
             summary.counts[op] = summary.counts.get(op, 0) + n
         summary.actions += [a.as_dict() for a in plan.actions]
@@ -255,9 +255,20 @@ def _transcript_filter(lect: lectures.LectureState, agreed: dict[str, Entry]) ->
     return keep
 
 
+def _notes_filter(lect: lectures.LectureState, agreed: dict[str, Entry]) -> Callable[[str], bool]:
+    """A lecture whose audio file is missing here keeps its notes file out of this sync (its
+    absence must not read as the notes being deleted)."""
+    missing = {d.id for d in lect.audio.missing}
+    owner_of = {k: e.document_id for k, e in agreed.items() if stream_of(k) == NOTES}
+
+    def keep(key: str) -> bool:
+        return owner_of.get(key) not in missing
+    return keep
+
+
 def _merges(plan: Plan) -> Plan:
-    """A transcript changed on both sides is merged at its own key: no conflict copy, and
-    its download is part of the merge."""
+    """A transcript (or notes file) changed on both sides is merged at its own key: no
+    conflict copy, and its download is part of the merge."""
     merged = {a.source_key for a in plan.actions if a.op == CONFLICT}
     plan.actions[:] = [Action(steps.MERGE, a.source_key, a.document_id, reason="changed on both sides: merged")
                        if a.op == CONFLICT else a
@@ -268,7 +279,7 @@ def _merges(plan: Plan) -> Plan:
 _MOVING = (UPLOAD, CONFLICT, DOWNLOAD, UPDATE_LOCAL)
 _VERBS = {UPLOAD: "Uploading", CONFLICT: "Keeping both copies of", DOWNLOAD: "Downloading",
           UPDATE_LOCAL: "Downloading the new version of", MOVE_REMOTE: "Moving in the bucket",
-          MOVE_LOCAL: "Moving here", ADOPT: "Noting", steps.MERGE: "Merging the transcript of",
+          MOVE_LOCAL: "Moving here", ADOPT: "Noting", steps.MERGE: "Merging both sides of",
           DELETE_REMOTE: "Deleting from the bucket", DELETE_LOCAL: "Moving to the trash", FORGET: "Forgetting",
           SKIP: "Skipping"}
 

@@ -1,23 +1,26 @@
 """Carrying out one planned action, for each stream: books and notes, lecture audio,
-lecture transcripts. The manifest is written only after the action is confirmed."""
+lecture transcripts, the student's notes in lectures. The manifest is written only after
+the action is confirmed."""
 from __future__ import annotations
 
 import hashlib
 import logging
 import os
+import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlite_utils
 
-from ..catalog import get_document
+from ..catalog import file_at, file_sha256, get_document
 from ..errors import SyncError
 from ..jobs import JobStarter
 from ..library import rename_document
 from ..storage.config import DataPaths
-from . import apply, lectures, manifest, transfer
-from .keys import parse_key
+from . import apply, lectures, manifest, notes, transfer
+from .keys import parse_key, segment
 from .local import LocalState
 from .manifest import Entry
 from .plan import (ADOPT, CONFLICT, DELETE_LOCAL, DELETE_REMOTE, DOWNLOAD, FORGET, MOVE_LOCAL, MOVE_REMOTE, SKIP,
@@ -25,8 +28,8 @@ from .plan import (ADOPT, CONFLICT, DELETE_LOCAL, DELETE_REMOTE, DOWNLOAD, FORGE
 from .remote import SyncConfig
 
 log = logging.getLogger(__name__)
-BOOKS, AUDIO, TRANSCRIPTS = "books", "audio", "transcripts"
-MERGE = "merge"          # a transcript changed on both sides: merged here, then uploaded
+BOOKS, AUDIO, TRANSCRIPTS, NOTES = "books", "audio", "transcripts", "notes"
+MERGE = "merge"          # a transcript or a lecture's notes changed on both sides: merged here, then uploaded
 
 
 @dataclass
@@ -47,10 +50,11 @@ class Run:
     def pending(self) -> manifest.PendingUploads:
         return manifest.PendingUploads(self.db, self.config.target)
 
-    def record(self, key: str, document_id: int, item: RemoteItem, replaces: str = "") -> None:
+    def record(self, key: str, document_id: int, item: RemoteItem, replaces: str = "",
+               content: bytes | None = None) -> None:
         manifest.record(self.db, self.config.target,
                         Entry(key, document_id, item.sha256 or "", item.size, item.mtime or 0.0, item.etag),
-                        replaces=replaces)
+                        replaces=replaces, content=content)
 
 
 def one(run: Run, a: Action, here: LocalState, stream: str) -> None:
@@ -58,6 +62,8 @@ def one(run: Run, a: Action, here: LocalState, stream: str) -> None:
     if stream == TRANSCRIPTS and a.op in (UPLOAD, MERGE, DOWNLOAD, UPDATE_LOCAL, DELETE_LOCAL, MOVE_LOCAL,
                                           MOVE_REMOTE, CONFLICT):
         _transcript(run, a, doc)
+    elif stream == NOTES and a.op != SKIP:
+        _notes(run, a, doc, here)
     elif a.op in (UPLOAD, CONFLICT):
         assert doc is not None and a.sha256
         sent, n = transfer.upload(run.client, run.config, here.path(run.paths, doc.id), a.key, a.sha256,
@@ -117,6 +123,11 @@ def one(run: Run, a: Action, here: LocalState, stream: str) -> None:
         run.summary.skipped.append({"key": a.key, "reason": a.reason})
 
 
+def machine_name() -> str:
+    """This computer, as conflict copies name it."""
+    return segment(socket.gethostname().split(".")[0], "another computer")
+
+
 def _transcript(run: Run, a: Action, doc: Any) -> None:
     """A lecture's transcript: made from the database here, stored into it from the bucket."""
     db, target = run.db, run.config.target
@@ -174,10 +185,89 @@ def _transcript(run: Run, a: Action, doc: Any) -> None:
     run.record(a.key, doc.id, sent, replaces=a.source_key)
 
 
-def _owner(run: Run, transcript_key: str) -> int | None:
-    """The lecture (document id) whose audio is at the transcript's sibling key here."""
+def _notes(run: Run, a: Action, doc: Any, here: LocalState) -> None:
+    """A lecture's notes: made from the database here; from the bucket, merged into it note by
+    note against the last agreed version (see ``notes``)."""
+    db, target = run.db, run.config.target
+    if a.op == CONFLICT:                 # both sides changed them: merged at their own key, no conflict copy
+        a = Action(MERGE, a.source_key, a.document_id)
+    if a.op in (FORGET, DELETE_REMOTE, DELETE_LOCAL):
+        if a.op == DELETE_REMOTE:        # the lecture was deleted here (and the deletion confirmed)
+            transfer.delete(run.client, run.config, a.key)
+        # DELETE_LOCAL: gone from the bucket, the notes here stay (the next sync sends them again).
+        manifest.forget(db, target, a.key)
+        return
+    if a.op == MOVE_LOCAL:               # the lecture itself was moved with its audio
+        run.record(a.key, a.document_id or 0, run.there[a.key], replaces=a.source_key)
+        return
+    owner = doc.id if doc is not None else _owner(run, a.key, notes.audio_key_of)
+    if owner is None:
+        run.summary.skipped.append({"key": a.key, "reason": "its lecture's audio is not here yet"})
+        return
+    rec_id = _recording(run, owner)
+    lecture_sha = _lecture_sha(run, here, owner)
+    if a.op in (DOWNLOAD, UPDATE_LOCAL, MERGE):
+        there = run.there[a.key]
+        fetched = fetch(run, Action(DOWNLOAD, a.key, None, sha256=there.sha256))
+        try:
+            theirs_bytes = fetched.path.read_bytes()
+        finally:
+            apply.remove_staging(fetched.path.parent)
+        agreed = manifest.agreed_content(db, target, manifest.load(db, target).get(a.key))
+        day, machine = time.strftime("%Y-%m-%d"), machine_name()
+        mine = notes.store(db, rec_id, notes.parse(agreed) if agreed else None, notes.parse(theirs_bytes),
+                           lecture_sha, machine, day, run.starter)
+        if a.op != MERGE or mine == theirs_bytes:
+            # What is here now and differs from the bucket's (typed meanwhile) goes up next sync.
+            run.record(a.key, owner, _with_sha(there, fetched.sha256), content=theirs_bytes)
+            return
+        _send_notes(run, a, owner, mine)
+        return
+    data = notes.notes_bytes(db, rec_id, lecture_sha)
+    if a.op == ADOPT:
+        item = run.there[a.key]
+        run.record(a.key, owner, item, content=data if hashlib.sha256(data).hexdigest() == item.sha256 else None)
+        return
+    if a.op == MOVE_REMOTE and a.sha256:  # the same bytes on both sides: copied in the bucket, its agreed bytes move
+        try:
+            moved_to = transfer.copy(run.client, run.config, a.source_key, a.key, a.sha256, a.size)
+        except SyncError:
+            moved_to = None
+        if moved_to is not None:
+            transfer.delete(run.client, run.config, a.source_key)
+            run.record(a.key, owner, moved_to, replaces=a.source_key)
+            return
+    _send_notes(run, a, owner, data)
+
+
+def _send_notes(run: Run, a: Action, owner: int, data: bytes) -> None:
+    path = lectures.write_temp(run.paths, data)
+    try:
+        sent, n = transfer.upload(run.client, run.config, path, a.key, hashlib.sha256(data).hexdigest(),
+                                  check=run.check)
+    finally:
+        apply.remove_staging(path.parent)
+    run.summary.bytes_up += n
+    if a.source_key and a.source_key != a.key:
+        transfer.delete(run.client, run.config, a.source_key)
+    run.record(a.key, owner, sent, replaces=a.source_key, content=data)
+
+
+def _lecture_sha(run: Run, here: LocalState, document_id: int) -> str:
+    """The sha256 of the lecture's audio here (part of its notes file)."""
+    known = here.lecture_sha.get(document_id) if isinstance(here, lectures.NotesState) else None
+    if known:
+        return known
+    doc = get_document(run.db, document_id)
+    if doc is None:
+        raise SyncError("That lecture is not in the library any more.")
+    return file_sha256(file_at(run.paths, doc.path))
+
+
+def _owner(run: Run, attached_key: str, audio_key_of: Callable[[str], str] = lectures.audio_key_of) -> int | None:
+    """The lecture (document id) whose audio is at the transcript's (or notes') sibling key here."""
     agreed = manifest.load(run.db, run.config.target)
-    entry = agreed.get(lectures.audio_key_of(transcript_key))
+    entry = agreed.get(audio_key_of(attached_key))
     return entry.document_id if entry is not None and get_document(run.db, entry.document_id) else None
 
 
