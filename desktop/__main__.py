@@ -9,6 +9,10 @@ import sys
 def _window_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", help="data folder (default: the platform's user data folder)")
     parser.add_argument("--startup-probe", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--self-test", action="store_true",
+                        help="prove this installation works, offline, in a temporary folder: read the sample PDF, "
+                             "transcribe the sample lecture, answer with a citation, export cards, open the window; "
+                             "prints a JSON report, exits 1 naming the step that failed")
     return parser
 
 
@@ -39,6 +43,10 @@ def main(argv: list[str] | None = None) -> int:
         args.command = None
     if args.data_dir:
         os.environ[DATA_DIR_ENV] = os.path.abspath(os.path.expanduser(args.data_dir))
+    if args.self_test:
+        from .self_test import run as self_test
+
+        return self_test()
     paths = DataPaths.current()
     if args.command is None:
         from .app import run_gui
