@@ -141,7 +141,7 @@ def cmd_summarize(args: argparse.Namespace, paths: DataPaths) -> int:
         summary = summaries.get_summary(db, int(job.result["summary_id"]))
         markdown = summaries.to_markdown(db, summary)
         if args.markdown:
-            Path(args.markdown).write_text(markdown, encoding="utf-8")
+            summaries.write_markdown(db, summary, Path(args.markdown))
     except (LecternError, OSError) as exc:
         return fail(exc if isinstance(exc, LecternError) else StudyError(f"Could not write the file: {exc}"), args.json)
     emit({**summary.as_dict(), **_figures(job)}, args.json, markdown)

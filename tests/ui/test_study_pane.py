@@ -320,16 +320,16 @@ def test_a_lecture_summary_is_made_and_its_key_points_open_their_second(qtbot, p
     pane.ctx.events.open_recording_requested.connect(lambda *a: played.append(a))
     pane.show_section("summaries")
     view = pane.summaries
-    assert "No summary yet" in view.view.toPlainText()
+    assert "No summary yet" in view.details.toPlainText()
     view.choose_document(lecture)
     qtbot.mouseClick(view.run_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: view.summary is not None, timeout=300000)
     points = view.summary.points
     assert points and all(p.start_s is not None for p in points)
-    html = view.view.toHtml()
+    html = view.details.toHtml()
     link = html.split('href="')[1].split('"')[0]
     assert link.startswith(f"cite:{lecture}:t:")
-    view.view.anchorClicked.emit(__import__("PySide6.QtCore", fromlist=["QUrl"]).QUrl(link))
+    view.details.anchorClicked.emit(__import__("PySide6.QtCore", fromlist=["QUrl"]).QUrl(link))
     assert played and played[0][1] == points[0].start_s
     target = tmp_path / "summary.md"
     view.export(target)
@@ -370,3 +370,64 @@ def test_summarise_in_the_library_asks_for_pages_and_opens_the_study_pane_follow
     assert job.kind == "study_summary" and job.payload["document_id"] == course["book"]
     assert job.payload["pages"] == [2, 4]
     assert study.current_section() == "summaries" and study.summaries.document.currentData()[0] == course["book"]
+
+
+def test_a_week_of_a_subjects_lectures_is_summarised_and_an_empty_week_says_so(qtbot, paths, db, services, tmp_path):
+    from datetime import datetime, timedelta
+
+    from desktop.core import catalog
+    from desktop.core.study import summaries
+    from desktop.core.study.weeks import Week
+    from tests.core.test_study_week_summary import lecture_on
+
+    settings.update(db, chat_model=TINY)
+    this = Week.this()
+    earlier = this.previous().previous()
+
+    def at(week: Week, day: int, hour: int) -> datetime:
+        return datetime.fromtimestamp(week.start) + timedelta(days=day, hours=hour)
+
+    monday = lecture_on(db, at(this, 0, 9), "Genetics, Monday", [5], subject="Genetics")
+    tuesday = lecture_on(db, at(this, 1, 11), "Genetics, Tuesday", [3], subject="Genetics")
+    lecture_on(db, at(earlier, 2, 10), "Genetics, two weeks ago", [0], subject="Genetics")
+    subject = catalog.get_document(db, monday).node_id
+    pane = _pane(qtbot, paths, db)
+    played = []
+    pane.ctx.events.open_recording_requested.connect(lambda *a: played.append(a))
+    pane.picker.choose(subject)
+    pane.show_section("summaries")
+    view = pane.summaries
+    assert view.chosen_week() == this, "this week is the default"
+    assert view.week.currentText().startswith("This week") and view.week.currentText().endswith("2 lectures")
+    assert view.week_button.isEnabled() and view.week_hint.isHidden()
+
+    view.choose_week(this.previous())                        # a week with no lecture says so
+    assert view.week.currentText().endswith("no lectures") and not view.week_button.isEnabled()
+    assert view.week_hint.isVisible() and f"no lectures of this subject in week {this.previous().number}" \
+        in view.week_hint.text()
+    view.choose_week(earlier)
+    assert view.week.currentText().endswith("1 lecture") and view.week_button.isEnabled()
+
+    view.choose_week(this)
+    qtbot.mouseClick(view.week_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: view.strip.job_id is not None, timeout=5000)
+    job = jobs.get_job(db, view.strip.job_id)
+    assert job.payload["node_id"] == subject and job.payload["week"] == str(this)
+    assert not view.week_button.isEnabled() and not view.run_button.isEnabled(), "one summary at a time"
+    qtbot.waitUntil(lambda: view.summary is not None, timeout=300000)
+    summary = view.summary
+    assert summary.week == this and summary.id == summaries.latest_week(db, subject, this).id
+    assert {p.document_id for p in summary.points} <= {monday, tuesday} and all(p.start_s is not None
+                                                                                for p in summary.points)
+    assert view.list.currentItem().text().startswith(f"Week {this.number}, ")
+    assert f"Genetics — week {this.number}" in view.details.toPlainText()
+    link = view.details.toHtml().split('href="')[1].split('"')[0]
+    view.details.anchorClicked.emit(__import__("PySide6.QtCore", fromlist=["QUrl"]).QUrl(link))
+    first = summary.points[0]
+    assert played == [(catalog.get_document(db, first.document_id).recording_id, first.start_s)]
+    target = tmp_path / "week.md"
+    view.export(target)
+    text = target.read_text()
+    assert text.startswith(f"# Genetics — week {this.number}") and text.count("lectern://document/") == len(
+        summary.points)
+    assert view.week_button.isEnabled(), "the week can be summarised again"

@@ -51,7 +51,7 @@ class SummaryRow:
     @property
     def label(self) -> str:
         if self.week is not None:
-            return f"Week {self.week.number} ({self.week.days}): all lectures"
+            return f"Week {self.week.number}, {self.week.days}"
         where = f", pages {self.pages[0]}–{self.pages[1]}" if self.pages else ""
         return f"{self.title}{where}"
 

@@ -15,8 +15,11 @@ and each final point cites its lecture and second.
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 import time
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import sqlite_utils
@@ -282,6 +285,25 @@ def to_markdown(db: sqlite_utils.Database, summary: Summary) -> str:
     lines += ["", f"*{round(summary.grounded_share * 100)} % of the key points were found on the page or at "
                   f"the moment they cite. Written by {summary.model}.*", ""]
     return "\n".join(lines)
+
+
+def write_markdown(db: sqlite_utils.Database, summary: Summary, path: Path) -> Path:
+    """The summary as Markdown in ``path``: written under a temporary name and renamed, so a
+    failed export never leaves half a file (nor half of an earlier export)."""
+    path = Path(path)
+    text = to_markdown(db, summary)
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=str(path.parent))
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise StudyError(f"The summary could not be written to {path} ({exc.strerror or exc}).",
+                         "Choose another folder.") from exc
+    return path
 
 
 def submit(db: sqlite_utils.Database, starter: JobStarter, document_id: int, pages: tuple[int, int] | None = None,

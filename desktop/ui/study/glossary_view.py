@@ -9,32 +9,27 @@ import html
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QMessageBox, QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QTextBrowser,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHeaderView, QLabel, QLineEdit, QMessageBox, QPushButton,
+                               QTableWidget, QTableWidgetItem, QWidget)
 
 from ...core.errors import LecternError
 from ...core.study import glossary
 from ..background import run_in_background, thread_db
 from ..theme import color, qcolor
 from . import citations, requests
-from .job_strip import JobStrip
+from .list_detail import ListDetailSection
 
 KNOWN, TERM, DEFINITION, SOURCE, CATEGORY = range(5)
 
 
-class GlossaryView(QWidget):
+class GlossaryView(ListDetailSection):
     changed = Signal()
 
     def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.subject_id: int | None = None
+        super().__init__(ctx, parent)
         self.terms: list[glossary.Term] = []
         self._filling = False
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 8, 0, 0)
-        bar = QHBoxLayout()
+        bar = self.bar
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("Find a term…")
         self.filter.setClearButtonEnabled(True)
@@ -54,16 +49,6 @@ class GlossaryView(QWidget):
         bar.addWidget(self.merge_button)
         bar.addWidget(self.delete_button)
         bar.addWidget(self.build_button)
-        lay.addLayout(bar)
-        self.strip = JobStrip(ctx)
-        self.strip.job_finished.connect(self._job_finished)
-        lay.addWidget(self.strip)
-        self.notice = QLabel()
-        self.notice.setObjectName("LibraryBanner")
-        self.notice.setWordWrap(True)
-        self.notice.hide()
-        lay.addWidget(self.notice)
-        split = QSplitter(Qt.Vertical)
         self.table = QTableWidget(0, 5)
         self.table.setHorizontalHeaderLabels(["Known", "Term", "Definition", "Source", "Category"])
         self.table.verticalHeader().hide()
@@ -84,25 +69,12 @@ class GlossaryView(QWidget):
         self.table.itemChanged.connect(self._edited)
         self.table.cellDoubleClicked.connect(self._double_clicked)
         self.table.itemSelectionChanged.connect(self._show_details)
-        self.details = QTextBrowser()
-        self.details.setOpenLinks(False)
-        self.details.anchorClicked.connect(lambda url: citations.open_link(self.ctx, url.toString()))
-        split.addWidget(self.table)
-        split.addWidget(self.details)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 1)
-        split.setChildrenCollapsible(False)
+        self.place(self.table, Qt.Vertical, (3, 1))
         self.details.setMinimumHeight(110)
-        lay.addWidget(split, 1)
         self.empty = QLabel()
         self.empty.setObjectName("Hint")
         self.empty.setWordWrap(True)
-        lay.addWidget(self.empty)
-
-    def set_subject(self, subject_id: int | None) -> None:
-        self.subject_id = subject_id
-        self.notice.hide()
-        self.refresh()
+        self.layout_.addWidget(self.empty)
 
     def refresh(self) -> None:
         self.terms = glossary.terms(self.ctx.db, self.subject_id) if self.subject_id is not None else []
@@ -216,10 +188,6 @@ class GlossaryView(QWidget):
         self.refresh()
         self.changed.emit()
 
-    def tell(self, text: str) -> None:
-        self.notice.setText(text)
-        self.notice.setVisible(bool(text))
-
     # -- building -----------------------------------------------------------------------------------
     def build(self) -> None:
         if self.subject_id is None:
@@ -231,10 +199,9 @@ class GlossaryView(QWidget):
 
     def follow(self, job_id: int) -> None:
         self.build_button.setEnabled(False)
-        self.notice.hide()
-        self.strip.follow(job_id)
+        super().follow(job_id)
 
-    def _job_finished(self, job: Any) -> None:
+    def job_finished(self, job: Any) -> None:
         self.refresh()
         if job.state == "done":
             added, dropped = int(job.result.get("added", 0)), int(job.result.get("dropped", 0))

@@ -1,6 +1,6 @@
 """The Study pane (Ctrl+4): a subject, chosen by id, and its sections — Review, Cards, Summaries,
 Glossary, Concept map, Statistics. A study job started anywhere (here, or "Summarise…" and
-"Make cards…" in the Library) is followed in its section.
+"Make cards…" in the Library or the transcript viewer) is followed in its section.
 """
 from __future__ import annotations
 
@@ -134,7 +134,7 @@ class StudyPane(QWidget):
         self.body.setCurrentWidget(self.tabs)
         if job.kind == requests.SUMMARY:
             self.show_section("summaries")
-            self.summaries.follow(job_id, document_id)
+            self.summaries.follow(job_id, document_id, job.payload.get("week"))
         elif job.kind == requests.CARDS:
             self.show_section("cards")
             self.cards.follow(job_id, document_id)

@@ -1,5 +1,6 @@
-"""Study jobs asked for from anywhere (the Study pane, the Library's "Summarise…" and "Make
-cards…"): the job is recorded through core, the Study pane is shown and follows it.
+"""Study jobs asked for from anywhere (the Study pane, "Summarise…" and "Make cards…" in the
+Library and in the transcript viewer): the job is recorded through core, the Study pane is
+shown and follows it.
 
     job_id = request_summary(ctx, parent, document_id)
 """
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
 from ...core import catalog
 from ...core.errors import LecternError
 from ...core.study import cards, glossary, material, summaries
+from ...core.study.weeks import Week
 
 SUMMARY, CARDS, GLOSSARY = summaries.JOB_KIND, cards.JOB_KIND, glossary.JOB_KIND
 KINDS = (SUMMARY, CARDS, GLOSSARY)
@@ -50,6 +52,12 @@ def ask_pages(parent: QWidget | None, doc: catalog.Document, what: str) -> tuple
 
 def start_summary(ctx: Any, document_id: int, pages: tuple[int, int] | None = None) -> int:
     job_id = summaries.submit(ctx.db, ctx, document_id, pages)
+    hub().job_started.emit(job_id)
+    return job_id
+
+
+def start_week_summary(ctx: Any, subject_id: int, week: Week) -> int:
+    job_id = summaries.submit_week(ctx.db, ctx, subject_id, week)
     hub().job_started.emit(job_id)
     return job_id
 
