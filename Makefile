@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup run test bench bundle clean
+.PHONY: setup run test bench bundle package clean
 
 setup:
 	@scripts/bootstrap.sh
@@ -24,6 +24,10 @@ bench: setup
 
 bundle: setup
 	$(PY) -m PyInstaller --noconfirm --clean packaging/lectern.spec
+
+# The archive a student downloads: the bundle with install/uninstall scripts and a menu entry.
+package: bundle
+	$(PY) packaging/make_tarball.py
 
 clean:
 	rm -rf build dist .pytest_cache

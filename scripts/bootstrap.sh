@@ -13,6 +13,7 @@ APT_PACKAGES=(
   cmake build-essential
   r-doc-pdf   # large real PDFs (R manuals) for the library benchmarks in bench/
   debian-reference-en debian-reference-de debian-reference-fr debian-reference-es   # one book in 4 languages (retrieval benchmark, tests)
+  strace iproute2   # the offline proof of --self-test: a network namespace with only loopback, its connects traced
   tesseract-ocr tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-spa   # OCR of scans and photos
 )
 
