@@ -198,3 +198,54 @@ def test_the_transcript_appears_when_the_job_finishes(qtbot, ctx, services, lect
     qtbot.waitUntil(lambda: jobs.get_job(ctx.db, job.id).finished, timeout=180000)
     qtbot.waitUntil(lambda: v.table.rowCount() == len(lectures.segments(ctx.db, rec_id)), timeout=5000)
     v.close()
+
+
+def test_summarise_and_make_cards_from_the_viewer_read_the_corrected_transcript_and_open_the_study_pane(
+        qtbot, ctx, services):
+    from desktop.core.study import material, store, summaries
+    from desktop.ui.study import StudyPane
+    from tests.core.test_study_material import add_lecture
+
+    settings.update(ctx.db, chat_model="smollm2-135m")
+    db = ctx.db
+    lecture = add_lecture(db, subject="Genetics")
+    rec_id = db.execute("SELECT recording_id FROM documents WHERE id=?", (lecture,)).fetchone()[0]
+    study = StudyPane(ctx)
+    qtbot.addWidget(study)
+    asked = []
+    ctx.events.pane_requested.connect(asked.append)
+    live = db.execute("INSERT INTO recordings (title, path, state, created_at) VALUES ('Now', 'r/2.wav', 'recording',"
+                      " 0)").lastrowid
+    busy = open_viewer(qtbot, ctx, live)
+    assert not busy.summarise_button.isEnabled() and not busy.cards_button.isEnabled(), "nothing to read yet"
+    assert "transcribed" in busy.summarise_button.toolTip()
+    busy.close()
+
+    v = open_viewer(qtbot, ctx, rec_id)
+    assert v.summarise_button.isEnabled() and v.cards_button.isEnabled()
+    row = 2
+    corrected = "Mendel's law of segregation: the two alleles of a gene separate into different gametes."
+    v.table.editItem(v.table.item(row, 1))                 # the student is still typing the correction…
+    editor = v.table.indexWidget(v.table.model().index(row, 1))
+    editor.setText(corrected)
+    assert lectures.segments(db, rec_id)[row].text != corrected
+    job_id = v.make_cards()                                # …and asks for cards: the correction is saved first
+    assert lectures.segments(db, rec_id)[row].text == corrected and lectures.segments(db, rec_id)[row].edited
+    assert any(p.text == corrected for p in material.load(db, lecture))
+    job = jobs.get_job(db, job_id)
+    assert job.kind == "study_cards" and job.payload["document_id"] == lecture and job.payload["pages"] is None
+    assert asked == ["study"] and "Study pane" in v.status_text
+    maker = study.cards.maker
+    assert study.current_section() == "cards" and maker.strip.job_id == job_id
+    qtbot.waitUntil(lambda: jobs.get_job(db, job_id).finished, timeout=300000)
+    assert jobs.get_job(db, job_id).state == jobs.DONE, jobs.get_job(db, job_id).error
+    made = store.cards(db, document_id=lecture)
+    start = lectures.segments(db, rec_id)[row].start_s
+    assert any(c.start_s == start and "gametes" in c.front + c.back for c in made), [c.front for c in made]
+
+    summary_job = v.summarise()
+    assert jobs.get_job(db, summary_job).payload["document_id"] == lecture and asked == ["study", "study"]
+    assert study.current_section() == "summaries" and study.summaries.strip.job_id == summary_job
+    qtbot.waitUntil(lambda: study.summaries.summary is not None, timeout=300000)
+    assert study.summaries.summary.id == summaries.latest(db, lecture).id
+    v.close()

@@ -6,15 +6,18 @@ refreshed by a background job. The student's notes sit among the lines at their 
 A lecture still being recorded or transcribed fills in as its lines land: a timer asks
 for a cheap fingerprint of the transcript (``lectures.transcript_mark``) and adds only
 the lines stored since the last one shown. It never starts playing by itself.
+"Summarise" and "Make cards" start the Study pane's jobs on the lecture, as the Library's
+"Summarise…" and "Make cards…" do (``study.requests``), once any correction being typed is saved.
 """
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Callable
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMenu, QPushButton, QToolButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemDelegate, QAbstractItemView, QFileDialog, QHBoxLayout, QLabel, QLineEdit,
+                               QMenu, QPushButton, QToolButton, QVBoxLayout, QWidget)
 
 from ...core import jobs
 from ..theme import set_icon
@@ -23,6 +26,7 @@ from ...core import library
 from ...core.errors import LecternError
 from ...core.lectures.transcript_export import FORMATS, export
 from ...core.timefmt import format_duration
+from ..study.requests import request_cards, request_summary
 from .player_bar import PlayerBar
 from .transcript_lines import NOTE, SEGMENT, Line, TranscriptLines
 
@@ -114,11 +118,17 @@ class TranscriptViewer(QWidget):
             act.triggered.connect(lambda _=False, f=fmt: self._choose_export(f))
             menu.addAction(act)
         self.export_button.setMenu(menu)
+        self.summarise_button = QPushButton("Summarise")
+        self.summarise_button.clicked.connect(self.summarise)
+        self.cards_button = QPushButton("Make cards")
+        self.cards_button.clicked.connect(self.make_cards)
         tools.addWidget(self.search, 1)
         tools.addWidget(self.match_label)
         tools.addWidget(self.prev_button)
         tools.addWidget(self.next_button)
         tools.addSpacing(12)
+        tools.addWidget(self.summarise_button)
+        tools.addWidget(self.cards_button)
         tools.addWidget(self.export_button)
         lay.addLayout(tools)
 
@@ -246,6 +256,17 @@ class TranscriptViewer(QWidget):
         self.empty.setVisible(not has)
         if not has:
             self.empty.setText(self._not_ready_text())
+        self._update_study_buttons()
+
+    def _update_study_buttons(self) -> None:
+        """Summarise and Make cards once there is a transcript to read (not while recording)."""
+        ready = (self.rec.document_id is not None and self.rec.state not in LIVE_STATES
+                 and any(ln.kind == SEGMENT for ln in self.table.lines))
+        for button, what in ((self.summarise_button, "Key points of this lecture, each with its moment"),
+                             (self.cards_button, "Flashcards from this lecture, to check before they enter a deck")):
+            button.setEnabled(ready)
+            button.setToolTip(f"{what}, in the Study pane (your corrections included)" if ready else
+                              "Ready once the lecture is recorded and transcribed")
 
     def _not_ready_text(self) -> str:
         job = jobs.latest_for_target(self.ctx.db, lectures.job_target(self.recording_id))
@@ -389,6 +410,43 @@ class TranscriptViewer(QWidget):
         self.ctx.submit(lectures.INDEX_JOB, {"recording_id": self.recording_id},
                         target=lectures.job_target(self.recording_id),
                         title=f"Update the index of “{self.rec.title}”")
+
+    # -- study --------------------------------------------------------------------------------------------
+    def summarise(self) -> int | None:
+        """Summarise the lecture: the Library's "Summarise…", followed in the Study pane."""
+        return self._study(request_summary, "summary")
+
+    def make_cards(self) -> int | None:
+        """Make cards from the lecture: the Library's "Make cards…", followed in the Study pane."""
+        return self._study(request_cards, "cards")
+
+    def _study(self, request: Callable[[Any, QWidget, int], int | None], what: str) -> int | None:
+        self.commit_edit()      # the job reads the transcript as corrected, the line being typed included
+        if self.rec.document_id is None:
+            self._say("This lecture is not in the library yet, so it cannot be studied.")
+            return None
+        job_id = request(self.ctx, self, self.rec.document_id)
+        if job_id is None:
+            return None
+        self._say(f"Making the {what} of this lecture: follow it in the Study pane.")
+        main = self.parentWidget().window() if self.parentWidget() is not None else None
+        if main is not None:        # the window showing the Study pane comes to the front
+            main.raise_()
+            main.activateWindow()
+        return job_id
+
+    def commit_edit(self) -> None:
+        """Save a correction the student is still typing (an open editor), as Enter would."""
+        if self.table.state() != QAbstractItemView.EditingState:
+            return
+        model = self.table.model()
+        # The line being edited is not always the current one (an edit opened from code, a click elsewhere).
+        for row in [self.table.currentRow(), *range(self.table.rowCount())]:
+            editor = self.table.indexWidget(model.index(row, 1)) if row >= 0 else None
+            if editor is not None:
+                self.table.commitData(editor)
+                self.table.closeEditor(editor, QAbstractItemDelegate.NoHint)
+                return
 
     # -- export -------------------------------------------------------------------------------------------
     def _choose_export(self, fmt: str) -> None:
