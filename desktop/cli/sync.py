@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import sys
 import time
 from typing import Any
 
@@ -113,6 +114,7 @@ def cmd_sync(args: argparse.Namespace, paths: DataPaths) -> int:
     from ..core import sync
     from ..workers.submit import QueueJobs
 
+    db = None
     try:
         db = _db(paths)
         config = sync.load_config(db)
@@ -122,7 +124,7 @@ def cmd_sync(args: argparse.Namespace, paths: DataPaths) -> int:
             summary = sync.sync(db, paths, config, dry_run=args.dry_run, yes_delete=args.yes_delete,
                                 starter=QueueJobs(paths, db))
     except LecternError as exc:
-        return fail(exc, args.json)
+        return _failed(exc, args.json, db)
     data = summary.as_dict()
     counts = ", ".join(f"{n} {op.replace('_', ' ')}" for op, n in sorted(summary.counts.items())) or "nothing to do"
     lines = [("Would do: " if args.dry_run else "Done: ") + counts]
@@ -131,8 +133,38 @@ def cmd_sync(args: argparse.Namespace, paths: DataPaths) -> int:
     lines += [f"refused: {r['reason']}" for r in summary.refused]
     lines += [f"failed: {e['op']} {e['key']}: {e['error']}" for e in summary.errors]
     lines += summary.notices
+    waiting = sync.held_deletions(data)
+    if waiting is not None:
+        data["waiting"] = _waiting(waiting)
+        lines.append(data["waiting"]["message"])
     emit(data, args.json, "\n".join(lines))
     return 1 if summary.errors else 0
+
+
+CONFIRM = "lectern sync --yes-delete"
+
+
+def _waiting(held: Any) -> dict[str, Any]:
+    """The deletions that wait for the student's decision, and how to confirm them."""
+    n = len(held.keys)
+    message = (f"{n} deletion{'s' if n != 1 else ''} {'are' if n != 1 else 'is'} waiting for your decision; "
+               f"nothing has been deleted. To delete {'them' if n != 1 else 'it'}, run: {CONFIRM} "
+               "(or answer in the window: Delete, or Keep them).")
+    return {"keys": held.keys, "question": held.question, "confirm": CONFIRM, "message": message}
+
+
+def _failed(exc: LecternError, as_json: bool, db: Any) -> int:
+    """A failed sync still says that deletions an earlier sync held back wait for an answer."""
+    from ..core.sync.status import pending_deletions
+
+    held = pending_deletions(db) if db is not None else None
+    if held is None:
+        return fail(exc, as_json)
+    waiting = _waiting(held)
+    if as_json:
+        emit({"error": exc.message, "hint": exc.hint, "waiting": waiting}, True)
+    print(f"lectern: {exc}\n{waiting['message']}", file=sys.stderr)
+    return 1
 
 
 def _sync_and_wait(db: Any, paths: DataPaths, config: Any, args: argparse.Namespace) -> Any:

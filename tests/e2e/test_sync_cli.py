@@ -340,3 +340,44 @@ def test_setup_chooses_the_interval_and_can_turn_sync_off(tmp_path, s3_server, s
     assert code == 0 and body["enabled"] is False
     code, body, err = run(data, "sync", "--dry-run")
     assert code != 0 and body["error"].startswith("Sync is turned off.")
+
+
+def test_deletions_waiting_for_a_decision_are_named_with_how_to_confirm_even_when_a_sync_fails(
+        tmp_path, s3_server, s3_env):  # noqa: F811
+    from desktop.core import library
+    from desktop.core.storage.config import DataPaths
+
+    data = tmp_path / "data"
+    bucket = s3_server.new_bucket()
+    setup(data, bucket, s3_server.url)
+    for i in range(4):
+        add_note(data, tmp_path / f"n{i}.md", f"note {i}\n")
+    assert run(data, "sync")[1]["counts"] == {"upload": 4}
+    paths = DataPaths(data)
+    db = open_db(paths.db)
+    ids = {r["title"]: r["id"] for r in db.query("SELECT id, title FROM documents")}
+    key = "users/ana/raw_data/Fall 2026/Biology/Reader/{}.md"
+
+    library.delete_document(db, paths, ids["n0"])
+    code, body, err = run(data, "sync")
+    assert code == 0, err
+    assert body["counts"] == {"held": 1}
+    assert body["waiting"]["keys"] == [key.format("n0")] and body["waiting"]["confirm"] == "lectern sync --yes-delete"
+    text = lectern("sync", data_dir=data)
+    assert text.returncode == 0, text.stderr
+    assert ("1 deletion is waiting for your decision; nothing has been deleted. To delete it, run: "
+            "lectern sync --yes-delete") in text.stdout
+    code, body, err = run(data, "sync", "--yes-delete")
+    assert code == 0 and body["counts"] == {"delete_remote": 1} and "waiting" not in body
+
+    # Held again, then the next sync fails (the bucket is gone): it still says what waits.
+    library.delete_document(db, paths, ids["n1"])
+    assert run(data, "sync")[1]["counts"] == {"held": 1}
+    client = s3_server.client()
+    for obj in client.list_objects_v2(Bucket=bucket)["Contents"]:
+        client.delete_object(Bucket=bucket, Key=obj["Key"])
+    client.delete_bucket(Bucket=bucket)
+    code, body, err = run(data, "sync")
+    assert code == 1 and body["error"].startswith(f"There is no bucket called '{bucket}'")
+    assert body["waiting"]["keys"] == [key.format("n1")]
+    assert "1 deletion is waiting for your decision" in err and "lectern sync --yes-delete" in err

@@ -22,7 +22,7 @@ from botocore.exceptions import (BotoCoreError, ClientError, ConnectionClosedErr
 from ..errors import SyncError
 from ..storage import settings as settings_store
 from .keys import check_user, user_prefix
-from .state import INTERVALS, interval, is_set_up  # noqa: F401  (this module's face too)
+from .state import INTERVALS, interval, is_set_up, target_of  # noqa: F401  (this module's face too)
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class SyncConfig:
     @property
     def target(self) -> str:
         """Names the bucket in the manifest: agreement with one bucket never counts for another."""
-        return f"{self.endpoint.rstrip('/') or 's3'}|{self.bucket}|{self.user}"
+        return target_of(self.endpoint, self.bucket, self.user)
 
     @property
     def where(self) -> str:

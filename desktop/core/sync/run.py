@@ -23,7 +23,7 @@ from ..errors import JobCancelled, LecternError, SyncError
 from ..jobs import JobStarter
 from ..storage.config import DataPaths
 from ..timefmt import format_size
-from . import apply, lectures, manifest, multipart, notes, steps, transfer
+from . import apply, lectures, manifest, multipart, notes, state, steps, transfer
 from .keys import LECTURES, RAW_DATA, RefusedKey, parse_key
 from .local import SYNCED_KINDS, LocalState, local_state
 from .manifest import Entry
@@ -159,6 +159,7 @@ def keep_held(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, k
         for key in keys:
             if key in agreed:
                 manifest.forget(db, config.target, key)
+        state.answered(db, config.target, keys)
     return sum(1 for k in keys if k in agreed)
 
 
@@ -207,6 +208,9 @@ def _sync(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, *, cl
     plans = [(BOOKS, planned(BOOKS, books.items, agreed), books),
              (AUDIO, planned(AUDIO, lect.audio.items, agreed), lect.audio)]
     if not dry_run:
+        # The question is kept before anything is carried out: a sync that fails or is
+        # stopped from here on still leaves it for the student.
+        _remember_held(db, config, [p for _, p, _ in plans], summary)
         apply.clear_stale_staging(paths, {apply.resume_folder(paths, a.key, run.there[a.key].etag)
                                           for _, plan, _ in plans for a in plan.actions
                                           if a.op in (DOWNLOAD, UPDATE_LOCAL) and a.key in run.there})
@@ -232,9 +236,18 @@ def _sync(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, *, cl
         summary.actions += [a.as_dict() for a in plan.actions]
         summary.held += [a.as_dict() for a in plan.held]
         summary.notices += plan.notices
+    if not dry_run:
+        _remember_held(db, config, [p for _, p, _ in plans + attached], summary)
     summary.seconds = round(time.monotonic() - started, 3)
     say(1.0, "Done")
     return summary
+
+
+def _remember_held(db: sqlite_utils.Database, config: SyncConfig, plans: list[Plan], summary: Summary) -> None:
+    """The deletions this sync holds back are the question that waits for the student (none:
+    an earlier question is answered or moot)."""
+    state.remember_held(db, config.target, [a.as_dict() for plan in plans for a in plan.held],
+                        summary.remote_files, summary.synced_files)
 
 
 def _in(key: str, stream: str, keep: Callable[[str], bool]) -> bool:

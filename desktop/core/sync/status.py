@@ -13,14 +13,15 @@ import sqlite_utils
 
 from .. import jobs
 from ..timefmt import format_size
-from .state import JOB_KIND, is_set_up
+from .state import JOB_KIND, held_record, is_set_up
 
 OFF, NEVER, RUNNING, DONE, FAILED, CANCELLED = "off", "never", "running", "done", "failed", "cancelled"
+HELD = "held"                # the last sync went through, and deletions wait for the student's answer
 
 
 @dataclass(frozen=True)
 class SyncStatus:
-    state: str               # off | never | running | done | failed | cancelled
+    state: str               # off | never | running | done | held | failed | cancelled
     text: str                # one short line for the status bar
     detail: str = ""         # the tooltip: what happened, what to do
     job_id: int | None = None
@@ -58,16 +59,21 @@ def sync_status(db: sqlite_utils.Database, now: float | None = None) -> SyncStat
     last_good = next((j for j in recent if j.state == jobs.DONE), None)
     good = f"Last good sync {ago(now - (last_good.finished_at or now))}." if last_good else "No sync has worked yet."
     when = ago(now - (job.finished_at or now))
+    waiting = pending_deletions(db)
+    still = f"\n\n{waiting.waiting}" if waiting else ""
     if job.state == jobs.DONE:
+        if waiting:
+            return SyncStatus(HELD, f"Synced {when}: {waiting.short}", f"{waiting.question}\n\n{waiting.how}",
+                              job.id, 1.0)
         detail = describe(job.result)
         return SyncStatus(DONE, f"Synced {when}", detail, job.id, 1.0)
     if job.state == jobs.CANCELLED:
         return SyncStatus(CANCELLED, f"Sync cancelled {when}", f"The sync was cancelled. {good} "
-                          "What was done is kept; the next sync does the rest.", job.id)
+                          f"What was done is kept; the next sync does the rest.{still}", job.id)
     first_line = (job.error or "the sync did not finish").splitlines()[0]
     short = first_line if len(first_line) <= 60 else first_line[:57].rstrip() + "…"
     return SyncStatus(FAILED, f"Sync failed: {short}", f"{job.error}\n{good} Lectern tries again later; "
-                      "you can also use File → Sync now.", job.id)
+                      f"you can also use File → Sync now.{still}", job.id)
 
 
 # -- what a finished sync did -----------------------------------------------------------------------------
@@ -118,6 +124,23 @@ class HeldDeletions:
     keep_label: str
     names: list[str] = field(default_factory=list)
 
+    @property
+    def short(self) -> str:
+        """'2 deletions wait for you' (the status bar)."""
+        n = len(self.keys)
+        return f"{n} deletion{'s' if n != 1 else ''} wait{'s' if n == 1 else ''} for you"
+
+    @property
+    def waiting(self) -> str:
+        n = len(self.keys)
+        return (f"{n} deletion{'s' if n != 1 else ''} held back by a sync still wait{'s' if n == 1 else ''} "
+                "for your answer; nothing has been deleted.")
+
+    @property
+    def how(self) -> str:
+        return ("Answer from the sync menu in the status bar (Delete or keep…), in Settings → Sync, "
+                "or run `lectern sync --yes-delete` to delete them.")
+
 
 def _name(key: str) -> str:
     parts = key.split("/")
@@ -145,3 +168,10 @@ def held_deletions(result: dict[str, Any]) -> HeldDeletions | None:
                            " (they go back into the bucket)" if here and not there else ""))
     return HeldDeletions([a["key"] for a in held], "\n\n".join(lines), "Delete", keep,
                          [_name(a["key"]) for a in held])
+
+
+def pending_deletions(db: sqlite_utils.Database) -> HeldDeletions | None:
+    """The question a sync left for the student and not yet answered (it outlives a failed
+    sync and a restart), for the bucket sync is set up for now."""
+    record = held_record(db)
+    return held_deletions(record) if record is not None else None

@@ -2,6 +2,10 @@
 "Syncing… 40 %" with its bar), the Sync now and Cloud… actions, the banner with a sync's
 summary, the question when a sync held deletions back, and the interval timer.
 
+The question is core's (kept in the app database until it is answered): it is asked when
+the window opens and after every sync while it waits, whether that sync worked or not, and
+the status-bar menu offers it again.
+
 Everything follows the jobs table (through the window's job monitor), so a sync started
 from the settings page, the menu, the timer or the command line shows the same way.
 
@@ -19,7 +23,6 @@ from PySide6.QtWidgets import QHBoxLayout, QMenu, QMessageBox, QProgressBar, QTo
 
 from ...core import jobs
 from ...core.errors import LecternError
-from ..background import LONG, run_in_background, thread_db
 from ..widgets import Banner
 
 JOB_KIND = "sync_storage"     # core.sync.state.JOB_KIND (checked by the tests), known before core loads
@@ -48,6 +51,9 @@ class SyncController(QObject):
         self.cloud_action.triggered.connect(self.open_cloud)
         self.cancel_action = QAction("Cancel sync", window, triggered=self.cancel_sync)
         self.settings_action = QAction("Sync settings…", window, triggered=self.open_settings)
+        self.held_action = QAction("Delete or keep…", window, triggered=self.ask_again)
+        self.held_action.setToolTip("Deletions a sync held back wait for your answer")
+        self.held_action.setVisible(False)
 
         self.status_widget = QWidget()
         row = QHBoxLayout(self.status_widget)
@@ -63,7 +69,7 @@ class SyncController(QObject):
         self.status_button.setAutoRaise(True)
         self.status_button.setPopupMode(QToolButton.InstantPopup)
         menu = QMenu(self.status_button)
-        for act in (self.sync_action, self.cancel_action, self.cloud_action, self.settings_action):
+        for act in (self.held_action, self.sync_action, self.cancel_action, self.cloud_action, self.settings_action):
             menu.addAction(act)
         self.status_button.setMenu(menu)
         row.addWidget(self.bar)
@@ -78,9 +84,14 @@ class SyncController(QObject):
         self.timer.timeout.connect(self.tick)
         self.timer.start()
         self.status_widget.hide()
-        QTimer.singleShot(0, self, self.refresh)      # after the window is shown
+        QTimer.singleShot(0, self, self.start)        # after the window is shown
 
     # -- status -------------------------------------------------------------------------------------------
+    def start(self) -> None:
+        """The window is up: show the status, and ask again what a sync left unanswered."""
+        self.refresh()
+        self.ask_again()
+
     def refresh(self) -> None:
         """Show how the last sync went ("N min ago" moves on with the timer)."""
         from ...core.sync.status import sync_status
@@ -97,6 +108,12 @@ class SyncController(QObject):
         self.cancel_action.setEnabled(running)
         self.sync_action.setEnabled(not running)
         self.status_widget.setVisible(st.state != "off" or running)
+        self.held_action.setVisible(not running and self._waiting() is not None)
+
+    def _waiting(self) -> Any:
+        from ...core.sync.status import pending_deletions
+
+        return pending_deletions(self.ctx.db)
 
     def _on_job_changed(self, job: jobs.Job) -> None:
         if job.kind == JOB_KIND:
@@ -105,14 +122,12 @@ class SyncController(QObject):
     def _on_job_finished(self, job: jobs.Job) -> None:
         if job.kind != JOB_KIND:
             return
-        from ...core.sync.status import counts, describe, held_deletions
+        from ...core.sync.status import counts, describe
 
         self.refresh()
         by_hand = bool(job.payload.get("by_hand"))
+        self.ask_again()          # also after a failed or cancelled sync: the question still waits
         if job.state == jobs.DONE:
-            held = held_deletions(job.result)
-            if held is not None:
-                self.ask_about_deletions(held)
             n = counts(job.result)
             if by_hand or n["conflicts"] or n["refused"] or n["failed"]:
                 self.tell(f"<b>Sync done.</b> {describe(job.result)}", "info",
@@ -150,9 +165,22 @@ class SyncController(QObject):
         box.open()
 
     # -- held deletions ----------------------------------------------------------------------------------------
+    def ask_again(self) -> bool:
+        """Ask about the deletions that still wait for an answer (not while a sync runs: it may be
+        the answer being carried out). True when the question is shown."""
+        from ...core.sync.status import RUNNING, sync_status
+
+        held = self._waiting()
+        if held is None or sync_status(self.ctx.db).state == RUNNING:
+            return False
+        self.ask_about_deletions(held)
+        return True
+
     def ask_about_deletions(self, held: Any) -> None:
         """The fail-safe stopped some deletions: ask plainly, re-run with only those confirmed."""
         if self.question_box is not None and shiboken6.isValid(self.question_box):
+            if self.question_box.isVisible() and self.question_box.property("keys") == held.keys:
+                return                   # already asking this
             self.question_box.close()
         names = "\n".join(f"• {n}" for n in held.names[:12])
         if len(held.names) > 12:
@@ -165,6 +193,7 @@ class SyncController(QObject):
         keep = box.addButton(held.keep_label, QMessageBox.RejectRole)
         box.setDefaultButton(keep)
         box.setWindowModality(Qt.NonModal)
+        box.setProperty("keys", list(held.keys))
 
         def answered(button) -> None:
             if button is delete:
@@ -179,31 +208,26 @@ class SyncController(QObject):
         from . import actions
 
         try:
-            actions.sync_now(self.ctx, confirmed=list(keys))
+            actions.confirm_deletions(self.ctx, keys)
         except LecternError as exc:
             self.tell(str(exc), "warning")
             return
         self.refresh()
 
     def keep_files(self, keys: list[str]) -> None:
-        from ...core.sync import keep_held, remote
-
-        paths = self.ctx.paths
-        try:
-            config = remote.load_config(self.ctx.db)
-        except LecternError as exc:
-            self.tell(str(exc), "warning")
-            return
+        from . import actions
 
         def kept(n: int) -> None:
             self.tell(f"Kept {len(keys)} file(s): nothing was deleted. They are copied back where they are "
                       "missing now.", "info")
             self.sync_now()
 
-        def failed(exc: BaseException) -> None:
-            self.tell(f"{exc}", "warning", [("Keep them", lambda: self.keep_files(keys))])
-        self.keep_task = run_in_background(lambda: keep_held(thread_db(paths), paths, config, keys), kept, failed,
-                                           lane=LONG, owner=self.status_widget, name="sync-keep")
+        def failed(message: str) -> None:
+            self.tell(message, "warning", [("Keep them", lambda: self.keep_files(keys))])
+        try:
+            self.keep_task = actions.keep_files(self.ctx, self.status_widget, keys, kept, failed)
+        except LecternError as exc:
+            self.tell(str(exc), "warning")
 
     # -- actions -------------------------------------------------------------------------------------------------
     def sync_now(self) -> int | None:

@@ -1,5 +1,6 @@
 """Settings → Sync: the bucket, where it is, whose it is, how often; "Test connection" and
-"Sync now" with the sync's progress.
+"Sync now" with the sync's progress; the deletions a sync held back, while they wait for an
+answer (Delete, or Keep them).
 
 Lectern stores no secret: credentials come from the standard AWS chain (a named profile
 in ~/.aws, or the AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY environment variables), and
@@ -7,6 +8,7 @@ the page says so."""
 from __future__ import annotations
 
 import getpass
+from html import escape
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
@@ -17,7 +19,7 @@ from ...core.errors import LecternError
 from ...core.storage import settings as settings_mod
 from ...core.sync import remote
 from ...core.sync.job import JOB_KIND
-from ...core.sync.status import sync_status
+from ...core.sync.status import HeldDeletions, pending_deletions, sync_status
 from . import actions
 
 INTERVAL_CHOICES = ((0, "Off: only when I click Sync now"), (15 * 60, "Every 15 minutes"),
@@ -112,6 +114,26 @@ class SyncSettingsTab(QWidget):
         self.last.setObjectName("Hint")
         self.last.setWordWrap(True)
         lay.addWidget(self.last)
+        self.held_box = QWidget()
+        held_lay = QVBoxLayout(self.held_box)
+        held_lay.setContentsMargins(0, 4, 0, 0)
+        self.held_text = QLabel("")
+        self.held_text.setObjectName("SyncHeld")
+        self.held_text.setWordWrap(True)
+        held_lay.addWidget(self.held_text)
+        held_row = QHBoxLayout()
+        self.delete_held_button = QPushButton("Delete")
+        self.delete_held_button.clicked.connect(self.delete_held)
+        self.keep_held_button = QPushButton("Keep them")
+        self.keep_held_button.clicked.connect(self.keep_held)
+        held_row.addWidget(self.delete_held_button)
+        held_row.addWidget(self.keep_held_button)
+        held_row.addStretch(1)
+        held_lay.addLayout(held_row)
+        self.held_box.hide()
+        self.held_keys: list[str] = []
+        self.keep_task = None
+        lay.addWidget(self.held_box)
         lay.addStretch(1)
         self._enable_fields(on)
         self._show_status()
@@ -199,7 +221,57 @@ class SyncSettingsTab(QWidget):
         if running:
             self.bar.setValue(int(st.progress * 1000))
             self.last.setText(f"<b>{st.text}</b> {st.detail}")
+        elif st.state == "held":        # its question is shown below, with its buttons
+            self.last.setText(f"<b>{st.text}.</b>")
         elif st.state != "off":
             self.last.setText(f"<b>{st.text}.</b> {st.detail}")
         else:
             self.last.setText("")
+        self._show_held(None if running or st.state == "off" else pending_deletions(self.ctx.db))
+
+    # -- deletions a sync held back ---------------------------------------------------------------------
+    def _show_held(self, held: HeldDeletions | None) -> None:
+        self.held_keys = list(held.keys) if held is not None else []
+        self.held_box.setVisible(held is not None)
+        if held is None:
+            return
+        names = "<br>".join(f"• {escape(n)}" for n in held.names[:8])
+        if len(held.names) > 8:
+            names += f"<br>…and {len(held.names) - 8} more"
+        question = escape(held.question).replace("\n\n", "<br>")
+        self.held_text.setText(f"<b>{escape(held.short)}.</b><br>{question}<br>{names}")
+        self.delete_held_button.setText(held.delete_label)
+        self.keep_held_button.setText(held.keep_label)
+        self.keep_held_button.setEnabled(True)
+
+    def delete_held(self) -> None:
+        """Delete what the sync held back (a sync that deletes only those)."""
+        try:
+            self.job_id = actions.confirm_deletions(self.ctx, self.held_keys)
+        except LecternError as exc:
+            self._say(str(exc), "error")
+            return
+        self._say("Deleting them: a sync that deletes only those has started.", "busy")
+        self._show_status()
+
+    def keep_held(self) -> None:
+        """Keep them: nothing is deleted, and the next sync copies them back where they are missing."""
+        keys = list(self.held_keys)
+
+        def kept(_n: int) -> None:
+            self._say(f"Kept {len(keys)} file(s): nothing was deleted. A sync copies them back where they are "
+                      "missing.", "ok")
+            try:
+                self.job_id = actions.sync_now(self.ctx)
+            except LecternError as exc:
+                self._say(str(exc), "error")
+            self._show_status()
+
+        def failed(message: str) -> None:
+            self.keep_held_button.setEnabled(True)
+            self._say(message, "error")
+        try:
+            self.keep_held_button.setEnabled(False)
+            self.keep_task = actions.keep_files(self.ctx, self, keys, kept, failed)
+        except LecternError as exc:
+            failed(str(exc))
