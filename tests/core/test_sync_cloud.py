@@ -48,6 +48,26 @@ def test_the_cloud_view_lists_only_here_only_in_the_cloud_and_both(pair, tmp_pat
     assert next(r for r in rows if r.state == cloud.REFUSED).reason == "it contains '.' or '..'"
 
 
+
+def test_every_key_is_the_listing_lectern_sync_ls_prints(pair, tmp_path):
+    a, b, server, bucket = pair
+    a.add(note(tmp_path, "week 1.md", "osmosis\n"))
+    a.sync()
+    a.add(note(tmp_path, "week 2.md", "diffusion\n"))
+    client = server.client()
+    for key in ("users/ana/raw_data/Fall 2026/", "users/ana/other/readme.txt", "users/ana/raw_data/x/../../escape.md"):
+        client.put_object(Bucket=bucket, Key=key, Body=b"" if key.endswith("/") else b"x")
+    every = {r.key: (r.state, r.synced, r.reason) for r in cloud.listing(a.db, a.paths, a.config, every_key=True)}
+    assert every == {
+        KEY + "week 1.md": ("both", True, ""), KEY + "week 2.md": ("here", False, ""),
+        "users/ana/raw_data/Fall 2026/": ("refused", False, "it contains an empty folder name"),
+        "users/ana/other/readme.txt": ("cloud", False, ""),            # not a book, but listed as it is
+        "users/ana/raw_data/x/../../escape.md": ("refused", False, "it contains '.' or '..'")}
+    only = cloud.listing(a.db, a.paths, a.config, prefix="raw_data/Fall 2026/Biology/", every_key=True)
+    assert [(r.key, r.state) for r in only] == [(KEY + "week 1.md", "both"), (KEY + "week 2.md", "here")]
+    view = {r.key: r.state for r in cloud.listing(a.db, a.paths, a.config)}      # the cloud view refuses it
+    assert view["users/ana/other/readme.txt"] == "refused" and "users/ana/raw_data/Fall 2026/" not in view
+
 def test_downloading_one_book_files_it_here_and_the_next_sync_agrees(pair, tmp_path):
     a, b, server, bucket = pair
     a.add(note(tmp_path, "week 1.md", "osmosis\n"))
