@@ -124,6 +124,32 @@ def test_quick_quiz_asks_with_choices_from_the_subject(qtbot, paths, db, course)
     assert review.history(db, q.card_id) == [], "a quiz does not touch the schedule"
 
 
+def test_the_review_and_the_quiz_take_the_same_answer_keys_and_only_one_set_is_live(qtbot, paths, db, course):
+    pane = _pane(qtbot, paths, db)
+    view = pane.review
+    view.start()
+    assert view.keys.enabled
+    QTest.keyClick(view, Qt.Key_Space)
+    card = view.current
+    QTest.keyClick(view, Qt.Key_3, Qt.ControlModifier)           # Ctrl+3 is no answer
+    assert view.current is card and review.history(db, card.id) == []
+    QTest.keyClick(view, Qt.Key_3, Qt.KeypadModifier)            # the keypad's 3 is
+    qtbot.waitUntil(lambda: view.current is not card, timeout=5000)
+    assert [r["rating"] for r in review.history(db, card.id)] == [review.GOOD]
+
+    view.start_quiz()
+    quiz = view.quiz
+    assert not view.keys.enabled and quiz.keys.enabled, "the quiz's 1-4, not the review's"
+    q = quiz.questions[0]
+    QTest.keyClick(quiz, Qt.Key_1 + q.answer, Qt.AltModifier)
+    assert quiz.chosen is None
+    QTest.keyClick(quiz, Qt.Key_1 + q.answer, Qt.KeypadModifier)
+    assert quiz.chosen == q.answer and quiz.right == 1
+    QTest.keyClick(quiz, Qt.Key_Enter, Qt.KeypadModifier)
+    assert quiz.index == 1 and quiz.chosen is None
+    assert len(review.history(db, q.card_id)) == (q.card_id == card.id), "the quiz does not touch the schedule"
+
+
 def test_the_review_and_quiz_keys_are_described_in_the_keyboard_shortcuts_sheet(qtbot, paths, db, course):
     from desktop.ui.help_dialogs import shortcuts
 

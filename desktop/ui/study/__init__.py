@@ -5,6 +5,7 @@ pane            the pane: a subject picker and the sections; follows study jobs
 subject_picker  the subject, by id
 review_view     due cards: Space flips, 1-4 answer, intervals on the buttons, a session summary
 quiz_view       multiple choice from the subject's cards
+answer_keys     the keys both answer with: 1-4, and Space (review) or Enter (quiz)
 card_maker      make cards from a document, a summary or the glossary (a job with progress and cancel)
 draft_preview   new cards to edit, add or discard before they enter a deck
 deck_list       decks with their counts; export to .apkg / CSV / TSV

@@ -7,11 +7,11 @@ import html
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ...core.errors import LecternError
 from ...core.study import quiz
+from .answer_keys import AnswerKeys, Key
 
 QUESTIONS = 10
 CHOICE_CHARS = 90           # a longer choice is cut (its whole text in the tooltip)
@@ -76,19 +76,12 @@ class QuizView(QWidget):
         row.addStretch(1)
         lay.addLayout(row)
         lay.addStretch(1)
-        for i in range(quiz.CHOICES):     # described for Help → Keyboard shortcuts
-            QShortcut(QKeySequence(str(i + 1)), self, activated=lambda n=i: self.choose(n),
-                      context=Qt.WidgetWithChildrenShortcut).setWhatsThis(f"Quiz: choose answer {i + 1}")
-        for key in ("Return", "Enter"):
-            QShortcut(QKeySequence(key), self, activated=self.next,
-                      context=Qt.WidgetWithChildrenShortcut).setWhatsThis("Quiz: next question")
+        self.keys = AnswerKeys(self, lambda n: self.choose(n - 1), lambda n: f"Quiz: choose answer {n}",
+                               Key(("Return", "Enter"), (Qt.Key_Return, Qt.Key_Enter), self.next,
+                                   "Quiz: next question"), answers=quiz.CHOICES)
 
     def keyPressEvent(self, event: Any) -> None:  # noqa: N802
-        if Qt.Key_1 <= event.key() <= Qt.Key_4:
-            self.choose(event.key() - Qt.Key_1)
-        elif event.key() in (Qt.Key_Return, Qt.Key_Enter):
-            self.next()
-        else:
+        if not self.keys.press(event):
             super().keyPressEvent(event)
 
     def start(self, subject_id: int | None) -> bool:

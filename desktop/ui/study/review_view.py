@@ -8,12 +8,12 @@ import time
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget)
 
 from ...core.study import overview, review, store
 from ..background import run_in_background, thread_db
 from . import card_text, citations
+from .answer_keys import AnswerKeys, Key
 from .quiz_view import QuizView
 
 GRADES = ((review.AGAIN, "Again", "#dc2626"), (review.HARD, "Hard", "#b45309"),
@@ -48,28 +48,16 @@ class ReviewView(QWidget):
         self.quiz = QuizView(ctx)
         self.quiz.closed.connect(self.refresh)
         self.stack.addWidget(self.quiz)
-        keys = [("Space", self.flip, "Review: show the answer")]
-        keys += [(str(rating), lambda r=rating: self.grade(r), f"Review: rate the card “{name}”")
-                 for rating, name, _colour in GRADES]
-        self._keys = []
-        for key, fn, what in keys:
-            sc = QShortcut(QKeySequence(key), self, activated=fn, context=Qt.WidgetWithChildrenShortcut)
-            sc.setWhatsThis(what)        # listed in Help → Keyboard shortcuts
-            self._keys.append(sc)
+        names = {rating: name for rating, name, _colour in GRADES}      # ratings are the keys 1-4
+        self.keys = AnswerKeys(self, self.grade, lambda n: f"Review: rate the card “{names[n]}”",
+                               Key(("Space",), (Qt.Key_Space,), self.flip, "Review: show the answer"))
         # The quiz has its own 1-4: only one set of keys is live at a time.
-        self.stack.currentChanged.connect(lambda _i: [k.setEnabled(self.stack.currentWidget() is self.card_page)
-                                                      for k in self._keys])
+        self.stack.currentChanged.connect(lambda _i: self.keys.set_enabled(self.stack.currentWidget()
+                                                                           is self.card_page))
 
     def keyPressEvent(self, event: Any) -> None:  # noqa: N802
-        """The same keys when the window's shortcuts do not see them (focus inside the review)."""
-        if self.stack.currentWidget() is self.card_page and not event.modifiers() & ~Qt.KeypadModifier:
-            if event.key() == Qt.Key_Space:
-                self.flip()
-                return
-            if Qt.Key_1 <= event.key() <= Qt.Key_4:
-                self.grade(event.key() - Qt.Key_0)
-                return
-        super().keyPressEvent(event)
+        if not self.keys.press(event):
+            super().keyPressEvent(event)
 
     # -- pages -------------------------------------------------------------------------------------
     def _build_start(self) -> None:
