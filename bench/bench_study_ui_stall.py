@@ -5,8 +5,8 @@ chunked by Lectern's own code) is in its subject with accepted cards. From the p
 summary of a page range is started (the worker's job, with the default model) and, when it
 ends, cards are made from the same pages. Meanwhile the student does what a student would:
 the pane follows the job live, and every couple of seconds a card is turned over and
-answered, or another section is opened (glossary, concept map, statistics). A 5 ms QTimer
-records the gap between its ticks: a gap much longer than 5 ms is the loop being blocked.
+answered, or another section is opened (glossary, concept map, statistics). The gap probe of
+bench_ui_stall (a 5 ms QTimer; a gap much longer than 5 ms is the loop being blocked) watches.
 
     python -m bench.bench_study_ui_stall [--pdf R-intro.pdf] [--pages 10-17] [--max-seconds 900]
 """
@@ -15,7 +15,8 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench.common import data_folder, emit, load_average, percentile, real_pdf, say, services
+from bench.bench_ui_stall import LoopGaps
+from bench.common import data_folder, emit, load_average, real_pdf, say, services
 
 SECTIONS = ["review", "glossary", "map", "stats", "cards", "summaries"]
 
@@ -70,18 +71,8 @@ def main() -> int:
         ctx.monitor.start()
         app.processEvents()
 
-        gaps: list[float] = []
-        worst: list[tuple[float, str]] = []
-        state = {"last": time.perf_counter(), "t0": time.perf_counter(), "phase": "start", "job": None,
-                 "step": 0, "answers": 0, "jobs": []}
-
-        def tick() -> None:
-            now = time.perf_counter()
-            gap = (now - state["last"]) * 1000
-            state["last"] = now
-            gaps.append(gap)
-            if gap > 30:
-                worst.append((round(gap, 1), state["phase"]))
+        state = {"t0": time.perf_counter(), "phase": "start", "job": None, "step": 0, "answers": 0, "jobs": []}
+        probe = LoopGaps(args.tick_ms, lambda: state["phase"])
 
         def watch() -> None:
             if state["job"] is None:
@@ -116,10 +107,7 @@ def main() -> int:
             state["phase"] = "summary job"
             state["job"] = study_requests.start_summary(ctx, doc, pages)
 
-        timer = QTimer()
-        timer.setInterval(args.tick_ms)
-        timer.timeout.connect(tick)
-        timer.start()
+        probe.start()
         watcher = QTimer()
         watcher.setInterval(250)
         watcher.timeout.connect(watch)
@@ -132,15 +120,12 @@ def main() -> int:
         say(f"summarising and making cards of {pdf.name} pages {args.pages} while the UI loop is watched…")
         app.exec()
         elapsed = time.perf_counter() - state["t0"]
-        timer.stop()
+        probe.stop()
         ctx.monitor.stop()
         pane.shutdown()
         wait_idle(20000)
-        worst.sort(reverse=True)
         emit({"benchmark": "study_ui_stall", "pdf": pdf.name, "pages": args.pages, "seconds": round(elapsed, 1),
-              "jobs": state["jobs"], "ticks": len(gaps), "tick_ms": args.tick_ms, "max_stall_ms": round(max(gaps), 1),
-              "p99_gap_ms": round(percentile(gaps, 99), 1), "p999_gap_ms": round(percentile(gaps, 99.9), 1),
-              "gaps_over_50ms": sum(1 for g in gaps if g > 50), "worst": worst[:5], "answers": state["answers"],
+              "jobs": state["jobs"], **probe.figures(), "answers": state["answers"],
               "load_average_end": load_average()})
     return 0
 

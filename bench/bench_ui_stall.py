@@ -7,15 +7,59 @@ than 5 ms is the loop being blocked. Meanwhile the pane does what a student woul
 the documents table follows the job live, and every few seconds a search is typed.
 
     python -m bench.bench_ui_stall [--pdf R-exts.pdf] [--max-seconds 600]
+
+``LoopGaps`` is the probe itself; bench_study_ui_stall uses it too.
 """
 from __future__ import annotations
 
 import argparse
 import time
+from typing import Any, Callable
 
 from bench.common import data_folder, emit, load_average, percentile, real_pdf, say, services
 
 QUERIES = ["data frame", "regression model", "package namespace", "C code", "vignette", "documentation"]
+# A gap longer than this is kept, with the phase of the run it fell in.
+WORST_OVER_MS = 30
+
+
+class LoopGaps:
+    """The event-loop gap probe: a QTimer every ``tick_ms`` records the time between its ticks.
+    A gap much longer than ``tick_ms`` is the loop being blocked; the long ones are kept with
+    ``phase()`` (what the run was doing then). Make it after the QApplication."""
+
+    def __init__(self, tick_ms: int, phase: Callable[[], str]) -> None:
+        from PySide6.QtCore import QTimer
+
+        self.tick_ms = tick_ms
+        self.phase = phase
+        self.gaps: list[float] = []
+        self.worst: list[tuple[float, str]] = []
+        self._last = time.perf_counter()
+        self.timer = QTimer()
+        self.timer.setInterval(tick_ms)
+        self.timer.timeout.connect(self._tick)
+
+    def start(self) -> None:
+        self._last = time.perf_counter()
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        gap = (now - self._last) * 1000
+        self._last = now
+        self.gaps.append(gap)
+        if gap > WORST_OVER_MS:
+            self.worst.append((round(gap, 1), self.phase()))
+
+    def figures(self) -> dict[str, Any]:
+        gaps = self.gaps or [0.0]
+        return {"ticks": len(self.gaps), "tick_ms": self.tick_ms, "max_stall_ms": round(max(gaps), 1),
+                "p99_gap_ms": round(percentile(gaps, 99), 1), "p999_gap_ms": round(percentile(gaps, 99.9), 1),
+                "gaps_over_50ms": sum(1 for g in gaps if g > 50), "worst": sorted(self.worst, reverse=True)[:5]}
 
 
 def main() -> int:
@@ -52,18 +96,8 @@ def main() -> int:
         ctx.monitor.start()
         app.processEvents()
 
-        gaps: list[float] = []
-        worst: list[tuple[float, str]] = []
-        state = {"last": time.perf_counter(), "t0": time.perf_counter(), "doc": None, "done": False,
-                 "phase": "import", "q": 0, "states": set()}
-
-        def tick() -> None:
-            now = time.perf_counter()
-            gap = (now - state["last"]) * 1000
-            state["last"] = now
-            gaps.append(gap)
-            if gap > 30:
-                worst.append((round(gap, 1), state["phase"]))
+        state = {"t0": time.perf_counter(), "doc": None, "done": False, "phase": "import", "q": 0, "states": set()}
+        probe = LoopGaps(args.tick_ms, lambda: state["phase"])
 
         def watch() -> None:
             if state["doc"] is None:
@@ -83,10 +117,7 @@ def main() -> int:
             state["q"] += 1
             pane.search.setText(QUERIES[state["q"] % len(QUERIES)])
 
-        timer = QTimer()
-        timer.setInterval(args.tick_ms)
-        timer.timeout.connect(tick)
-        timer.start()
+        probe.start()
         watcher = QTimer()
         watcher.setInterval(200)
         watcher.timeout.connect(watch)
@@ -99,15 +130,11 @@ def main() -> int:
         say(f"ingesting {pdf.name} while the UI loop is watched…")
         app.exec()
         elapsed = time.perf_counter() - state["t0"]
-        timer.stop()
+        probe.stop()
         ctx.monitor.stop()
         wait_idle(20000)
-        worst.sort(reverse=True)
         emit({"benchmark": "ui_stall", "pdf": pdf.name, "seconds": round(elapsed, 1), "final_state": state.get("final"),
-              "ticks": len(gaps), "tick_ms": args.tick_ms, "max_stall_ms": round(max(gaps), 1),
-              "p99_gap_ms": round(percentile(gaps, 99), 1), "p999_gap_ms": round(percentile(gaps, 99.9), 1),
-              "gaps_over_50ms": sum(1 for g in gaps if g > 50), "worst": worst[:5], "searches": state["q"],
-              "load_average_end": load_average()})
+              **probe.figures(), "searches": state["q"], "load_average_end": load_average()})
     return 0
 
 
