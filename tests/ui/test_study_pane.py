@@ -433,6 +433,9 @@ def test_a_week_of_a_subjects_lectures_is_summarised_and_an_empty_week_says_so(q
         in view.week_hint.text()
     view.choose_week(earlier)
     assert view.week.currentText().endswith("1 lecture") and view.week_button.isEnabled()
+    lecture_on(db, at(earlier, 4, 10), "Genetics, two weeks ago, Friday", [1], subject="Genetics")
+    pane.ctx.events.library_changed.emit()                   # a lecture came in: the counts follow, the week stays
+    assert view.chosen_week() == earlier and view.week.currentText().endswith("2 lectures")
 
     view.choose_week(this)
     qtbot.mouseClick(view.week_button, Qt.LeftButton)

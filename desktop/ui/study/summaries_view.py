@@ -118,7 +118,7 @@ class SummariesView(ListDetailSection):
 
     def _fill_weeks(self) -> None:
         """This week first (chosen unless another was), then the earlier ones, each with its lectures."""
-        keep = self.week.currentData()
+        keep = self.chosen_week()
         self._this_week = Week.this()
         found = weeks.recent_weeks(self.ctx.db, self.subject_id, self._this_week) if self.subject_id is not None else []
         self.week.blockSignals(True)
@@ -127,9 +127,9 @@ class SummariesView(ListDetailSection):
             name = "This week" if week == self._this_week else f"Week {week.number}"
             count = f"{n} lecture{'s' if n != 1 else ''}" if n else "no lectures"
             self.week.addItem(f"{name} · {week.days} · {count}", (str(week), n))
-        index = self.week.findData(keep) if keep is not None else -1
-        if index < 0:
-            index = self.week.findData((str(self._this_week), dict(found).get(self._this_week, 0)))
+        # The week chosen stays chosen (its count may have changed), else this week.
+        wanted = [str(w) for w in (keep, self._this_week) if w is not None]
+        index = next((i for w in wanted for i in range(self.week.count()) if self.week.itemData(i)[0] == w), -1)
         self.week.setCurrentIndex(max(index, 0) if found else -1)
         self.week.blockSignals(False)
         self._week_changed()
