@@ -172,3 +172,22 @@ def test_notes_follow_a_renamed_lecture_and_go_with_a_deleted_one(two, tmp_path)
     assert b.sync(yes_delete=True) == {"delete_local": 1, "forget": 2}
     assert list(b.db.query("SELECT * FROM recordings")) == []
     assert b.db.execute("SELECT count(*) FROM settings WHERE key LIKE 'sync.agreed|%'").fetchone()[0] == 0
+
+
+def test_a_lecture_deleted_on_a_stays_on_b_when_its_notes_changed_there_since(two, tmp_path):
+    from desktop.core import library
+
+    a, b, server, bucket = two
+    rec = transcribed_lecture(a, tmp_path)
+    add_note(a.db, rec, 0.5, "first")
+    a.sync()
+    b.sync()
+    save_note(b.db, note_id(b, 0.5), "first, and what B typed since")
+    library.delete_document(a.db, a.paths, a.lecture()["document_id"])
+    assert a.sync(yes_delete=True) == {"delete_remote": 3}
+    # Even confirmed, the deletion does not take the lecture B typed in: it is kept and sent again.
+    assert b.sync(yes_delete=True) == {"upload": 2, "delete_local": 1}      # the transcript is sent next time
+    assert noted(b) == [(0.5, "first, and what B typed since")]
+    assert b.sync() == {"upload": 1}
+    assert a.sync() == {"download": 3}
+    assert noted(a) == [(0.5, "first, and what B typed since")]

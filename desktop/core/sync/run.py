@@ -27,8 +27,8 @@ from . import apply, lectures, manifest, multipart, notes, state, steps, transfe
 from .keys import LECTURES, RAW_DATA, RefusedKey, parse_key
 from .local import SYNCED_KINDS, LocalState, local_state
 from .manifest import Entry
-from .plan import (ADOPT, CONFLICT, DELETE_LOCAL, DELETE_REMOTE, DOWNLOAD, FORGET, MOVE_LOCAL, MOVE_REMOTE, SKIP,
-                   UPDATE_LOCAL, UPLOAD, Action, Plan, RemoteItem, make_plan)
+from .plan import (ADOPT, CONFLICT, DELETE_LOCAL, DELETE_REMOTE, DOWNLOAD, FORGET, MOVE_LOCAL, MOVE_REMOTE, ORDER,
+                   SKIP, UPDATE_LOCAL, UPLOAD, Action, Plan, RemoteItem, make_plan)
 from .remote import SyncConfig, explain, list_user, make_client
 from .steps import AUDIO, BOOKS, NOTES, TRANSCRIPTS, machine_name
 
@@ -206,7 +206,7 @@ def _sync(db: sqlite_utils.Database, paths: DataPaths, config: SyncConfig, *, cl
     for doc in books.missing + lect.audio.missing:
         summary.skipped.append({"document_id": str(doc.id), "reason": f"the file of '{doc.title}' is missing here"})
     plans = [(BOOKS, planned(BOOKS, books.items, agreed), books),
-             (AUDIO, planned(AUDIO, lect.audio.items, agreed), lect.audio)]
+             (AUDIO, _keep_noted(planned(AUDIO, lect.audio.items, agreed), lect, agreed), lect.audio)]
     if not dry_run:
         # The question is kept before anything is carried out: a sync that fails or is
         # stopped from here on still leaves it for the student.
@@ -266,6 +266,27 @@ def _transcript_filter(lect: lectures.LectureState, agreed: dict[str, Entry]) ->
         doc = owner.get(lectures.audio_key_of(key))
         return doc not in lect.busy and not (doc in lect.untranscribed and key in agreed)
     return keep
+
+
+def _keep_noted(plan: Plan, lect: lectures.LectureState, agreed: dict[str, Entry]) -> Plan:
+    """A lecture deleted in the bucket whose notes changed here since is kept and sent again
+    (its notes follow), as a book changed here since is: deleting it would lose what the
+    student typed."""
+    agreed_notes = {e.document_id: e.sha256 for k, e in agreed.items() if stream_of(k) == NOTES}
+    changed = {i.document_id for i in lect.notes.items if agreed_notes.get(i.document_id) != i.sha256}
+    audio = {i.document_id: i for i in lect.audio.items}
+
+    def noted(a: Action) -> bool:
+        return a.op == DELETE_LOCAL and a.document_id in changed and a.document_id in audio
+    kept = [a for a in plan.actions + plan.held if noted(a)]
+    if not kept:
+        return plan
+    plan.held[:] = [a for a in plan.held if not noted(a)]
+    plan.actions[:] = [a for a in plan.actions if not noted(a)] + [
+        Action(UPLOAD, a.key, a.document_id, "", audio[a.document_id].sha256, audio[a.document_id].size,
+               "deleted in the bucket, but your notes in it changed here since: kept") for a in kept]
+    plan.actions.sort(key=lambda a: (ORDER.index(a.op), a.key))
+    return plan
 
 
 def _notes_filter(lect: lectures.LectureState, agreed: dict[str, Entry]) -> Callable[[str], bool]:
