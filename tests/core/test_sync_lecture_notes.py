@@ -191,3 +191,13 @@ def test_a_lecture_deleted_on_a_stays_on_b_when_its_notes_changed_there_since(tw
     assert b.sync() == {"upload": 1}
     assert a.sync() == {"download": 3}
     assert noted(a) == [(0.5, "first, and what B typed since")]
+
+
+def test_deleting_a_lecture_from_the_cloud_view_takes_its_notes_file_too(two, tmp_path):
+    a, b, server, bucket = two
+    rec = transcribed_lecture(a, tmp_path)
+    add_note(a.db, rec, 0.5, "first")
+    a.sync()
+    result = cloud.delete(b.db, b.paths, b.config, [AUDIO])
+    assert result["deleted"] == [AUDIO]
+    assert server.client().list_objects_v2(Bucket=bucket)["KeyCount"] == 0
