@@ -84,7 +84,7 @@ class SelfTest:
         if len(text.split()) < 20:
             raise StepFailed(f"the transcript of a {rec.duration_s:.0f}-second lecture has only: {text!r}")
         return {"model": rec.model, "duration_s": round(rec.duration_s, 1), "words": len(text.split()),
-                "job_s": round(job.elapsed_s, 2), "start": text[:80]}
+                "job_s": round(job.elapsed_s, 2), "text": text}
 
     def answer(self, db: Any) -> dict[str, Any]:
         from .core import chat

@@ -57,7 +57,8 @@ def test_the_self_test_passes_with_no_network_and_connects_only_to_loopback(tmp_
     steps = {s["step"]: s for s in report["steps"]}
     assert all(s["ok"] and s["seconds"] >= 0 for s in report["steps"])
     assert steps["read the PDF"]["pages"] == 6 and steps["read the PDF"]["passages"] > 0
-    assert "photosynthesis" in json.dumps(steps["transcribe the lecture"]).lower()
+    heard = steps["transcribe the lecture"]["text"].lower()
+    assert "plant" in heard and "light" in heard and "energy" in heard, heard
     assert steps["answer with a citation"]["cites"] and "stroma" in steps["answer with a citation"]["answer"].lower()
     assert steps["flashcards to Anki"]["exported_notes"] == steps["flashcards to Anki"]["cards"] > 0
     assert steps["sync stays off"]["sync"] == "off"
