@@ -15,6 +15,7 @@ from desktop.core.runtime.services import JobsForTheNextWorker
 from desktop.core.storage import db as dbmod
 from desktop.core.study import cards_from, grounding, material, overview, store, summaries
 from desktop.core.study.weeks import Week, lectures as week_lectures, recent_weeks
+from desktop.core.study.writer import open_writer
 from desktop.workers.queue import execute_job
 from tests.pdfs import TOPICS
 
@@ -122,6 +123,14 @@ def test_a_week_is_summarised_in_parts_and_merged_each_point_citing_its_lecture_
         card = store.get_card(db, card_id)
         assert store.get_deck(db, card.deck_id).name == catalog.get_document(db, card.document_id).title, \
             "a week's card goes to the deck of the lecture it cites"
+
+
+def test_the_progress_of_a_week_says_whose_lecture_is_read(db, week):
+    stages: list[str] = []
+    summary, stats = summaries.summarise_week(db, open_writer(db, TINY), week["subject"], W48,
+                                              progress=lambda _f, stage: stages.append(stage))
+    assert stages[:2] == ["Reading part 1 of 2 (Biology, Tuesday)", "Reading part 2 of 2 (Biology, Thursday)"]
+    assert stats["lectures"] == 2 and summary.week == W48
 
 
 def test_summaries_made_before_migration_12_are_kept_and_a_week_needs_its_subject(paths, monkeypatch):

@@ -27,7 +27,7 @@ import sqlite_utils
 from .. import catalog
 from ..errors import StudyError
 from ..jobs import JobContext, JobStarter
-from . import cloze, grounding, material
+from . import cloze, grounding, material, weeks
 from .material import Piece
 from .weeks import Week
 from .writer import WINDOW_CHARS, Writer, bullet_lines, open_writer
@@ -140,9 +140,10 @@ def map_reduce(writer: Writer, pieces: list[Piece], progress: Any = None,
     return texts, stats
 
 
-def map_reduce_parts(writer: Writer, pieces: list[Piece], progress: Any = None,
-                     check: Any = None) -> tuple[list[str], dict[str, int], list[str]]:
-    """``map_reduce``, with the points of the parts before any merge."""
+def map_reduce_parts(writer: Writer, pieces: list[Piece], progress: Any = None, check: Any = None,
+                     names: dict[int, str] | None = None) -> tuple[list[str], dict[str, int], list[str]]:
+    """``map_reduce``, with the points of the parts before any merge. With ``names`` (document
+    id -> title) the progress says whose part is read (a week's lectures)."""
     windows = material.windows(pieces, WINDOW_CHARS)
     counts = cloze.term_counts(p.text for p in pieces)
     points: list[str] = []
@@ -150,7 +151,8 @@ def map_reduce_parts(writer: Writer, pieces: list[Piece], progress: Any = None,
         if check:
             check()
         if progress:
-            progress(0.8 * i / len(windows), f"Reading part {i + 1} of {len(windows)}")
+            whose = f" ({names[window[0].document_id]})" if names and window[0].document_id in names else ""
+            progress(0.8 * i / len(windows), f"Reading part {i + 1} of {len(windows)}{whose}")
         text = writer.fit(" ".join(p.text for p in window), 60 * POINTS_PER_PART)
         said = bullet_lines(writer.ask(SYSTEM, MAP_PROMPT.format(text=text, n=POINTS_PER_PART),
                                        max_tokens=60 * POINTS_PER_PART))[:POINTS_PER_PART]
@@ -196,7 +198,8 @@ def summarise_week(db: sqlite_utils.Database, writer: Writer, subject_id: int, w
                    check: Any = None) -> tuple[Summary, dict[str, Any]]:
     """All the subject's lectures of ``week`` (and the student's notes in them) in one summary."""
     pieces = material.load_week(db, subject_id, week)
-    points, stats = key_points(writer, pieces, progress, check)
+    names = {d.id: d.title for d in weeks.lectures(db, subject_id, week)}
+    points, stats = key_points(writer, pieces, progress, check, names)
     stats["lectures"] = len({p.document_id for p in pieces})
     share = grounding.report([p.support for p in points]).share
     cur = db.execute("INSERT INTO summaries (node_id, week, points, grounded_share, model, job_id, created_at)"
@@ -205,10 +208,10 @@ def summarise_week(db: sqlite_utils.Database, writer: Writer, subject_id: int, w
     return get_summary(db, int(cur.lastrowid)), stats
 
 
-def key_points(writer: Writer, pieces: list[Piece], progress: Any = None,
-               check: Any = None) -> tuple[list[KeyPoint], dict[str, Any]]:
+def key_points(writer: Writer, pieces: list[Piece], progress: Any = None, check: Any = None,
+               names: dict[int, str] | None = None) -> tuple[list[KeyPoint], dict[str, Any]]:
     """The material's key points, each citing the piece that holds its words, and how they were made."""
-    texts, stats, parts = map_reduce_parts(writer, pieces, progress, check)
+    texts, stats, parts = map_reduce_parts(writer, pieces, progress, check, names)
     if not texts:
         raise StudyError("The model wrote no key points for this material.", "Try again, or a longer page range.")
     if check:
