@@ -460,3 +460,20 @@ def test_a_week_of_a_subjects_lectures_is_summarised_and_an_empty_week_says_so(q
     assert text.startswith(f"# Genetics — week {this.number}") and text.count("lectern://document/") == len(
         summary.points)
     assert view.week_button.isEnabled(), "the week can be summarised again"
+
+
+def test_finding_terms_again_takes_out_the_old_generated_ones_and_says_so(qtbot, paths, db, course, services):
+    glossary.build(db, course["subject"])
+    junk = db.execute("INSERT INTO glossary_terms (node_id, term, key, definition, frequency, created_at, updated_at)"
+                      " VALUES (?, 'https', 'https', 'An address an older build took for a term.', 9, 0, 0)",
+                      (course["subject"],)).lastrowid
+    pane = _pane(qtbot, paths, db)
+    pane.show_section("glossary")
+    view = pane.glossary
+    assert junk in [t.id for t in view.terms] and view.build_button.text() == "Find more terms"
+    mine = next(t for t in view.terms if t.term == "membrane").id
+    glossary.set_known(db, mine)
+    qtbot.mouseClick(view.build_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: view.notice.isVisible(), timeout=60000)
+    assert "1 term(s) found before and no longer in the material were taken out" in view.notice.text()
+    assert junk not in [t.id for t in view.terms] and mine in [t.id for t in view.terms]
