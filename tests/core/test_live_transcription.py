@@ -175,9 +175,12 @@ def test_after_a_kill_mid_lecture_recovery_keeps_the_segments_and_transcribes_on
                           what="the recording to start")
         wait_for(lambda: (paths.recordings / f"{rec_id}.wav").exists()
                  and (paths.recordings / f"{rec_id}.wav").stat().st_size > 32000, 30)
-        virtual_mic.play(speech["lecture"])
+        # Twice the lecture: the first window (45-60 s) is stored while speech still follows.
+        twice = paths.root / "lecture-twice.wav"
+        subprocess.run(["sox", str(speech["lecture"]), str(twice), "repeat", "1"], check=True)
+        virtual_mic.play(twice)
         live_until = wait_for(lambda: db.execute("SELECT live_until_s FROM recordings WHERE id=?",
-                                                 (rec_id,)).fetchone()[0], 120, what="a first stored window")
+                                                 (rec_id,)).fetchone()[0], 150, what="a first stored window")
         os.killpg(proc.pid, signal.SIGKILL)
     finally:
         if proc.poll() is None:
