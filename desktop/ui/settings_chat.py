@@ -52,7 +52,7 @@ class ChatSettingsTab(QWidget):
         lay.addWidget(head)
         self.list = QListWidget()
         self.list.setObjectName("ModelList")
-        self.list.setMinimumHeight(180)
+        self.list.setMinimumHeight(110)      # about five models; it grows with the dialog
         self.list.currentItemChanged.connect(lambda *_: self._show_selected())
         lay.addWidget(self.list, 1)
         row = QHBoxLayout()
