@@ -175,10 +175,14 @@ def test_after_a_kill_mid_lecture_recovery_keeps_the_segments_and_transcribes_on
                           what="the recording to start")
         wait_for(lambda: (paths.recordings / f"{rec_id}.wav").exists()
                  and (paths.recordings / f"{rec_id}.wav").stat().st_size > 32000, 30)
-        # Twice the lecture: the first window (45-60 s) is stored while speech still follows.
-        twice = paths.root / "lecture-twice.wav"
-        subprocess.run(["sox", str(speech["lecture"]), str(twice), "repeat", "1"], check=True)
-        virtual_mic.play(twice)
+        # More lecture after it (other words, so no line can repeat): the first window (45-60 s) is
+        # stored while speech still follows.
+        from bench.bench_live_transcription import reference_prose
+
+        more = speech_wav(reference_prose(150), paths.root / "more.wav")   # about a minute of other words
+        longer = paths.root / "lecture-longer.wav"
+        subprocess.run(["sox", str(speech["lecture"]), str(more), str(longer)], check=True)
+        virtual_mic.play(longer)
         live_until = wait_for(lambda: db.execute("SELECT live_until_s FROM recordings WHERE id=?",
                                                  (rec_id,)).fetchone()[0], 150, what="a first stored window")
         os.killpg(proc.pid, signal.SIGKILL)
