@@ -5,13 +5,12 @@ in text and Markdown, a cue "[Your note] …" of a few seconds in subtitles.
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Protocol
 
 from ..errors import LecternError
+from ..storage import atomic
 from ..timefmt import format_duration
 
 FORMATS = {"txt": "Plain text (*.txt)", "srt": "Subtitles SRT (*.srt)", "vtt": "Subtitles WebVTT (*.vtt)",
@@ -108,15 +107,9 @@ def export(path: Path, title: str, segments: Iterable[SegmentLike], fmt: str | N
     Written under a temporary name and renamed, so a failed export never leaves half a file."""
     path = Path(path)
     text = render(fmt or path.suffix or "txt", title, segments, notes)
-    tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=str(path.parent))
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
+        atomic.write_text(path, text)
     except OSError as exc:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
         raise LecternError(f"The transcript could not be saved to {path} ({exc.strerror or exc}).",
                            "Choose another folder.") from exc
     return path

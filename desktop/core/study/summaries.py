@@ -15,8 +15,6 @@ and each final point cites its lecture and second.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -26,6 +24,7 @@ import sqlite_utils
 
 from .. import catalog
 from ..errors import StudyError
+from ..storage import atomic
 from ..jobs import JobContext, JobStarter
 from . import cloze, grounding, material, weeks
 from .material import Piece
@@ -295,15 +294,9 @@ def write_markdown(db: sqlite_utils.Database, summary: Summary, path: Path) -> P
     failed export never leaves half a file (nor half of an earlier export)."""
     path = Path(path)
     text = to_markdown(db, summary)
-    tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=str(path.parent))
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
+        atomic.write_text(path, text)
     except OSError as exc:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
         raise StudyError(f"The summary could not be written to {path} ({exc.strerror or exc}).",
                          "Choose another folder.") from exc
     return path
