@@ -31,7 +31,8 @@ book, with the search latency:
     python -m bench.bench_retrieval_quality [--sets r-intro,fullrefman] [--langs en,de] [--keep DIR]
 
 ``--keep DIR`` reuses a data folder (books already there are not read again); ``--no-titles``
-ingests without the section titles of the PDF outline, to show what they add.
+ingests without the section titles of the PDF outline, to show what they add; ``--no-multilingual``
+searches without the multilingual space (books not in English), likewise.
 """
 from __future__ import annotations
 
@@ -132,6 +133,8 @@ def main() -> int:
     ap.add_argument("--rerank-words", type=int, default=None, help="words of each passage the reranker reads")
     ap.add_argument("--no-titles", action="store_true",
                     help="ingest without section titles from the PDF outline (to see what they add)")
+    ap.add_argument("--no-multilingual", action="store_true",
+                    help="search without the multilingual space (to see what it adds for material not in English)")
     args = ap.parse_args()
     names = [s for s in args.sets.split(",") if s]
     sets = load_sets(names, [l for l in args.langs.split(",") if l])
@@ -150,6 +153,8 @@ def main() -> int:
     from desktop.core.search.scope import Scope
     from desktop.core.storage.db import open_db
 
+    if args.no_multilingual:   # the vectors are still made; the searches leave that space out
+        retrieval.get_multilingual_embedder = lambda: None   # type: ignore[assignment]
     if args.no_titles:
         ingest.outlined = lambda pages, _path: pages   # type: ignore[assignment]
     t_bench = time.monotonic()
@@ -218,6 +223,7 @@ def main() -> int:
                 say("miss", m)
         out: dict[str, Any] = {
             "benchmark": "retrieval_quality", "scope": args.scope, "k": args.k, "section_titles": not args.no_titles,
+            "multilingual": not args.no_multilingual,
             "rerank": getattr(reranker, "options", None),
             "settings": {"embed_tokens": ingest.EMBED_TOKENS, "target_chars": chunking.TARGET_CHARS,
                          "overlap_chars": chunking.OVERLAP_CHARS},

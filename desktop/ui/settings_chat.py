@@ -115,6 +115,10 @@ class ChatSettingsTab(QWidget):
         self.reranker_label.setWordWrap(True)
         self.reranker_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
         sform.addRow("Reranker", self.reranker_label)
+        self.multilingual_label = QLabel(multilingual_in_use())
+        self.multilingual_label.setWordWrap(True)
+        self.multilingual_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        sform.addRow("Other languages", self.multilingual_label)
         lay.addLayout(sform)
 
         self._fill_known()
@@ -302,6 +306,17 @@ def reranker_in_use() -> str:
         return (f"off — model not installed ({spec.label}). To install it, run:\n"
                 f"{model_install.install_command(spec)}")
     return f"{spec.label} — re-orders the passages found before the answer is written"
+
+
+def multilingual_in_use() -> str:
+    """The encoder that makes material not in English searchable by meaning, or why there is none."""
+    spec = models.SPECS.get(models.DEFAULTS.get(models.MULTILINGUAL, ""))
+    if spec is None:
+        return "off — material not in English is found by its words"
+    if not models.is_installed(spec):
+        return f"off — model not installed ({spec.label}); material not in English is found by its words"
+    return (f"{spec.label} — material in German, French, Spanish and 13 more languages is found by meaning, "
+            "also from a question in English")
 
 
 def _discover(home: Path | None) -> list:

@@ -397,6 +397,7 @@ def test_chat_settings_offer_found_models_and_refuse_one_that_does_not_load(qtbo
         assert tab.reranker_label.text().startswith(rerank.label)
     else:
         assert tab.reranker_label.text().startswith("off — ")
+    assert tab.multilingual_label.text().startswith("Universal Sentence Encoder multilingual v3 (512 dimensions) — material in German")
     big = models.SPECS["qwen2.5-1.5b"]
     assert not models.is_installed(big), "the optional model is not installed here"
     assert tab.item_text("qwen2.5-1.5b").endswith("— not installed")

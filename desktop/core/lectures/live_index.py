@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 from ..models.embeddings import get_embedder
+from ..search import multilingual
 from ..search.index import DocumentScope, add_chunks, replace_document_chunks
 from ..storage.config import DataPaths
 from .chunking import lecture_chunks
@@ -46,6 +47,11 @@ class LiveIndex:
             return 0
 
     def _update(self, final: bool) -> int:
+        written = self._write(final)
+        multilingual.refresh_quietly(self.db, self.paths, ensure_document(self.db, self.paths, self.recording_id))
+        return written
+
+    def _write(self, final: bool) -> int:
         doc_id = ensure_document(self.db, self.paths, self.recording_id)
         scope = DocumentScope(doc_id, "lecture")
         chunks = lecture_chunks(load_segments(self.db, self.recording_id), notes(self.db, self.recording_id))

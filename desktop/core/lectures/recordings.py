@@ -161,6 +161,8 @@ def ensure_document(db: sqlite_utils.Database, paths: DataPaths, recording_id: i
     else:
         doc_id = doc.id
         db.execute("UPDATE documents SET node_id=?, title=?, size=? WHERE id=?", (node_id, rec.title, size, doc_id))
+    if rec.language:   # the language Whisper heard: search stems and embeds the lecture in it
+        db.execute("UPDATE documents SET language=? WHERE id=?", (rec.language, doc_id))
     db.execute("UPDATE recordings SET document_id=? WHERE id=?", (doc_id, rec.id))
     return doc_id
 

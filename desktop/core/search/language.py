@@ -28,11 +28,11 @@ _COMMON = {
     "en": "the of and to in is that for it with as are on be this by from or an which you can not how what "
           "a do does i my when why",
     "de": "der die das und ist nicht ein eine zu den mit sich des auf für im dem von sie es werden wird "
-          "auch oder bei wie kann ich mein wo was",
+          "auch oder bei wie kann ich mein wo was welche welcher welches warum wer",
     "fr": "le la les et des est une un du en que pour dans qui pas sur au avec ce il vous sont par plus "
-          "comment je mon où quelle quel",
+          "comment je mon où quelle quel quels quelles pourquoi qu",
     "es": "el la los las de que y en un una es por con para del se al lo como más su o puede cómo qué "
-          "mi dónde",
+          "mi dónde cuál cuáles quién",
     "it": "il la di che e un una per del della non sono con come nel gli le alla si può",
     "pt": "o os as de que e um uma para com da não em no na por se mais como pode",
     "nl": "de het een en van is dat niet op te in voor met zijn worden ook als kan hoe",

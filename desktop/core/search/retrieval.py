@@ -3,13 +3,15 @@
 ``search`` runs a vector query in Chroma and a BM25 query in FTS5, both narrowed by
 the same ``Scope`` (resolved once per query to document ids: folders are followed
 down their subtrees then, so renames and moves count at once), and fuses the two
-rankings by reciprocal rank (RRF). Rows are always read back from SQLite, which is
+rankings by reciprocal rank (RRF); documents in scope not in English add a third ranking
+from the multilingual space (``multilingual``). Rows are always read back from SQLite, which is
 the record of truth: a vector whose chunk is gone (or is out of scope) is dropped. ``text_hits`` is the quick "which pages
 mention this" search of the library pane, with a snippet per hit.
 """
 from __future__ import annotations
 
 import hashlib
+import logging
 import json
 import re
 import sqlite3
@@ -20,16 +22,20 @@ from typing import Any, Callable, Iterable
 import sqlite_utils
 
 from .. import models
-from ..models.embeddings import get_embedder
+from ..models.embeddings import get_embedder, get_multilingual_embedder
 from ..storage import settings
-from . import language
+from . import language, multilingual
 from .index import Passage, vector_id
 from .scope import Scope, resolve_document_ids
 from .vectorstore import VectorStore
 
+log = logging.getLogger(__name__)
+
 MODES = ("hybrid", "vector", "bm25")
 RRF_K = 60            # the usual constant: dampens the weight of the very top ranks
 FOREIGN_VECTOR_WEIGHT = 0.5   # weight of the (English) vector ranking for a question in another language
+MULTILINGUAL_WEIGHT = 1.0     # weight of the multilingual space's ranking for a question not in English
+CROSS_LANGUAGE_WEIGHT = 0.5   # ... and for a question in English (material in other languages)
 
 # Words that match almost every chunk: they only slow BM25 down and add noise.
 STOPWORDS = frozenset("""
@@ -310,8 +316,10 @@ def search(db: sqlite_utils.Database, store: VectorStore | None, query: str, sco
     docs = resolve_document_ids(db, scope)
     if docs is not None and not docs:
         return []            # a scope whose folders and documents are all gone finds nothing
-    vector_future = None
+    asked_in = language.detect_language(query)
+    vector_future = foreign = None
     if mode in ("hybrid", "vector") and store is not None:
+        foreign = _foreign_ranking(db, store, query, asked_in, docs, pool)
         if embed is None:
             embed = query_embedder(db)
         vec = embed(query)
@@ -327,26 +335,75 @@ def search(db: sqlite_utils.Database, store: VectorStore | None, query: str, sco
                 scope_ids = found if len(found) <= ID_FILTER_MAX else None
         vector_future = _pool().submit(vector_ranking, store, vec, docs, pool, share, in_scope, scope_ids)
     rankings: list[list[tuple[int, float]]] = []
+    weights: list[float] = []
     try:
         if mode in ("hybrid", "bm25"):
             rankings.append(bm25_ranking(db, query, docs, pool))
+            weights.append(1.0)
     finally:
         if vector_future is not None:
             rankings.append(vector_future.result())
+            # The main embedding model knows English: a question in another language leans on
+            # its words and on the multilingual space.
+            weights.append(1.0 if asked_in == language.ENGLISH else FOREIGN_VECTOR_WEIGHT)
+        if foreign is not None:
+            rankings.append(_quiet_result(foreign[0]))
+            weights.append(foreign[1])
     ids = list(dict.fromkeys(cid for r in rankings for cid, _ in r))
     rows = _rows_by_id(db, ids, docs)
     # Drop ids SQLite no longer knows in scope before ranking, so ranks stay dense.
     rankings = [[(cid, s) for cid, s in r if cid in rows] for r in rankings]
-    if mode == "hybrid":
-        # The embedding model knows English: a question in another language leans on its words.
-        weights = [1.0, 1.0] if len(rankings) < 2 or language.detect_language(query) == language.ENGLISH \
-            else [1.0, FOREIGN_VECTOR_WEIGHT]
+    if foreign is not None and vector_future is not None:
+        # Each passage gets one vote by meaning, from the space that knows its language: the
+        # main model's vectors of the documents the multilingual space ranks are left out.
+        main = len(rankings) - 2
+        rankings[main] = [(cid, s) for cid, s in rankings[main] if rows[cid]["document_id"] not in foreign[2]]
+    if len(rankings) > 1:
         fused = reciprocal_rank_fusion([[cid for cid, _ in r] for r in rankings], weights=weights)
     else:
         fused = rankings[0] if rankings else []
     top = fused[:k]
     names = folder_names(db, (rows[cid]["node_id"] for cid, _ in top))
     return [_passage(rows[cid], score, names.get(rows[cid]["node_id"], {})) for cid, score in top]
+
+
+def foreign_documents(db: sqlite_utils.Database, docs: list[int] | None) -> dict[int, str]:
+    """{document id: language} of the documents in scope written in a language other than English."""
+    where, params = _scope_sql(docs, "id")
+    return {r[0]: r[1] for r in db.execute(f"SELECT id, language FROM documents WHERE {where} "
+                                           "AND language NOT IN ('', ?)", [*params, language.ENGLISH]).fetchall()}
+
+
+def _foreign_ranking(db: sqlite_utils.Database, store: VectorStore, query: str, asked_in: str,
+                     docs: list[int] | None, limit: int) -> tuple[Any, float, set[int]] | None:
+    """(future of the multilingual space's ranking, its weight, the documents it ranks) over the
+    documents in scope not in English, or None when there are none or the model is not installed.
+
+    Material in the question's own language comes first: a question in German ranks the German
+    documents in scope (when there are some) by meaning, with the full weight; a question in
+    English reaches across languages at a lower weight, so English passages that match stay ahead
+    of their translations while a German book alone in scope is still found."""
+    foreign = foreign_documents(db, docs)
+    if not foreign or getattr(store, "paths", None) is None:
+        return None
+    embedder = get_multilingual_embedder()
+    if embedder is None:
+        return None
+    same = [d for d, lang in foreign.items() if lang == asked_in]
+    targets = same or list(foreign)
+    weight = CROSS_LANGUAGE_WEIGHT if asked_in == language.ENGLISH else MULTILINGUAL_WEIGHT
+    vec = embedder.embed_one(query)
+    return _pool().submit(vector_ranking, multilingual.open_store(store.paths), vec, targets, limit), weight, \
+        set(targets)
+
+
+def _quiet_result(future: Any) -> list[tuple[int, float]]:
+    """A ranking that may fail without failing the search (the others still answer)."""
+    try:
+        return future.result()
+    except Exception:
+        log.warning("the multilingual ranking failed; searching without it", exc_info=True)
+        return []
 
 
 def _share(db: sqlite_utils.Database, docs: list[int]) -> float:

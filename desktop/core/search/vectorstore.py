@@ -18,6 +18,7 @@ from ..storage.config import DataPaths, apply_offline_env
 from ..errors import ServiceUnavailable
 
 COLLECTION_PREFIX = "chunks"
+MULTILINGUAL_COLLECTION = "use-m3"   # vectors of the material not in English (search.multilingual)
 
 
 def port_file(paths: DataPaths) -> Path:
@@ -120,6 +121,11 @@ class VectorStore:
     def ids(self, where: dict[str, Any]) -> list[str]:
         """Ids of the vectors matching ``where`` (e.g. one document's)."""
         return list(self._call("get", where=where, include=[])["ids"])
+
+    def texts(self, where: dict[str, Any]) -> dict[str, str]:
+        """{vector id: the text stored with it} of the vectors matching ``where``."""
+        got = self._call("get", where=where, include=["documents"])
+        return {vid: doc or "" for vid, doc in zip(got["ids"], got.get("documents") or [])}
 
     def existing(self, ids: list[str]) -> list[str]:
         """Which of ``ids`` the store holds."""
