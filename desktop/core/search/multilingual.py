@@ -19,6 +19,7 @@ Same vector ids and metadata as the main index: ids and positions only, never na
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any, Callable
 
 import sqlite_utils
@@ -33,8 +34,18 @@ COLLECTION = MULTILINGUAL_COLLECTION
 BATCH = 64
 
 
+_stores: dict[str, VectorStore] = {}
+_stores_lock = threading.Lock()
+
+
 def open_store(paths: Any) -> VectorStore:
-    return VectorStore(paths, COLLECTION)
+    """The multilingual collection's client, one per data folder and process: opening one costs
+    a connection and a collection lookup (~50 ms), more than the query itself."""
+    key = str(paths.root)
+    with _stores_lock:
+        if key not in _stores:
+            _stores[key] = VectorStore(paths, COLLECTION)
+        return _stores[key]
 
 
 def is_foreign(lang: str | None) -> bool:
