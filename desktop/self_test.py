@@ -3,8 +3,8 @@
 In a temporary data folder it brings up the worker and the vector store, files the
 bundled sample course (reading the PDF, transcribing the lecture with the default
 models), answers one question with a citation of the PDF's page, makes flashcards and
-exports them as an Anki deck, checks that sync stays off, and opens the window offscreen
-on that library. It prints one JSON report (each step, its seconds and what it found)
+exports them as an Anki deck, checks that sync stays off, opens the window offscreen
+on that library and opens the lecture in the transcript viewer's player. It prints one JSON report (each step, its seconds and what it found)
 and exits 0, or 1 naming the first step that failed and why. The same code runs from
 source and from the frozen bundle; nothing here reaches beyond the loopback interface.
 """
@@ -175,6 +175,32 @@ class SelfTest:
         return {"window_s": round(shown_s, 2), "size": [image.width(), image.height()], "library": titles}
 
 
+    def player(self, db: Any) -> dict[str, Any]:
+        """The transcript viewer's player opens the sample lecture (a frozen app once had no
+        QtMultimedia backend at all, and nothing else noticed)."""
+        from PySide6.QtCore import QCoreApplication, QUrl
+        from PySide6.QtMultimedia import QMediaPlayer
+
+        from .core import lectures
+
+        rec = lectures.get_recording(db, self.found["recording"])
+        player = QMediaPlayer()
+        player.setSource(QUrl.fromLocalFile(str(rec.abspath(self.paths))))
+        deadline = time.monotonic() + 20
+        while player.mediaStatus() not in (QMediaPlayer.LoadedMedia, QMediaPlayer.InvalidMedia) \
+                and time.monotonic() < deadline:
+            QCoreApplication.processEvents()
+            time.sleep(0.02)
+        status, duration_ms, error = player.mediaStatus(), player.duration(), player.errorString()
+        player.setSource(QUrl())
+        player.deleteLater()
+        QCoreApplication.processEvents()
+        if status != QMediaPlayer.LoadedMedia or duration_ms <= 0:
+            raise StepFailed(f"the player could not open the sample lecture ({status.name}"
+                             f"{': ' + error if error else ''}); lectures would not play")
+        return {"duration_s": round(duration_ms / 1000, 1)}
+
+
 def _documents(db: Any) -> list[Any]:
     from .core import library
 
@@ -227,6 +253,7 @@ def run(keep: bool = False) -> int:
             test.step("flashcards to Anki", lambda: test.flashcards(db, starter, folder))
             test.step("sync stays off", lambda: test.sync_stays_off(db))
             test.step("window", test.window)
+            test.step("play the lecture", lambda: test.player(db))
     except Exception as exc:
         failed = next((s for s in test.steps if not s["ok"]), None)
         if failed is None:   # before the first step: the services did not start

@@ -13,7 +13,7 @@ from desktop.core.storage.config import model_cache_dir
 from tests.conftest import REPO, lectern
 
 STEPS = ["services", "sample course", "read the PDF", "transcribe the lecture", "answer with a citation",
-         "flashcards to Anki", "sync stays off", "window"]
+         "flashcards to Anki", "sync stays off", "window", "play the lecture"]
 
 
 def _report(out) -> dict:
@@ -63,6 +63,7 @@ def test_the_self_test_passes_with_no_network_and_connects_only_to_loopback(tmp_
     assert steps["flashcards to Anki"]["exported_notes"] == steps["flashcards to Anki"]["cards"] > 0
     assert steps["sync stays off"]["sync"] == "off"
     assert "Cell biology primer" in steps["window"]["library"]
+    assert abs(steps["play the lecture"]["duration_s"] - steps["transcribe the lecture"]["duration_s"]) < 1.0
     assert report["data_folder"] == "(removed)"
     if offline:
         connects = _connects(trace.read_text())
