@@ -78,6 +78,7 @@ def main() -> None:
                     help="lecture: bench/lecture_text.py repeated; reference: the Debian Reference read once")
     ap.add_argument("--no-compare", action="store_true",
                     help="skip the after-the-fact transcription (a 90-minute file takes base about 15 min more)")
+    ap.add_argument("--keep-audio", help="copy the recording (WAV) here, with the live transcript beside it (.txt)")
     args = ap.parse_args()
     seconds = args.minutes * 60
 
@@ -147,6 +148,12 @@ def main() -> None:
             live_text = " ".join(s.text for s in segments(db, rec_id))
             chunks = db.execute("SELECT count(*) FROM chunks c JOIN documents d ON d.id = c.document_id "
                                 "WHERE d.recording_id=?", (rec_id,)).fetchone()[0]
+        if args.keep_audio:
+            import shutil
+
+            shutil.copyfile(result.path, args.keep_audio)
+            Path(args.keep_audio).with_suffix(".txt").write_text(live_text + "\n", encoding="utf-8")
+            Path(args.keep_audio).with_suffix(".script.txt").write_text(script + "\n", encoding="utf-8")
         # After the fact: the finished file, the same model and settings, in one go.
         after_text, after_s = None, None
         if not args.no_compare:
