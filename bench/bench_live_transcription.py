@@ -172,6 +172,7 @@ def main() -> None:
             "behind_at_stop_s": round(behind_at_stop, 1),
             "behind_max_s": round(behind_max, 1),
             "windows": len(live.windows),
+            "windows_read_again": live.rereads,
             "live_transcribe_busy_s": round(sum(w[2] for w in live.windows), 1),
             "after_the_fact_transcribe_s": round(after_s, 1) if after_s is not None else None,
             "wer_vs_after_the_fact": round(jiwer.wer(words(after_text), words(live_text)), 4) if after_text else None,

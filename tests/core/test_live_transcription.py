@@ -22,7 +22,7 @@ from desktop.core.lectures.recorder import Recorder
 from desktop.core.lectures.recovery import recover
 from desktop.core.lectures.transcribe import load_whisper, transcribe_array
 from desktop.core.lectures.wavfile import WavWriter
-from desktop.core.lectures.windows import RATE, find_cut
+from desktop.core.lectures.windows import RATE, find_cut, recheck_cut
 from desktop.core import models
 from desktop.core.search.retrieval import open_store
 from desktop.workers.submit import QueueJobs
@@ -80,6 +80,46 @@ def test_windows_are_cut_inside_pauses_and_never_inside_words(speech):
     cut = find_cut(a, min_s=1.0, max_s=2.0)
     assert cut is not None and cut <= 2 * RATE
     assert find_cut(audio[:1000], final=True) == 1000, "at Stop the rest is one window"
+
+
+class _SkipsASentence:
+    """The real Whisper model, except that reading a whole window (not a half) leaves out the segment
+    in its middle: Whisper's own jump over a sentence, which cannot be brought about on demand."""
+
+    def __init__(self, model, window_samples: int) -> None:
+        self.model, self.window_samples = model, window_samples
+        self.left_out = ""
+
+    def transcribe(self, audio, **kw):
+        segs, info = self.model.transcribe(audio, **kw)
+        segs = list(segs)
+        if len(audio) == self.window_samples and len(segs) >= 3:
+            self.left_out = segs.pop(len(segs) // 2).text
+        return iter(segs), info
+
+
+def test_a_window_read_with_a_sentence_left_out_is_read_again_in_halves(paths, speech):
+    audio = _pcm(speech["lecture"]).astype(np.float32) / 32768
+    model = load_whisper(models.resolve(models.TRANSCRIPTION, "whisper-tiny.en"))
+    whole = [(s.start, s.end) for s in model.transcribe(audio, language="en", vad_filter=True)[0]]
+    assert recheck_cut(audio, whole) is None, "a whole reading is not read again"
+    cut = recheck_cut(audio, whole[:len(whole) // 3] + whole[len(whole) // 3 + 2:])
+    assert cut is not None and abs(cut - len(audio) // 2) < 0.25 * len(audio), "split near the middle"
+    around = audio[max(0, cut - 800): cut + 800]
+    assert float(np.sqrt(np.mean(around ** 2))) < 0.01, "the split is in a pause"
+
+    live = LiveTranscriber(paths, 1, paths.recordings / "none.wav")
+    skipping = _SkipsASentence(model, len(audio))
+    read, language = live._read_window(skipping, audio, "en", "")
+    text = " ".join(t for _, _, t in read)
+    assert live.rereads == 1 and language == "en"
+    # The sentence the whole reading left out is back (Whisper words a few things differently
+    # from one reading to the next, so its longer words are what is compared).
+    left_out = {w for w in _words(skipping.left_out) if len(w) > 3}
+    assert left_out and len(left_out & set(_words(text))) >= 0.7 * len(left_out), (left_out, text)
+    assert len(_words(text)) >= 0.9 * len(_words(" ".join(s.text for s in model.transcribe(
+        audio, language="en", vad_filter=True)[0])))
+    assert all(b2 >= a1 for (a1, _, _), (b2, _, _) in zip(read, read[1:])), "in time order"
 
 
 def test_small_windows_leave_no_duplicates_and_match_a_transcription_of_the_finished_file(paths, db, speech):

@@ -41,7 +41,7 @@ from .recording_lock import RecordingLock, live_lock_path
 from .recordings import ensure_document
 from .transcribe import (BEAM_SIZE, corrected_spans, covered_by_corrections, language_from, load_whisper,
                          model_choice_from, model_key)
-from .windows import MAX_WINDOW_S, MIN_WINDOW_S, RATE, GrowingWav, find_cut
+from .windows import MAX_WINDOW_S, MIN_WINDOW_S, RATE, GrowingWav, find_cut, recheck_cut
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +125,7 @@ class LiveTranscriber:
         # segment (citations lose their second), so it is off unless measured otherwise.
         self.use_prompt = False
         self.windows: list[tuple[float, float, float]] = []   # (start_s, end_s, seconds it took)
+        self.rereads = 0      # windows read again in halves (a sentence had been left out)
         self.result: dict[str, Any] | None = None
         self.error = ""
         self.done = threading.Event()
@@ -271,11 +272,8 @@ class LiveTranscriber:
         """Transcribe one window and store its segments with its end, all or nothing."""
         start, end = self._pos, self._pos + len(audio) / RATE
         t0 = time.monotonic()
-        segs, info = model.transcribe(audio, language=language, beam_size=BEAM_SIZE, vad_filter=True,
-                                      initial_prompt=(prompt or None) if self.use_prompt else None)
-        found = [(round(s.start + start, 3), round(min(s.end + start, end), 3), s.text.strip())
-                 for s in segs if s.text.strip()]
-        language = language or info.language   # detected once, then kept for the whole lecture
+        read, language = self._read_window(model, audio, language, prompt)   # detected once, then kept
+        found = [(round(a + start, 3), round(min(b + start, end), 3), text) for a, b, text in read]
         corrections = corrected_spans(db, self.recording_id)
         with write_transaction(db) as conn:
             # Anything past this window's start that is not the student's is from a run cut short.
@@ -299,6 +297,29 @@ class LiveTranscriber:
         words = " ".join(t for _, _, t in found).split()
         return language, " ".join(words[-PROMPT_WORDS:]) if words else prompt
 
+    def _read_window(self, model: Any, audio: np.ndarray, language: str | None,
+                     prompt: str) -> tuple[list[tuple[float, float, str]], str | None]:
+        """(segments (start, end, text) in the window's time, the lecture's language).
+
+        A window read with a sentence left out (``windows.recheck_cut``) is read again in two
+        halves, kept when they cover more of it."""
+        def read(part: np.ndarray, lang: str | None, hint: str | None) -> tuple[list[tuple[float, float, str]], Any]:
+            segs, info = model.transcribe(part, language=lang, beam_size=BEAM_SIZE, vad_filter=True,
+                                          initial_prompt=hint if self.use_prompt else None)
+            return [(s.start, s.end, s.text.strip()) for s in segs if s.text.strip()], info
+
+        found, info = read(audio, language, prompt or None)
+        language = language or info.language
+        cut = recheck_cut(audio, [(a, b) for a, b, _ in found])
+        if cut is not None:
+            first, _ = read(audio[:cut], language, prompt or None)
+            second, _ = read(audio[cut:], language, None)
+            halves = first + [(a + cut / RATE, b + cut / RATE, t) for a, b, t in second]
+            if sum(b - a for a, b, _ in halves) > sum(b - a for a, b, _ in found):
+                self.rereads += 1
+                found = halves
+        return found, language
+
     def _previous_words(self, db: Any) -> str:
         rows = db.execute("SELECT text FROM segments WHERE recording_id=? AND start_s < ? ORDER BY start_s DESC"
                           " LIMIT 10", (self.recording_id, self._pos)).fetchall()
@@ -320,7 +341,8 @@ class LiveTranscriber:
                                (self.recording_id,)).fetchone()[0])
         self.finished_at = time.monotonic()
         self.result = {"recording_id": self.recording_id, "duration_s": round(duration, 3), "segments": total,
-                       "windows": len(self.windows), "model": key, "language": language or "",
+                       "windows": len(self.windows), "windows_read_again": self.rereads, "model": key,
+                       "language": language or "",
                        "transcribe_s": round(sum(w[2] for w in self.windows), 3)}
         self._pos = duration
         self._set_state("done")
