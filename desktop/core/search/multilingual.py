@@ -24,6 +24,7 @@ from typing import Any, Callable
 
 import sqlite_utils
 
+from ..models.embeddings import get_multilingual_embedder
 from .index import chunk_id_of, chunk_metadata, embed_text, vector_id
 from .language import ENGLISH
 from .vectorstore import MULTILINGUAL_COLLECTION, VectorStore
@@ -116,8 +117,6 @@ def set_caught_up(db: sqlite_utils.Database, done: bool) -> None:
 def refresh_quietly(db: sqlite_utils.Database, paths: Any, document_id: int) -> int:
     """``refresh_document`` where failing must not fail the caller's work (the document is
     searchable by its words and the main index; the re-index job catches up later)."""
-    from ..models.embeddings import get_multilingual_embedder
-
     try:
         if not is_foreign(document_language(db, document_id)):
             return 0
