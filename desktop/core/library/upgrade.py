@@ -203,14 +203,11 @@ def run_reindex(ctx: JobContext) -> dict[str, Any]:
 def _catch_up_multilingual(ctx: JobContext) -> int:
     """Give each document not in English the multilingual vectors it lacks (older release, crash)."""
     db = ctx.db
-    if not db.execute("SELECT 1 FROM documents WHERE language NOT IN ('', 'en') LIMIT 1").fetchone():
-        multilingual.set_caught_up(db, True)
-        return 0
-    embedder = get_multilingual_embedder()
-    if embedder is None:
-        return 0          # not installed: such documents are found by their words and the main index
     store = multilingual.open_store(ctx.paths)
-    lagging = multilingual.lagging_documents(db, store)
+    lagging = multilingual.lagging_documents(db, store)   # no store call when no document is foreign
+    embedder = get_multilingual_embedder() if lagging else None
+    if lagging and embedder is None:
+        return 0          # not installed: such documents are found by their words and the main index
     embedded = 0
     for i, doc_id in enumerate(lagging):
         ctx.progress(0.99, f"Indexing for questions in any language ({i + 1} of {len(lagging)} documents)")

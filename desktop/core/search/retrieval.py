@@ -177,10 +177,7 @@ _BM25 = f"bm25(chunks_fts, {', '.join(str(w) for w in BM25_WEIGHTS)})"
 
 def scope_languages(db: sqlite_utils.Database, docs: list[int] | None) -> list[str]:
     """The languages other than English that the documents in scope are written in."""
-    where, params = _scope_sql(docs, "id")
-    rows = db.execute(f"SELECT DISTINCT language FROM documents WHERE {where} AND language NOT IN ('', ?)",
-                      [*params, language.ENGLISH]).fetchall()
-    return sorted(r[0] for r in rows)
+    return sorted(set(foreign_documents(db, docs).values()))
 
 
 def bm25_terms(db: sqlite_utils.Database, query: str, docs: list[int] | None) -> list[str]:
