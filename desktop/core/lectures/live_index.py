@@ -47,12 +47,12 @@ class LiveIndex:
             return 0
 
     def _update(self, final: bool) -> int:
-        written = self._write(final)
-        multilingual.refresh_quietly(self.db, self.paths, ensure_document(self.db, self.paths, self.recording_id))
+        doc_id = ensure_document(self.db, self.paths, self.recording_id)
+        written = self._write(doc_id, final)
+        multilingual.refresh_quietly(self.db, self.paths, doc_id)   # a lecture not in English
         return written
 
-    def _write(self, final: bool) -> int:
-        doc_id = ensure_document(self.db, self.paths, self.recording_id)
+    def _write(self, doc_id: int, final: bool) -> int:
         scope = DocumentScope(doc_id, "lecture")
         chunks = lecture_chunks(load_segments(self.db, self.recording_id), notes(self.db, self.recording_id))
         store = store_for(self.paths)
