@@ -77,7 +77,7 @@ def speed(answerer, model, args) -> dict:
     sources = answerer.retrieve(LONG_QUESTION, Scope())
     prompt, _, _ = answerer.build_prompt(LONG_QUESTION, sources, "", [], chat.Budget())
     raw = Llama(model_path=str(model.choice.path), n_ctx=model.choice.n_ctx, n_threads=model.choice.threads,
-                n_threads_batch=model.choice.threads, n_batch=512, verbose=False)
+                n_threads_batch=model.choice.threads, n_batch=512, flash_attn=True, verbose=False)
     params = dict(max_tokens=args.tokens, temperature=0.0)
     lectern, rawr, counts = [], [], []
     for r in range(args.rounds):   # interleaved, so background load hits both alike

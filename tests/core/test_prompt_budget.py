@@ -80,11 +80,12 @@ def test_older_turns_go_to_the_summary_and_the_recent_window_starts_with_a_quest
     assert [m.id for m in recent] == [3, 4, 5, 6, 7, 8]
 
 
-def test_without_a_model_the_summary_is_the_questions_asked_cut_to_its_budget():
+def test_older_turns_fold_into_the_questions_asked_with_their_answers_first_sentence_cut_to_the_budget():
     older = [ChatMessage(1, 1, chat.USER, "What do mitochondria produce?", [], {}, 0),
-             ChatMessage(2, 1, chat.ASSISTANT, "ATP [1].", [], {}, 0),
+             ChatMessage(2, 1, chat.ASSISTANT, "ATP, mostly [1]. They also store calcium [2].", [], {}, 0),
              ChatMessage(3, 1, chat.USER, "Where is photosynthesis?", [], {}, 0)]
-    text = chat.fallback_summary("", older, 120)
-    assert text == "Earlier the student asked: What do mitochondria produce? | Where is photosynthesis?"
-    cut = chat.fallback_summary("long " * 200, older, 20)
+    text = chat.fold_turns("", older, 120)
+    assert text == ("Earlier the student asked: What do mitochondria produce? (ATP, mostly.) | "
+                    "Where is photosynthesis?")
+    cut = chat.fold_turns("long " * 200, older, 20)
     assert len(cut.split()) == 14 and cut.endswith("Where is photosynthesis?")

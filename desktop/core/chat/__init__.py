@@ -14,15 +14,15 @@ warmup     the chat model and the embedder made ready before the first question
 pipeline   the Answerer
 """
 from .budget import (MIN_SOURCE_TOKENS, TARGET_FIRST_TOKEN_S, Budget, build_prompt, count_prompt,
-                     fallback_summary, recent_turns)
+                     fold_turns, recent_turns)
 from .citations import (NOT_BACKED, PARTLY_COVERED, UNSUPPORTED_MARK, Grounding, all_numbers, attribute,
                         best_second, clean_citations, ground, lecture_moment, sentences, strip_citations)
-from .events import (LOADING, NOTICE, READING, SEARCHING, STAGES, SUMMARISING, UNDERSTANDING, WRITING, Event,
+from .events import (LOADING, NOTICE, READING, SEARCHING, STAGES, UNDERSTANDING, WRITING, Event,
                      Finished, Retrieved, Status, Token, run_to_end)
 from .followup import follow_up_reason, heuristic_rewrite, is_follow_up
 from .pipeline import Answerer
 from .prompts import (EXAMPLE_ANSWER, EXAMPLE_QUESTION, HOW_TO_ADD_MODEL, PREFIX, QUESTION_BLOCK, REWRITE_PROMPT,
-                      SOURCE_BLOCK, SUMMARY_PROMPT, SYSTEM_PROMPT, not_found_text, passages_text, prefixed)
+                      SOURCE_BLOCK, SYSTEM_PROMPT, not_found_text, passages_text, prefixed)
 from .rerank import Relevance, rerank
 from .source import Source
 from .store import (ANSWER, ASSISTANT, DEFAULT_TITLE, NOT_FOUND, PASSAGES, USER, Chat, ChatMessage,
@@ -33,16 +33,16 @@ from .text import content_words, focus, lexical_overlap, looks_like_contents
 from .warmup import is_warm, load_model, model_choice, warm_up
 
 __all__ = [
-    "MIN_SOURCE_TOKENS", "TARGET_FIRST_TOKEN_S", "Budget", "build_prompt", "count_prompt", "fallback_summary",
+    "MIN_SOURCE_TOKENS", "TARGET_FIRST_TOKEN_S", "Budget", "build_prompt", "count_prompt", "fold_turns",
     "recent_turns",
     "NOT_BACKED", "PARTLY_COVERED", "UNSUPPORTED_MARK", "Grounding", "all_numbers", "attribute", "best_second",
     "clean_citations", "ground", "lecture_moment", "sentences", "strip_citations",
-    "LOADING", "NOTICE", "READING", "SEARCHING", "STAGES", "SUMMARISING", "UNDERSTANDING", "WRITING",
+    "LOADING", "NOTICE", "READING", "SEARCHING", "STAGES", "UNDERSTANDING", "WRITING",
     "Event", "Finished", "Retrieved", "Status", "Token", "run_to_end",
     "follow_up_reason", "heuristic_rewrite", "is_follow_up",
     "Answerer",
     "EXAMPLE_ANSWER", "EXAMPLE_QUESTION", "HOW_TO_ADD_MODEL", "PREFIX", "QUESTION_BLOCK", "REWRITE_PROMPT",
-    "SOURCE_BLOCK", "SUMMARY_PROMPT", "SYSTEM_PROMPT", "not_found_text", "passages_text", "prefixed",
+    "SOURCE_BLOCK", "SYSTEM_PROMPT", "not_found_text", "passages_text", "prefixed",
     "Relevance", "rerank",
     "Source",
     "ANSWER", "ASSISTANT", "DEFAULT_TITLE", "NOT_FOUND", "PASSAGES", "USER", "Chat", "ChatMessage",

@@ -1,7 +1,7 @@
 """How the model's context is shared: prompt sizing from the measured prompt speed, which
 turns stay word for word, and the running summary the older ones are folded into.
 
-``Budget``, ``recent_turns``, ``fallback_summary`` and ``build_prompt`` are pure (the
+``Budget``, ``recent_turns``, ``fold_turns`` and ``build_prompt`` are pure (the
 model is only asked to count tokens), so they are unit-tested with constructed sizes.
 """
 from __future__ import annotations
@@ -9,9 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ..errors import LecternError
 from .citations import strip_citations
-from .prompts import SUMMARY_PROMPT, answer_messages, prefixed
+from .prompts import answer_messages
 from .source import Source
 from .store import USER, ChatMessage
 from .text import focus
@@ -86,29 +85,31 @@ def recent_turns(pending: list[ChatMessage], history_tokens: int,
     return recent, older
 
 
-def fallback_summary(summary: str, older: list[ChatMessage], summary_tokens: int) -> str:
-    """Without a model: the questions asked, most recent last, cut to the budget."""
-    asked = [msg.content.strip() for msg in older if msg.role == USER]
-    text = (summary + " " if summary else "") + "Earlier the student asked: " + " | ".join(asked)
+def fold_turns(summary: str, older: list[ChatMessage], summary_tokens: int) -> str:
+    """The running summary with ``older`` folded in: each question asked, with the first
+    sentence of its answer, most recent last, cut to the budget (oldest words go first).
+
+    Made without the model on purpose: asking a 0.5B model to summarise cost about 3 s
+    before the next answer's first word, and its summaries drifted from what was said.
+    """
+    parts: list[str] = []
+    for msg in older:
+        text = " ".join(strip_citations(msg.content).split())
+        if msg.role == USER:
+            parts.append(text)
+        elif parts and text:
+            parts[-1] += f" ({_first_sentence(text)})"
+    text = (summary + " " if summary else "") + "Earlier the student asked: " + " | ".join(parts)
     words = text.split()
     limit = int(summary_tokens * 0.7)
     return " ".join(words[-limit:]) if len(words) > limit else text
 
 
-def summarise(model: Any, summary: str, older: list[ChatMessage], budget: Budget) -> str:
-    """The running summary with ``older`` folded in (by the model when there is one)."""
-    if model is not None:
-        lines = [f"Summary so far: {summary}"] if summary else []
-        for msg in older:
-            who = "Student" if msg.role == USER else "Assistant"
-            lines.append(f"{who}: {model.truncate(strip_citations(msg.content), 120)}")
-        try:
-            out = model.complete(prefixed(SUMMARY_PROMPT + "\n\n" + "\n".join(lines)), max_tokens=budget.summary)
-            if out:
-                return str(model.truncate(out, budget.summary))
-        except LecternError:
-            pass   # the questions alone still say what the chat was about
-    return fallback_summary(summary, older, budget.summary)
+def _first_sentence(text: str, max_words: int = 20) -> str:
+    end = min((i for i in (text.find(". "), text.find("? "), text.find("! ")) if i >= 0), default=-1)
+    sentence = text[:end + 1] if end >= 0 else text
+    words = sentence.split()
+    return " ".join(words[:max_words]) + ("…" if len(words) > max_words else "")
 
 
 def build_prompt(model: Any, question: str, sources: list[Source], summary: str, turns: list[dict[str, str]],

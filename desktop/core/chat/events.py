@@ -6,7 +6,6 @@ waiting for (with the seconds spent) and the command line can print it:
     SEARCHING    "Searching your material…"      retrieval in the chat's scope
     LOADING      "Loading the chat model…"       only while the model is really loading
     UNDERSTANDING "Understanding your follow-up…" the model rewrites a follow-up question
-    SUMMARISING  "Summarising the earlier conversation…"
     READING      "Reading 5 passages…"           the model reads the prompt (before its first word)
     WRITING      "Writing…"                      from the first word on
     NOTICE       anything else worth saying (a model that failed to load, the previous one kept)
@@ -19,9 +18,9 @@ from typing import Any, Callable, Iterator
 from .source import Source
 from .store import ChatMessage
 
-SEARCHING, LOADING, UNDERSTANDING, SUMMARISING, READING, WRITING, NOTICE = (
-    "searching", "loading", "understanding", "summarising", "reading", "writing", "notice")
-STAGES = (SEARCHING, LOADING, UNDERSTANDING, SUMMARISING, READING, WRITING, NOTICE)
+SEARCHING, LOADING, UNDERSTANDING, READING, WRITING, NOTICE = (
+    "searching", "loading", "understanding", "reading", "writing", "notice")
+STAGES = (SEARCHING, LOADING, UNDERSTANDING, READING, WRITING, NOTICE)
 
 
 @dataclass

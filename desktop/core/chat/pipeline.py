@@ -40,12 +40,12 @@ from ..search.reranking import retrieve_ranked
 from ..search.retrieval import embeddings_choice
 from ..search.scope import Scope, describe_scope
 from ..storage import settings as settings_mod
-from .budget import Budget, build_prompt, count_prompt, recent_turns, summarise
+from .budget import Budget, build_prompt, count_prompt, fold_turns, recent_turns
 from .citations import all_numbers, clean_citations, ground, lecture_moment, sentences, strip_citations
-from .events import (LOADING, NOTICE, READING, SEARCHING, SUMMARISING, UNDERSTANDING, WRITING, Event, Finished,
+from .events import (LOADING, NOTICE, READING, SEARCHING, UNDERSTANDING, WRITING, Event, Finished,
                      Retrieved, Status, Token)
 from .followup import follow_up_reason, heuristic_rewrite, is_follow_up
-from .prompts import HOW_TO_ADD_MODEL, PREFIX, REWRITE_PROMPT, not_found_text, passages_text, prefixed
+from .prompts import HOW_TO_ADD_MODEL, REWRITE_PROMPT, not_found_text, passages_text, prefixed
 from .rerank import Relevance, rerank
 from .source import Source
 from .store import (ANSWER, ASSISTANT, NOT_FOUND, PASSAGES, USER, Chat, ChatMessage, ChatScopeUnreadable, add_message,
@@ -229,8 +229,7 @@ class Answerer:
         recent, older = recent_turns(pending, budget.history, self._count())
         summary = chat.summary
         if older:
-            events.append(Status("Summarising the earlier conversation…", SUMMARISING))
-            summary = summarise(self.model().model, summary, older, budget)
+            summary = fold_turns(summary, older, budget.summary)
             set_summary(self.db, chat.id, summary, older[-1].id)
         turns = [{"role": m.role, "content": strip_citations(m.content)} for m in recent]
         return summary, turns

@@ -21,8 +21,8 @@ EXAMPLE_QUESTION = (
     "than any other river on Earth.\n\nQuestion: How long is the Nile, and where does it flow?")
 EXAMPLE_ANSWER = "The Nile is about 6,650 km long [1]. It flows north into the Mediterranean Sea [1]."
 
-# Every prompt starts with these messages, the side tasks (rewriting a follow-up,
-# summarising) too: llama.cpp keeps them evaluated, so only what follows costs time.
+# Every prompt starts with these messages, the side task (rewriting a follow-up) too:
+# llama.cpp keeps them evaluated, so only what follows costs time.
 PREFIX = [{"role": "system", "content": SYSTEM_PROMPT},
           {"role": "user", "content": EXAMPLE_QUESTION},
           {"role": "assistant", "content": EXAMPLE_ANSWER}]
@@ -40,10 +40,6 @@ REWRITE_PROMPT = (
     "Rewrite the student's last question so that it can be understood on its own, replacing words like "
     "'it', 'they' or 'that' with what they refer to in the conversation. Reply with the rewritten "
     "question only.")
-
-SUMMARY_PROMPT = (
-    "Summarise this conversation between a student and a study assistant in at most 60 words: which "
-    "topics were asked about and the key facts of the answers. Reply with the summary only.")
 
 HOW_TO_ADD_MODEL = (
     "To get written answers, choose a chat model in Settings → Chat: pick the default model, one found "
