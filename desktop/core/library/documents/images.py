@@ -1,4 +1,4 @@
-"""Photos and scans as images (PNG, JPEG, TIFF, WebP, HEIC/HEIF through pillow-heif):
+"""Photos and scans as images (PNG, JPEG, TIFF, WebP, HEIC/HEIF through pi-heif):
 one picture is a one-page document whose text comes from OCR."""
 from __future__ import annotations
 
@@ -49,9 +49,9 @@ def _upright(path: Path | Any) -> Any:
     if isinstance(path, Path):
         check_present(path)
     try:
-        import pillow_heif
+        import pi_heif
 
-        pillow_heif.register_heif_opener()
+        pi_heif.register_heif_opener()
     except ImportError:       # HEIC photos then say plainly that they cannot be opened
         pass
     too_large = DocumentError("This picture is too large to read (over 100 megapixels).",
