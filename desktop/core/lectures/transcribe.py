@@ -28,7 +28,7 @@ from ..jobs.table import JobContext
 from ..models.embeddings import get_embedder
 from ..search import multilingual
 from ..search.index import DocumentScope, replace_document_chunks
-from ..search.vectorstore import VectorStore
+from ..search.vectorstore import shared_store
 from ..storage import settings as settings_mod
 from ..storage.config import DataPaths, apply_offline_env
 from ..storage.db import write_transaction
@@ -177,17 +177,9 @@ def index_recording(db: sqlite_utils.Database, paths: DataPaths, recording_id: i
     return len(chunks)
 
 
-_stores: dict[str, Any] = {}
-_stores_lock = threading.Lock()
-
-
 def _store(paths: DataPaths) -> Any:
-    """One vector-store client per data folder and process (it reconnects by itself)."""
-    with _stores_lock:
-        key = str(paths.root)
-        if key not in _stores:
-            _stores[key] = VectorStore(paths)
-        return _stores[key]
+    """The main collection's client (one per data folder and process)."""
+    return shared_store(paths)
 
 
 store_for = _store

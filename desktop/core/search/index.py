@@ -20,7 +20,7 @@ from typing import Any, Callable
 import sqlite_utils
 
 from ..storage.db import write_transaction
-from .vectorstore import MULTILINGUAL_COLLECTION, VectorStore
+from .vectorstore import MULTILINGUAL_COLLECTION, VectorStore, shared_store
 
 # chunks.vector_state
 VECTOR_MISSING = 0     # the row is written; its vector may not be (upsert it)
@@ -106,7 +106,7 @@ def delete_document_chunks(db: sqlite_utils.Database, store: VectorStore | None,
     if store is not None:
         store.delete(where={"document_id": document_id})
         if getattr(store, "paths", None) is not None:     # and its vectors in the multilingual space
-            VectorStore(store.paths, MULTILINGUAL_COLLECTION).delete(where={"document_id": document_id})
+            shared_store(store.paths, MULTILINGUAL_COLLECTION).delete(where={"document_id": document_id})
     with write_transaction(db) as conn:
         conn.execute("DELETE FROM chunks WHERE document_id = ?", (document_id,))
 

@@ -19,7 +19,6 @@ Same vector ids and metadata as the main index: ids and positions only, never na
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Any, Callable
 
 import sqlite_utils
@@ -27,7 +26,7 @@ import sqlite_utils
 from ..models.embeddings import get_multilingual_embedder
 from .index import chunk_id_of, chunk_metadata, embed_text, vector_id
 from .language import ENGLISH
-from .vectorstore import MULTILINGUAL_COLLECTION, VectorStore
+from .vectorstore import MULTILINGUAL_COLLECTION, VectorStore, shared_store
 
 log = logging.getLogger(__name__)
 
@@ -35,18 +34,9 @@ COLLECTION = MULTILINGUAL_COLLECTION
 BATCH = 64
 
 
-_stores: dict[str, VectorStore] = {}
-_stores_lock = threading.Lock()
-
-
 def open_store(paths: Any) -> VectorStore:
-    """The multilingual collection's client, one per data folder and process: opening one costs
-    a connection and a collection lookup (~50 ms), more than the query itself."""
-    key = str(paths.root)
-    with _stores_lock:
-        if key not in _stores:
-            _stores[key] = VectorStore(paths, COLLECTION)
-        return _stores[key]
+    """The multilingual collection's client (one per data folder and process)."""
+    return shared_store(paths, COLLECTION)
 
 
 def is_foreign(lang: str | None) -> bool:

@@ -180,22 +180,25 @@ def scope_languages(db: sqlite_utils.Database, docs: list[int] | None) -> list[s
     return sorted(set(foreign_documents(db, docs).values()))
 
 
-def bm25_terms(db: sqlite_utils.Database, query: str, docs: list[int] | None) -> list[str]:
+def bm25_terms(db: sqlite_utils.Database, query: str, docs: list[int] | None,
+               foreign: dict[int, str] | None = None) -> list[str]:
     """The query's words for BM25: without stop words (English, German, French, Spanish), plus
-    their stems in each other language the documents in scope are written in."""
+    their stems in each other language the documents in scope are written in (``foreign``:
+    ``foreign_documents(db, docs)`` when the caller has it already)."""
     words = [w for w in query_words(query) if w not in STOPWORDS and w not in language.STOPWORDS] \
         or query_words(query)
     terms = list(words)
-    for lang in scope_languages(db, docs) if words else []:
+    langs = sorted(set((foreign if foreign is not None else foreign_documents(db, docs)).values())) if words else []
+    for lang in langs:
         terms += [s for s in language.stem_words(words, lang) if s not in terms]
     return terms
 
 
 def bm25_ranking(db: sqlite_utils.Database, query: str, docs: list[int] | None,
-                 limit: int) -> list[tuple[int, float]]:
+                 limit: int, foreign: dict[int, str] | None = None) -> list[tuple[int, float]]:
     """[(chunk id, bm25 score)] best first among the chunks of ``docs`` (None = all); FTS5's bm25() is
     negative, so we flip it."""
-    words = bm25_terms(db, query, docs)
+    words = bm25_terms(db, query, docs, foreign)
     if not words:
         return []
     match = " OR ".join(f'"{w}"' for w in _rare_words(db, words[:40]))
@@ -314,9 +317,10 @@ def search(db: sqlite_utils.Database, store: VectorStore | None, query: str, sco
     if docs is not None and not docs:
         return []            # a scope whose folders and documents are all gone finds nothing
     asked_in = language.detect_language(query)
+    in_other_languages = foreign_documents(db, docs)   # one query for BM25's stems and the multilingual space
     vector_future = foreign = None
     if mode in ("hybrid", "vector") and store is not None:
-        foreign = _foreign_ranking(db, store, query, asked_in, docs, pool)
+        foreign = _foreign_ranking(store, query, asked_in, in_other_languages, pool)
         if embed is None:
             embed = query_embedder(db)
         vec = embed(query)
@@ -335,7 +339,7 @@ def search(db: sqlite_utils.Database, store: VectorStore | None, query: str, sco
     weights: list[float] = []
     try:
         if mode in ("hybrid", "bm25"):
-            rankings.append(bm25_ranking(db, query, docs, pool))
+            rankings.append(bm25_ranking(db, query, docs, pool, in_other_languages))
             weights.append(1.0)
     finally:
         if vector_future is not None:
@@ -371,16 +375,17 @@ def foreign_documents(db: sqlite_utils.Database, docs: list[int] | None) -> dict
                                            "AND language NOT IN ('', ?)", [*params, language.ENGLISH]).fetchall()}
 
 
-def _foreign_ranking(db: sqlite_utils.Database, store: VectorStore, query: str, asked_in: str,
-                     docs: list[int] | None, limit: int) -> tuple[Any, float, set[int]] | None:
+def _foreign_ranking(store: VectorStore, query: str, asked_in: str, foreign: dict[int, str],
+                     limit: int) -> tuple[Any, float, set[int]] | None:
     """(future of the multilingual space's ranking, its weight, the documents it ranks) over the
     documents in scope not in English, or None when there are none or the model is not installed.
 
     Material in the question's own language comes first: a question in German ranks the German
     documents in scope (when there are some) by meaning, with the full weight; a question in
     English reaches across languages at a lower weight, so English passages that match stay ahead
-    of their translations while a German book alone in scope is still found."""
-    foreign = foreign_documents(db, docs)
+    of their translations while a German book alone in scope is still found.
+
+    ``foreign``: ``foreign_documents`` of the scope."""
     if not foreign or getattr(store, "paths", None) is None:
         return None
     embedder = get_multilingual_embedder()

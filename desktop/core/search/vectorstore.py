@@ -159,3 +159,17 @@ def _dropped_connection(exc: BaseException) -> bool:
     import httpx  # already loaded with chromadb by now; kept off the window's start-up path
 
     return isinstance(exc, (httpx.TransportError, ConnectionError))
+
+
+_shared: dict[tuple[str, str], VectorStore] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_store(paths: DataPaths, model_id: str = "minilm-l6") -> VectorStore:
+    """One client per data folder, collection and process (it reconnects by itself): opening
+    one costs a connection and a collection lookup (~50 ms), more than a query."""
+    key = (str(paths.root), model_id)
+    with _shared_lock:
+        if key not in _shared:
+            _shared[key] = VectorStore(paths, model_id)
+        return _shared[key]
