@@ -190,3 +190,38 @@ def test_reranked_retrieval_and_its_fallback(services, paths, db, tmp_path):
     fused = retrieval.search(db, store, "Wie lese ich eine Datei mit Kommas ein?", k=3)
     kept, judged = reranking.retrieve_ranked(db, store, "Wie lese ich eine Datei mit Kommas ein?", k=3)
     assert not judged and [h.chunk_id for h in kept] == [h.chunk_id for h in fused]
+
+
+def test_a_german_lecture_is_found_by_other_forms_of_its_words_and_a_corrected_line_keeps_its_stems(
+        services, paths, db):
+    """A lecture Whisper heard in German: its passages carry German stems like a book's, so a
+    question with other word forms finds it by keywords, also after the student corrects a line."""
+    from desktop.core import lectures
+    from desktop.core.lectures.transcribe import index_recording
+
+    node = library.ensure_path(db, "Winter", "Biologie", "Vorlesungen")
+    rec_id = db.execute("INSERT INTO recordings (title, node_id, path, state, language, created_at) VALUES "
+                        "('Zellbiologie 3', ?, 'recordings/z3.wav', 'done', 'de', '2026-11-30T10:00:00')",
+                        (node,)).lastrowid
+    said = ["Heute sprechen wir über die Mitochondrien der Zellen.",
+            "Die Zellatmung stellt in den Mitochondrien das meiste ATP her.",
+            "Nächste Woche behandeln wir die Photosynthese in Chloroplasten."]
+    for i, text in enumerate(said):   # one passage each (passages are 45-60 s)
+        db.execute("INSERT INTO segments (recording_id, idx, start_s, end_s, text, edited) VALUES (?,?,?,?,?,0)",
+                   (rec_id, i, 35.0 * i, 35.0 * i + 33, text))
+    assert index_recording(db, paths, rec_id) == 3
+    doc_id = lectures.get_recording(db, rec_id).document_id
+    stems = [r[0] for r in db.execute("SELECT stems FROM chunks WHERE document_id=? ORDER BY ordinal", (doc_id,))]
+    assert all(stems) and "mitochondri" in stems[0], stems
+
+    def first_hit(question: str) -> float | None:
+        hits = retrieval.search(db, retrieval.open_store(paths, db), question, Scope(document_ids=(doc_id,)),
+                                k=2, mode="bm25")
+        return hits[0].start_s if hits else None
+
+    assert first_hit("Welches Molekül stellt die Zelle bei der Zellatmung her?") == 35.0
+    seg = lectures.segments(db, rec_id)[1]
+    lectures.edit_segment(db, seg.id, "Die Zellatmung liefert in den Kraftwerken der Zelle das meiste ATP.")
+    row = db.execute("SELECT text, stems FROM chunks WHERE document_id=? AND ordinal=1", (doc_id,)).fetchone()
+    assert "Kraftwerken" in row[0] and "kraftwerk" in row[1].split(), row
+    assert first_hit("Was ist das Kraftwerk der Zelle?") == 35.0   # only its stem matches 'Kraftwerken'

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from dataclasses import replace
+
 from ..search.index import ChunkIn
+from ..search.language import stems
 
 NOTE_KIND = "lecture_note"   # a passage that is the student's own note
 
@@ -43,10 +46,12 @@ def chunk_segments(segs: Iterable[Any]) -> list[ChunkIn]:
     return out
 
 
-def lecture_chunks(segs: Iterable[Any], notes: Iterable[Any] = ()) -> list[ChunkIn]:
-    """The transcript's passages and one per note, in the order of the lecture."""
+def lecture_chunks(segs: Iterable[Any], notes: Iterable[Any] = (), lang: str = "") -> list[ChunkIn]:
+    """The transcript's passages and one per note, in the order of the lecture; in a lecture
+    not in English (``lang``, the language Whisper heard) each carries its words' stems for
+    keyword search, as a book's passages do."""
     from_notes = [ChunkIn(text=n.text.strip(), start_s=float(n.at_s), end_s=float(n.at_s), kind=NOTE_KIND)
                   for n in notes if n.text.strip()]
     merged = chunk_segments(segs) + from_notes
     merged.sort(key=lambda c: (c.start_s or 0.0, c.kind == NOTE_KIND))   # stable: notes after a passage begun
-    return merged
+    return [replace(c, stems=stems(c.text, lang)) for c in merged] if lang else merged

@@ -54,7 +54,8 @@ class LiveIndex:
 
     def _write(self, doc_id: int, final: bool) -> int:
         scope = DocumentScope(doc_id, "lecture")
-        chunks = lecture_chunks(load_segments(self.db, self.recording_id), notes(self.db, self.recording_id))
+        chunks = lecture_chunks(load_segments(self.db, self.recording_id), notes(self.db, self.recording_id),
+                                multilingual.document_language(self.db, doc_id))
         store = store_for(self.paths)
         embed = get_embedder().embed
         if final and self.failures:   # something may be missing: write it all once more

@@ -204,11 +204,12 @@ def edit_segment(db: sqlite_utils.Database, segment_id: int, text: str) -> int:
     seg = db.execute("SELECT start_s FROM segments WHERE id=?", (segment_id,)).fetchone()
     doc = db.execute("SELECT document_id FROM recordings WHERE id=?", (rec_id,)).fetchone()
     if doc and doc[0]:
-        chunks = lecture_chunks(segments(db, rec_id), lecture_notes(db, rec_id))
+        lang = db.execute("SELECT language FROM documents WHERE id=?", (doc[0],)).fetchone()
+        chunks = lecture_chunks(segments(db, rec_id), lecture_notes(db, rec_id), (lang[0] or "") if lang else "")
         for ordinal, c in enumerate(chunks):
             if c.kind is None and c.start_s is not None and c.end_s is not None and c.start_s <= seg[0] <= c.end_s + 1e-6:
-                db.execute("UPDATE chunks SET text=? WHERE document_id=? AND ordinal=? AND text<>?",
-                           (c.text, doc[0], ordinal, c.text))
+                db.execute("UPDATE chunks SET text=?, stems=? WHERE document_id=? AND ordinal=? AND text<>?",
+                           (c.text, c.stems, doc[0], ordinal, c.text))
     return rec_id
 
 

@@ -169,7 +169,8 @@ def index_recording(db: sqlite_utils.Database, paths: DataPaths, recording_id: i
     """(Re)index a lecture's transcript in SQLite/FTS5 and the vector store. Returns the chunk count."""
     doc_id = ensure_document(db, paths, recording_id)
     scope = DocumentScope(doc_id, "lecture")
-    chunks = lecture_chunks(load_segments(db, recording_id), notes(db, recording_id))
+    chunks = lecture_chunks(load_segments(db, recording_id), notes(db, recording_id),
+                            multilingual.document_language(db, doc_id))
     store = store or _store(paths)
     embed = embed or get_embedder().embed
     replace_document_chunks(db, store, scope, chunks, embed)   # never briefly empty
