@@ -194,7 +194,7 @@ def lecture(args: argparse.Namespace) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench-study-lecture-"))
     db = open_db(tmp / "app.db")
     settings.update(db, chat_threads=args.threads)
-    book = _book(db, faq, "R")
+    _book(db, faq, "R")
     subject = glossary.subject_node(db, "R")
     glossary.build(db, subject)
     hotwords = glossary.hotwords(db, subject)

@@ -127,7 +127,7 @@ def main() -> int:
                 rounds.append({"raw_first": raw_first, "upload": side(args.big_mb, lectern_up, raw_up),
                                "download": side(args.big_mb, lectern_down, raw_down), "load_avg": os.getloadavg()[0],
                                "errors": s_up.errors + s_down.errors})
-                for key in ("raw/big.md", f"users/bench/raw_data/Bench/Sync/Large/big.md"):
+                for key in ("raw/big.md", "users/bench/raw_data/Bench/Sync/Large/big.md"):
                     client.delete_object(Bucket=bucket, Key=key)          # the server keeps no more than a round
                 for data in (tmp / f"A2-{r}", tmp / f"B2-{r}"):
                     shutil.rmtree(data, ignore_errors=True)

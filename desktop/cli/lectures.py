@@ -205,8 +205,8 @@ def _record(args: argparse.Namespace, paths: DataPaths, db: Any) -> int:
         live.wait()
         if live.error:
             raise LecternError(f"The transcript could not be finished: {live.error}",
-                               f"The recording is saved; transcribe it again with `lectern transcribe` "
-                               f"or from the Library.")
+                               "The recording is saved; transcribe it again with `lectern transcribe` "
+                               "or from the Library.")
         out["transcript_ready_s"] = round(max(0.0, live.finished_at - stopped), 3)
         out["transcript"] = live.status().as_dict()
         out["windows"] = len(live.windows)

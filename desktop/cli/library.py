@@ -74,7 +74,6 @@ def _read_password(args: argparse.Namespace, name: str, cache: dict[str, str]) -
 
 def cmd_ingest(args: argparse.Namespace, paths: DataPaths) -> int:
     from ..core.library import ingest
-    from ..core import jobs
     from ..core import library
     from ..core.library import pdftext
     from ..core.storage.db import open_db

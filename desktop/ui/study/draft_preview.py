@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
 
 from ...core.errors import LecternError
 from ...core.study import store
-from ..theme import color, qcolor
+from ..theme import qcolor
 from . import card_text, citations
 
 KEEP, KIND, FRONT, BACK, SOURCE = range(5)
