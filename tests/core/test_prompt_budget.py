@@ -89,3 +89,23 @@ def test_older_turns_fold_into_the_questions_asked_with_their_answers_first_sent
                     "Where is photosynthesis?")
     cut = chat.fold_turns("long " * 200, older, 20)
     assert len(cut.split()) == 14 and cut.endswith("Where is photosynthesis?")
+
+
+def test_the_prompt_speed_is_the_median_of_the_latest_prompts_not_the_best_one_seen():
+    from pathlib import Path
+
+    from desktop.core.models.llm import PROMPT_SPEEDS_KEPT, ChatModel, ModelChoice
+
+    model = ChatModel(ModelChoice(Path("unused.gguf"), "test"))
+    assert model.prompt_tps is None
+    model.note_prompt_speed(600, 2.0)     # the warm-up: 300 tokens/s at the first positions
+    model.note_prompt_speed(400, 2.0)     # answers after the cached prefix: 200 tokens/s
+    model.note_prompt_speed(420, 2.0)
+    assert model.prompt_tps == 210.0
+    model.note_prompt_speed(10, 0.01)     # too short to tell anything
+    assert model.prompt_tps == 210.0
+    model.note_prompt_speed(200, 2.0)     # one busy moment
+    assert model.prompt_tps == 205.0
+    for _ in range(PROMPT_SPEEDS_KEPT):   # the computer got slower for good
+        model.note_prompt_speed(240, 2.0)
+    assert model.prompt_tps == 120.0

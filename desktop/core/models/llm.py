@@ -11,8 +11,10 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import statistics
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -146,6 +148,9 @@ def choose(model: str = "", n_ctx: int = DEFAULT_CONTEXT, n_threads: int = 0) ->
     return ModelChoice(Path(resolved.path), resolved.label, resolved.id, n_ctx, max(0, int(n_threads or 0)))
 
 
+PROMPT_SPEEDS_KEPT = 5   # prompt speeds the next budget is sized from
+
+
 class ChatModel:
     """One loaded GGUF chat model. Generation is serialised: one answer at a time."""
 
@@ -154,7 +159,7 @@ class ChatModel:
         self._llm: Any = None
         self._lock = threading.RLock()
         self.load_s: float = 0.0
-        self.prompt_tps: float | None = None   # prompt tokens evaluated per second, best seen
+        self._prompt_speeds: deque[float] = deque(maxlen=PROMPT_SPEEDS_KEPT)
         self.warm_tokens = 0                   # tokens of the cached prefix
         self.warm_s: float = 0.0               # seconds the prefix took to evaluate
         self._warm_key: str | None = None
@@ -256,11 +261,18 @@ class ChatModel:
             finally:
                 chunks.close()
 
+    @property
+    def prompt_tps(self) -> float | None:
+        """Prompt tokens read per second here: the median of the latest prompts (None before the
+        first). Not the best seen: the warm-up reads the first few hundred positions, which go
+        faster than the ones after a cached prefix, and sizing prompts from it overshot the
+        first-token target by a third; one busy moment still does not shrink the next prompt."""
+        return statistics.median(self._prompt_speeds) if self._prompt_speeds else None
+
     def note_prompt_speed(self, tokens: int, seconds: float) -> None:
-        """Remember how fast prompts are read here (the best seen: a busy moment passes)."""
+        """Remember how fast a prompt of ``tokens`` new tokens was read."""
         if tokens >= 32 and seconds > 0:
-            tps = tokens / seconds
-            self.prompt_tps = max(self.prompt_tps or 0.0, tps)
+            self._prompt_speeds.append(tokens / seconds)
 
     def complete(self, messages: list[Message], max_tokens: int = 64, temperature: float = 0.0,
                  stop: list[str] | None = None) -> str:
