@@ -70,35 +70,16 @@ def _gguf_file_type(path) -> int:
 
 def test_the_default_chat_model_is_kept_re_encoded_as_q8_0_and_verified():
     spec = models.SPECS[models.DEFAULTS[models.CHAT]]
-    assert spec.requantize == "q8_0" and spec.sha256
+    assert spec.requantize == "q8_0" and spec.stored_sha256 == spec.requantized_sha256 != spec.sha256
     path = models.resolve(models.CHAT).path
     assert _gguf_file_type(path) == 7   # LLAMA_FTYPE_MOSTLY_Q8_0
     assert models.ready(spec.id)
 
 
-def test_a_re_encoded_model_records_its_own_checksum_and_its_source(tmp_path):
-    import hashlib
-    import json
-
+def test_a_re_encoding_that_does_not_match_its_checksum_is_refused_and_leaves_nothing_behind(tmp_path):
     tiny = models.SPECS["smollm2-135m"]
-    spec = models.ModelSpec("tiny-q8", tiny.role, "Tiny", tiny.format, tiny.main_file, tiny.main_parts,
-                            requantize="q8_0")
-    said: list[str] = []
-    path = models.prepare(spec, cache=tmp_path, progress=said.append)
-    assert _gguf_file_type(path) == 7 and any("Q8_0" in m for m in said)
-    marker = json.loads((path.parent / ".verified.json").read_text())
-    assert marker["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest() and marker["requantized"] == "q8_0"
-    assert sorted(p.name for p in path.parent.iterdir()) == [".verified.json", "model.gguf"]   # no temp file left
-    assert models.prepare(spec, cache=tmp_path) == path and path.stat().st_mtime_ns == marker["mtime"]   # not redone
-
-
-def test_weights_llama_cpp_cannot_convert_are_kept_as_installed(tmp_path, caplog):
-    # Not a GGUF file at all: the conversion fails; the verified file stays usable as it came.
-    onnx = models.SPECS["minilm-l6"]
-    spec = models.ModelSpec("not-gguf", models.CHAT, "Odd", "gguf", "model.gguf", onnx.main_parts,
-                            sha256=onnx.sha256, requantize="q8_0")
-    path = models.prepare(spec, cache=tmp_path)
-    assert path.read_bytes()[:4] != b"GGUF" and path.stat().st_size == models.resolve(models.EMBEDDINGS).path.joinpath(
-        "model.onnx").stat().st_size
-    assert "converting it to q8_0 failed" in caplog.text
-    assert models.prepare(spec, cache=tmp_path) == path   # recorded: not tried again at every start
+    bad = models.ModelSpec("bad-tiny", tiny.role, "Tiny", tiny.format, tiny.main_file, tiny.main_parts,
+                           requantize="q8_0", requantized_sha256="0" * 64)
+    with pytest.raises(ModelCorrupt, match="did not convert"):
+        models.prepare(bad, cache=tmp_path)
+    assert list((tmp_path / "bad-tiny").iterdir()) == []   # neither the assembled nor the converted file

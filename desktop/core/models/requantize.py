@@ -4,10 +4,9 @@ The default chat model comes from the registries as Q4_K_M. On the 2-core CPUs L
 targets, llama.cpp reads a prompt about 1.3 times faster from the same weights in Q8_0
 (400 tokens: 126 → 169 tokens/s with flash attention; writing is as fast), so more of the
 student's material fits before the first word; Q8_0 holds Q4_K_M's 4-bit values with no
-loss worth measuring (bench/figures/answer_quality.q4_k_m.json / .q8_0.json). The input
-is the verified download; the output is the same bytes whatever the thread count, but
-may differ with how llama.cpp was compiled, so its checksum is recorded when it is made
-(registry.prepare) rather than known in advance.
+loss worth measuring (bench/figures/answer_quality.q4_k_m.json / .q8_0.json). The conversion is
+deterministic (the same bytes whatever the thread count), so its result is verified
+by sha256 like any bundled model.
 """
 from __future__ import annotations
 
