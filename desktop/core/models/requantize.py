@@ -1,10 +1,9 @@
 """Re-encoding a GGUF chat model's weights in another llama.cpp format, once, at set-up.
 
 The default chat model comes from the registries as Q4_K_M. On the 2-core CPUs Lectern
-targets, llama.cpp reads a prompt about 1.3 times faster from the same weights in Q8_0
-(400 tokens: 126 → 169 tokens/s with flash attention; writing is as fast), so more of the
-student's material fits before the first word; Q8_0 holds Q4_K_M's 4-bit values with no
-loss worth measuring (bench/figures/answer_quality.q4_k_m.json / .q8_0.json). The conversion is
+targets, llama.cpp reads a prompt about 1.5 times faster and writes about 1.4 times
+faster from the same weights in Q8_0 (measured: bench/figures/chat.*.json), and Q8_0
+holds Q4_K_M's 4-bit values with no loss worth measuring. The conversion is
 deterministic (the same bytes whatever the thread count), so its result is verified
 by sha256 like any bundled model.
 """
