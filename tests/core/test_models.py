@@ -56,30 +56,3 @@ def test_two_processes_preparing_one_model_at_once_both_end_with_a_verified_copy
     folder = tmp_path / "minilm-l6"
     assert sorted(p.name for p in folder.iterdir()) == [".verified.json", "model.onnx", "tokenizer.json"]
     assert models.prepare(models.SPECS["minilm-l6"], cache=tmp_path) == folder   # verified, not rebuilt
-
-
-def _gguf_file_type(path) -> int:
-    from llama_cpp import Llama
-
-    llm = Llama(model_path=str(path), vocab_only=True, verbose=False)
-    try:
-        return int(llm.metadata["general.file_type"])
-    finally:
-        llm.close()
-
-
-def test_the_default_chat_model_is_kept_re_encoded_as_q8_0_and_verified():
-    spec = models.SPECS[models.DEFAULTS[models.CHAT]]
-    assert spec.requantize == "q8_0" and spec.stored_sha256 == spec.requantized_sha256 != spec.sha256
-    path = models.resolve(models.CHAT).path
-    assert _gguf_file_type(path) == 7   # LLAMA_FTYPE_MOSTLY_Q8_0
-    assert models.ready(spec.id)
-
-
-def test_a_re_encoding_that_does_not_match_its_checksum_is_refused_and_leaves_nothing_behind(tmp_path):
-    tiny = models.SPECS["smollm2-135m"]
-    bad = models.ModelSpec("bad-tiny", tiny.role, "Tiny", tiny.format, tiny.main_file, tiny.main_parts,
-                           requantize="q8_0", requantized_sha256="0" * 64)
-    with pytest.raises(ModelCorrupt, match="did not convert"):
-        models.prepare(bad, cache=tmp_path)
-    assert list((tmp_path / "bad-tiny").iterdir()) == []   # neither the assembled nor the converted file

