@@ -8,9 +8,8 @@ second (``lecture_chunks``).
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
-
 from dataclasses import replace
+from typing import Any, Iterable
 
 from ..search.index import ChunkIn
 from ..search.language import stems

@@ -14,12 +14,12 @@ from typing import Any
 from ..models.embeddings import get_embedder
 from ..search import multilingual
 from ..search.index import DocumentScope, add_chunks, replace_document_chunks
+from ..search.vectorstore import shared_store
 from ..storage.config import DataPaths
 from .chunking import lecture_chunks
 from .notes import notes
 from .recordings import ensure_document
 from .recordings import segments as load_segments
-from .transcribe import store_for
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ class LiveIndex:
         scope = DocumentScope(doc_id, "lecture")
         chunks = lecture_chunks(load_segments(self.db, self.recording_id), notes(self.db, self.recording_id),
                                 multilingual.document_language(self.db, doc_id))
-        store = store_for(self.paths)
+        store = shared_store(self.paths)
         embed = get_embedder().embed
         if final and self.failures:   # something may be missing: write it all once more
             replace_document_chunks(self.db, store, scope, chunks, embed)

@@ -22,6 +22,7 @@ from .notes import notes as lecture_notes
 from ..catalog import MEDIA_EXTENSIONS
 from ..jobs import JobStarter
 from ..search.index import delete_document_chunks
+from ..search.multilingual import document_language
 from ..storage.config import DataPaths
 from ..storage.db import write_transaction
 from ..errors import AudioError, DocumentError, LecternError
@@ -204,8 +205,7 @@ def edit_segment(db: sqlite_utils.Database, segment_id: int, text: str) -> int:
     seg = db.execute("SELECT start_s FROM segments WHERE id=?", (segment_id,)).fetchone()
     doc = db.execute("SELECT document_id FROM recordings WHERE id=?", (rec_id,)).fetchone()
     if doc and doc[0]:
-        lang = db.execute("SELECT language FROM documents WHERE id=?", (doc[0],)).fetchone()
-        chunks = lecture_chunks(segments(db, rec_id), lecture_notes(db, rec_id), (lang[0] or "") if lang else "")
+        chunks = lecture_chunks(segments(db, rec_id), lecture_notes(db, rec_id), document_language(db, doc[0]))
         for ordinal, c in enumerate(chunks):
             if c.kind is None and c.start_s is not None and c.end_s is not None and c.start_s <= seg[0] <= c.end_s + 1e-6:
                 db.execute("UPDATE chunks SET text=?, stems=? WHERE document_id=? AND ordinal=? AND text<>?",

@@ -171,25 +171,17 @@ def index_recording(db: sqlite_utils.Database, paths: DataPaths, recording_id: i
     scope = DocumentScope(doc_id, "lecture")
     chunks = lecture_chunks(load_segments(db, recording_id), notes(db, recording_id),
                             multilingual.document_language(db, doc_id))
-    store = store or _store(paths)
+    store = store or shared_store(paths)
     embed = embed or get_embedder().embed
     replace_document_chunks(db, store, scope, chunks, embed)   # never briefly empty
     multilingual.refresh_quietly(db, paths, doc_id)              # a lecture not in English
     return len(chunks)
 
 
-def _store(paths: DataPaths) -> Any:
-    """The main collection's client (one per data folder and process)."""
-    return shared_store(paths)
-
-
-store_for = _store
-
-
 def _prepare_indexing(paths: DataPaths) -> None:
     try:
         get_embedder()
-        _store(paths)._call("count")  # imports chromadb and opens the collection
+        shared_store(paths)._call("count")  # imports chromadb and opens the collection
     except Exception:  # indexing will try again (and report) when it is really needed
         pass
 
