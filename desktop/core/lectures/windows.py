@@ -143,7 +143,9 @@ def recheck_cut(audio: np.ndarray, segments: list[tuple[float, float]]) -> int |
     if len(spans) < 2:
         return None
     speech_s = sum(e - s for s, e in spans) / RATE
-    covered_s = sum(max(0.0, b - a) for a, b in segments)
+    # The speech the segments cover, not their length: segments also span the pauses
+    # between sentences, so a left-out sentence hid inside their total.
+    covered_s = sum(max(0.0, min(e / RATE, b) - max(s / RATE, a)) for s, e in spans for a, b in segments)
     if covered_s >= SKIP_COVER * speech_s:
         return None
     pauses = [(end + start) // 2 for (_, end), (start, _) in zip(spans, spans[1:])]
