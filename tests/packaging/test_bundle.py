@@ -130,3 +130,56 @@ def test_the_archive_installs_runs_and_uninstalls_keeping_the_library(bundle, tm
     out = subprocess.run([str(home / ".local/opt/lectern/uninstall.sh")], env=env, capture_output=True, text=True)
     assert out.returncode == 0 and not (home / ".local/opt/lectern").exists()
     assert library.exists() and str(library) in out.stdout
+
+
+def _reencode(source: Path, out: Path, audio_codec: str, video_codec: str | None = None) -> float:
+    """The sample lecture's sound written by this machine's FFmpeg (PyAV with its encoders, which
+    the bundle carries only stand-ins of), with a moving picture beside it for a video; its length."""
+    import av
+    import numpy as np
+
+    with av.open(str(source)) as src, av.open(str(out), "w") as dst:
+        rate = 48000 if audio_codec == "libopus" else 16000
+        audio = dst.add_stream(audio_codec, rate=rate, layout="mono")
+        video = None
+        if video_codec:
+            video = dst.add_stream(video_codec, rate=5)
+            video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+        resampler = av.AudioResampler(format=audio.codec_context.format.name, layout="mono", rate=rate)
+        seconds = 0.0
+        for frame in src.decode(audio=0):
+            for piece in resampler.resample(frame):
+                piece.pts = None
+                seconds += piece.samples / rate
+                dst.mux(audio.encode(piece))
+        for piece in resampler.resample(None):
+            piece.pts = None
+            dst.mux(audio.encode(piece))
+        dst.mux(audio.encode(None))
+        if video is not None:
+            for i in range(int(seconds * 5)):
+                picture = np.full((48, 64, 3), (i * 7) % 256, np.uint8)
+                dst.mux(video.encode(av.VideoFrame.from_ndarray(picture, format="rgb24")))
+            dst.mux(video.encode(None))
+    return seconds
+
+
+def test_the_bundle_transcribes_phone_recordings_and_videos(bundle, tmp_path):
+    """MP3, M4A (AAC, as phones record) and the sound of H.264 and VP9 videos: decoded by the bundle's
+    FFmpeg, whose encoders, AV1 decoder and TLS are stand-ins (packaging/stub_libraries.py)."""
+    lecture = REPO / "resources" / "sample" / "lecture-photosynthesis.ogg"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LECTERN_", "PYTHON", "VIRTUAL_ENV"))}
+    env.update(HOME=str(tmp_path / "home"), LECTERN_DATA_DIR=str(tmp_path / "data"))
+    heard = {}
+    for name, audio_codec, video_codec in (("phone.mp3", "libmp3lame", None), ("phone.m4a", "aac", None),
+                                           ("video.mp4", "aac", "libx264"), ("video.webm", "libopus", "libvpx-vp9")):
+        seconds = _reencode(lecture, tmp_path / name, audio_codec, video_codec)
+        out = subprocess.run([str(bundle["dist"] / "lectern"), "transcribe", str(tmp_path / name), "--model", "tiny.en",
+                              "--wait", "--json"], capture_output=True, text=True, timeout=600, env=env)
+        assert out.returncode == 0, (name, out.stdout[-2000:], out.stderr[-3000:])
+        result = json.loads(out.stdout)
+        assert abs(result["duration_s"] - seconds) < 0.5, (name, result["duration_s"], seconds)
+        text = result["text"].lower()
+        assert "photosynthesis" in text and "light" in text and "energy" in text, (name, text)
+        heard[name] = round(result["elapsed_s"], 1)
+    _record({"formats_transcribed_s": heard})

@@ -1,0 +1,131 @@
+"""Stand-ins for shared libraries a bundled library links but Lectern never calls (Linux, ELF).
+
+PyAV's FFmpeg is built with video and image encoders (x265, x264, SVT-AV1, libvpx, libwebp,
+LAME), the dav1d AV1 video decoder and GnuTLS for https:// inputs: 40 MB the loader insists on
+although Lectern only decodes the audio of local files. A stand-in carries the real library's
+SONAME, its symbol versions and exactly the symbols the bundle's other libraries refer to; every
+function returns 0 (NULL, "no encoder", "success" for GnuTLS's global init, which FFmpeg's network
+set-up calls) and data symbols are zeroed blocks of their real size. Qt ships stand-ins of this kind
+for its own FFmpeg (libQt6FFmpegStub-*). The bundle tests decode MP3, M4A/AAC, Ogg, FLAC, WAV and a
+video's sound track through the stubbed FFmpeg (tests/packaging).
+
+Needs readelf (GNU binutils) and a C compiler, both part of build-essential.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+# PyAV's FFmpeg libraries replaced by stand-ins, by name before the wheel's "-<hash>" tag.
+PYAV_UNUSED = ("libx265", "libx264", "libSvtAv1Enc", "libvpx", "libdav1d", "libwebp", "libwebpmux",
+               "libmp3lame", "libgnutls")
+
+
+@dataclass(frozen=True)
+class Symbol:
+    name: str
+    kind: str           # FUNC or OBJECT
+    size: int
+    version: str | None
+
+
+@functools.lru_cache(maxsize=None)
+def _dynamic_section(path: str) -> str:
+    return subprocess.run(["readelf", "-dW", path], capture_output=True, text=True).stdout
+
+
+def soname(path: str | Path) -> str | None:
+    m = re.search(r"\(SONAME\)\s+Library soname: \[(.+?)\]", _dynamic_section(str(path)))
+    return m.group(1) if m else None
+
+
+def needed(path: str | Path) -> list[str]:
+    return re.findall(r"\(NEEDED\)\s+Shared library: \[(.+?)\]", _dynamic_section(str(path)))
+
+
+def _dynamic_symbols(path: str | Path) -> list[tuple[str, str, int, str, str | None]]:
+    """(name, type, size, section index, version) of each dynamic symbol."""
+    out = subprocess.run(["readelf", "--dyn-syms", "-W", str(path)], capture_output=True, text=True).stdout
+    rows = []
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) < 8 or not f[0].rstrip(":").isdigit():
+            continue
+        name, version = f[7], None
+        if "@" in name:
+            name, _, version = name.partition("@")
+            version = version.lstrip("@") or None
+        size = int(f[2], 16) if f[2].startswith("0x") else int(f[2])
+        rows.append((name, f[3], size, f[6], version))
+    return rows
+
+
+def symbols_used(library: str | Path, consumers: list[str | Path]) -> list[Symbol]:
+    """The symbols of `library` that any of `consumers` leaves undefined, as `library` defines them."""
+    wanted = {name for c in consumers for name, _t, _s, ndx, _v in _dynamic_symbols(c) if ndx == "UND"}
+    found: dict[str, Symbol] = {}
+    for name, kind, size, ndx, version in _dynamic_symbols(library):
+        if ndx != "UND" and name in wanted and kind in ("FUNC", "IFUNC", "OBJECT"):
+            found[name] = Symbol(name, "OBJECT" if kind == "OBJECT" else "FUNC", size, version)
+    return sorted(found.values(), key=lambda s: s.name)
+
+
+def write_stub(library: str | Path, consumers: list[str | Path], out_dir: Path) -> Path:
+    """Compiles the stand-in for `library` into out_dir (same file name); returns its path."""
+    library = Path(library)
+    name = soname(library) or library.name
+    syms = symbols_used(library, consumers)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    source = out_dir / (library.name + ".c")
+    script = out_dir / (library.name + ".map")
+    lines = [f"/* Stand-in for {name}: the symbols the bundle refers to, none of them ever used. */"]
+    for s in syms:
+        if s.kind == "OBJECT":
+            lines.append(f"char {s.name}[{max(s.size, 1)}];")
+        else:
+            lines.append(f"long {s.name}(void) {{ return 0; }}")
+    source.write_text("\n".join(lines) + "\n")
+    versions: dict[str | None, list[str]] = {}
+    for s in syms:
+        versions.setdefault(s.version, []).append(s.name)
+    args = ["cc", "-shared", "-fPIC", "-O1", "-nostdlib", "-fno-builtin", "-w", f"-Wl,-soname,{name}",
+            "-o", str(out_dir / library.name), str(source)]
+    named = [v for v in versions if v is not None]
+    if named:
+        # The consumers ask for each symbol at its version (readelf -V, "Version needs"); a symbol
+        # asked for without one is found at any version, so it goes with the first.
+        versions[named[0]] += versions.pop(None, [])
+        script.write_text("".join(f"{v} {{ global: {' '.join(n + ';' for n in versions[v])} "
+                                  f"{'local: *; ' if v == named[-1] else ''}}};\n" for v in named))
+        args.insert(1, f"-Wl,--version-script={script}")
+    subprocess.run(args, check=True)
+    return out_dir / library.name
+
+
+def with_stand_ins(entries: list[tuple[str, str, str]], folder: str, names: tuple[str, ...],
+                   package: str, out_dir: Path) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """PyInstaller's binary entries (dest, src, kind) with the libraries of `folder` named in
+    `names` replaced by stand-ins, and those of `folder` nothing needs any more left out (GnuTLS's
+    own nettle, gmp…). `package` is the folder of the extension modules that load them.
+    Returns the new entries and the destinations left out."""
+    ours = [e for e in entries if e[0].startswith((folder, package))]
+    replaced: dict[str, str] = {}
+    for dest, src, _kind in ours:
+        if dest.startswith(folder) and os.path.basename(dest).split("-")[0] in names:
+            consumers = [s for d, s, _k in ours if d != dest and soname(src) in needed(s)]
+            replaced[dest] = str(write_stub(src, consumers, out_dir))
+    entries = [(d, replaced.get(d, s), k) for d, s, k in entries]
+    libraries = {soname(s): d for d, s, _k in entries if d.startswith(folder)}
+    reached: set[str] = set()
+    todo = [s for d, s, _k in entries if not d.startswith(folder)]
+    while todo:
+        for name in needed(todo.pop()):
+            if name in libraries and name not in reached:
+                reached.add(name)
+                todo.append(next(s for d, s, _k in entries if d == libraries[name]))
+    unused = [d for n, d in libraries.items() if n not in reached]
+    return [e for e in entries if e[0] not in unused], unused
