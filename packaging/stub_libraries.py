@@ -74,6 +74,22 @@ def symbols_used(library: str | Path, consumers: list[str | Path]) -> list[Symbo
     return sorted(found.values(), key=lambda s: s.name)
 
 
+def versions_needed(library_soname: str, consumers: list[str | Path]) -> set[str]:
+    """The symbol versions `consumers` require of the library called `library_soname`: the loader
+    refuses the library if one is missing, even a version no symbol is taken from."""
+    out: set[str] = set()
+    for c in consumers:
+        text = subprocess.run(["readelf", "-VW", str(c)], capture_output=True, text=True).stdout
+        current = None
+        for line in text.splitlines():
+            m = re.search(r"File: (\S+)\s+Cnt:", line)
+            if m:
+                current = m.group(1)
+            elif current == library_soname and (m := re.search(r"Name: (\S+)\s+Flags:", line)):
+                out.add(m.group(1))
+    return out
+
+
 def write_stub(library: str | Path, consumers: list[str | Path], out_dir: Path) -> Path:
     """Compiles the stand-in for `library` into out_dir (same file name); returns its path."""
     library = Path(library)
@@ -89,21 +105,67 @@ def write_stub(library: str | Path, consumers: list[str | Path], out_dir: Path) 
         else:
             lines.append(f"long {s.name}(void) {{ return 0; }}")
     source.write_text("\n".join(lines) + "\n")
-    versions: dict[str | None, list[str]] = {}
+    versions: dict[str, list[str]] = {v: [] for v in sorted(versions_needed(name, consumers))}
     for s in syms:
-        versions.setdefault(s.version, []).append(s.name)
+        if s.version:
+            versions.setdefault(s.version, []).append(s.name)
     args = ["cc", "-shared", "-fPIC", "-O1", "-nostdlib", "-fno-builtin", "-w", f"-Wl,-soname,{name}",
             "-o", str(out_dir / library.name), str(source)]
-    named = [v for v in versions if v is not None]
-    if named:
-        # The consumers ask for each symbol at its version (readelf -V, "Version needs"); a symbol
-        # asked for without one is found at any version, so it goes with the first.
-        versions[named[0]] += versions.pop(None, [])
-        script.write_text("".join(f"{v} {{ global: {' '.join(n + ';' for n in versions[v])} "
+    if versions:
+        # Each symbol at the version the real library gives it; a symbol asked for without a version
+        # is found at any, so it goes with the first.
+        named = list(versions)
+        versions[named[0]] += [s.name for s in syms if not s.version]
+        script.write_text("".join(f"{v} {{ {'global: ' if versions[v] else ''}{' '.join(n + ';' for n in versions[v])} "
                                   f"{'local: *; ' if v == named[-1] else ''}}};\n" for v in named))
         args.insert(1, f"-Wl,--version-script={script}")
     subprocess.run(args, check=True)
     return out_dir / library.name
+
+
+def _real_sources(entries: list[tuple[str, str, str]]) -> dict[str, str]:
+    """Each entry's destination -> the file it is, links followed within the bundle."""
+    files = {d: s for d, s, k in entries if k != "SYMLINK"}
+    out = dict(files)
+    for d, s, k in entries:
+        if k == "SYMLINK":
+            target = os.path.normpath(os.path.join(os.path.dirname(d), s))
+            if target in files:
+                out[d] = files[target]
+    return out
+
+
+def share_ffmpeg(entries: list[tuple[str, str, str]], folder: str, provider: str,
+                 out_dir: Path) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """PyAV's copies of FFmpeg's libraries (in `folder`) replaced by links to the same major
+    versions in `provider` (Qt's FFmpeg, which QtMultimedia plays with), when both exist: one
+    FFmpeg in the bundle. Loaded through a link, a library looks for its own dependencies beside
+    the link ($ORIGIN): links by their sonames go there too, and stand-ins for Qt's
+    libQt6FFmpegStub-* (OpenSSL for https://, VA-API), whose real ones would load QtMultimedia and
+    QtGui into the worker. Returns the new entries and the libraries shared."""
+    provided = {os.path.basename(d): (d, s) for d, s, k in entries if d.startswith(provider) and k != "SYMLINK"}
+    out: list[tuple[str, str, str]] = []
+    shared: dict[str, tuple[str, str]] = {}
+    for d, s, k in entries:
+        m = re.fullmatch(r"(lib(?:avcodec|avformat|avutil|swresample|swscale))-[0-9a-f]{8}\.so\.(\d+)(?:\.\d+)*",
+                         os.path.basename(d))
+        twin = f"{m.group(1)}.so.{m.group(2)}" if m and d.startswith(folder) else None
+        if twin in provided:
+            shared[twin] = provided[twin]
+            out.append((d, os.path.relpath(provided[twin][0], os.path.dirname(d)), "SYMLINK"))
+        else:
+            out.append((d, s, k))
+    if not shared:
+        return entries, []
+    sources = [s for _d, s in shared.values()]
+    present = {os.path.basename(d) for d, _s, _k in out if d.startswith(folder)}
+    for name, (d, _s) in sorted(shared.items()):
+        if name not in present:
+            out.append((folder + name, os.path.relpath(d, folder.rstrip("/")), "SYMLINK"))
+    for dep in sorted({n for s in sources for n in needed(s)} - set(shared)):
+        if dep in provided and dep not in present:
+            out.append((folder + dep, str(write_stub(provided[dep][1], sources, out_dir)), "BINARY"))
+    return out, sorted(shared)
 
 
 def with_stand_ins(entries: list[tuple[str, str, str]], folder: str, names: tuple[str, ...],
@@ -112,20 +174,25 @@ def with_stand_ins(entries: list[tuple[str, str, str]], folder: str, names: tupl
     `names` replaced by stand-ins, and those of `folder` nothing needs any more left out (GnuTLS's
     own nettle, gmp…). `package` is the folder of the extension modules that load them.
     Returns the new entries and the destinations left out."""
-    ours = [e for e in entries if e[0].startswith((folder, package))]
+    real = _real_sources(entries)
+    ours = [(d, real[d]) for d, _s, _k in entries if d.startswith((folder, package)) and d in real]
     replaced: dict[str, str] = {}
-    for dest, src, _kind in ours:
-        if dest.startswith(folder) and os.path.basename(dest).split("-")[0] in names:
-            consumers = [s for d, s, _k in ours if d != dest and soname(src) in needed(s)]
+    for dest, src, kind in entries:
+        if kind != "SYMLINK" and dest.startswith(folder) and os.path.basename(dest).split("-")[0] in names:
+            consumers = [s for d, s in ours if d != dest and soname(src) in needed(s)]
             replaced[dest] = str(write_stub(src, consumers, out_dir))
     entries = [(d, replaced.get(d, s), k) for d, s, k in entries]
-    libraries = {soname(s): d for d, s, _k in entries if d.startswith(folder)}
+    real = _real_sources(entries)
+    ours_now = [d for d, _s, _k in entries if d.startswith(folder)]
+    libraries = {soname(real[d]): d for d in ours_now if d in real and soname(real[d])}
+    libraries.update({os.path.basename(d): d for d in ours_now})     # a file's own name first
     reached: set[str] = set()
-    todo = [s for d, s, _k in entries if not d.startswith(folder)]
+    todo = [real[d] for d, _s, _k in entries if not d.startswith(folder) and d in real]
     while todo:
         for name in needed(todo.pop()):
-            if name in libraries and name not in reached:
-                reached.add(name)
-                todo.append(next(s for d, s, _k in entries if d == libraries[name]))
-    unused = [d for n, d in libraries.items() if n not in reached]
+            if name in libraries and libraries[name] not in reached:
+                reached.add(libraries[name])
+                if libraries[name] in real:
+                    todo.append(real[libraries[name]])
+    unused = sorted(set(libraries.values()) - reached)
     return [e for e in entries if e[0] not in unused], unused

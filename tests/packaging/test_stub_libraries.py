@@ -4,6 +4,7 @@ of a file is still decoded. The frozen bundle is checked end to end in test_bund
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
 import subprocess
 import sys
@@ -25,10 +26,10 @@ def _pyav_libraries() -> Path:
     return Path(importlib.util.find_spec("av").origin).resolve().parent.parent / "av.libs"
 
 
-def _loads(*lines: str) -> subprocess.CompletedProcess:
-    """Python lines run in a fresh process (one with no FFmpeg loaded yet)."""
+def _loads(libs: Path, *lines: str) -> subprocess.CompletedProcess:
+    """Python lines run in a fresh process (one with no FFmpeg loaded yet) finding its libraries in `libs`."""
     return subprocess.run([sys.executable, "-c", "import ctypes\n" + "\n".join(lines)], capture_output=True,
-                          text=True, timeout=60)
+                          text=True, timeout=60, env={**os.environ, "LD_LIBRARY_PATH": str(libs)})
 
 
 def _copy_with_stand_ins(tmp_path: Path) -> tuple[Path, list[str]]:
@@ -56,7 +57,7 @@ def test_stand_ins_keep_the_names_and_versions_ffmpeg_asks_for_and_ffmpeg_starts
     # GnuTLS's own dependencies are needed by nothing now; FFmpeg's own libraries all stay.
     assert any("libnettle" in d for d in left_out) and not any("libav" in d for d in left_out)
     # The loader resolves every library and version; the network set-up calls GnuTLS's stand-in.
-    out = _loads(f"avformat = ctypes.CDLL({str(next(libs.glob('libavformat-*')))!r})",
+    out = _loads(libs, f"avformat = ctypes.CDLL({str(next(libs.glob('libavformat-*')))!r})",
                  "assert avformat.avformat_network_init() == 0",
                  f"avcodec = ctypes.CDLL({str(next(libs.glob('libavcodec-*')))!r})",
                  "avcodec.avcodec_find_decoder_by_name.restype = ctypes.c_void_p",
@@ -73,5 +74,5 @@ def test_a_stand_in_that_misses_a_symbol_is_refused_by_the_loader(tmp_path):
     gnutls = next(libs.glob("libgnutls-*"))
     empty = stubs.write_stub(gnutls, [], tmp_path / "stand-ins")
     shutil.copyfile(empty, gnutls)
-    out = _loads(f"ctypes.CDLL({str(next(libs.glob('libavformat-*')))!r})")
+    out = _loads(libs, f"ctypes.CDLL({str(next(libs.glob('libavformat-*')))!r})")
     assert out.returncode != 0 and "GNUTLS_3_4" in out.stderr, out.stderr
