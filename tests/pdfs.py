@@ -64,6 +64,20 @@ def make_pdf(path: Path, pages: list[str], header: str | None = "Biology 101 - C
     return path
 
 
+def make_aes_pdf(path: Path, user_password: str, n: int = 3) -> Path:
+    """The course PDF encrypted with AES-256 (pypdf): opened with `user_password`; an empty one
+    opens without asking, as PDFs that only restrict printing do."""
+    import pypdf
+
+    plain = make_course_pdf(path.with_name(path.stem + "-plain.pdf"), n=n)
+    writer = pypdf.PdfWriter(clone_from=str(plain))
+    writer.encrypt(user_password=user_password, owner_password="owner-" + path.stem, algorithm="AES-256")
+    with open(path, "wb") as f:
+        writer.write(f)
+    plain.unlink()
+    return path
+
+
 def topic_pages(n: int = 6) -> list[str]:
     """n pages, each about one biology topic (cycling through TOPICS), with paragraphs."""
     out = []

@@ -1,4 +1,8 @@
 """Reading PDFs: good ones page by page, bad ones with a message a student understands."""
+import json
+import subprocess
+import sys
+
 import pytest
 
 from desktop.core.library import chunking
@@ -61,6 +65,34 @@ def test_a_protected_pdf_asks_for_its_password_and_opens_with_it(tmp_path):
         pdftext.read_pages(path, "guess")
     pages, _ = pdftext.read_pages(path, "s3cret")
     assert "Mitochondria" in pages[1].text
+
+
+def test_aes_protected_pdfs_open_with_pycryptodome_alone_as_in_the_bundle(tmp_path):
+    # The bundle leaves out cryptography (pypdf's first choice): pypdf then decrypts with
+    # pycryptodome. AES-256 with a password, and with none (only printing restricted).
+    locked = pdfs.make_aes_pdf(tmp_path / "locked.pdf", "s3cret")
+    restricted = pdfs.make_aes_pdf(tmp_path / "restricted.pdf", "")
+    code = f"""
+import json, sys
+from pathlib import Path
+sys.modules["cryptography"] = None            # as in the bundle: not there
+from pypdf._crypt_providers import crypt_provider
+from desktop.core.library import pdftext
+out = {{"provider": crypt_provider[0], "needs": pdftext.needs_password(Path({str(locked)!r}))}}
+try:
+    pdftext.read_pages(Path({str(locked)!r}))
+except pdftext.PasswordRequired:
+    out["asked"] = True
+out["locked"] = [p.text for p in pdftext.read_pages(Path({str(locked)!r}), "s3cret")[0]]
+out["restricted"] = [p.text for p in pdftext.read_pages(Path({str(restricted)!r}))[0]]
+print(json.dumps(out))
+"""
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    out = json.loads(run.stdout)
+    assert out["provider"] == "pycryptodome" and out["needs"] and out["asked"]
+    assert len(out["locked"]) == 3 and "Mitochondria" in out["locked"][1]
+    assert out["restricted"] == out["locked"]
 
 
 def test_pages_that_fail_one_by_one_are_skipped_and_named(tmp_path):

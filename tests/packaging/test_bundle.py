@@ -3,7 +3,8 @@
 Builds dist/lectern with PyInstaller (unless LECTERN_BUNDLE points at one already built),
 then: the frozen `--self-test` passes inside a network namespace with only loopback, every
 connect() of every process traced; the window shows from the bundle; the archive installs
-under a fresh home, appears in the menu, runs, and uninstalls keeping the library. The
+under a fresh home, appears in the menu, runs, and uninstalls keeping the library; MP3, M4A and
+videos are transcribed and AES-protected PDFs read through the libraries the spec slimmed. The
 figures (size with and without models, build time, self-test steps, time to a window) are
 written to bench/figures/bundle.json.
 """
@@ -166,7 +167,7 @@ def _reencode(source: Path, out: Path, audio_codec: str, video_codec: str | None
 
 def test_the_bundle_transcribes_phone_recordings_and_videos(bundle, tmp_path):
     """MP3, M4A (AAC, as phones record) and the sound of H.264 and VP9 videos: decoded by the bundle's
-    FFmpeg, whose encoders, AV1 decoder and TLS are stand-ins (packaging/stub_libraries.py)."""
+    FFmpeg, whose encoders, AV1 decoder and TLS are stand-ins (packaging/native_libraries.py)."""
     lecture = REPO / "resources" / "sample" / "lecture-photosynthesis.ogg"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LECTERN_", "PYTHON", "VIRTUAL_ENV"))}
     env.update(HOME=str(tmp_path / "home"), LECTERN_DATA_DIR=str(tmp_path / "data"))
@@ -183,3 +184,20 @@ def test_the_bundle_transcribes_phone_recordings_and_videos(bundle, tmp_path):
         assert "photosynthesis" in text and "light" in text and "energy" in text, (name, text)
         heard[name] = round(result["elapsed_s"], 1)
     _record({"formats_transcribed_s": heard})
+
+
+def test_the_bundle_reads_aes_protected_pdfs(bundle, tmp_path):
+    """pypdf decrypts with pycryptodome in the bundle (cryptography is left out): an AES-256 PDF
+    opened with its password from stdin, and one that restricts printing only."""
+    from tests import pdfs
+
+    locked = pdfs.make_aes_pdf(tmp_path / "locked.pdf", "s3cret-42")
+    restricted = pdfs.make_aes_pdf(tmp_path / "restricted.pdf", "")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LECTERN_", "PYTHON", "VIRTUAL_ENV"))}
+    env.update(HOME=str(tmp_path / "home"), LECTERN_DATA_DIR=str(tmp_path / "data"))
+    out = subprocess.run([str(bundle["dist"] / "lectern"), "ingest", str(locked), str(restricted), "--semester", "S",
+                          "--subject", "T", "--book", "B", "--wait", "--password-stdin", "--json"],
+                         input="s3cret-42\n", capture_output=True, text=True, timeout=600, env=env)
+    assert out.returncode == 0, (out.stdout[-2000:], out.stderr[-3000:])
+    documents = json.loads(out.stdout)["documents"]
+    assert sorted(d["state"] for d in documents) == ["ready", "ready"], documents

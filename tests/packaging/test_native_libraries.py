@@ -1,5 +1,5 @@
 """Stand-ins for the libraries PyAV's FFmpeg links but Lectern never calls
-(packaging/stub_libraries.py): the loader accepts them, FFmpeg starts with them, and the sound
+(packaging/native_libraries.py): the loader accepts them, FFmpeg starts with them, and the sound
 of a file is still decoded. The frozen bundle is checked end to end in test_bundle.py."""
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-_spec = importlib.util.spec_from_file_location("stub_libraries", REPO / "packaging" / "stub_libraries.py")
-stubs = sys.modules.setdefault("stub_libraries", importlib.util.module_from_spec(_spec))
+_spec = importlib.util.spec_from_file_location("native_libraries", REPO / "packaging" / "native_libraries.py")
+stubs = sys.modules.setdefault("native_libraries", importlib.util.module_from_spec(_spec))
 _spec.loader.exec_module(stubs)
 
 pytestmark = pytest.mark.skipif(not (sys.platform.startswith("linux") and shutil.which("readelf") and shutil.which("cc")),

@@ -1,14 +1,20 @@
-"""Stand-ins for shared libraries a bundled library links but Lectern never calls (Linux, ELF).
+"""The bundle's shared libraries, worked down (Linux, ELF; used by lectern.spec).
 
-PyAV's FFmpeg is built with video and image encoders (x265, x264, SVT-AV1, libvpx, libwebp,
-LAME), the dav1d AV1 video decoder and GnuTLS for https:// inputs: 40 MB the loader insists on
-although Lectern only decodes the audio of local files. A stand-in carries the real library's
-SONAME, its symbol versions and exactly the symbols the bundle's other libraries refer to; every
-function returns 0 (NULL, "no encoder", "success" for GnuTLS's global init, which FFmpeg's network
-set-up calls) and data symbols are zeroed blocks of their real size. Qt ships stand-ins of this kind
-for its own FFmpeg (libQt6FFmpegStub-*). The bundle tests decode MP3, M4A/AAC, Ogg, FLAC, WAV and a
-video's sound track through the stubbed FFmpeg (tests/packaging).
+- One FFmpeg (share_ffmpeg): PyAV's wheel carries its own FFmpeg beside QtMultimedia's; when
+  their major versions match (av 15 and PySide6 6.11: FFmpeg 7.1), PyAV's copies become links to
+  Qt's, and everything only PyAV's copies needed (x265, x264, SVT-AV1, AOM, dav1d, libvpx, LAME,
+  GnuTLS…) goes.
+- Stand-ins (write_stub, with_stand_ins): a library that is linked but never called — an encoder
+  of PyAV's own FFmpeg when the versions differ, screen and device capture (X11, ALSA) beside
+  Pillow and PyAV, Qt's libQt6FFmpegStub-* beside the shared FFmpeg — is replaced by a small
+  library with its soname, the symbol versions asked of it and exactly the symbols the bundle
+  refers to; each function returns 0 (NULL, "not available"; "success" for the global TLS
+  initialisation FFmpeg's network set-up calls), each data symbol is a zeroed block of its real
+  size. Qt ships stand-ins of this kind for its own FFmpeg.
+- Pruning (without): a plugin left out takes the libraries only it needed.
 
+tests/packaging/test_native_libraries.py loads FFmpeg with the stand-ins; the bundle tests
+transcribe MP3, M4A, H.264 and VP9 videos and play a lecture through the shared FFmpeg.
 Needs readelf (GNU binutils) and a C compiler, both part of build-essential.
 """
 from __future__ import annotations
@@ -20,7 +26,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-# PyAV's FFmpeg libraries replaced by stand-ins, by name before the wheel's "-<hash>" tag.
+# Libraries of PyAV's own FFmpeg that get stand-ins, by name before the wheel's "-<hash>" tag.
 PYAV_UNUSED = ("libx265", "libx264", "libSvtAv1Enc", "libvpx", "libdav1d", "libwebp", "libwebpmux",
                "libmp3lame", "libgnutls")
 
@@ -65,12 +71,18 @@ def _dynamic_symbols(path: str | Path) -> list[tuple[str, str, int, str, str | N
 
 
 def symbols_used(library: str | Path, consumers: list[str | Path]) -> list[Symbol]:
-    """The symbols of `library` that any of `consumers` leaves undefined, as `library` defines them."""
-    wanted = {name for c in consumers for name, _t, _s, ndx, _v in _dynamic_symbols(c) if ndx == "UND"}
+    """The symbols of `library` that any of `consumers` leaves undefined, each at the version the
+    consumers ask for (a library may define one name at several versions: ALSA's
+    snd_pcm_hw_params_get_buffer_size_max is asked for at ALSA_0.9.0rc4, its default is ALSA_0.9.0)."""
+    asked: dict[str, str | None] = {}
+    for c in consumers:
+        for name, _t, _s, ndx, version in _dynamic_symbols(c):
+            if ndx == "UND" and (asked.get(name) is None):
+                asked[name] = version.split(" ")[0] if version else None
     found: dict[str, Symbol] = {}
     for name, kind, size, ndx, version in _dynamic_symbols(library):
-        if ndx != "UND" and name in wanted and kind in ("FUNC", "IFUNC", "OBJECT"):
-            found[name] = Symbol(name, "OBJECT" if kind == "OBJECT" else "FUNC", size, version)
+        if ndx != "UND" and name in asked and kind in ("FUNC", "IFUNC", "OBJECT"):
+            found[name] = Symbol(name, "OBJECT" if kind == "OBJECT" else "FUNC", size, asked[name] or version)
     return sorted(found.values(), key=lambda s: s.name)
 
 
@@ -196,3 +208,30 @@ def with_stand_ins(entries: list[tuple[str, str, str]], folder: str, names: tupl
                     todo.append(real[libraries[name]])
     unused = sorted(set(libraries.values()) - reached)
     return [e for e in entries if e[0] not in unused], unused
+
+
+def without(entries: list[tuple[str, str, str]], removed: tuple[str, ...]) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """The entries without those whose destination starts with one of `removed`, and without the
+    libraries only they needed (a Qt plugin's own dependencies). Returns the entries and what went."""
+    real = _real_sources(entries)
+    by_name: dict[str, str] = {}
+    for d in real:
+        by_name.setdefault(os.path.basename(d), d)
+
+    def closure(roots: list[str]) -> set[str]:
+        seen: set[str] = set()
+        todo = list(roots)
+        while todo:
+            for name in needed(real[todo.pop()]):
+                d = by_name.get(name)
+                if d and d not in seen:
+                    seen.add(d)
+                    todo.append(d)
+        return seen
+
+    gone = [d for d in real if d.startswith(removed)]
+    theirs = closure(gone) - set(gone)
+    others = closure([d for d in real if d not in theirs and d not in gone])
+    dropped = set(gone) | (theirs - others)
+    return [e for e in entries if e[0] not in dropped], sorted(dropped)
+
