@@ -175,9 +175,11 @@ BM25_WEIGHTS = (1.0, 2.0, 1.0)
 _BM25 = f"bm25(chunks_fts, {', '.join(str(w) for w in BM25_WEIGHTS)})"
 
 
-def scope_languages(db: sqlite_utils.Database, docs: list[int] | None) -> list[str]:
-    """The languages other than English that the documents in scope are written in."""
-    return sorted(set(foreign_documents(db, docs).values()))
+def scope_languages(db: sqlite_utils.Database, docs: list[int] | None,
+                    foreign: dict[int, str] | None = None) -> list[str]:
+    """The languages other than English that the documents in scope are written in (``foreign``:
+    ``foreign_documents(db, docs)`` when the caller has it already)."""
+    return sorted(set((foreign if foreign is not None else foreign_documents(db, docs)).values()))
 
 
 def bm25_terms(db: sqlite_utils.Database, query: str, docs: list[int] | None,
@@ -188,7 +190,7 @@ def bm25_terms(db: sqlite_utils.Database, query: str, docs: list[int] | None,
     words = [w for w in query_words(query) if w not in STOPWORDS and w not in language.STOPWORDS] \
         or query_words(query)
     terms = list(words)
-    langs = sorted(set((foreign if foreign is not None else foreign_documents(db, docs)).values())) if words else []
+    langs = scope_languages(db, docs, foreign) if words else []
     for lang in langs:
         terms += [s for s in language.stem_words(words, lang) if s not in terms]
     return terms
