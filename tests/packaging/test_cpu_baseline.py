@@ -2,7 +2,10 @@
 computer that built it.
 
 Everything binary comes as a manylinux wheel (built for generic x86-64, choosing its
-instructions at run time), except llama.cpp, which is compiled here (scripts/bootstrap.sh).
+instructions at run time), except llama.cpp, which is compiled here (scripts/bootstrap.sh), and
+the bundle's stand-in libraries and ICU data (packaging/native_libraries.py, icu_data.py),
+compiled by the spec for the compiler's generic x86-64: functions returning 0, and data
+(tests/packaging/test_native_libraries.py checks their instructions).
 So: llama.cpp's libraries hold no AVX-512 or AMX instruction, and the chat model answers on an
 emulated Haswell (2013), the oldest CPU of the baseline; on an emulated Nehalem (no AVX) the
 same run dies of an illegal instruction, which shows the emulation enforces the baseline.
