@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (QApplication, QCheckBox, QFileDialog, QFormLayout
 from ..core.models import llm
 from ..core.models import discovery as model_discovery
 from ..core.models import install as model_install
-from ..core import models
+from ..core import jobs, models
+from ..core.library import model_switch
 from ..core.storage import settings as settings_mod
 from ..core.errors import LecternError, ModelMissing
 from ..core.timefmt import format_size
@@ -111,6 +112,26 @@ class ChatSettingsTab(QWidget):
         self.embeddings_label.setWordWrap(True)
         self.embeddings_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
         sform.addRow("Embeddings", self.embeddings_label)
+        emb_row = QHBoxLayout()
+        self.embeddings_other = QPushButton("Use another model…")
+        self.embeddings_other.setToolTip("Search with a sentence-embedding model of your own: a folder with "
+                                         "model.onnx and tokenizer.json. Your library is indexed again in the "
+                                         "background; searches use the current model until that is done.")
+        self.embeddings_other.clicked.connect(self._pick_embeddings)
+        self.embeddings_default = QPushButton("Back to the default")
+        self.embeddings_default.setToolTip("Search with the bundled model again (your library is indexed again)")
+        self.embeddings_default.clicked.connect(lambda: self.switch_embeddings(""))
+        emb_row.addWidget(self.embeddings_other)
+        emb_row.addWidget(self.embeddings_default)
+        emb_row.addStretch(1)
+        sform.addRow("", emb_row)
+        self.embeddings_note = QLabel()
+        self.embeddings_note.setWordWrap(True)
+        self.embeddings_note.setObjectName("Hint")
+        sform.addRow("", self.embeddings_note)
+        self._show_embeddings()
+        if getattr(ctx, "monitor", None) is not None:   # the switch ends while the dialog is open
+            ctx.monitor.job_finished.connect(self._on_job_finished)
         self.reranker_label = QLabel(reranker_in_use())
         self.reranker_label.setWordWrap(True)
         self.reranker_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
@@ -124,6 +145,53 @@ class ChatSettingsTab(QWidget):
         self._fill_known()
         self._select(self.stored.chat_model or models.DEFAULTS[models.CHAT])
         run_in_background(lambda: _discover(home), self._on_found, owner=self, name="model-discovery")
+
+    # -- the embedding model ----------------------------------------------------------------------
+    def _show_embeddings(self, note: str = "") -> None:
+        """The model in use, the switch under way if any, and what the buttons may do now."""
+        self.stored = settings_mod.load(self.ctx.db)
+        self.embeddings_label.setText(embeddings_in_use(self.stored.embeddings_model))
+        moving_to = model_switch.switch_in_progress(self.ctx.db)
+        if moving_to is not None and not note:
+            note = (f"Indexing your library for {model_switch.model_label(moving_to)} in the background (Jobs, "
+                    "Ctrl+J). Searches use the model above until that is done.")
+        self.embeddings_note.setText(note)
+        self.embeddings_note.setVisible(bool(note))
+        self.embeddings_other.setEnabled(moving_to is None)
+        self.embeddings_default.setVisible(bool(self.stored.embeddings_model))
+        self.embeddings_default.setEnabled(moving_to is None)
+
+    def _on_job_finished(self, job: Any) -> None:
+        if job.kind == model_switch.SWITCH_JOB:
+            self._show_embeddings(f"✗ The re-indexing stopped: {job.error or job.state}. The model above stays; "
+                                  "try again when you like." if job.state != jobs.DONE else "")
+
+    def _pick_embeddings(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Choose a sentence-embedding model folder", str(Path.home()))
+        if folder:
+            self.switch_embeddings(folder)
+
+    def switch_embeddings(self, choice: str) -> None:
+        """Check the model off the UI thread, then queue the re-indexing job; a model that cannot be
+        used is refused in the note below, and the model in use stays."""
+        self.embeddings_other.setEnabled(False)
+        self.embeddings_default.setEnabled(False)
+        self.embeddings_note.setText(f"Checking {model_switch.model_label(choice)}…")
+        self.embeddings_note.setVisible(True)
+
+        def queued(_result: Any) -> None:
+            try:
+                model_switch.start_switch(self.ctx.db, self.ctx, choice, checked=True)
+            except LecternError as exc:
+                refused(exc)
+                return
+            self._show_embeddings()
+
+        def refused(exc: BaseException) -> None:
+            self._show_embeddings(f"✗ {exc} The model in use stays.")
+
+        run_in_background(lambda: model_switch.check_model(choice), queued, refused, owner=self,
+                          name="embedding-model-check")
 
     # -- the list -----------------------------------------------------------------------------
     def _add_item(self, key: str, text: str, tooltip: str = "") -> QListWidgetItem:

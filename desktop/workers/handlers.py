@@ -62,6 +62,12 @@ def _reindex_vectors(ctx: JobContext) -> dict[str, Any] | None:
     return upgrade.run_reindex(ctx)
 
 
+def _switch_embeddings(ctx: JobContext) -> dict[str, Any] | None:
+    from ..core.library import model_switch
+
+    return model_switch.run(ctx)
+
+
 def _sync_storage(ctx: JobContext) -> dict[str, Any] | None:
     from ..core.sync import job
 
@@ -104,6 +110,7 @@ HANDLERS: dict[str, Handler] = {
     "sync_storage": _sync_storage,
     "sync_cloud": _sync_cloud,
     "reindex_vectors": _reindex_vectors,
+    "switch_embeddings": _switch_embeddings,
     "selfcheck": _selfcheck,
     "transcribe_recording": _transcribe_recording,
     "index_lecture": _index_lecture,

@@ -14,6 +14,7 @@ from typing import Any
 from ..models.embeddings import get_embedder
 from ..search import multilingual
 from ..search.index import DocumentScope, add_chunks, replace_document_chunks
+from ..search.retrieval import embeddings_choice, store_key
 from ..search.vectorstore import shared_store
 from ..storage.config import DataPaths
 from .chunking import lecture_chunks
@@ -56,8 +57,9 @@ class LiveIndex:
         scope = DocumentScope(doc_id, "lecture")
         chunks = lecture_chunks(load_segments(self.db, self.recording_id), notes(self.db, self.recording_id),
                                 multilingual.document_language(self.db, doc_id))
-        store = shared_store(self.paths)
-        embed = get_embedder().embed
+        choice = embeddings_choice(self.db)                          # the model searches use, and its collection
+        store = shared_store(self.paths, store_key(choice))
+        embed = get_embedder(choice or None).embed
         if final and self.failures:   # something may be missing: write it all once more
             replace_document_chunks(self.db, store, scope, chunks, embed)
             self._indexed = [(c.text, c.start_s, c.end_s, c.kind) for c in chunks]

@@ -28,6 +28,7 @@ from ..jobs.table import JobContext
 from ..models.embeddings import get_embedder
 from ..search import multilingual
 from ..search.index import DocumentScope, replace_document_chunks
+from ..search.retrieval import embeddings_choice, store_key
 from ..search.vectorstore import shared_store
 from ..storage import settings as settings_mod
 from ..storage.config import DataPaths, apply_offline_env
@@ -171,8 +172,9 @@ def index_recording(db: sqlite_utils.Database, paths: DataPaths, recording_id: i
     scope = DocumentScope(doc_id, "lecture")
     chunks = lecture_chunks(load_segments(db, recording_id), notes(db, recording_id),
                             multilingual.document_language(db, doc_id))
-    store = store or shared_store(paths)
-    embed = embed or get_embedder().embed
+    choice = embeddings_choice(db)                                # the model searches use, and its collection
+    store = store or shared_store(paths, store_key(choice))
+    embed = embed or get_embedder(choice or None).embed
     replace_document_chunks(db, store, scope, chunks, embed)   # never briefly empty
     multilingual.refresh_quietly(db, paths, doc_id)              # a lecture not in English
     return len(chunks)
