@@ -124,8 +124,8 @@ def write_stub(library: str | Path, consumers: list[str | Path], out_dir: Path) 
     args = ["cc", "-shared", "-fPIC", "-O1", "-nostdlib", "-fno-builtin", "-w", f"-Wl,-soname,{name}",
             "-o", str(out_dir / library.name), str(source)]
     if versions:
-        # Each symbol at the version the real library gives it; a symbol asked for without a version
-        # is found at any, so it goes with the first.
+        # Each symbol at the version its consumers ask for (symbols_used); one asked for without a
+        # version is found at any, so it goes with the first.
         named = list(versions)
         versions[named[0]] += [s.name for s in syms if not s.version]
         script.write_text("".join(f"{v} {{ {'global: ' if versions[v] else ''}{' '.join(n + ';' for n in versions[v])} "

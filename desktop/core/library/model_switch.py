@@ -83,11 +83,17 @@ def switch_in_progress(db: sqlite_utils.Database) -> str | None:
     return str(latest.payload.get("choice", ""))
 
 
-def _missing(db: sqlite_utils.Database, store: Any) -> list[dict[str, Any]]:
-    """The chunk rows whose vector the collection lacks, in id order."""
-    rows = list(db.query("SELECT id, document_id, kind, page, start_s, end_s, text, heading FROM chunks ORDER BY id"))
+def _missing(db: sqlite_utils.Database, store: Any) -> list[int]:
+    """The ids of the chunks whose vector the collection lacks, in order."""
     have = set(store.all_ids())
-    return [r for r in rows if vector_id(r["id"]) not in have]
+    return [cid for (cid,) in db.execute("SELECT id FROM chunks ORDER BY id") if vector_id(cid) not in have]
+
+
+def _rows(db: sqlite_utils.Database, ids: list[int]) -> list[dict[str, Any]]:
+    """Those chunks' rows (one batch: the texts of a whole library are not held at once)."""
+    marks = ",".join("?" * len(ids))
+    return list(db.query(f"SELECT id, document_id, kind, page, start_s, end_s, text, heading FROM chunks "
+                         f"WHERE id IN ({marks}) ORDER BY id", ids))
 
 
 def run(ctx: JobContext) -> dict[str, Any]:
@@ -106,10 +112,13 @@ def run(ctx: JobContext) -> dict[str, Any]:
         rounds += 1
         for i in range(0, len(missing), BATCH):
             ctx.check_cancelled()
-            batch = missing[i:i + BATCH]
+            batch = _rows(db, missing[i:i + BATCH])      # a chunk deleted meanwhile is simply not there
+            if not batch:
+                continue
             texts = [embed_text(r["text"], r["heading"]) for r in batch]
+            # Lectures' passages are embedded as transcription embeds them; the others as ingestion does.
             lectures = [j for j, r in enumerate(batch) if r["kind"] == "lecture"]
-            others = [j for j in range(len(batch)) if j not in set(lectures)]
+            others = [j for j, r in enumerate(batch) if r["kind"] != "lecture"]
             vectors: dict[int, Any] = {}
             for group, embed in ((lectures, embedder.embed), (others, passages)):
                 if group:
@@ -119,7 +128,7 @@ def run(ctx: JobContext) -> dict[str, Any]:
                          [chunk_metadata(r["document_id"], r["id"], r["kind"], r["page"], r["start_s"], r["end_s"])
                           for r in batch])
             embedded += len(batch)
-            done = total - len(missing) + i + len(batch)
+            done = total - len(missing) + i + BATCH
             ctx.progress(min(done / max(total, 1), 0.99),
                          f"Re-indexing for {model_label(choice)} ({min(done, total)} of {total} passages)")
     if _missing(db, store):
