@@ -180,10 +180,11 @@ def index_recording(db: sqlite_utils.Database, paths: DataPaths, recording_id: i
     return len(chunks)
 
 
-def _prepare_indexing(paths: DataPaths) -> None:
+def _prepare_indexing(paths: DataPaths, choice: str) -> None:
+    """Load the embedding model in use (``choice``, "" = the default) and open its collection."""
     try:
-        get_embedder()
-        shared_store(paths)._call("count")  # imports chromadb and opens the collection
+        get_embedder(choice or None)
+        shared_store(paths, store_key(choice))._call("count")  # imports chromadb and opens the collection
     except Exception:  # indexing will try again (and report) when it is really needed
         pass
 
@@ -245,7 +246,8 @@ def _transcribe(ctx: JobContext, rec_id: int, path: Path) -> dict[str, Any]:
     model = load_whisper(resolved)
     timings["load_s"] = time.monotonic() - t
     # Get the indexing tools ready while Whisper works, so the end of the job is quick.
-    threading.Thread(target=_prepare_indexing, args=(ctx.paths,), name="prepare-indexing", daemon=True).start()
+    threading.Thread(target=_prepare_indexing, args=(ctx.paths, embeddings_choice(ctx.db)), name="prepare-indexing",
+                     daemon=True).start()
     ctx.check_cancelled()
     ctx.progress(0.0, "Reading the audio", force=True)
     t = time.monotonic()

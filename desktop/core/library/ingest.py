@@ -193,6 +193,12 @@ def passage_embedder(embedder: Any) -> Callable[[list[str]], np.ndarray]:
     return _sorted_embed(embedder, EMBED_TOKENS)
 
 
+def embedder_for_kind(embedder: Any, kind: str) -> Callable[[list[str]], Any]:
+    """How a chunk of this document kind is embedded: a lecture's as transcription embeds it,
+    the others as ingestion does (re-indexing and a change of model must agree with both)."""
+    return embedder.embed if kind == "lecture" else passage_embedder(embedder)
+
+
 # -- the job --------------------------------------------------------------------------------------
 def _committed(db: Any, document_id: int) -> tuple[int, int, str]:
     """(chunks committed, highest chunk id, text of the last chunk) for a document."""

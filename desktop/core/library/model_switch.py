@@ -27,7 +27,7 @@ from ..search.index import chunk_metadata, embed_text, remove_orphan_vectors, ve
 from ..search.retrieval import embeddings_choice, store_key
 from ..search.vectorstore import shared_store
 from ..storage import settings
-from .ingest import passage_embedder
+from .ingest import embedder_for_kind
 
 SWITCH_JOB = "switch_embeddings"
 SWITCH_TARGET = "library:embedding-model"
@@ -103,12 +103,12 @@ def run(ctx: JobContext) -> dict[str, Any]:
     before = embeddings_choice(db)
     store = shared_store(ctx.paths, store_key(choice))
     embedder = get_embedder(choice or None)
-    passages = passage_embedder(embedder)
     total = int(db.execute("SELECT count(*) FROM chunks").fetchone()[0])
     embedded = rounds = 0
     ctx.progress(0.0, f"Re-indexing for {model_label(choice)}", force=True)
     # Passages added while this runs (an import, a lecture) are picked up by the next round.
-    while (missing := _missing(db, store)) and rounds < 5:
+    missing = _missing(db, store)
+    while missing and rounds < 5:
         rounds += 1
         for i in range(0, len(missing), BATCH):
             ctx.check_cancelled()
@@ -116,13 +116,10 @@ def run(ctx: JobContext) -> dict[str, Any]:
             if not batch:
                 continue
             texts = [embed_text(r["text"], r["heading"]) for r in batch]
-            # Lectures' passages are embedded as transcription embeds them; the others as ingestion does.
-            lectures = [j for j, r in enumerate(batch) if r["kind"] == "lecture"]
-            others = [j for j, r in enumerate(batch) if r["kind"] != "lecture"]
             vectors: dict[int, Any] = {}
-            for group, embed in ((lectures, embedder.embed), (others, passages)):
-                if group:
-                    vectors.update(zip(group, embed([texts[j] for j in group])))
+            for kind in {r["kind"] for r in batch}:
+                group = [j for j, r in enumerate(batch) if r["kind"] == kind]
+                vectors.update(zip(group, embedder_for_kind(embedder, kind)([texts[j] for j in group])))
             store.upsert([vector_id(r["id"]) for r in batch], [list(map(float, vectors[j])) for j in range(len(batch))],
                          [r["text"] for r in batch],
                          [chunk_metadata(r["document_id"], r["id"], r["kind"], r["page"], r["start_s"], r["end_s"])
@@ -131,7 +128,8 @@ def run(ctx: JobContext) -> dict[str, Any]:
             done = total - len(missing) + i + BATCH
             ctx.progress(min(done / max(total, 1), 0.99),
                          f"Re-indexing for {model_label(choice)} ({min(done, total)} of {total} passages)")
-    if _missing(db, store):
+        missing = _missing(db, store)
+    if missing:
         raise LecternError("Passages kept arriving faster than they could be re-indexed.",
                            "Run the re-index again once the imports have finished.")
     orphans = remove_orphan_vectors(db, store)     # passages deleted since this collection was last in use

@@ -39,7 +39,7 @@ from ..search.index import pending_vectors, remove_orphan_vectors, repair_vector
 from ..search.retrieval import embeddings_choice, open_store
 from ..storage.config import DataPaths
 from ..storage.db import write_transaction
-from .ingest import passage_embedder
+from .ingest import embedder_for_kind
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +177,6 @@ def run_reindex(ctx: JobContext) -> dict[str, Any]:
     db = ctx.db
     store = open_store(ctx.paths, db)
     embedder = get_embedder(embeddings_choice(db) or None)
-    by_kind = {"lecture": embedder.embed}
     documents = [(r[0], r[1]) for r in db.execute(
         "SELECT DISTINCT c.document_id, c.kind FROM chunks c WHERE c.vector_state <> 1 ORDER BY c.document_id")]
     total = max(pending_vectors(db), 1)
@@ -185,7 +184,7 @@ def run_reindex(ctx: JobContext) -> dict[str, Any]:
     totals = {"documents": len(documents), "chunks": 0, "embedded": 0, "metadata_updated": 0, "orphans_removed": 0}
     ctx.progress(0.0, "Updating the search index", force=True)
     for doc_id, kind in documents:
-        embed = by_kind.get(kind) or passage_embedder(embedder)
+        embed = embedder_for_kind(embedder, kind)
 
         def step(n: int, _of: int) -> None:
             ctx.progress(min((done + n) / total, 0.99), f"Updating the search index ({done + n} of {total} passages)")
