@@ -315,3 +315,39 @@ def test_a_standalone_question_inside_a_chat_is_searched_as_it_is_and_a_follow_u
     events, msg, stats = _ask(answerer, chat_id, "And what does it release?")
     assert stats["follow_up"] and chat.UNDERSTANDING in _stages(events)
     assert "photosynthesis" in msg.meta["query"].lower()
+
+
+def _prompt_tokens_read(model, ask):
+    """Prompt tokens llama.cpp evaluated while ``ask()`` ran (its own counter)."""
+    import llama_cpp
+
+    ctx = model.llama._ctx.ctx
+    llama_cpp.llama_perf_context_reset(ctx)
+    result = ask()
+    return llama_cpp.llama_perf_context(ctx).n_p_eval, result
+
+
+def test_the_conversation_is_read_while_the_answer_is_read_so_the_next_question_reads_only_its_own(course, db):
+    (_, store) = course
+    answerer = Answerer(db, store, model=TINY, max_answer_tokens=48)
+    model = answerer.model().model
+    questions = ["Is DNA replication conservative?", "Where does photosynthesis happen?"]
+
+    # Without priming, the second question's prompt re-reads the first turn after the fixed prefix.
+    plain = chat.create_chat(db)
+    _ask(answerer, plain, questions[0])
+    read_plain, (_, _, stats_plain) = _prompt_tokens_read(model, lambda: _ask(answerer, plain, questions[1]))
+    assert not stats_plain["history_cached"]
+    assert read_plain >= stats_plain["prompt_tokens"] - model.warm_tokens - 12
+
+    primed = chat.create_chat(db)
+    _ask(answerer, primed, questions[0])
+    turn = sum(model.count_tokens(chat.strip_citations(m.content)) for m in chat.messages(db, primed))
+    assert turn > 20
+    assert answerer.prime_next(primed)
+    read, (_, msg, stats) = _prompt_tokens_read(model, lambda: _ask(answerer, primed, questions[1]))
+    assert stats["history_cached"] and msg.mode == chat.ANSWER
+    # Only what follows the turn is read: the sources and the question.
+    assert read <= stats["prompt_tokens"] - model.warm_tokens - turn + 12
+    # A chat with no turns yet has nothing to prime.
+    assert not answerer.prime_next(chat.create_chat(db))

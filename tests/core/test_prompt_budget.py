@@ -109,3 +109,15 @@ def test_the_prompt_speed_is_the_median_of_the_latest_prompts_not_the_best_one_s
     for _ in range(PROMPT_SPEEDS_KEPT):   # the computer got slower for good
         model.note_prompt_speed(240, 2.0)
     assert model.prompt_tps == 120.0
+
+
+def test_turns_read_before_the_question_leave_the_passages_their_whole_share():
+    sources = [passage(i) for i in range(1, 7)]
+    model = WordModel(n_ctx=4096)
+    budget = Budget.for_model(4096, 100.0)
+    turns = [{"role": "user", "content": "word " * 40}, {"role": "assistant", "content": "word " * 40}]
+    _, _, alone = chat.build_prompt(model, "What is topic1?", sources, "", [], budget)
+    _, _, after_turns = chat.build_prompt(model, "What is topic1?", sources, "", turns, budget)
+    _, _, primed = chat.build_prompt(model, "What is topic1?", sources, "", turns, budget, history_cached=True)
+    # The turns cost fresh tokens unless they were evaluated while the student read the last answer.
+    assert len(after_turns) == 2 < len(alone) == len(primed) == 3

@@ -113,17 +113,19 @@ def _first_sentence(text: str, max_words: int = 20) -> str:
 
 
 def build_prompt(model: Any, question: str, sources: list[Source], summary: str, turns: list[dict[str, str]],
-                 budget: Budget) -> tuple[list[dict[str, str]], int, list[Source]]:
+                 budget: Budget, history_cached: bool = False) -> tuple[list[dict[str, str]], int, list[Source]]:
     """Messages for the model, how many tokens it may write, and the sources given.
 
     The best passages that fit the budget are given, renumbered [1]..[n], each cut to
     the sentences that best match the question; the prompt always fits ``model.n_ctx``
-    (``model`` needs ``count_tokens``, ``count_messages`` and ``n_ctx``).
+    (``model`` needs ``count_tokens``, ``count_messages`` and ``n_ctx``). With
+    ``history_cached`` the summary and turns were evaluated before the question came
+    (``ChatModel.prime``), so they take nothing from the passages' share of the fresh tokens.
     """
     count = model.count_tokens
     n_ctx = model.n_ctx
     used = (count(summary) + 12 if summary else 0) + sum(count(t["content"]) + TURN_OVERHEAD for t in turns)
-    room = budget.sources_after(used + count(question))
+    room = budget.sources_after((0 if history_cached else used) + count(question))
     n = max(1, min(len(sources), room // MIN_SOURCE_TOKENS))
     per = max(MIN_SOURCE_TOKENS, min(budget.per_source, room // n))
     given = [Source(**{**s.as_dict(), "n": i}) for i, s in enumerate(sources[:n], start=1)]

@@ -45,7 +45,7 @@ from .citations import all_numbers, clean_citations, ground, lecture_moment, sen
 from .events import (LOADING, NOTICE, READING, SEARCHING, UNDERSTANDING, WRITING, Event, Finished,
                      Retrieved, Status, Token)
 from .followup import follow_up_reason, heuristic_rewrite, is_follow_up
-from .prompts import HOW_TO_ADD_MODEL, REWRITE_PROMPT, not_found_text, passages_text, prefixed
+from .prompts import HOW_TO_ADD_MODEL, REWRITE_PROMPT, conversation, not_found_text, passages_text, prefixed
 from .rerank import Relevance, rerank
 from .source import Source
 from .store import (ANSWER, ASSISTANT, NOT_FOUND, PASSAGES, USER, Chat, ChatMessage, ChatScopeUnreadable, add_message,
@@ -219,25 +219,50 @@ class Answerer:
         return lecture_moment(self.db, src, query)
 
     def _history(self, chat: Chat, history: list[ChatMessage], budget: Budget,
-                 events: list[Event]) -> tuple[str, list[dict[str, str]]]:
+                 keep: bool = True) -> tuple[str, list[dict[str, str]]]:
         """The running summary and the recent turns that fit the history budget.
 
-        Turns that no longer fit are folded into the chat's summary (kept in app.db),
-        so a long chat never overflows the context.
+        Turns that no longer fit are folded into the chat's summary (kept in app.db
+        when ``keep``), so a long chat never overflows the context.
         """
         pending = [m for m in history if m.id > chat.summary_upto and m.content.strip()]
         recent, older = recent_turns(pending, budget.history, self._count())
         summary = chat.summary
         if older:
             summary = fold_turns(summary, older, budget.summary)
-            set_summary(self.db, chat.id, summary, older[-1].id)
+            if keep:
+                set_summary(self.db, chat.id, summary, older[-1].id)
         turns = [{"role": m.role, "content": strip_citations(m.content)} for m in recent]
         return summary, turns
 
     def build_prompt(self, question: str, sources: list[Source], summary: str, turns: list[dict[str, str]],
-                     budget: Budget) -> tuple[list[dict[str, str]], int, list[Source]]:
+                     budget: Budget, history_cached: bool = False) -> tuple[list[dict[str, str]], int, list[Source]]:
         """Messages for the loaded model, how many tokens it may write, and the sources given."""
-        return build_prompt(self.model().model, question, sources, summary, turns, budget)
+        return build_prompt(self.model().model, question, sources, summary, turns, budget, history_cached)
+
+    def _budget(self, model: Any) -> Budget:
+        budget = Budget.for_model(model.n_ctx, model.prompt_tps)
+        if self.max_answer_tokens:
+            budget.answer = min(budget.answer, self.max_answer_tokens)
+        return budget
+
+    def prime_next(self, chat_id: int) -> bool:
+        """Evaluate the conversation the chat's next question will follow (prefix, summary,
+        recent turns) while the student reads the answer, so that question's first word waits
+        only for its passages. Does nothing (False) without a loaded model or earlier turns."""
+        if not self.use_llm or not self.model_ready():
+            return False
+        model = self.model().model
+        if model is None or not model.loaded:
+            return False
+        chat = get_chat(self.db, chat_id)
+        if chat.needs_scope:
+            return False
+        summary, turns = self._history(chat, messages(self.db, chat_id), self._budget(model), keep=False)
+        if not turns and not summary:
+            return False
+        model.prime(conversation(summary, turns))
+        return True
 
     # -- the whole answer ---------------------------------------------------------------------
     def _open(self, chat_id: int, scope: Scope | None) -> Chat:
@@ -279,7 +304,6 @@ class Answerer:
         # The model loads while the question is searched: a cold start waits for the
         # longer of the two, not for both (a load already under way is joined, not repeated).
         self.start_loading()
-        events: list[Event] = []
         stats: dict[str, Any] = {"first_token_s": None, "tokens": 0, "tokens_per_s": None,
                                  "scope": chat.scope.to_dict(), "model_was_ready": self.model_ready()}
         follow_up = follow_up_reason(question, bool(history))
@@ -322,15 +346,15 @@ class Answerer:
 
         if model.warning:
             yield Status(model.warning, NOTICE)
-        budget = Budget.for_model(model.model.n_ctx, model.model.prompt_tps)
-        if self.max_answer_tokens:
-            budget.answer = min(budget.answer, self.max_answer_tokens)
-        summary, turns = self._history(chat, history, budget, events)
-        yield from events
-        prompt, max_tokens, sources = self.build_prompt(question, sources, summary, turns, budget)
+        budget = self._budget(model.model)
+        summary, turns = self._history(chat, history, budget)
+        cached = model.model.cached_tokens(conversation(summary, turns))
+        history_cached = bool(turns or summary) and cached > model.model.warm_tokens
+        prompt, max_tokens, sources = self.build_prompt(question, sources, summary, turns, budget, history_cached)
         yield Retrieved(query, sources, retrieval_s, ANSWER)
         stats["prompt_tokens"] = count_prompt(model.model, prompt)
         stats["sources_given"] = len(sources)
+        stats["history_cached"] = history_cached
         yield Status(f"Reading {len(sources)} passage{'s' if len(sources) != 1 else ''}…", READING)
         t_prompt = time.perf_counter()
 
@@ -352,7 +376,7 @@ class Answerer:
             raise LecternError(f"The chat model stopped with an error: {exc}") from exc
         n_tokens = len(parts)
         if first is not None:   # learn this computer's prompt speed (for the next budget)
-            model.model.note_prompt_speed(stats["prompt_tokens"] - model.model.warm_tokens, first - t_prompt)
+            model.model.note_prompt_speed(stats["prompt_tokens"] - cached, first - t_prompt)
         stats.update(tokens=n_tokens, model=model.model.label, max_tokens=max_tokens,
                      first_token_s=round(first - t_retrieved, 3) if first else None,
                      prompt_s=round(first - t_prompt, 3) if first else None,

@@ -47,14 +47,23 @@ HOW_TO_ADD_MODEL = (
     "with `lectern models --prepare`.")
 
 
-def answer_messages(question: str, given: list[Source], texts: list[str], summary: str,
-                    turns: list[dict[str, str]]) -> list[dict[str, str]]:
-    """The whole conversation for the model: prefix, summary, recent turns, then sources and question."""
+def conversation(summary: str, turns: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Everything before the last user turn: the prefix, the running summary, the recent turns.
+
+    It is the same for the next question of a chat as long as nothing is said meanwhile,
+    which is what lets it be evaluated while the student reads the answer."""
     msgs = list(PREFIX)
     if summary:
         msgs.append({"role": "user", "content": f"(Summary of our earlier conversation: {summary})"})
         msgs.append({"role": "assistant", "content": "Understood."})
     msgs.extend(turns)
+    return msgs
+
+
+def answer_messages(question: str, given: list[Source], texts: list[str], summary: str,
+                    turns: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The whole conversation for the model: prefix, summary, recent turns, then sources and question."""
+    msgs = conversation(summary, turns)
     blocks = [SOURCE_BLOCK.format(n=s.n, label=s.label(), text=t) for s, t in zip(given, texts)]
     msgs.append({"role": "user", "content": QUESTION_BLOCK.format(sources="\n\n".join(blocks),
                                                                   question=question.strip())})

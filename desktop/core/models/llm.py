@@ -163,6 +163,7 @@ class ChatModel:
         self.warm_tokens = 0                   # tokens of the cached prefix
         self.warm_s: float = 0.0               # seconds the prefix took to evaluate
         self._warm_key: str | None = None
+        self._primed: tuple[list[Message], int] | None = None   # messages held evaluated, their tokens
 
     # -- loading ------------------------------------------------------------------------
     @property
@@ -201,6 +202,7 @@ class ChatModel:
                 self._llm.close()
                 self._llm = None
                 self._warm_key = None
+                self._primed = None
 
     @property
     def llama(self) -> Any:
@@ -248,6 +250,8 @@ class ChatModel:
         """
         llm = self.llama
         with self._lock:
+            if self._primed is not None and messages[:len(self._primed[0])] != self._primed[0]:
+                self._primed = None    # this prompt replaces what the cache held after the shared prefix
             chunks = llm.create_chat_completion(messages=messages, stream=True, max_tokens=max_tokens,
                                                 temperature=temperature, top_p=0.9, repeat_penalty=1.1,
                                                 stop=stop or [])
@@ -304,6 +308,30 @@ class ChatModel:
                 raise
             except Exception:  # a warm-up failure must never block the real question
                 log.exception("warm-up failed")
+
+    def prime(self, messages: list[Message]) -> None:
+        """Evaluate ``messages`` (a conversation before its next question) now, so a prompt that
+        starts with them reads only what follows. Its speed is not noted: prompts are sized
+        from what a question costs, and this runs while no one waits."""
+        with self._lock:
+            if self._primed is not None and self._primed[0] == messages:
+                return
+            try:
+                for _ in self.stream(messages + [{"role": "user", "content": "Hello"}], max_tokens=1):
+                    pass
+                self._primed = (list(messages), self.count_messages(messages))
+            except LecternError:
+                raise
+            except Exception:  # priming is a head start, never a reason to fail
+                log.exception("priming the next question failed")
+
+    def cached_tokens(self, messages: list[Message]) -> int:
+        """Tokens at the start of a prompt of ``messages`` that llama.cpp holds evaluated already
+        (the primed conversation, else the warm prefix)."""
+        primed = self._primed
+        if primed is not None and messages[:len(primed[0])] == primed[0]:
+            return primed[1]
+        return self.warm_tokens
 
     def is_warm(self, prefix: list[Message]) -> bool:
         """Loaded, and ``prefix`` already evaluated (a prompt starting with it answers at once)."""

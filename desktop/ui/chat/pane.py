@@ -370,6 +370,14 @@ class ChatPane(QWidget):
         return {"chat_id": self.chat_id, "scope": self.scope, "question": question, "regenerate": regenerate,
                 "answer": answer, "cancel": self._cancel}
 
+    def _prime_next(self, chat_id: int) -> None:
+        """While the student reads the answer, have the model read the conversation the next
+        question will follow (on the chat lane, so a question asked meanwhile comes after it)."""
+        paths, store = self.ctx.paths, self._vector_store()
+        run_in_background(lambda: chat.Answerer(thread_db(paths), store).prime_next(chat_id), lane=CHAT,
+                          owner=self, name="chat-prime",
+                          on_error=lambda exc: log.info("next question not primed: %s", exc))
+
     async def _run(self, job: dict[str, Any]) -> ChatMessage | None:
         """Write the answer on the ``chat`` lane; its events are shown as they arrive."""
         chat_id, scope, question, regenerate = job["chat_id"], job["scope"], job["question"], job["regenerate"]
@@ -424,6 +432,7 @@ class ChatPane(QWidget):
                 self.refresh_model_state(str(result.meta.get("reason", "")))
             elif result.mode == chat.ANSWER:
                 self.model_banner.hide()
+                self._prime_next(chat_id)
             self.title_label.setText(chat.get_chat(self.ctx.db, chat_id).title)
             self.scope_button.set_scope(chat.get_chat(self.ctx.db, chat_id).scope)
             self.refresh_chats(select=chat_id)
