@@ -225,3 +225,52 @@ def test_a_german_lecture_is_found_by_other_forms_of_its_words_and_a_corrected_l
     row = db.execute("SELECT text, stems FROM chunks WHERE document_id=? AND ordinal=1", (doc_id,)).fetchone()
     assert "Kraftwerken" in row[0] and "kraftwerk" in row[1].split(), row
     assert first_hit("Was ist das Kraftwerk der Zelle?") == 35.0   # only its stem matches 'Kraftwerken'
+
+
+def _reference_pages() -> list[PageText]:
+    """Pages shaped like a reference manual's: each page's header holds its printed number and
+    the topic on it (never the same line twice), and a topic begins mid-page with its name and
+    what it is about."""
+    topics = [("trimws", "Remove Leading/Trailing Whitespace", "trimws removes leading and trailing spaces."),
+              ("try", "Try an Expression Allowing Error Recovery", "try runs an expression that might fail."),
+              ("typeof", "The Type of an Object", "typeof tells the internal type of any R object.")]
+    pages = []
+    for i, (name, about, body) in enumerate(topics):
+        number = 40 + i                                # printed 9, 10, 11: 31 pages of front matter
+        header = f"{number - 31} {name}" if i % 2 == 0 else f"{name} {number - 31}"
+        previous = topics[i - 1][0] if i else "tracemem"
+        text = (f"{header}\nExamples\n{previous}(x) # the example of the topic before, run on a vector\n"
+                f"{previous}(y) # and on a list\n{name} {about}\nDescription\n{body}\n"
+                + "\n".join(f"Details line {j} of {name}: it has more words about it." for j in range(4)))
+        pages.append(PageText(number, text, heading=f"The base package › {previous}",
+                              starts=[(name, f"The base package › {name}")]))
+    return pages
+
+
+def test_a_running_header_with_the_page_number_is_not_taken_for_the_topic_it_names():
+    chunks = list(chunk_pages(_reference_pages()))
+    openings = {c.heading: c.text for c in reversed(chunks)}    # each heading's first chunk
+    # The header "9 trimws" is gone, so the topic is cut where its title is printed, and the
+    # example of the topic before stays with that topic.
+    assert openings["The base package › trimws — Remove Leading/Trailing Whitespace"].startswith(
+        "trimws Remove Leading/Trailing Whitespace")
+    assert "tracemem(x)" in openings["The base package › tracemem"]
+    assert not any(c.text.startswith(("9 trimws", "try 10", "11 typeof")) for c in chunks)
+    assert "The base package › typeof — The Type of an Object" in openings
+
+
+def test_a_subtitle_printed_beside_a_title_names_the_whole_section_and_only_a_subtitle_does():
+    page = PageText(5, "tail of the page before, long enough to be a passage of its own here\n"
+                       "object.size Report the Space Allocated for an Object\nDescription\nEstimates memory.",
+                    heading="Utils › head", starts=[("object.size", "Utils › object.size")])
+    subtitled: dict[str, str] = {}
+    sections = sections_of_page(page, subtitled)
+    assert [h for h, _ in sections] == ["Utils › head", "Utils › object.size — Report the Space Allocated for an Object"]
+    # The next page, still in that section, carries the subtitle too.
+    following = PageText(6, "Value\nAn object of class object_size.", heading="Utils › object.size")
+    assert sections_of_page(following, subtitled)[0][0] == "Utils › object.size — Report the Space Allocated for an Object"
+    # A title printed alone, with a page number, or run into its first sentence gets none.
+    for line in ("4.2 Found Here", "4.2 Found Here 31", "Found here. The text of the section goes on",
+                 "Found here V:147,I:574 1592", "Found here A"):
+        page = PageText(3, f"{line}\nbody of the new one", heading="A › Old", starts=[("Found here", "A › Found here")])
+        assert sections_of_page(page)[0][0] == "A › Found here", line

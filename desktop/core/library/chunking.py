@@ -31,6 +31,9 @@ MIN_CHARS = 60           # a shorter tail is merged into the chunk before it
 EDGE_LINES = 2           # how many lines at the top and bottom can be header/footer
 WINDOW = 5               # pages looked at on each side
 MIN_REPEATS = 3          # a line on at least this many of those pages is boilerplate
+FOLIO_MAX_WORDS = 8      # a running header with the page number is a short line
+SUBTITLE_MAX_WORDS = 12  # a title's subtitle printed beside it (a reference manual's topic)
+SUBTITLE_MAX_CHARS = 90
 
 
 @dataclass
@@ -57,29 +60,51 @@ def _edges(lines: list[str]) -> list[int]:
     return sorted(set(filled[:EDGE_LINES] + filled[-EDGE_LINES:]))
 
 
+def _folio_offsets(line: str, page_number: int) -> set[int]:
+    """For a short edge line that begins or ends with a number: that number's distance from
+    the page's place in the file (a printed page number keeps the same distance from page
+    to page; a chapter or section number does not)."""
+    words = line.split()
+    if not words or len(words) > FOLIO_MAX_WORDS:
+        return set()
+    return {int(w) - page_number for w in {words[0], words[-1]} if w.isdigit() and len(w) <= 5}
+
+
 def strip_boilerplate(pages: Iterable[PageText]) -> Iterator[PageText]:
-    """Pages with running headers, footers and bare page numbers removed (streaming)."""
-    ahead: deque[tuple[PageText, list[str], set[str]]] = deque()
-    behind: deque[set[str]] = deque(maxlen=WINDOW)
+    """Pages with running headers, footers and bare page numbers removed (streaming).
+
+    A line recurring at the edge of nearby pages goes, and so does an edge line holding
+    the printed page number, recognised as a number that keeps its distance from the
+    page's place on nearby pages: a reference manual's header names each page's topic
+    ("678 trimws"), so the lines never repeat, and left in, it would be taken for the
+    topic's own title when cutting the page into sections."""
+    ahead: deque[tuple[PageText, list[str], set[str], set[int]]] = deque()
+    behind: deque[tuple[set[str], set[int]]] = deque(maxlen=WINDOW)
 
     def emit() -> PageText:
-        page, lines, keys = ahead.popleft()
+        page, lines, keys, offsets = ahead.popleft()
         counts: Counter[str] = Counter()
-        for other in list(behind) + [k for _, _, k in ahead]:
-            counts.update(other)
+        folios: Counter[int] = Counter()
+        for other_keys, other_folios in list(behind) + [(k, f) for _, _, k, f in ahead]:
+            counts.update(other_keys)
+            folios.update(other_folios)
         drop = set()
         for i in _edges(lines):
             key = _key(lines[i])
             if _PAGE_NUMBER.match(key) or (len(key) > 1 and counts[key] + 1 >= MIN_REPEATS):
                 drop.add(i)
-        behind.append(keys)
+            elif any(folios[d] + 1 >= MIN_REPEATS for d in _folio_offsets(lines[i], page.number)):
+                drop.add(i)
+        behind.append((keys, offsets))
         text = "\n".join(l for i, l in enumerate(lines) if i not in drop)
         return replace(page, text=text)
 
     for page in pages:
         lines = page.text.splitlines()
-        keys = {_key(lines[i]) for i in _edges(lines)}
-        ahead.append((page, lines, keys))
+        edges = _edges(lines)
+        keys = {_key(lines[i]) for i in edges}
+        offsets = {d for i in edges for d in _folio_offsets(lines[i], page.number)}
+        ahead.append((page, lines, keys, offsets))
         if len(ahead) > WINDOW:
             yield emit()
     while ahead:
@@ -217,27 +242,50 @@ def _title_pattern(title: str) -> re.Pattern[str] | None:
     return re.compile(r"^\W*(?:[\d.]+\s*)?" + r"\W*".join(re.escape(w) for w in words[:12]), re.IGNORECASE)
 
 
-def sections_of_page(page: PageText) -> list[tuple[str, str]]:
+def _subtitle(line: str, title_end: int) -> str:
+    """What a printed title line says after the outline's title, when that is a short
+    subtitle: a reference manual's outline names a topic ("trimws") and the page prints
+    what it is about beside it ("trimws Remove Leading/Trailing Whitespace")."""
+    extra = " ".join(line[title_end:].split()).strip(" -–—:")
+    words = extra.split()
+    if not words or len(words) > SUBTITLE_MAX_WORDS or len(extra) > SUBTITLE_MAX_CHARS:
+        return ""
+    if len(words) < 2 or extra.endswith((".", ",", ";")) or not all(w[0].isalpha() or w[0] in "('" for w in words):
+        return ""     # a letter or number, a table's row, the first words of a paragraph run into the title
+    return extra
+
+
+def sections_of_page(page: PageText, subtitled: dict[str, str] | None = None) -> list[tuple[str, str]]:
     """A page's text cut where its sections begin: [(heading, text)], in order.
 
     A section that the outline says begins on this page is looked for as a line that
     starts with its title; one that cannot be found opens the page instead when no
-    section was found before it (else it is left to the one before)."""
+    section was found before it (else it is left to the one before). A title printed
+    with a subtitle gives its section the subtitle too ("… › trimws — Remove Leading/
+    Trailing Whitespace"); ``subtitled`` remembers those headings for the pages after."""
+    subtitled = {} if subtitled is None else subtitled
     if not page.starts:
-        return [(page.heading, page.text)]
+        return [(subtitled.get(page.heading, page.heading), page.text)]
     lines = page.text.split("\n")
     cuts: list[tuple[int, str]] = []
-    opening = page.heading
+    opening = subtitled.get(page.heading, page.heading)
     at = 0
     for title, heading in page.starts:
         pattern = _title_pattern(title)
-        found = None
+        found = match = None
         if pattern is not None:
-            found = next((i for i in range(at, len(lines)) if pattern.match(lines[i].strip())), None)
-        if found is None:
+            for i in range(at, len(lines)):
+                match = pattern.match(lines[i].strip())
+                if match:
+                    found = i
+                    break
+        if found is None or match is None:
             if not cuts:
                 opening = heading
             continue
+        subtitle = _subtitle(lines[found].strip(), match.end())
+        if subtitle:
+            subtitled[heading] = heading = f"{heading} — {subtitle}"
         cuts.append((found, heading))
         at = found + 1
     out: list[tuple[str, str]] = []
@@ -258,10 +306,11 @@ def chunk_pages(pages: Iterable[PageText], boilerplate: bool = True) -> Iterator
     A page whose sections are known (``PageText.starts``) is cut where each begins, so
     a chunk holds one section and carries its heading."""
     stream = strip_boilerplate(pages) if boilerplate else pages
+    subtitled: dict[str, str] = {}
     for page in stream:
         if page.error or not page.text.strip():
             continue
-        for heading, part in sections_of_page(page):
+        for heading, part in sections_of_page(page, subtitled):
             for text in split_text(part):
                 yield TextChunk(page.number, text, page.section, heading)
 
