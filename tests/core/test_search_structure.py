@@ -178,6 +178,15 @@ def test_cross_encoder_puts_the_answering_passage_first():
     assert scores[2] > 3 > scores[0]
 
 
+def test_the_cross_encoders_order_is_fused_with_the_searchs_and_a_tie_goes_to_the_search():
+    # Search order 0, 1, 2; the cross-encoder's 1, 2, 0: the passage both put near the top wins.
+    assert reranking.fused_order([0.0, 5.0, 4.0]) == [1, 0, 2]
+    assert reranking.fused_order([1.0, 2.0]) == [0, 1]             # first in one order, second in the other
+    assert reranking.fused_order([9.0, 1.0, 0.0]) == [0, 1, 2]      # both agree
+    # A passage the cross-encoder alone likes (last in search) does not jump over two both rank well.
+    assert reranking.fused_order([3.0, 2.0, 1.0, 9.0])[0] == 0
+
+
 def test_reranked_retrieval_and_its_fallback(services, paths, db, tmp_path):
     book = library.ensure_path(db, "Fall", "Statistics", "R notes")
     r = library.import_file(db, paths, book, make_outlined_pdf(tmp_path / "R notes.pdf"), starter=None)
@@ -185,7 +194,12 @@ def test_reranked_retrieval_and_its_fallback(services, paths, db, tmp_path):
     store = retrieval.open_store(paths, db)
     hits, judged = reranking.retrieve_ranked(db, store, "Which function reads a comma separated file?", k=3)
     assert judged and hits[0].section_title == "2 Data frames › Reading files"
-    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    # The order fuses the search's with the cross-encoder's.
+    q = "Which function reads a comma separated file?"
+    searched = [h.chunk_id for h in retrieval.search(db, store, q, k=reranking.CANDIDATES)]
+    ranked, _ = reranking.retrieve_ranked(db, store, q, k=reranking.CANDIDATES)
+    scores = {h.chunk_id: h.score for h in ranked}
+    assert [h.chunk_id for h in ranked] == [searched[i] for i in reranking.fused_order([scores[c] for c in searched])]
     # A question not in English keeps the fused order (the cross-encoder was trained on English).
     fused = retrieval.search(db, store, "Wie lese ich eine Datei mit Kommas ein?", k=3)
     kept, judged = reranking.retrieve_ranked(db, store, "Wie lese ich eine Datei mit Kommas ein?", k=3)

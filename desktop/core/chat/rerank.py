@@ -38,9 +38,10 @@ def rerank(query: str, passages: Sequence[Passage], cosines: Sequence[float],
            relevance: Relevance | None = None, judged: Sequence[float] | None = None) -> list[Source]:
     """The relevant passages as sources numbered [1]..[n], best first; [] when none is about ``query``.
 
-    ``judged``: the cross-encoder's score of each passage, when it ordered them; the order
-    and the margin then follow it (it tells an answering passage from one that only
-    shares the words far better than cosine and overlap do)."""
+    ``judged``: the cross-encoder's score of each passage, when it judged them; the order is
+    then the one given (retrieval fused its order with the search's) and the margin follows
+    the scores (they tell an answering passage from one that only shares the words far
+    better than cosine and overlap do)."""
     if not passages:
         return []
     r = relevance or Relevance()
@@ -56,7 +57,7 @@ def rerank(query: str, passages: Sequence[Passage], cosines: Sequence[float],
         elif not relevant or (c < best - r.keep_margin and o < r.overlap_weak):
             continue
         score = judged[i] if judged is not None else c + r.overlap_weight * o
-        scored.append((score, Source(
+        scored.append((score, i, Source(
             n=0, document_id=p.document_id, kind=p.kind, title=p.title, text=p.text, page=p.page,
             start_s=p.start_s, end_s=p.end_s, recording_id=p.recording_id, chunk_id=p.chunk_id,
             score=round(score, 3), section=p.section)))
@@ -64,10 +65,13 @@ def rerank(query: str, passages: Sequence[Passage], cosines: Sequence[float],
         return []
     # Re-ranked by meaning and shared key words: on the R FAQ this put the page that
     # answers first for 17 of 23 questions, against 13 in the fused search order.
-    scored.sort(key=lambda t: -t[0])
+    # With the cross-encoder's scores, the passages come in the order retrieval gave (its scores
+    # fused with the search's order); the scores still decide which are too weak to give.
+    top = max(score for score, _, _ in scored)
+    scored.sort(key=lambda t: t[1] if judged is not None else -t[0])
     # Far weaker passages only distract a small model (it copies from them).
     margin = r.judged_margin if judged is not None else r.score_margin
-    kept = [src for score, src in scored if score >= scored[0][0] - margin]
+    kept = [src for score, _, src in scored if score >= top - margin]
     for i, src in enumerate(kept, start=1):
         src.n = i
     return kept
