@@ -156,6 +156,7 @@ def window(paths, db, questions: list[str], open_s: float) -> dict:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from desktop.ui.background import CHAT, pool
     from desktop.ui.chat_pane import ChatPane
     from desktop.ui.context import AppContext
     from desktop.ui.theme import apply_theme
@@ -185,9 +186,17 @@ def window(paths, db, questions: list[str], open_s: float) -> dict:
             windows.append((start, time.perf_counter()))
             st = (msg.meta.get("stats") or {}) if msg else {}
             tokens[0] += int(st.get("tokens") or 0)
+            # The student reads the answer: meanwhile the model reads the conversation the next
+            # question follows (the pane's priming on the chat lane); wait until that is done.
+            t_read = time.perf_counter()
+            while pool(CHAT).activeThreadCount():
+                await asyncio.sleep(0.02)
             answers.append({"q": q, "first_token_after_retrieval_s": st.get("first_token_s"),
                             "retrieval_s": st.get("retrieval_s"), "model_was_ready": st.get("model_was_ready"),
-                            "model_wait_s": st.get("model_wait_s"), "prompt_s": st.get("prompt_s")})
+                            "model_wait_s": st.get("model_wait_s"), "prompt_s": st.get("prompt_s"),
+                            "prompt_tokens": st.get("prompt_tokens"), "sources_given": st.get("sources_given"),
+                            "history_cached": st.get("history_cached"),
+                            "next_question_primed_in_s": round(time.perf_counter() - t_read, 3)})
             say(f"warm window {q!r}: {answers[-1]}")
         return windows
 
