@@ -45,7 +45,7 @@ from .citations import all_numbers, clean_citations, ground, lecture_moment, sen
 from .events import (LOADING, NOTICE, READING, SEARCHING, UNDERSTANDING, WRITING, Event, Finished,
                      Retrieved, Status, Token)
 from .followup import follow_up_reason, heuristic_rewrite, is_follow_up
-from .prompts import HOW_TO_ADD_MODEL, REWRITE_PROMPT, conversation, not_found_text, passages_text, prefixed
+from .prompts import HOW_TO_ADD_MODEL, OPENING, REWRITE_PROMPT, conversation, not_found_text, passages_text, prefixed
 from .rerank import Relevance, rerank
 from .source import Source
 from .store import (ANSWER, ASSISTANT, NOT_FOUND, PASSAGES, USER, Chat, ChatMessage, ChatScopeUnreadable, add_message,
@@ -261,7 +261,7 @@ class Answerer:
         summary, turns = self._history(chat, messages(self.db, chat_id), self._budget(model), keep=False)
         if not turns and not summary:
             return False
-        model.prime(conversation(summary, turns))
+        model.prime(conversation(summary, turns), OPENING)
         return True
 
     # -- the whole answer ---------------------------------------------------------------------

@@ -36,6 +36,10 @@ def prefixed(user_text: str) -> list[dict[str, str]]:
 SOURCE_BLOCK = "Source [{n}] ({label}):\n{text}"
 QUESTION_BLOCK = "Sources:\n\n{sources}\n\nQuestion: {question}"
 
+# How the user message with the sources begins ("Sources:\n\nSource [1] ("): evaluated with
+# the prefix or the primed conversation, so an answer's prompt skips these tokens too.
+OPENING = QUESTION_BLOCK.split("{sources}")[0] + SOURCE_BLOCK.split("{label}")[0].format(n=1)
+
 REWRITE_PROMPT = (
     "Rewrite the student's last question so that it can be understood on its own, replacing words like "
     "'it', 'they' or 'that' with what they refer to in the conversation. Reply with the rewritten "

@@ -21,7 +21,7 @@ from ..models.embeddings import get_embedder
 from ..search.reranking import retrieve_ranked
 from ..search.retrieval import embeddings_choice
 from ..storage import settings as settings_mod
-from .prompts import PREFIX
+from .prompts import OPENING, PREFIX
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ def is_warm(choice: llm.ModelChoice) -> bool:
 def load_model(choice: llm.ModelChoice) -> llm.ChatModel:
     """The loaded and warmed model for ``choice`` (waits for a load already under way)."""
     model = llm.host().get(choice)
-    model.warm_up(PREFIX)
+    model.warm_up(PREFIX, OPENING)
     return model
 
 

@@ -282,10 +282,12 @@ class ChatModel:
                  stop: list[str] | None = None) -> str:
         return "".join(self.stream(messages, max_tokens=max_tokens, temperature=temperature, stop=stop)).strip()
 
-    def warm_up(self, prefix: list[Message]) -> None:
+    def warm_up(self, prefix: list[Message], opening: str = "Hello") -> None:
         """Evaluate a fixed prompt prefix once, so llama.cpp's prefix cache starts hot.
 
-        Every later prompt that starts with the same messages skips their evaluation.
+        Every later prompt that starts with the same messages skips their evaluation;
+        ``opening`` is how the user message after them usually begins (evaluated too, so a
+        prompt whose message begins alike skips those tokens as well).
         """
         key = repr(prefix)
         if self._warm_key == key:
@@ -296,11 +298,11 @@ class ChatModel:
             if self._warm_key == key:
                 return
             try:
-                messages = prefix + [{"role": "user", "content": "Hello"}]
+                messages = prefix + [{"role": "user", "content": opening}]
                 t0 = time.perf_counter()
                 for _ in self.stream(messages, max_tokens=1):
                     pass
-                self.warm_tokens = self.count_messages(prefix)
+                self.warm_tokens = self.count_messages(prefix) + self.count_tokens(opening)
                 self.note_prompt_speed(self.count_messages(messages), time.perf_counter() - t0)
                 self.warm_s = time.perf_counter() - t0
                 self._warm_key = key
@@ -309,17 +311,17 @@ class ChatModel:
             except Exception:  # a warm-up failure must never block the real question
                 log.exception("warm-up failed")
 
-    def prime(self, messages: list[Message]) -> None:
+    def prime(self, messages: list[Message], opening: str = "Hello") -> None:
         """Evaluate ``messages`` (a conversation before its next question) now, so a prompt that
-        starts with them reads only what follows. Its speed is not noted: prompts are sized
-        from what a question costs, and this runs while no one waits."""
+        starts with them reads only what follows (``opening``: as in ``warm_up``). Its speed is
+        not noted: prompts are sized from what a question costs, and this runs while no one waits."""
         with self._lock:
             if self._primed is not None and self._primed[0] == messages:
                 return
             try:
-                for _ in self.stream(messages + [{"role": "user", "content": "Hello"}], max_tokens=1):
+                for _ in self.stream(messages + [{"role": "user", "content": opening}], max_tokens=1):
                     pass
-                self._primed = (list(messages), self.count_messages(messages))
+                self._primed = (list(messages), self.count_messages(messages) + self.count_tokens(opening))
             except LecternError:
                 raise
             except Exception:  # priming is a head start, never a reason to fail
