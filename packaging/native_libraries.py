@@ -198,14 +198,23 @@ def with_stand_ins(entries: list[tuple[str, str, str]], folder: str, names: tupl
     ours_now = [d for d, _s, _k in entries if d.startswith(folder)]
     libraries = {soname(real[d]): d for d in ours_now if d in real and soname(real[d])}
     libraries.update({os.path.basename(d): d for d in ours_now})     # a file's own name first
+    # A wheel's libraries find what they need beside them first ($ORIGIN), as the loader does:
+    # Pillow's and PyAV's libxcb each need a libXau of the same name, each from its own folder.
+    beside: dict[str, set[str]] = {}
+    for d in real:
+        beside.setdefault(os.path.dirname(d), set()).add(os.path.basename(d))
     reached: set[str] = set()
-    todo = [real[d] for d, _s, _k in entries if not d.startswith(folder) and d in real]
+    todo = [d for d, _s, _k in entries if not d.startswith(folder) and d in real]
     while todo:
-        for name in needed(todo.pop()):
+        consumer = todo.pop()
+        own = beside.get(os.path.dirname(consumer), set()) if not consumer.startswith(folder) else set()
+        for name in needed(real[consumer]):
+            if name in own:
+                continue
             if name in libraries and libraries[name] not in reached:
                 reached.add(libraries[name])
                 if libraries[name] in real:
-                    todo.append(real[libraries[name]])
+                    todo.append(libraries[name])
     unused = sorted(set(libraries.values()) - reached)
     return [e for e in entries if e[0] not in unused], unused
 

@@ -81,3 +81,19 @@ def test_a_stand_in_that_misses_a_symbol_is_refused_by_the_loader(tmp_path):
     shutil.copyfile(empty, gnutls)
     out = _loads(libs, f"ctypes.CDLL({str(next(libs.glob('libavformat-*')))!r})")
     assert out.returncode != 0 and "GNUTLS_3_4" in out.stderr, out.stderr
+
+
+def test_a_library_both_wheels_carry_is_looked_for_beside_each_consumer_first(tmp_path):
+    # Pillow and PyAV each carry a libXau of the same name, needed by their own libxcb. Once Pillow's
+    # libxcb is a stand-in nothing in pillow.libs needs its libXau any more, although PyAV's real
+    # libxcb needs one of that name: the loader finds that one beside it, in av.libs.
+    pillow_libs = Path(importlib.util.find_spec("PIL").origin).resolve().parent.parent / "pillow.libs"
+    pil = pillow_libs.parent / "PIL"
+    entries = [(f"pillow.libs/{p.name}", str(p), "BINARY") for p in sorted(pillow_libs.iterdir())]
+    entries += [(f"PIL/{p.relative_to(pil)}", str(p), "EXTENSION") for p in sorted(pil.rglob("*.so"))]
+    entries += [(f"av.libs/{p.name}", str(p), "BINARY") for p in sorted(_pyav_libraries().iterdir())]
+    xau = [d for d, _s, _k in entries if d.startswith("pillow.libs/libXau")]
+    assert xau and any(d.startswith("av.libs/libXau") for d, _s, _k in entries), "both wheels carry a libXau"
+    _new, left_out = stubs.with_stand_ins(entries, "pillow.libs/", ("libxcb",), "PIL/", tmp_path / "stand-ins")
+    assert xau[0] in left_out
+    assert not any(d.startswith("av.libs/") for d in left_out), "another folder's libraries are not this pass's"
