@@ -78,33 +78,31 @@ def strip_boilerplate(pages: Iterable[PageText]) -> Iterator[PageText]:
     page's place on nearby pages: a reference manual's header names each page's topic
     ("678 trimws"), so the lines never repeat, and left in, it would be taken for the
     topic's own title when cutting the page into sections."""
-    ahead: deque[tuple[PageText, list[str], set[str], set[int]]] = deque()
-    behind: deque[tuple[set[str], set[int]]] = deque(maxlen=WINDOW)
+    # Each edge line's key and page-number offsets are worked out once, when its page is read.
+    ahead: deque[tuple[PageText, list[str], dict[int, tuple[str, set[int]]]]] = deque()
+    behind: deque[dict[int, tuple[str, set[int]]]] = deque(maxlen=WINDOW)
 
     def emit() -> PageText:
-        page, lines, keys, offsets = ahead.popleft()
+        page, lines, edges = ahead.popleft()
         counts: Counter[str] = Counter()
         folios: Counter[int] = Counter()
-        for other_keys, other_folios in list(behind) + [(k, f) for _, _, k, f in ahead]:
-            counts.update(other_keys)
-            folios.update(other_folios)
+        for other in list(behind) + [e for _, _, e in ahead]:
+            counts.update({key for key, _ in other.values()})
+            folios.update({d for _, offsets in other.values() for d in offsets})
         drop = set()
-        for i in _edges(lines):
-            key = _key(lines[i])
+        for i, (key, offsets) in edges.items():
             if _PAGE_NUMBER.match(key) or (len(key) > 1 and counts[key] + 1 >= MIN_REPEATS):
                 drop.add(i)
-            elif any(folios[d] + 1 >= MIN_REPEATS for d in _folio_offsets(lines[i], page.number)):
+            elif any(folios[d] + 1 >= MIN_REPEATS for d in offsets):
                 drop.add(i)
-        behind.append((keys, offsets))
+        behind.append(edges)
         text = "\n".join(l for i, l in enumerate(lines) if i not in drop)
         return replace(page, text=text)
 
     for page in pages:
         lines = page.text.splitlines()
-        edges = _edges(lines)
-        keys = {_key(lines[i]) for i in edges}
-        offsets = {d for i in edges for d in _folio_offsets(lines[i], page.number)}
-        ahead.append((page, lines, keys, offsets))
+        edges = {i: (_key(lines[i]), _folio_offsets(lines[i], page.number)) for i in _edges(lines)}
+        ahead.append((page, lines, edges))
         if len(ahead) > WINDOW:
             yield emit()
     while ahead:
