@@ -349,7 +349,7 @@ class Answerer:
         budget = self._budget(model.model)
         summary, turns = self._history(chat, history, budget)
         cached = model.model.cached_tokens(conversation(summary, turns))
-        history_cached = bool(turns or summary) and cached > model.model.warm_tokens
+        history_cached = cached > model.model.warm_tokens   # the turns were primed (none: only the prefix)
         prompt, max_tokens, sources = self.build_prompt(question, sources, summary, turns, budget, history_cached)
         yield Retrieved(query, sources, retrieval_s, ANSWER)
         stats["prompt_tokens"] = count_prompt(model.model, prompt)

@@ -298,12 +298,10 @@ class ChatModel:
             if self._warm_key == key:
                 return
             try:
-                messages = prefix + [{"role": "user", "content": opening}]
                 t0 = time.perf_counter()
-                for _ in self.stream(messages, max_tokens=1):
-                    pass
-                self.warm_tokens = self.count_messages(prefix) + self.count_tokens(opening)
-                self.note_prompt_speed(self.count_messages(messages), time.perf_counter() - t0)
+                self.warm_tokens = self._read_ahead(prefix, opening)
+                self.note_prompt_speed(self.count_messages(prefix + [{"role": "user", "content": opening}]),
+                                       time.perf_counter() - t0)
                 self.warm_s = time.perf_counter() - t0
                 self._warm_key = key
             except LecternError:
@@ -319,13 +317,18 @@ class ChatModel:
             if self._primed is not None and self._primed[0] == messages:
                 return
             try:
-                for _ in self.stream(messages + [{"role": "user", "content": opening}], max_tokens=1):
-                    pass
-                self._primed = (list(messages), self.count_messages(messages) + self.count_tokens(opening))
+                self._primed = (list(messages), self._read_ahead(messages, opening))
             except LecternError:
                 raise
             except Exception:  # priming is a head start, never a reason to fail
                 log.exception("priming the next question failed")
+
+    def _read_ahead(self, messages: list[Message], opening: str) -> int:
+        """Have llama.cpp evaluate ``messages`` and the start of a user message after them;
+        returns the tokens a prompt beginning alike will find evaluated."""
+        for _ in self.stream(messages + [{"role": "user", "content": opening}], max_tokens=1):
+            pass
+        return self.count_messages(messages) + self.count_tokens(opening)
 
     def cached_tokens(self, messages: list[Message]) -> int:
         """Tokens at the start of a prompt of ``messages`` that llama.cpp holds evaluated already
